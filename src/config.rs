@@ -1,0 +1,314 @@
+//! pmsite.toml -> [`Config`], with defaults for everything and a diagnostic for every key a
+//! user can get wrong. docs/FORMAT.md documents each key; keep the two in step.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::tree::{self, Codes, Node, Reader, Value};
+
+pub const FILE_NAME: &str = "pmsite.toml";
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Config {
+    pub title: String,
+    /// Always ends with `/` when set; empty when the site has no known address.
+    pub base_url: String,
+    pub description: Option<String>,
+    pub language: String,
+    /// Rows per list page; 0 turns pagination off.
+    pub paginate_by: usize,
+    pub currency: String,
+    /// Most severe first.
+    pub severities: Vec<Severity>,
+    pub root_causes: Option<Allowlist>,
+    pub services: Option<Allowlist>,
+    pub teams: Option<Allowlist>,
+    /// Tracker name -> URL template containing `{id}`.
+    pub tickets: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Severity {
+    pub name: String,
+    pub description: String,
+}
+
+/// The values allowed for one taxonomy, each with an optional description.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Allowlist {
+    pub entries: Vec<(String, Option<String>)>,
+}
+
+impl Allowlist {
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.iter().any(|(n, _)| n == name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(n, _)| n.as_str())
+    }
+
+    pub fn description(&self, name: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, d)| d.as_deref())
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let severity = |name: &str, description: &str| Severity {
+            name: name.into(),
+            description: description.into(),
+        };
+        Config {
+            title: "Postmortems".into(),
+            base_url: String::new(),
+            description: None,
+            language: "en".into(),
+            paginate_by: 50,
+            currency: "USD".into(),
+            severities: vec![
+                severity("SEV1", "Critical: customer-facing outage or data loss"),
+                severity("SEV2", "Major: significant degradation for many customers"),
+                severity("SEV3", "Minor: limited impact, a workaround exists"),
+                severity("SEV4", "Low: no customer impact, or a near miss"),
+            ],
+            root_causes: None,
+            services: None,
+            teams: None,
+            tickets: BTreeMap::new(),
+        }
+    }
+}
+
+impl Config {
+    pub fn severity(&self, name: &str) -> Option<(usize, &Severity)> {
+        self.severities.iter().enumerate().find(|(_, s)| s.name == name)
+    }
+}
+
+const KEYS: &[&str] = &[
+    "title",
+    "base_url",
+    "description",
+    "language",
+    "paginate_by",
+    "currency",
+    "severities",
+    "root_causes",
+    "services",
+    "teams",
+    "tickets",
+];
+
+/// Why a site's configuration could not be read. The build cannot run without it.
+#[derive(Debug)]
+pub enum ConfigError {
+    Missing,
+    Unreadable(std::io::Error),
+    Invalid(Vec<Diagnostic>),
+}
+
+pub fn load(root: &Path) -> Result<(Config, String), ConfigError> {
+    let path = root.join(FILE_NAME);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ConfigError::Missing),
+        Err(e) => return Err(ConfigError::Unreadable(e)),
+    };
+    let config = parse(&text).map_err(ConfigError::Invalid)?;
+    Ok((config, text))
+}
+
+pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
+    let file = Path::new(FILE_NAME);
+    let root = tree::parse_toml(text, 0).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| {
+                Diagnostic::error(Code::Config, file, e.message)
+                    .at(Location::of(text, e.span))
+                    .maybe_hint(e.hint)
+            })
+            .collect::<Vec<_>>()
+    })?;
+    let mut r = Reader::new(file, text, Codes::CONFIG);
+    let mut config = Config::default();
+    let Some(mut t) = r.table(&root, "") else {
+        return Err(r.diagnostics);
+    };
+    if let Some(n) = t.get("title") {
+        config.title = r.string(n, "title").unwrap_or(config.title);
+    }
+    if let Some(n) = t.get("base_url")
+        && let Some(url) = r.string(n, "base_url")
+    {
+        if url.starts_with("https://") || url.starts_with("http://") {
+            config.base_url = if url.ends_with('/') { url } else { url + "/" };
+        } else {
+            r.invalid(
+                n,
+                "base_url",
+                format!("`base_url` must be an http(s) URL, found `{url}`"),
+                "write the address the site is published at, e.g. https://incidents.example.com/",
+            );
+        }
+    }
+    if let Some(n) = t.get("description") {
+        config.description = r.string(n, "description");
+    }
+    if let Some(n) = t.get("language") {
+        config.language = r.string(n, "language").unwrap_or(config.language);
+    }
+    if let Some(n) = t.get("paginate_by")
+        && let Some(count) = r.count(n, "paginate_by")
+    {
+        config.paginate_by = count as usize;
+    }
+    if let Some(n) = t.get("currency") {
+        config.currency = r.string(n, "currency").unwrap_or(config.currency);
+    }
+    if let Some(n) = t.get("severities") {
+        read_severities(&mut r, n, &mut config);
+    }
+    config.root_causes = t.get("root_causes").map(|n| read_allowlist(&mut r, n, "root_causes"));
+    config.services = t.get("services").map(|n| read_allowlist(&mut r, n, "services"));
+    config.teams = t.get("teams").map(|n| read_allowlist(&mut r, n, "teams"));
+    if let Some(n) = t.get("tickets") {
+        read_tickets(&mut r, n, &mut config);
+    }
+    r.finish(&t, KEYS, &[]);
+    if r.diagnostics.is_empty() {
+        Ok(config)
+    } else {
+        Err(r.diagnostics)
+    }
+}
+
+fn read_severities(r: &mut Reader<'_>, node: &Node, config: &mut Config) {
+    let mut severities: Vec<Severity> = Vec::new();
+    for (i, item) in r.list(node, "severities").iter().enumerate() {
+        let path = format!("severities[{i}]");
+        let Some(mut t) = r.table(item, &path) else { continue };
+        let name = r
+            .required(&mut t, "name", "give each level a name, e.g. name = \"SEV1\"")
+            .and_then(|n| r.string(n, &format!("{path}.name")));
+        let description = t
+            .get("description")
+            .and_then(|n| r.string(n, &format!("{path}.description")))
+            .unwrap_or_default();
+        r.finish(&t, &["name", "description"], &[]);
+        if let Some(name) = name {
+            if severities.iter().any(|s| s.name == name) {
+                r.invalid(item, &path, format!("severity `{name}` is defined twice"), "");
+            } else {
+                severities.push(Severity { name, description });
+            }
+        }
+    }
+    if severities.is_empty() {
+        r.invalid(node, "severities", "`severities` is empty", "define at least one level, or remove the key to use SEV1..SEV4");
+    } else {
+        config.severities = severities;
+    }
+}
+
+fn read_allowlist(r: &mut Reader<'_>, node: &Node, field: &str) -> Allowlist {
+    let entries = match &node.value {
+        Value::Table(entries) => entries
+            .iter()
+            .filter_map(|e| {
+                let description = r.string(&e.node, &format!("{field}.{}", e.key))?;
+                Some((e.key.clone(), Some(description)))
+            })
+            .collect(),
+        _ => r
+            .string_list(node, field)
+            .into_iter()
+            .map(|name| (name, None))
+            .collect(),
+    };
+    Allowlist { entries }
+}
+
+fn read_tickets(r: &mut Reader<'_>, node: &Node, config: &mut Config) {
+    let Some(t) = r.table(node, "tickets") else { return };
+    for entry in t.leftovers() {
+        let field = format!("tickets.{}", entry.key);
+        let Some(template) = r.string(&entry.node, &field) else { continue };
+        if !template.contains("{id}") {
+            r.invalid(
+                &entry.node,
+                &field,
+                format!("the ticket URL template `{field}` has no `{{id}}`"),
+                "write where the ticket id goes, e.g. \"https://jira.example.com/browse/{id}\"",
+            );
+            continue;
+        }
+        config.tickets.insert(entry.key.clone(), template);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_gives_the_defaults() {
+        let config = parse("").unwrap();
+        assert_eq!(config.title, "Postmortems");
+        let names: Vec<_> = config.severities.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["SEV1", "SEV2", "SEV3", "SEV4"]);
+        assert!(config.severities.iter().all(|s| !s.description.is_empty()));
+    }
+
+    #[test]
+    fn reads_every_documented_key() {
+        let config = parse(
+            r#"
+title = "Acme"
+base_url = "https://incidents.acme.example"
+description = "Reviews"
+language = "de"
+paginate_by = 20
+currency = "EUR"
+root_causes = ["deploy", "dns"]
+[teams]
+sre = "Site reliability"
+[[severities]]
+name = "P1"
+description = "Worst"
+[tickets]
+JIRA = "https://jira.example.com/browse/{id}"
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.base_url, "https://incidents.acme.example/");
+        assert_eq!(config.paginate_by, 20);
+        assert_eq!(config.severities.len(), 1);
+        assert!(config.root_causes.unwrap().contains("dns"));
+        assert_eq!(config.teams.unwrap().description("sre"), Some("Site reliability"));
+        assert_eq!(config.tickets["JIRA"], "https://jira.example.com/browse/{id}");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_all_reported_with_lines() {
+        let errors = parse("titel = \"x\"\nbase_url = \"incidents\"\n[tickets]\nJIRA = \"https://x/\"\n").unwrap_err();
+        let lines: Vec<_> = errors.iter().map(|d| d.line()).collect();
+        assert_eq!(lines, [2, 4, 1]);
+        assert!(errors.iter().all(|d| d.code == Code::Config));
+        assert_eq!(errors[2].hint.as_deref(), Some("did you mean `title`?"));
+    }
+
+    #[test]
+    fn syntax_errors_are_config_errors() {
+        let errors = parse("title = \n").unwrap_err();
+        assert_eq!(errors[0].code, Code::Config);
+        assert_eq!(errors[0].line(), 1);
+    }
+}

@@ -1,0 +1,190 @@
+//! What the loader needs to know about a Markdown body before any page exists: its headings
+//! (with the anchor ids the page will use) and its links (with where they are, to report a
+//! broken one). Rendering to HTML happens later, in `render::markdown`, which reuses the ids
+//! found here so that the two can never disagree.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+}
+
+/// Ids the page template uses for its own sections; body headings never take them.
+pub const RESERVED_IDS: &[&str] = &[
+    "main",
+    "search",
+    "pm-facts",
+    "pm-impact",
+    "pm-timeline",
+    "pm-toc",
+    "pm-body",
+    "pm-action-items",
+    "pm-links",
+    "pm-related",
+];
+
+#[derive(Clone, Debug, Default)]
+pub struct Outline {
+    pub headings: Vec<Heading>,
+    pub links: Vec<BodyLink>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub id: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BodyLink {
+    pub destination: String,
+    pub is_image: bool,
+    /// Byte range in the whole file.
+    pub span: Range<usize>,
+}
+
+impl Outline {
+    pub fn has_anchor(&self, id: &str) -> bool {
+        self.headings.iter().any(|h| h.id == id)
+    }
+}
+
+pub fn scan(body: &str, body_offset: usize) -> Outline {
+    let mut outline = Outline::default();
+    let mut ids = IdAllocator::new();
+    let mut heading: Option<(u8, Option<String>, String)> = None;
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                heading = Some((level_number(level), id.map(|i| i.to_string()), String::new()));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, explicit, text)) = heading.take() {
+                    let text = text.trim().to_string();
+                    let id = ids.allocate(explicit.as_deref().unwrap_or(&slugify(&text)));
+                    outline.headings.push(Heading { level, text, id });
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, _, text)) = heading.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => outline.links.push(BodyLink {
+                destination: dest_url.to_string(),
+                is_image: false,
+                span: range.start + body_offset..range.end + body_offset,
+            }),
+            Event::Start(Tag::Image { dest_url, .. }) => outline.links.push(BodyLink {
+                destination: dest_url.to_string(),
+                is_image: true,
+                span: range.start + body_offset..range.end + body_offset,
+            }),
+            _ => {}
+        }
+    }
+    outline
+}
+
+pub fn level_number(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// Hands out unique anchor ids in document order: the second "Impact" heading is `impact-1`.
+struct IdAllocator {
+    used: HashSet<String>,
+}
+
+impl IdAllocator {
+    fn new() -> Self {
+        IdAllocator {
+            used: RESERVED_IDS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn allocate(&mut self, wanted: &str) -> String {
+        let base = if wanted.is_empty() { "section" } else { wanted };
+        let mut id = base.to_string();
+        let mut n = 1;
+        while !self.used.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
+}
+
+/// GitHub-style anchors and URL slugs: lowercase letters and digits (any script), words
+/// joined by `-`, punctuation dropped. `Root cause (DB)` -> `root-cause-db`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut pending_dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if pending_dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_dash = false;
+            slug.extend(c.to_lowercase());
+        } else if c.is_whitespace() || c == '-' || c == '_' || c == '.' || c == '/' {
+            pending_dash = true;
+        }
+    }
+    slug
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_match_what_authors_expect() {
+        assert_eq!(slugify("Root cause"), "root-cause");
+        assert_eq!(slugify("5 whys"), "5-whys");
+        assert_eq!(slugify("What went well?"), "what-went-well");
+        assert_eq!(slugify("  Root cause (DB) "), "root-cause-db");
+        assert_eq!(slugify("Ausfall: Zähler"), "ausfall-zähler");
+        assert_eq!(slugify("config_change"), "config-change");
+        assert_eq!(slugify("!!!"), "");
+    }
+
+    #[test]
+    fn headings_get_unique_ids_in_document_order() {
+        let outline = scan("## Impact\n\n## Impact\n\n### `code` title\n\n## Timeline {#when}\n\n## !!!\n", 0);
+        let ids: Vec<_> = outline.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["impact", "impact-1", "code-title", "when", "section"]);
+        assert_eq!(outline.headings[2].text, "code title");
+    }
+
+    #[test]
+    fn body_headings_never_take_the_page_ids() {
+        let outline = scan("## PM timeline\n", 0);
+        assert_eq!(outline.headings[0].id, "pm-timeline-1");
+    }
+
+    #[test]
+    fn links_and_images_are_found_with_file_offsets() {
+        let body = "See [x](a.md#root-cause).\n\n![g](graph.png)\n";
+        let outline = scan(body, 100);
+        assert_eq!(outline.links.len(), 2);
+        assert_eq!(outline.links[0].destination, "a.md#root-cause");
+        assert_eq!(outline.links[0].span.start, 104);
+        assert!(outline.links[1].is_image);
+    }
+}

@@ -1,0 +1,189 @@
+//! Stage 1, load: walk `postmortems/`, read and parse every file in parallel.
+//!
+//! Output: every postmortem that could be read, every other file under `postmortems/`
+//! (images and the like, published only when linked), and a diagnostic for every problem
+//! that one file shows on its own. Nothing here looks at two postmortems at once.
+
+pub mod decode;
+pub mod front_matter;
+pub mod links;
+pub mod markdown;
+pub mod moment;
+pub mod postmortem;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use postmortem::*;
+
+use crate::config::Config;
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::tree::{Codes, Reader};
+
+pub const POSTMORTEMS_DIR: &str = "postmortems";
+
+pub struct Content {
+    /// Sorted by source path; the order everything downstream starts from.
+    pub postmortems: Vec<Postmortem>,
+    /// Keys (paths relative to `postmortems/`, `/`-separated) of every file found,
+    /// Markdown or not, including those that failed to parse: a link to a broken file is
+    /// not also a broken link.
+    pub files: BTreeSet<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Why the content could not be loaded at all (as opposed to problems in files).
+#[derive(Debug)]
+pub enum LoadError {
+    MissingDir(PathBuf),
+    Walk(walkdir::Error),
+}
+
+pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
+    let dir = root.join(POSTMORTEMS_DIR);
+    if !dir.is_dir() {
+        return Err(LoadError::MissingDir(dir));
+    }
+    let mut files = BTreeSet::new();
+    let mut markdown = Vec::new();
+    let walker = walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
+    for entry in walker {
+        let entry = entry.map_err(LoadError::Walk)?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(relative) = entry.path().strip_prefix(&dir) else { continue };
+        let key = path_key(relative);
+        if key.ends_with(".md") {
+            markdown.push((entry.path().to_path_buf(), key.clone()));
+        }
+        files.insert(key);
+    }
+
+    let parsed: Vec<(Option<Postmortem>, Vec<Diagnostic>)> = markdown
+        .into_par_iter()
+        .map(|(path, key)| {
+            let display = Path::new(POSTMORTEMS_DIR).join(&key);
+            match std::fs::read(&path) {
+                Err(e) => (
+                    None,
+                    vec![Diagnostic::error(Code::UnreadableFile, display, format!("cannot read the file: {e}"))],
+                ),
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => parse_file(&display, key, &text, config),
+                    Err(e) => {
+                        let at = e.utf8_error().valid_up_to();
+                        let text = String::from_utf8_lossy(e.as_bytes());
+                        (
+                            None,
+                            vec![Diagnostic::error(Code::UnreadableFile, display, "the file is not valid UTF-8")
+                                .at(Location::of(&text, at..at + 1))
+                                .hint("save the file as UTF-8")],
+                        )
+                    }
+                },
+            }
+        })
+        .collect();
+
+    let mut content = Content {
+        postmortems: Vec::with_capacity(parsed.len()),
+        files,
+        diagnostics: Vec::new(),
+    };
+    for (postmortem, diagnostics) in parsed {
+        content.postmortems.extend(postmortem);
+        content.diagnostics.extend(diagnostics);
+    }
+    Ok(content)
+}
+
+/// Names starting with `.` or `_` are the author's own (drafts folders, editor files).
+fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.') || name.starts_with('_')
+}
+
+fn path_key(relative: &Path) -> String {
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// One file: front matter, decode, and a scan of the body.
+pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> (Option<Postmortem>, Vec<Diagnostic>) {
+    let syntax_error = |e: crate::tree::SyntaxError| {
+        Diagnostic::error(Code::FrontMatterSyntax, display, e.message)
+            .at(Location::of(text, e.span))
+            .maybe_hint(e.hint)
+    };
+    let split = match front_matter::split(text) {
+        Ok(split) => split,
+        Err(e) => return (None, vec![syntax_error(e)]),
+    };
+    let root = match front_matter::parse(&split) {
+        Ok(root) => root,
+        Err(errors) => return (None, errors.into_iter().map(syntax_error).collect()),
+    };
+    let source = Source {
+        path: display.to_path_buf(),
+        key,
+        body: split.body.to_string(),
+        body_offset: split.body_offset,
+        body_line: text[..split.body_offset].matches('\n').count() + 1,
+        outline: markdown::scan(split.body, split.body_offset),
+        id_location: Location::of(text, id_span(&root).unwrap_or(root.span.start..root.span.start)),
+    };
+    let mut reader = Reader::new(display, text, Codes::FRONT_MATTER);
+    let postmortem = decode::decode(&mut reader, &root, config, source);
+    (postmortem, reader.diagnostics)
+}
+
+fn id_span(root: &crate::tree::Node) -> Option<std::ops::Range<usize>> {
+    match &root.value {
+        crate::tree::Value::Table(entries) => entries.iter().find(|e| e.key == "id").map(|e| e.node.span.clone()),
+        _ => None,
+    }
+}
+
+/// The location in its file of a span found in a body (body spans are file offsets).
+pub fn body_location(source: &Source, span: std::ops::Range<usize>) -> Location {
+    let start = span.start.saturating_sub(source.body_offset);
+    let end = span.end.saturating_sub(source.body_offset);
+    let mut at = Location::of(&source.body, start..end);
+    at.line += source.body_line - 1;
+    at.bytes = span;
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_file_reports_all_problems_of_one_file() {
+        let text = "+++\ntitle = \"\"\nseverity = \"SEV9\"\nstarted_at = \"soon\"\nsummary = \"s\"\nservics = []\n+++\nbody\n";
+        let (pm, d) = parse_file(Path::new("postmortems/x.md"), "x.md".into(), text, &Config::default());
+        assert!(pm.is_none());
+        let lines: Vec<_> = d.iter().map(|d| d.line()).collect();
+        assert_eq!(lines, [2, 3, 4, 6]);
+    }
+
+    #[test]
+    fn parse_file_scans_the_body() {
+        let text = "+++\ntitle = \"t\"\nseverity = \"SEV1\"\nstarted_at = 2020-01-01\nsummary = \"s\"\n+++\n## Root cause\n[a](b.md)\n";
+        let (pm, d) = parse_file(Path::new("postmortems/x.md"), "x.md".into(), text, &Config::default());
+        assert!(d.is_empty(), "{d:?}");
+        let pm = pm.unwrap();
+        assert_eq!(pm.source.outline.headings[0].id, "root-cause");
+        assert_eq!(&text[pm.source.outline.links[0].span.clone()], "[a](b.md)");
+    }
+}

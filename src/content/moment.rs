@@ -1,0 +1,191 @@
+//! Incident times: an exact instant with its offset, or a plain date when the time of day is
+//! unknown (common in imported archives).
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moment {
+    At(DateTime<FixedOffset>),
+    Day(NaiveDate),
+}
+
+/// Why a text is not a [`Moment`], phrased for the author.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MomentError {
+    /// A date and time without an offset: ambiguous across time zones.
+    MissingOffset,
+    Invalid,
+}
+
+impl Moment {
+    pub fn parse(text: &str) -> Result<Moment, MomentError> {
+        let text = text.trim();
+        if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+            return Ok(Moment::At(at));
+        }
+        // TOML allows a space instead of the `T`.
+        if text.len() > 10
+            && text.as_bytes()[10] == b' '
+            && let Ok(at) = DateTime::parse_from_rfc3339(&format!("{}T{}", &text[..10], &text[11..]))
+        {
+            return Ok(Moment::At(at));
+        }
+        if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Ok(Moment::Day(day));
+        }
+        for layout in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+            if chrono::NaiveDateTime::parse_from_str(text, layout).is_ok() {
+                return Err(MomentError::MissingOffset);
+            }
+        }
+        Err(MomentError::Invalid)
+    }
+
+    /// The calendar day as the author wrote it (in the time's own offset).
+    pub fn date(&self) -> NaiveDate {
+        match self {
+            Moment::At(at) => at.date_naive(),
+            Moment::Day(day) => *day,
+        }
+    }
+
+    pub fn year(&self) -> i32 {
+        self.date().year()
+    }
+
+    /// Time between two exact moments; `None` when either is only a date.
+    pub fn until(&self, later: &Moment) -> Option<TimeDelta> {
+        match (self, later) {
+            (Moment::At(a), Moment::At(b)) => Some(*b - *a),
+            _ => None,
+        }
+    }
+
+    /// Order for the "timestamps in order" rule and for sorting: exact instants compare as
+    /// instants; a plain date compares by day, so a date is never "after" a time that day.
+    pub fn compare(&self, other: &Moment) -> Ordering {
+        match (self, other) {
+            (Moment::At(a), Moment::At(b)) => a.cmp(b),
+            _ => self.date().cmp(&other.date()),
+        }
+    }
+
+    /// A key that sorts moments chronologically: dates count as the start of their day, UTC.
+    pub fn sort_key(&self) -> i64 {
+        match self {
+            Moment::At(at) => at.timestamp(),
+            Moment::Day(day) => day.and_hms_opt(0, 0, 0).map_or(0, |d| d.and_utc().timestamp()),
+        }
+    }
+
+    /// For people: `2024-03-08 15:42 UTC`, `2024-03-08 16:42 +01:00`, or `2024-03-08`.
+    pub fn human(&self) -> String {
+        match self {
+            Moment::At(at) if at.offset().local_minus_utc() == 0 => {
+                at.format("%Y-%m-%d %H:%M UTC").to_string()
+            }
+            Moment::At(at) => at.format("%Y-%m-%d %H:%M %:z").to_string(),
+            Moment::Day(day) => day.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    /// For machines (`<time datetime>`, JSON): RFC 3339, or `YYYY-MM-DD`.
+    pub fn machine(&self) -> String {
+        match self {
+            Moment::At(at) => at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            Moment::Day(day) => day.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Moment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.machine())
+    }
+}
+
+impl Serialize for Moment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.machine())
+    }
+}
+
+/// `2 h 14 min`, `3 d 4 h`, `45 s`: precise enough to compare incidents, short enough for
+/// a fact box.
+pub fn human_duration(delta: TimeDelta) -> String {
+    let total = delta.num_seconds();
+    if total < 0 {
+        return format!("-{}", human_duration(-delta));
+    }
+    let (days, hours, minutes, seconds) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{seconds} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_offset_datetimes_dates_and_space_separated_times() {
+        assert!(matches!(Moment::parse("2024-03-08T15:42:00Z"), Ok(Moment::At(_))));
+        assert!(matches!(Moment::parse("2024-03-08 15:42:00+01:00"), Ok(Moment::At(_))));
+        assert_eq!(
+            Moment::parse("2019-06-14"),
+            Ok(Moment::Day(NaiveDate::from_ymd_opt(2019, 6, 14).unwrap()))
+        );
+    }
+
+    #[test]
+    fn dates_before_1970_work() {
+        let m = Moment::parse("1969-07-20T20:17:00Z").unwrap();
+        assert_eq!(m.year(), 1969);
+        assert!(m.sort_key() < 0);
+        assert_eq!(Moment::parse("1901-01-01").unwrap().year(), 1901);
+    }
+
+    #[test]
+    fn a_local_time_without_offset_is_named_as_such() {
+        assert_eq!(Moment::parse("2024-03-08T15:42:00"), Err(MomentError::MissingOffset));
+        assert_eq!(Moment::parse("yesterday"), Err(MomentError::Invalid));
+        assert_eq!(Moment::parse("2024-02-30"), Err(MomentError::Invalid));
+    }
+
+    #[test]
+    fn a_date_compares_equal_to_times_on_that_day() {
+        let day = Moment::parse("2024-03-08").unwrap();
+        let at = Moment::parse("2024-03-08T23:59:00Z").unwrap();
+        assert_eq!(day.compare(&at), Ordering::Equal);
+        assert_eq!(day.until(&at), None);
+    }
+
+    #[test]
+    fn offsets_are_compared_as_instants() {
+        let a = Moment::parse("2024-03-08T10:00:00+02:00").unwrap();
+        let b = Moment::parse("2024-03-08T09:00:00Z").unwrap();
+        assert_eq!(a.compare(&b), Ordering::Less);
+        assert_eq!(human_duration(a.until(&b).unwrap()), "1 h");
+    }
+
+    #[test]
+    fn human_forms() {
+        assert_eq!(Moment::parse("2024-03-08T15:42:00Z").unwrap().human(), "2024-03-08 15:42 UTC");
+        assert_eq!(
+            Moment::parse("2024-03-08T15:42:00+01:00").unwrap().human(),
+            "2024-03-08 15:42 +01:00"
+        );
+        assert_eq!(human_duration(TimeDelta::minutes(134)), "2 h 14 min");
+        assert_eq!(human_duration(TimeDelta::hours(76)), "3 d 4 h");
+        assert_eq!(human_duration(TimeDelta::seconds(45)), "45 s");
+    }
+}

@@ -1,0 +1,260 @@
+//! The postmortem as pmsite understands it, after its front matter has been read and checked.
+//! docs/FORMAT.md is the author-facing description of these types.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::markdown::Outline;
+use super::moment::Moment;
+use crate::diagnostic::Location;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Postmortem {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    /// Position of `severity` in the configured scale: 0 is the most severe.
+    pub severity_rank: usize,
+    pub summary: String,
+    pub status: Status,
+    pub visibility: Visibility,
+    pub started_at: Moment,
+    pub detected_at: Option<Moment>,
+    pub mitigated_at: Option<Moment>,
+    pub resolved_at: Option<Moment>,
+    pub authors: Vec<String>,
+    pub owner: Option<String>,
+    pub incident_commander: Option<String>,
+    pub reviewers: Vec<String>,
+    pub services: Vec<String>,
+    pub teams: Vec<String>,
+    pub tags: Vec<String>,
+    pub root_causes: Vec<String>,
+    pub trigger: Option<String>,
+    pub detection: Option<String>,
+    pub contributing_factors: Vec<String>,
+    pub related: Vec<Reference>,
+    pub recurrence_of: Vec<Reference>,
+    pub impact: Impact,
+    pub timeline: Vec<TimelineEntry>,
+    pub action_items: Vec<ActionItem>,
+    pub links: Vec<Link>,
+    pub extra: serde_json::Value,
+    #[serde(skip)]
+    pub source: Source,
+}
+
+/// Where a postmortem came from, for links and diagnostics.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Relative to the site root, as shown in diagnostics: `postmortems/2024/x.md`.
+    pub path: PathBuf,
+    /// Relative to `postmortems/`, with `/` separators: the key body links resolve to.
+    pub key: String,
+    pub body: String,
+    /// Byte offset of the body in the file, for line numbers of body diagnostics.
+    pub body_offset: usize,
+    /// 1-based line on which the body starts.
+    pub body_line: usize,
+    pub outline: Outline,
+    /// Where the `id` key is, or the start of the front matter when the id is the file name.
+    pub id_location: Location,
+}
+
+/// An id named in front matter, with the span to point at if it names nothing.
+#[derive(Clone, Debug, Serialize)]
+pub struct Reference {
+    pub id: String,
+    #[serde(skip)]
+    pub location: Location,
+    #[serde(skip)]
+    pub field: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    InReview,
+    Published,
+}
+
+impl Status {
+    pub const NAMES: &[(&str, Status)] = &[
+        ("draft", Status::Draft),
+        ("in_review", Status::InReview),
+        ("published", Status::Published),
+    ];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Public,
+    Internal,
+    Restricted,
+}
+
+impl Visibility {
+    pub const NAMES: &[(&str, Visibility)] = &[
+        ("public", Visibility::Public),
+        ("internal", Visibility::Internal),
+        ("restricted", Visibility::Restricted),
+    ];
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Impact {
+    pub users_affected: Option<u64>,
+    pub revenue_lost: Option<f64>,
+    pub requests_failed_pct: Option<f64>,
+    pub customer_facing: Option<bool>,
+    pub slo_breached: Option<bool>,
+    pub data_loss: Option<bool>,
+    pub description: Option<String>,
+}
+
+impl Impact {
+    pub fn is_empty(&self) -> bool {
+        self.users_affected.is_none()
+            && self.revenue_lost.is_none()
+            && self.requests_failed_pct.is_none()
+            && self.customer_facing.is_none()
+            && self.slo_breached.is_none()
+            && self.data_loss.is_none()
+            && self.description.is_none()
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineEntry {
+    pub at: Moment,
+    pub kind: EventKind,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Impact,
+    Detection,
+    Alert,
+    Escalation,
+    Diagnosis,
+    Action,
+    Mitigation,
+    Resolution,
+    Communication,
+    Note,
+}
+
+impl EventKind {
+    pub const NAMES: &[(&str, EventKind)] = &[
+        ("impact", EventKind::Impact),
+        ("detection", EventKind::Detection),
+        ("alert", EventKind::Alert),
+        ("escalation", EventKind::Escalation),
+        ("diagnosis", EventKind::Diagnosis),
+        ("action", EventKind::Action),
+        ("mitigation", EventKind::Mitigation),
+        ("resolution", EventKind::Resolution),
+        ("communication", EventKind::Communication),
+        ("note", EventKind::Note),
+    ];
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ActionItem {
+    pub title: String,
+    pub owner: Option<String>,
+    pub due: Option<NaiveDate>,
+    pub status: ActionStatus,
+    pub priority: Option<Priority>,
+    #[serde(rename = "type")]
+    pub kind: Option<ActionType>,
+    pub ticket: Option<Ticket>,
+    pub completed: Option<NaiveDate>,
+    pub team: Option<String>,
+    pub service: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    Open,
+    InProgress,
+    Done,
+    WontDo,
+}
+
+impl ActionStatus {
+    pub const NAMES: &[(&str, ActionStatus)] = &[
+        ("open", ActionStatus::Open),
+        ("in_progress", ActionStatus::InProgress),
+        ("done", ActionStatus::Done),
+        ("wont_do", ActionStatus::WontDo),
+    ];
+
+    /// Still expected to happen: counts towards "overdue".
+    pub fn is_pending(self) -> bool {
+        matches!(self, ActionStatus::Open | ActionStatus::InProgress)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Priority {
+    P0,
+    P1,
+    P2,
+    P3,
+}
+
+impl Priority {
+    pub const NAMES: &[(&str, Priority)] = &[
+        ("P0", Priority::P0),
+        ("P1", Priority::P1),
+        ("P2", Priority::P2),
+        ("P3", Priority::P3),
+        ("critical", Priority::P0),
+        ("high", Priority::P1),
+        ("medium", Priority::P2),
+        ("low", Priority::P3),
+    ];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionType {
+    Mitigate,
+    Prevent,
+    Detect,
+    Process,
+    Other,
+}
+
+impl ActionType {
+    pub const NAMES: &[(&str, ActionType)] = &[
+        ("mitigate", ActionType::Mitigate),
+        ("prevent", ActionType::Prevent),
+        ("detect", ActionType::Detect),
+        ("process", ActionType::Process),
+        ("other", ActionType::Other),
+    ];
+}
+
+/// A ticket as written (`JIRA:OPS-12`) and where it lives, resolved through the site's
+/// ticket URL templates.
+#[derive(Clone, Debug, Serialize)]
+pub struct Ticket {
+    pub label: String,
+    pub url: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+    pub kind: Option<String>,
+}

@@ -1,0 +1,247 @@
+//! Problems found in a site, as data.
+//!
+//! Every stage reports what it finds as [`Diagnostic`]s instead of stopping at the first
+//! problem, so an author sees everything wrong with a pull request in one run. Rendering them
+//! for a terminal or a machine happens once, at the edge, in [`crate::report`].
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// How bad a problem is. Errors fail the build; warnings are reported and the build goes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        })
+    }
+}
+
+/// A stable identifier per kind of problem, so CI annotations, docs and allow-comments can
+/// name it. Numbering: PM0xx schema and links, PM09x site configuration.
+/// docs/DIAGNOSTICS.md lists them with examples; keep the two in step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    /// Front matter missing, unterminated, or not valid TOML/YAML.
+    FrontMatterSyntax,
+    /// A key the format does not define.
+    UnknownKey,
+    /// A value of the wrong type (a number where a string belongs, ...).
+    WrongType,
+    /// A required key is absent.
+    MissingKey,
+    /// A value of the right type that is not allowed (unknown severity, bad id, empty string).
+    InvalidValue,
+    /// Incident timestamps out of order.
+    TimeOrder,
+    /// Two postmortems with the same id.
+    DuplicateId,
+    /// `related` / `recurrence_of` names no postmortem.
+    UnknownReference,
+    /// A relative link in a body points at a file that does not exist.
+    BrokenLink,
+    /// A link's `#fragment` names no heading of its target.
+    BrokenAnchor,
+    /// A file that cannot be read (permissions, not UTF-8).
+    UnreadableFile,
+    /// pmsite.toml is invalid.
+    Config,
+    /// A site template failed to parse or render.
+    Template,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::FrontMatterSyntax => "PM001",
+            Code::UnknownKey => "PM002",
+            Code::WrongType => "PM003",
+            Code::MissingKey => "PM004",
+            Code::InvalidValue => "PM005",
+            Code::TimeOrder => "PM006",
+            Code::DuplicateId => "PM007",
+            Code::UnknownReference => "PM008",
+            Code::BrokenLink => "PM009",
+            Code::BrokenAnchor => "PM010",
+            Code::UnreadableFile => "PM011",
+            Code::Config => "PM090",
+            Code::Template => "PM091",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A place in a source file: a byte range plus its 1-based line and column, computed once
+/// so that machine output does not need the source text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+    #[serde(skip)]
+    pub bytes: Range<usize>,
+}
+
+impl Location {
+    /// The location of `bytes` in `text`. Out-of-range offsets are clamped, never a panic.
+    pub fn of(text: &str, bytes: Range<usize>) -> Location {
+        let start = floor_char_boundary(text, bytes.start.min(text.len()));
+        let end = floor_char_boundary(text, bytes.end.clamp(start, text.len()));
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..start].chars().count() + 1;
+        Location {
+            line,
+            column,
+            bytes: start..end,
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// One problem, with everything needed to show it: where, what, and what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub level: Level,
+    /// Path as the user would type it: relative to the site root.
+    pub file: PathBuf,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// The front-matter field, dotted: `action_items[2].due`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            level: Level::Error,
+            file: file.into(),
+            location: None,
+            field: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn maybe_hint(mut self, hint: Option<String>) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    pub fn line(&self) -> usize {
+        self.location.as_ref().map_or(0, |l| l.line)
+    }
+
+    /// Order in which a user wants to read diagnostics: by file, then top to bottom.
+    pub fn sort_key(&self) -> (&Path, usize, usize, Code) {
+        let (line, column) = self
+            .location
+            .as_ref()
+            .map_or((0, 0), |l| (l.line, l.column));
+        (&self.file, line, column, self.code)
+    }
+}
+
+/// Sorts diagnostics for display and drops exact duplicates (the same problem found twice,
+/// e.g. through two links on one line).
+pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then(a.message.cmp(&b.message)));
+    diagnostics.dedup();
+}
+
+pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(|d| d.level == Level::Error)
+}
+
+/// "did you mean" for a misspelt name, from the names that would have been valid.
+pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let given = given.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&given, &c.to_lowercase()), c))
+        .filter(|(distance, c)| *distance <= (c.chars().count() / 3).max(1))
+        .min_by_key(|(distance, c)| (*distance, *c))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_counts_lines_and_chars_from_one() {
+        let text = "a\nbé c\n";
+        let at = Location::of(text, 6..7);
+        assert_eq!((at.line, at.column), (2, 4));
+    }
+
+    #[test]
+    fn location_clamps_out_of_range_offsets() {
+        let at = Location::of("abc", 10..20);
+        assert_eq!(at.bytes, 3..3);
+        assert_eq!((at.line, at.column), (1, 4));
+    }
+
+    #[test]
+    fn location_never_splits_a_character() {
+        let at = Location::of("é", 1..2);
+        assert_eq!(at.bytes, 0..2);
+    }
+
+    #[test]
+    fn did_you_mean_finds_near_misses_only() {
+        let keys = ["services", "severity", "summary", "tags"];
+        assert_eq!(did_you_mean("servics", keys), Some("services"));
+        assert_eq!(did_you_mean("Severity", keys), Some("severity"));
+        assert_eq!(did_you_mean("tag", keys), Some("tags"));
+        assert_eq!(did_you_mean("zzzzzzzz", keys), None);
+    }
+}

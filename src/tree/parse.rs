@@ -1,0 +1,262 @@
+//! TOML and YAML text into a [`Node`] tree with byte spans.
+//!
+//! YAML is parsed with `saphyr`: serde_yaml is archived, and saphyr is the maintained
+//! successor of yaml-rust that keeps a source position on every node, which is what lets a
+//! YAML error point at the right line.
+
+use std::ops::Range;
+
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+
+use super::node::{Entry, Node, Value};
+
+/// A problem with the text's syntax, located in the file.
+#[derive(Debug, PartialEq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub span: Range<usize>,
+    pub hint: Option<String>,
+}
+
+pub fn parse_toml(text: &str, offset: usize) -> Result<Node, Vec<SyntaxError>> {
+    let (table, errors) = toml::de::DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        return Err(errors
+            .iter()
+            .map(|e| SyntaxError {
+                message: format!("invalid TOML: {}", e.message().trim_end()),
+                span: e
+                    .span()
+                    .map_or(offset..offset, |s| s.start + offset..s.end + offset),
+                hint: Some(
+                    "check quoting and brackets; strings need double quotes, \
+                     lists look like [\"a\", \"b\"]"
+                        .into(),
+                ),
+            })
+            .collect());
+    }
+    let span = shift(table.span(), offset);
+    Ok(Node {
+        value: toml_table(table.get_ref(), offset),
+        span,
+    })
+}
+
+fn shift(span: Range<usize>, offset: usize) -> Range<usize> {
+    span.start + offset..span.end + offset
+}
+
+fn toml_table(table: &toml::de::DeTable<'_>, offset: usize) -> Value {
+    let mut entries: Vec<Entry> = table
+        .iter()
+        .map(|(key, value)| Entry {
+            key: key.get_ref().to_string(),
+            key_span: shift(key.span(), offset),
+            node: toml_node(value, offset),
+        })
+        .collect();
+    // The map is ordered by key; authors think in file order.
+    entries.sort_by_key(|e| e.key_span.start);
+    Value::Table(entries)
+}
+
+fn toml_node(value: &toml::Spanned<toml::de::DeValue<'_>>, offset: usize) -> Node {
+    use toml::de::DeValue;
+    let span = shift(value.span(), offset);
+    let value = match value.get_ref() {
+        DeValue::String(s) => Value::String(s.to_string()),
+        DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(i) => Value::Integer(i),
+            Err(_) => Value::Float(f64::INFINITY),
+        },
+        DeValue::Float(f) => Value::Float(f.as_str().replace('_', "").parse().unwrap_or(f64::NAN)),
+        DeValue::Boolean(b) => Value::Bool(*b),
+        DeValue::Datetime(d) => Value::Datetime(d.to_string()),
+        DeValue::Array(items) => Value::Array(items.iter().map(|v| toml_node(v, offset)).collect()),
+        DeValue::Table(t) => toml_table(t, offset),
+    };
+    Node { value, span }
+}
+
+pub fn parse_yaml(text: &str, offset: usize) -> Result<Node, Vec<SyntaxError>> {
+    let to_bytes = CharToByte::new(text, offset);
+    let documents = match MarkedYaml::load_from_str(text) {
+        Ok(documents) => documents,
+        Err(e) => {
+            let at = to_bytes.byte(e.marker().index());
+            return Err(vec![SyntaxError {
+                message: format!("invalid YAML: {}", e.info()),
+                span: at..at,
+                hint: Some("check indentation and quoting; keys look like `title: text`".into()),
+            }]);
+        }
+    };
+    let whole = offset..offset + text.len();
+    match documents.into_iter().next() {
+        None => Ok(Node {
+            value: Value::Table(Vec::new()),
+            span: whole,
+        }),
+        Some(root) => {
+            let node = yaml_node(&root, &to_bytes);
+            match node.value {
+                Value::Table(_) => Ok(node),
+                Value::Null => Ok(Node {
+                    value: Value::Table(Vec::new()),
+                    span: whole,
+                }),
+                other => Err(vec![SyntaxError {
+                    message: format!("the front matter is {}, not a set of keys", other.type_name()),
+                    span: node.span,
+                    hint: Some("write one `key: value` per line".into()),
+                }]),
+            }
+        }
+    }
+}
+
+fn yaml_node(node: &MarkedYaml<'_>, to_bytes: &CharToByte<'_>) -> Node {
+    let start = to_bytes.byte(node.span.start.index());
+    let end = to_bytes.byte(node.span.end.index()).max(start);
+    let value = match &node.data {
+        YamlData::Value(scalar) => yaml_scalar(scalar),
+        YamlData::Representation(text, _, _) => Value::String(text.to_string()),
+        YamlData::Sequence(items) => {
+            Value::Array(items.iter().map(|n| yaml_node(n, to_bytes)).collect())
+        }
+        YamlData::Mapping(map) => Value::Table(
+            map.iter()
+                .map(|(k, v)| {
+                    let key = yaml_node(k, to_bytes);
+                    let name = match &key.value {
+                        Value::String(s) => s.clone(),
+                        Value::Integer(i) => i.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Float(f) => f.to_string(),
+                        other => other.type_name().to_string(),
+                    };
+                    Entry {
+                        key: name,
+                        key_span: key.span,
+                        node: yaml_node(v, to_bytes),
+                    }
+                })
+                .collect(),
+        ),
+        YamlData::Tagged(_, inner) => return yaml_node(inner, to_bytes),
+        YamlData::Alias(_) | YamlData::BadValue => Value::Null,
+    };
+    Node {
+        value,
+        span: start..end,
+    }
+}
+
+fn yaml_scalar(scalar: &Scalar<'_>) -> Value {
+    match scalar {
+        Scalar::Null => Value::Null,
+        Scalar::Boolean(b) => Value::Bool(*b),
+        Scalar::Integer(i) => Value::Integer(*i),
+        Scalar::FloatingPoint(f) => Value::Float(f.into_inner()),
+        Scalar::String(s) => Value::String(s.to_string()),
+    }
+}
+
+/// saphyr reports positions in characters; diagnostics work in bytes.
+struct CharToByte<'a> {
+    text: &'a str,
+    offset: usize,
+}
+
+impl<'a> CharToByte<'a> {
+    fn new(text: &'a str, offset: usize) -> Self {
+        CharToByte { text, offset }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        if self.text.is_ascii() {
+            return self.offset + char_index.min(self.text.len());
+        }
+        self.offset
+            + self
+                .text
+                .char_indices()
+                .nth(char_index)
+                .map_or(self.text.len(), |(i, _)| i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table_keys(node: &Node) -> Vec<&str> {
+        match &node.value {
+            Value::Table(entries) => entries.iter().map(|e| e.key.as_str()).collect(),
+            _ => panic!("not a table"),
+        }
+    }
+
+    #[test]
+    fn toml_keys_keep_file_order_and_file_offsets() {
+        let text = "+++\nzeta = 1\nalpha = \"a\"\n";
+        let node = parse_toml(&text[4..], 4).unwrap();
+        assert_eq!(table_keys(&node), ["zeta", "alpha"]);
+        let Value::Table(entries) = &node.value else { unreachable!() };
+        assert_eq!(&text[entries[1].key_span.clone()], "alpha");
+        assert_eq!(&text[entries[1].node.span.clone()], "\"a\"");
+    }
+
+    #[test]
+    fn toml_datetimes_keep_their_text() {
+        let node = parse_toml("at = 1969-07-20T20:17:00Z\nd = 2019-06-14\n", 0).unwrap();
+        let Value::Table(entries) = node.value else { unreachable!() };
+        assert_eq!(entries[0].node.value, Value::Datetime("1969-07-20T20:17:00Z".into()));
+        assert_eq!(entries[1].node.value, Value::Datetime("2019-06-14".into()));
+    }
+
+    #[test]
+    fn toml_syntax_errors_are_all_reported_with_spans() {
+        let errors = parse_toml("title = \"x\nseverity = \n", 10).unwrap_err();
+        assert!(!errors.is_empty());
+        assert!(errors.iter().all(|e| e.span.start >= 10));
+    }
+
+    #[test]
+    fn yaml_maps_to_the_same_tree_with_byte_offsets() {
+        let text = "---\ntitle: Café outage\ntags: [a, b]\nimpact:\n  users_affected: 3\n";
+        let node = parse_yaml(&text[4..], 4).unwrap();
+        assert_eq!(table_keys(&node), ["title", "tags", "impact"]);
+        let Value::Table(entries) = &node.value else { unreachable!() };
+        assert_eq!(&text[entries[1].key_span.clone()], "tags");
+        let Value::Table(impact) = &entries[2].node.value else { panic!() };
+        assert_eq!(impact[0].node.value, Value::Integer(3));
+        assert_eq!(&text[impact[0].key_span.clone()], "users_affected");
+    }
+
+    #[test]
+    fn yaml_dates_stay_strings() {
+        let node = parse_yaml("started_at: 2019-06-14T10:00:00Z\n", 0).unwrap();
+        let Value::Table(entries) = node.value else { unreachable!() };
+        assert_eq!(entries[0].node.value, Value::String("2019-06-14T10:00:00Z".into()));
+    }
+
+    #[test]
+    fn yaml_syntax_error_is_located() {
+        let errors = parse_yaml("title: [unclosed\n", 4).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.starts_with("invalid YAML"));
+    }
+
+    #[test]
+    fn yaml_that_is_not_a_mapping_is_an_error() {
+        let errors = parse_yaml("- a\n- b\n", 0).unwrap_err();
+        assert!(errors[0].message.contains("a list"));
+    }
+
+    #[test]
+    fn empty_yaml_is_an_empty_table() {
+        assert_eq!(parse_yaml("", 0).unwrap().value, Value::Table(vec![]));
+    }
+}

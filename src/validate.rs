@@ -1,0 +1,183 @@
+//! Stage 2, validate: the rules that need the whole archive at once: ids are unique,
+//! `related` / `recurrence_of` name real postmortems, and body links reach a file and a
+//! heading that exist. Reads the content; changes nothing.
+
+use std::collections::HashMap;
+
+use crate::content::links::{self, Target};
+use crate::content::{Content, Postmortem, body_location, decode};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+
+pub fn validate(content: &Content) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let by_id = unique_ids(content, &mut diagnostics);
+    let by_key: HashMap<&str, &Postmortem> = content
+        .postmortems
+        .iter()
+        .map(|pm| (pm.source.key.as_str(), pm))
+        .collect();
+    for pm in &content.postmortems {
+        check_references(pm, content, &by_id, &mut diagnostics);
+        check_body_links(pm, content, &by_key, &mut diagnostics);
+    }
+    diagnostics
+}
+
+fn unique_ids<'a>(content: &'a Content, diagnostics: &mut Vec<Diagnostic>) -> HashMap<&'a str, &'a Postmortem> {
+    let mut by_id: HashMap<&str, &Postmortem> = HashMap::new();
+    for pm in &content.postmortems {
+        if let Some(first) = by_id.get(pm.id.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    &pm.source.path,
+                    format!("id `{}` is already used by {}", pm.id, first.source.path.display()),
+                )
+                .at(pm.source.id_location.clone())
+                .field("id")
+                .hint("every postmortem needs its own id (the file name, unless `id` is set): set a different `id`"),
+            );
+        } else {
+            by_id.insert(&pm.id, pm);
+        }
+    }
+    by_id
+}
+
+fn check_references(
+    pm: &Postmortem,
+    content: &Content,
+    by_id: &HashMap<&str, &Postmortem>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for reference in pm.related.iter().chain(&pm.recurrence_of) {
+        let known = by_id.contains_key(reference.id.as_str())
+            // A file that failed to parse still exists: its problems are reported on it.
+            || content.files.iter().any(|key| decode::file_stem(key.as_ref()) == reference.id);
+        let message = if reference.id == pm.id {
+            format!("`{}` refers to this postmortem itself", reference.field)
+        } else if known {
+            continue;
+        } else {
+            format!("no postmortem has the id `{}`", reference.id)
+        };
+        let hint = match did_you_mean(&reference.id, by_id.keys().copied()) {
+            Some(near) if near != pm.id => format!("did you mean `{near}`?"),
+            _ => "ids are file names without `.md`, unless the postmortem sets `id`".to_string(),
+        };
+        diagnostics.push(
+            Diagnostic::error(Code::UnknownReference, &pm.source.path, message)
+                .at(reference.location.clone())
+                .field(reference.field.clone())
+                .hint(hint),
+        );
+    }
+}
+
+fn check_body_links(
+    pm: &Postmortem,
+    content: &Content,
+    by_key: &HashMap<&str, &Postmortem>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for link in &pm.source.outline.links {
+        let broken = |code: Code, message: String, hint: String| {
+            Diagnostic::error(code, &pm.source.path, message)
+                .at(body_location(&pm.source, link.span.clone()))
+                .hint(hint)
+        };
+        if links::is_dangerous(&link.destination) {
+            diagnostics.push(broken(
+                Code::BrokenLink,
+                format!("link to a script URL `{}`", shorten(&link.destination)),
+                "content cannot run scripts; link to a page instead".into(),
+            ));
+            continue;
+        }
+        match links::resolve(&pm.source.key, &link.destination) {
+            Target::External => {}
+            Target::SamePage { fragment } => {
+                if !fragment.is_empty() && !has_anchor(pm, &fragment) {
+                    diagnostics.push(broken(
+                        Code::BrokenAnchor,
+                        format!("this postmortem has no heading `#{fragment}`"),
+                        anchors_hint(pm),
+                    ));
+                }
+            }
+            Target::Postmortem { key, fragment } => match by_key.get(key.as_str()) {
+                Some(target) => {
+                    if let Some(fragment) = fragment
+                        && !fragment.is_empty()
+                        && !has_anchor(target, &fragment)
+                    {
+                        diagnostics.push(broken(
+                            Code::BrokenAnchor,
+                            format!("`{}` has no heading `#{fragment}`", target.source.path.display()),
+                            anchors_hint(target),
+                        ));
+                    }
+                }
+                None if content.files.contains(&key) => {}
+                None => diagnostics.push(broken(
+                    Code::BrokenLink,
+                    format!("link to `{}`, which does not exist", link.destination),
+                    missing_file_hint(&key, content),
+                )),
+            },
+            Target::File { key } => {
+                if !content.files.contains(&key) {
+                    diagnostics.push(broken(
+                        Code::BrokenLink,
+                        format!(
+                            "{} `{}`, which does not exist",
+                            if link.is_image { "image" } else { "link to" },
+                            link.destination
+                        ),
+                        missing_file_hint(&key, content),
+                    ));
+                }
+            }
+            Target::OutsideContent => diagnostics.push(broken(
+                Code::BrokenLink,
+                format!("link to `{}`, outside the postmortems folder", link.destination),
+                "only files under postmortems/ are published; link to their published URL instead".into(),
+            )),
+        }
+    }
+}
+
+/// Body headings plus the sections every incident page has.
+fn has_anchor(pm: &Postmortem, fragment: &str) -> bool {
+    pm.source.outline.has_anchor(fragment) || crate::content::markdown::RESERVED_IDS.contains(&fragment)
+}
+
+fn anchors_hint(pm: &Postmortem) -> String {
+    let ids: Vec<String> = pm.source.outline.headings.iter().map(|h| format!("#{}", h.id)).collect();
+    if ids.is_empty() {
+        "that postmortem has no headings; link to the page without a `#`".into()
+    } else {
+        format!("its headings are {}", ids.join(", "))
+    }
+}
+
+fn missing_file_hint(key: &str, content: &Content) -> String {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    let same_name: Vec<&String> = content
+        .files
+        .iter()
+        .filter(|k| k.rsplit('/').next() == Some(name))
+        .collect();
+    if let Some(found) = same_name.first() {
+        return format!("a file of that name is at postmortems/{found}; paths are relative to the linking file");
+    }
+    match did_you_mean(key, content.files.iter().map(String::as_str)) {
+        Some(near) => format!("did you mean postmortems/{near}?"),
+        None => "paths are relative to the linking file's folder".into(),
+    }
+}
+
+fn shorten(text: &str) -> String {
+    let short: String = text.chars().take(40).collect();
+    if short.len() < text.len() { format!("{short}…") } else { short }
+}
