@@ -88,7 +88,10 @@ impl Default for Config {
 
 impl Config {
     pub fn severity(&self, name: &str) -> Option<(usize, &Severity)> {
-        self.severities.iter().enumerate().find(|(_, s)| s.name == name)
+        self.severities
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.name == name)
     }
 }
 
@@ -176,8 +179,12 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     if let Some(n) = t.get("severities") {
         read_severities(&mut r, n, &mut config);
     }
-    config.root_causes = t.get("root_causes").map(|n| read_allowlist(&mut r, n, "root_causes"));
-    config.services = t.get("services").map(|n| read_allowlist(&mut r, n, "services"));
+    config.root_causes = t
+        .get("root_causes")
+        .map(|n| read_allowlist(&mut r, n, "root_causes"));
+    config.services = t
+        .get("services")
+        .map(|n| read_allowlist(&mut r, n, "services"));
     config.teams = t.get("teams").map(|n| read_allowlist(&mut r, n, "teams"));
     if let Some(n) = t.get("tickets") {
         read_tickets(&mut r, n, &mut config);
@@ -194,9 +201,15 @@ fn read_severities(r: &mut Reader<'_>, node: &Node, config: &mut Config) {
     let mut severities: Vec<Severity> = Vec::new();
     for (i, item) in r.list(node, "severities").iter().enumerate() {
         let path = format!("severities[{i}]");
-        let Some(mut t) = r.table(item, &path) else { continue };
+        let Some(mut t) = r.table(item, &path) else {
+            continue;
+        };
         let name = r
-            .required(&mut t, "name", "give each level a name, e.g. name = \"SEV1\"")
+            .required(
+                &mut t,
+                "name",
+                "give each level a name, e.g. name = \"SEV1\"",
+            )
             .and_then(|n| r.string(n, &format!("{path}.name")));
         let description = t
             .get("description")
@@ -205,14 +218,24 @@ fn read_severities(r: &mut Reader<'_>, node: &Node, config: &mut Config) {
         r.finish(&t, &["name", "description"], &[]);
         if let Some(name) = name {
             if severities.iter().any(|s| s.name == name) {
-                r.invalid(item, &path, format!("severity `{name}` is defined twice"), "");
+                r.invalid(
+                    item,
+                    &path,
+                    format!("severity `{name}` is defined twice"),
+                    "",
+                );
             } else {
                 severities.push(Severity { name, description });
             }
         }
     }
     if severities.is_empty() {
-        r.invalid(node, "severities", "`severities` is empty", "define at least one level, or remove the key to use SEV1..SEV4");
+        r.invalid(
+            node,
+            "severities",
+            "`severities` is empty",
+            "define at least one level, or remove the key to use SEV1..SEV4",
+        );
     } else {
         config.severities = severities;
     }
@@ -237,10 +260,14 @@ fn read_allowlist(r: &mut Reader<'_>, node: &Node, field: &str) -> Allowlist {
 }
 
 fn read_tickets(r: &mut Reader<'_>, node: &Node, config: &mut Config) {
-    let Some(t) = r.table(node, "tickets") else { return };
+    let Some(t) = r.table(node, "tickets") else {
+        return;
+    };
     for entry in t.leftovers() {
         let field = format!("tickets.{}", entry.key);
-        let Some(template) = r.string(&entry.node, &field) else { continue };
+        let Some(template) = r.string(&entry.node, &field) else {
+            continue;
+        };
         if !template.contains("{id}") {
             r.invalid(
                 &entry.node,
@@ -292,13 +319,21 @@ JIRA = "https://jira.example.com/browse/{id}"
         assert_eq!(config.paginate_by, 20);
         assert_eq!(config.severities.len(), 1);
         assert!(config.root_causes.unwrap().contains("dns"));
-        assert_eq!(config.teams.unwrap().description("sre"), Some("Site reliability"));
-        assert_eq!(config.tickets["JIRA"], "https://jira.example.com/browse/{id}");
+        assert_eq!(
+            config.teams.unwrap().description("sre"),
+            Some("Site reliability")
+        );
+        assert_eq!(
+            config.tickets["JIRA"],
+            "https://jira.example.com/browse/{id}"
+        );
     }
 
     #[test]
     fn unknown_keys_and_bad_values_are_all_reported_with_lines() {
-        let errors = parse("titel = \"x\"\nbase_url = \"incidents\"\n[tickets]\nJIRA = \"https://x/\"\n").unwrap_err();
+        let errors =
+            parse("titel = \"x\"\nbase_url = \"incidents\"\n[tickets]\nJIRA = \"https://x/\"\n")
+                .unwrap_err();
         let lines: Vec<_> = errors.iter().map(|d| d.line()).collect();
         assert_eq!(lines, [2, 4, 1]);
         assert!(errors.iter().all(|d| d.code == Code::Config));

@@ -2,9 +2,17 @@
 //!
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
 //! config -> content (load) -> validate -> site (model) -> render -> output.
+//! `build` runs the stages in order; `cli` and `report` are the edges where arguments come
+//! in and diagnostics go out.
 
+pub mod build;
+pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
+pub mod output;
+pub mod render;
+pub mod report;
+pub mod site;
 pub mod tree;
 pub mod validate;

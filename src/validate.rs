@@ -23,7 +23,10 @@ pub fn validate(content: &Content) -> Vec<Diagnostic> {
     diagnostics
 }
 
-fn unique_ids<'a>(content: &'a Content, diagnostics: &mut Vec<Diagnostic>) -> HashMap<&'a str, &'a Postmortem> {
+fn unique_ids<'a>(
+    content: &'a Content,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HashMap<&'a str, &'a Postmortem> {
     let mut by_id: HashMap<&str, &Postmortem> = HashMap::new();
     for pm in &content.postmortems {
         if let Some(first) = by_id.get(pm.id.as_str()) {
@@ -113,7 +116,10 @@ fn check_body_links(
                     {
                         diagnostics.push(broken(
                             Code::BrokenAnchor,
-                            format!("`{}` has no heading `#{fragment}`", target.source.path.display()),
+                            format!(
+                                "`{}` has no heading `#{fragment}`",
+                                target.source.path.display()
+                            ),
                             anchors_hint(target),
                         ));
                     }
@@ -140,8 +146,12 @@ fn check_body_links(
             }
             Target::OutsideContent => diagnostics.push(broken(
                 Code::BrokenLink,
-                format!("link to `{}`, outside the postmortems folder", link.destination),
-                "only files under postmortems/ are published; link to their published URL instead".into(),
+                format!(
+                    "link to `{}`, outside the postmortems folder",
+                    link.destination
+                ),
+                "only files under postmortems/ are published; link to their published URL instead"
+                    .into(),
             )),
         }
     }
@@ -149,11 +159,18 @@ fn check_body_links(
 
 /// Body headings plus the sections every incident page has.
 fn has_anchor(pm: &Postmortem, fragment: &str) -> bool {
-    pm.source.outline.has_anchor(fragment) || crate::content::markdown::RESERVED_IDS.contains(&fragment)
+    pm.source.outline.has_anchor(fragment)
+        || crate::content::markdown::RESERVED_IDS.contains(&fragment)
 }
 
 fn anchors_hint(pm: &Postmortem) -> String {
-    let ids: Vec<String> = pm.source.outline.headings.iter().map(|h| format!("#{}", h.id)).collect();
+    let ids: Vec<String> = pm
+        .source
+        .outline
+        .headings
+        .iter()
+        .map(|h| format!("#{}", h.id))
+        .collect();
     if ids.is_empty() {
         "that postmortem has no headings; link to the page without a `#`".into()
     } else {
@@ -169,7 +186,9 @@ fn missing_file_hint(key: &str, content: &Content) -> String {
         .filter(|k| k.rsplit('/').next() == Some(name))
         .collect();
     if let Some(found) = same_name.first() {
-        return format!("a file of that name is at postmortems/{found}; paths are relative to the linking file");
+        return format!(
+            "a file of that name is at postmortems/{found}; paths are relative to the linking file"
+        );
     }
     match did_you_mean(key, content.files.iter().map(String::as_str)) {
         Some(near) => format!("did you mean postmortems/{near}?"),
@@ -179,5 +198,9 @@ fn missing_file_hint(key: &str, content: &Content) -> String {
 
 fn shorten(text: &str) -> String {
     let short: String = text.chars().take(40).collect();
-    if short.len() < text.len() { format!("{short}…") } else { short }
+    if short.len() < text.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
 }

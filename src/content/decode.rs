@@ -44,17 +44,35 @@ pub const KEYS: &[&str] = &[
 
 /// Hints for keys that are not misspellings but belong elsewhere, or come from other tools.
 const MISPLACED: &[(&str, &str)] = &[
-    ("users_affected", "`users_affected` belongs under `[impact]`"),
+    (
+        "users_affected",
+        "`users_affected` belongs under `[impact]`",
+    ),
     ("revenue_lost", "`revenue_lost` belongs under `[impact]`"),
-    ("requests_failed_pct", "`requests_failed_pct` belongs under `[impact]`"),
-    ("customer_facing", "`customer_facing` belongs under `[impact]`"),
+    (
+        "requests_failed_pct",
+        "`requests_failed_pct` belongs under `[impact]`",
+    ),
+    (
+        "customer_facing",
+        "`customer_facing` belongs under `[impact]`",
+    ),
     ("slo_breached", "`slo_breached` belongs under `[impact]`"),
     ("data_loss", "`data_loss` belongs under `[impact]`"),
-    ("due", "`due` belongs to an action item, under `[[action_items]]`"),
+    (
+        "due",
+        "`due` belongs to an action item, under `[[action_items]]`",
+    ),
     ("date", "pmsite calls the incident's start `started_at`"),
-    ("categories", "use `root_causes` for root-cause categories, `tags` for the rest"),
+    (
+        "categories",
+        "use `root_causes` for root-cause categories, `tags` for the rest",
+    ),
     ("keywords", "use `tags`"),
-    ("description", "use `summary` for the tl;dr, or `[impact]`'s `description`"),
+    (
+        "description",
+        "use `summary` for the tl;dr, or `[impact]`'s `description`",
+    ),
     ("author", "use `authors`, a list"),
     ("draft", "use `status = \"draft\"`"),
     ("slug", "use `id`"),
@@ -92,19 +110,34 @@ pub fn is_valid_id(id: &str) -> bool {
 
 /// The parts of a postmortem read from front matter; `None` when a required part is missing
 /// or invalid (the reader holds the diagnostics saying why).
-pub fn decode(r: &mut Reader<'_>, root: &Node, config: &Config, source: Source) -> Option<Postmortem> {
+pub fn decode(
+    r: &mut Reader<'_>,
+    root: &Node,
+    config: &Config,
+    source: Source,
+) -> Option<Postmortem> {
     let mut t = r.table(root, "")?;
     const REQUIRED_HINT: &str = "every postmortem needs title, severity, started_at and summary";
 
-    let title = r.required(&mut t, "title", REQUIRED_HINT).and_then(|n| r.string(n, "title"));
+    let title = r
+        .required(&mut t, "title", REQUIRED_HINT)
+        .and_then(|n| r.string(n, "title"));
     let severity = r
         .required(&mut t, "severity", REQUIRED_HINT)
         .and_then(|n| severity(r, n, config));
     let started_at = r
-        .required(&mut t, "started_at", "when did impact start? e.g. started_at = 2024-03-08T15:42:00Z")
+        .required(
+            &mut t,
+            "started_at",
+            "when did impact start? e.g. started_at = 2024-03-08T15:42:00Z",
+        )
         .and_then(|n| r.moment(n, "started_at"));
     let summary = r
-        .required(&mut t, "summary", "add a two-sentence plain-text tl;dr: summary = \"...\"")
+        .required(
+            &mut t,
+            "summary",
+            "add a two-sentence plain-text tl;dr: summary = \"...\"",
+        )
         .and_then(|n| r.string(n, "summary"));
     let id = id(r, &mut t, &source);
 
@@ -132,7 +165,9 @@ pub fn decode(r: &mut Reader<'_>, root: &Node, config: &Config, source: Source) 
     }
 
     let strings = |r: &mut Reader<'_>, t: &mut Table<'_>, key: &str| {
-        t.get(key).map(|n| r.string_list(n, key)).unwrap_or_default()
+        t.get(key)
+            .map(|n| r.string_list(n, key))
+            .unwrap_or_default()
     };
     let authors = strings(r, &mut t, "authors");
     let reviewers = strings(r, &mut t, "reviewers");
@@ -151,26 +186,37 @@ pub fn decode(r: &mut Reader<'_>, root: &Node, config: &Config, source: Source) 
         }
     }
 
-    let text = |r: &mut Reader<'_>, t: &mut Table<'_>, key: &str| t.get(key).and_then(|n| r.string(n, key));
+    let text = |r: &mut Reader<'_>, t: &mut Table<'_>, key: &str| {
+        t.get(key).and_then(|n| r.string(n, key))
+    };
     let owner = text(r, &mut t, "owner");
     let incident_commander = text(r, &mut t, "incident_commander");
     let trigger = text(r, &mut t, "trigger");
     let detection = text(r, &mut t, "detection");
 
-    let related = t.get("related").map(|n| references(r, n, "related")).unwrap_or_default();
+    let related = t
+        .get("related")
+        .map(|n| references(r, n, "related"))
+        .unwrap_or_default();
     let recurrence_of = t
         .get("recurrence_of")
         .map(|n| references(r, n, "recurrence_of"))
         .unwrap_or_default();
 
     let impact = t.get("impact").map(|n| impact(r, n)).unwrap_or_default();
-    let timeline = t.get("timeline").map(|n| timeline(r, n)).unwrap_or_default();
+    let timeline = t
+        .get("timeline")
+        .map(|n| timeline(r, n))
+        .unwrap_or_default();
     let action_items = t
         .get("action_items")
         .map(|n| action_items(r, n, config))
         .unwrap_or_default();
     let links = t.get("links").map(|n| links(r, n)).unwrap_or_default();
-    let extra = t.get("extra").map(to_json).unwrap_or(serde_json::Value::Null);
+    let extra = t
+        .get("extra")
+        .map(to_json)
+        .unwrap_or(serde_json::Value::Null);
 
     r.finish(&t, KEYS, MISPLACED);
 
@@ -217,24 +263,42 @@ fn severity(r: &mut Reader<'_>, node: &Node, config: &Config) -> Option<(String,
     let names: Vec<&str> = config.severities.iter().map(|s| s.name.as_str()).collect();
     let hint = match did_you_mean(&name, names.iter().copied()) {
         Some(near) => format!("did you mean `{near}`? The levels are {}", names.join(", ")),
-        None => format!("the levels configured in pmsite.toml are {}", names.join(", ")),
+        None => format!(
+            "the levels configured in pmsite.toml are {}",
+            names.join(", ")
+        ),
     };
-    r.invalid(node, "severity", format!("`{name}` is not a configured severity"), hint);
+    r.invalid(
+        node,
+        "severity",
+        format!("`{name}` is not a configured severity"),
+        hint,
+    );
     None
 }
 
 fn id(r: &mut Reader<'_>, t: &mut Table<'_>, source: &Source) -> Option<String> {
-    const RULE: &str = "an id is lowercase letters, digits, `.`, `_` and `-`, starting with a letter or digit";
+    const RULE: &str =
+        "an id is lowercase letters, digits, `.`, `_` and `-`, starting with a letter or digit";
     if let Some(node) = t.get("id") {
         let id = r.string(node, "id")?;
         if is_valid_id(&id) {
             return Some(id);
         }
         let suggestion = super::markdown::slugify(&id);
-        r.invalid(node, "id", format!("`{id}` is not a valid id"), format!("{RULE}, e.g. `{suggestion}`"));
+        r.invalid(
+            node,
+            "id",
+            format!("`{id}` is not a valid id"),
+            format!("{RULE}, e.g. `{suggestion}`"),
+        );
         return None;
     }
-    let stem = source.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = source
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if is_valid_id(&stem) {
         return Some(stem);
     }
@@ -252,7 +316,11 @@ fn id(r: &mut Reader<'_>, t: &mut Table<'_>, source: &Source) -> Option<String> 
     None
 }
 
-fn check_time_order(r: &mut Reader<'_>, started: Moment, later: &[(&str, Moment, std::ops::Range<usize>)]) {
+fn check_time_order(
+    r: &mut Reader<'_>,
+    started: Moment,
+    later: &[(&str, Moment, std::ops::Range<usize>)],
+) {
     let mut previous = ("started_at", started);
     for (key, moment, span) in later {
         if moment.compare(&previous.1) == std::cmp::Ordering::Less {
@@ -289,13 +357,22 @@ fn check_allowed(r: &mut Reader<'_>, node: &Node, key: &str, values: &[String], 
                 allow.names().collect::<Vec<_>>().join(", ")
             ),
         };
-        r.invalid(item, &format!("{key}[{i}]"), format!("`{value}` is not in the `{key}` list of pmsite.toml"), hint);
+        r.invalid(
+            item,
+            &format!("{key}[{i}]"),
+            format!("`{value}` is not in the `{key}` list of pmsite.toml"),
+            hint,
+        );
     }
 }
 
 fn references(r: &mut Reader<'_>, node: &Node, field: &str) -> Vec<Reference> {
     let items: Vec<(&Node, String)> = match &node.value {
-        Value::Array(items) => items.iter().enumerate().map(|(i, n)| (n, format!("{field}[{i}]"))).collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n, format!("{field}[{i}]")))
+            .collect(),
         _ => vec![(node, field.to_string())],
     };
     items
@@ -312,19 +389,31 @@ fn references(r: &mut Reader<'_>, node: &Node, field: &str) -> Vec<Reference> {
 }
 
 fn impact(r: &mut Reader<'_>, node: &Node) -> Impact {
-    let Some(mut t) = r.table(node, "impact") else { return Impact::default() };
+    let Some(mut t) = r.table(node, "impact") else {
+        return Impact::default();
+    };
     let impact = Impact {
-        users_affected: t.get("users_affected").and_then(|n| r.count(n, "impact.users_affected")),
+        users_affected: t
+            .get("users_affected")
+            .and_then(|n| r.count(n, "impact.users_affected")),
         revenue_lost: t
             .get("revenue_lost")
             .and_then(|n| r.number(n, "impact.revenue_lost", 0.0, f64::INFINITY)),
         requests_failed_pct: t
             .get("requests_failed_pct")
             .and_then(|n| r.number(n, "impact.requests_failed_pct", 0.0, 100.0)),
-        customer_facing: t.get("customer_facing").and_then(|n| r.bool(n, "impact.customer_facing")),
-        slo_breached: t.get("slo_breached").and_then(|n| r.bool(n, "impact.slo_breached")),
-        data_loss: t.get("data_loss").and_then(|n| r.bool(n, "impact.data_loss")),
-        description: t.get("description").and_then(|n| r.string(n, "impact.description")),
+        customer_facing: t
+            .get("customer_facing")
+            .and_then(|n| r.bool(n, "impact.customer_facing")),
+        slo_breached: t
+            .get("slo_breached")
+            .and_then(|n| r.bool(n, "impact.slo_breached")),
+        data_loss: t
+            .get("data_loss")
+            .and_then(|n| r.bool(n, "impact.data_loss")),
+        description: t
+            .get("description")
+            .and_then(|n| r.string(n, "impact.description")),
     };
     r.finish(&t, IMPACT_KEYS, &[]);
     impact
@@ -339,7 +428,11 @@ fn timeline(r: &mut Reader<'_>, node: &Node) -> Vec<TimelineEntry> {
             let path = format!("timeline[{i}]");
             let mut t = r.table(item, &path)?;
             let at = r
-                .required(&mut t, "at", "when did it happen? at = 2024-03-08T15:42:00Z")
+                .required(
+                    &mut t,
+                    "at",
+                    "when did it happen? at = 2024-03-08T15:42:00Z",
+                )
                 .and_then(|n| r.moment(n, &format!("{path}.at")));
             let text = r
                 .required(&mut t, "text", "what happened? text = \"...\"")
@@ -349,7 +442,11 @@ fn timeline(r: &mut Reader<'_>, node: &Node) -> Vec<TimelineEntry> {
                 .and_then(|n| r.choice(n, &format!("{path}.kind"), EventKind::NAMES))
                 .unwrap_or(EventKind::Note);
             r.finish(&t, TIMELINE_KEYS, &[]);
-            Some(TimelineEntry { at: at?, kind, text: text? })
+            Some(TimelineEntry {
+                at: at?,
+                kind,
+                text: text?,
+            })
         })
         .collect()
 }
@@ -366,25 +463,39 @@ fn action_items(r: &mut Reader<'_>, node: &Node, config: &Config) -> Vec<ActionI
             let title = r
                 .required(&mut t, "title", "say what will be done: title = \"...\"")
                 .and_then(|n| r.string(n, &f("title")));
-            let mut text = |r: &mut Reader<'_>, key: &str| t.get(key).and_then(|n| r.string(n, &f(key)));
+            let mut text =
+                |r: &mut Reader<'_>, key: &str| t.get(key).and_then(|n| r.string(n, &f(key)));
             let owner = text(r, "owner");
             let team = text(r, "team");
             let service = text(r, "service");
-            let ticket = t.get("ticket").and_then(|n| ticket(r, n, &f("ticket"), config));
+            let ticket = t
+                .get("ticket")
+                .and_then(|n| ticket(r, n, &f("ticket"), config));
             let due = t.get("due").and_then(|n| r.date(n, &f("due")));
             let completed = t.get("completed").and_then(|n| r.date(n, &f("completed")));
             let status = t
                 .get("status")
                 .and_then(|n| r.choice(n, &f("status"), ActionStatus::NAMES))
                 .unwrap_or(ActionStatus::Open);
-            let priority = t.get("priority").and_then(|n| r.choice(n, &f("priority"), Priority::NAMES));
-            let kind = t.get("type").and_then(|n| r.choice(n, &f("type"), ActionType::NAMES));
-            for (key, value, allow) in [("team", &team, &config.teams), ("service", &service, &config.services)] {
+            let priority = t
+                .get("priority")
+                .and_then(|n| r.choice(n, &f("priority"), Priority::NAMES));
+            let kind = t
+                .get("type")
+                .and_then(|n| r.choice(n, &f("type"), ActionType::NAMES));
+            for (key, value, allow) in [
+                ("team", &team, &config.teams),
+                ("service", &service, &config.services),
+            ] {
                 if let (Some(value), Some(allow), Some(node)) = (value, allow, t.get(key)) {
                     check_allowed(r, node, &f(key), std::slice::from_ref(value), allow);
                 }
             }
-            r.finish(&t, ACTION_KEYS, &[("due_date", "use `due`"), ("assignee", "use `owner`")]);
+            r.finish(
+                &t,
+                ACTION_KEYS,
+                &[("due_date", "use `due`"), ("assignee", "use `owner`")],
+            );
             Some(ActionItem {
                 title: title?,
                 owner,
@@ -404,7 +515,10 @@ fn action_items(r: &mut Reader<'_>, node: &Node, config: &Config) -> Vec<ActionI
 fn ticket(r: &mut Reader<'_>, node: &Node, field: &str, config: &Config) -> Option<Ticket> {
     let label = r.string(node, field)?;
     if label.starts_with("https://") || label.starts_with("http://") {
-        return Some(Ticket { url: Some(label.clone()), label });
+        return Some(Ticket {
+            url: Some(label.clone()),
+            label,
+        });
     }
     let trackers: Vec<&str> = config.tickets.keys().map(String::as_str).collect();
     let (tracker, id) = match label.split_once(':') {
@@ -418,9 +532,17 @@ fn ticket(r: &mut Reader<'_>, node: &Node, field: &str, config: &Config) -> Opti
             None => {
                 let hint = match did_you_mean(tracker, trackers.iter().copied()) {
                     Some(near) => format!("did you mean `{near}:{id}`?"),
-                    None => format!("the trackers in pmsite.toml's [tickets] are {}", trackers.join(", ")),
+                    None => format!(
+                        "the trackers in pmsite.toml's [tickets] are {}",
+                        trackers.join(", ")
+                    ),
                 };
-                r.invalid(node, field, format!("no ticket tracker is named `{tracker}`"), hint);
+                r.invalid(
+                    node,
+                    field,
+                    format!("no ticket tracker is named `{tracker}`"),
+                    hint,
+                );
                 return None;
             }
         },
@@ -430,7 +552,11 @@ fn ticket(r: &mut Reader<'_>, node: &Node, field: &str, config: &Config) -> Opti
                 node,
                 field,
                 format!("ticket `{label}` does not say which tracker it is in"),
-                format!("write TRACKER:ID with one of {}, e.g. `{}:{label}`", trackers.join(", "), trackers[0]),
+                format!(
+                    "write TRACKER:ID with one of {}, e.g. `{}:{label}`",
+                    trackers.join(", "),
+                    trackers[0]
+                ),
             );
             return None;
         }
@@ -443,7 +569,9 @@ fn encode_path_segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -463,10 +591,15 @@ fn links(r: &mut Reader<'_>, node: &Node) -> Vec<Link> {
                 .and_then(|n| r.string(n, &format!("{path}.title")));
             let url_node = r.required(&mut t, "url", "url = \"https://...\"");
             let url = url_node.and_then(|n| r.string(n, &format!("{path}.url")));
-            let kind = t.get("kind").and_then(|n| r.string(n, &format!("{path}.kind")));
+            let kind = t
+                .get("kind")
+                .and_then(|n| r.string(n, &format!("{path}.kind")));
             r.finish(&t, LINK_KEYS, &[]);
             let url = url?;
-            if !["https://", "http://", "mailto:"].iter().any(|s| url.starts_with(s)) {
+            if !["https://", "http://", "mailto:"]
+                .iter()
+                .any(|s| url.starts_with(s))
+            {
                 r.invalid(
                     url_node?,
                     &format!("{path}.url"),
@@ -475,7 +608,11 @@ fn links(r: &mut Reader<'_>, node: &Node) -> Vec<Link> {
                 );
                 return None;
             }
-            Some(Link { title: title?, url, kind })
+            Some(Link {
+                title: title?,
+                url,
+                kind,
+            })
         })
         .collect()
 }
@@ -489,13 +626,20 @@ fn to_json(node: &Node) -> serde_json::Value {
         Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
         Value::String(s) | Value::Datetime(s) => J::String(s.clone()),
         Value::Array(items) => J::Array(items.iter().map(to_json).collect()),
-        Value::Table(entries) => J::Object(entries.iter().map(|e| (e.key.clone(), to_json(&e.node))).collect()),
+        Value::Table(entries) => J::Object(
+            entries
+                .iter()
+                .map(|e| (e.key.clone(), to_json(&e.node)))
+                .collect(),
+        ),
     }
 }
 
 /// Used by tests and by `validate`: the file name a postmortem would get for `id`.
 pub fn file_stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -520,7 +664,8 @@ mod tests {
         (pm, r.diagnostics)
     }
 
-    const MINIMAL: &str = "title = \"T\"\nseverity = \"SEV2\"\nstarted_at = 2024-01-01T10:00:00Z\nsummary = \"S\"\n";
+    const MINIMAL: &str =
+        "title = \"T\"\nseverity = \"SEV2\"\nstarted_at = 2024-01-01T10:00:00Z\nsummary = \"S\"\n";
 
     #[test]
     fn a_minimal_postmortem_gets_defaults() {
@@ -544,16 +689,25 @@ mod tests {
 
     #[test]
     fn misplaced_and_misspelt_keys_get_targeted_hints() {
-        let (_, d) = decode_str(&format!("{MINIMAL}users_affected = 3\nservics = []\n"), &Config::default());
+        let (_, d) = decode_str(
+            &format!("{MINIMAL}users_affected = 3\nservics = []\n"),
+            &Config::default(),
+        );
         assert_eq!(d.len(), 2);
-        assert_eq!(d[0].hint.as_deref(), Some("`users_affected` belongs under `[impact]`"));
+        assert_eq!(
+            d[0].hint.as_deref(),
+            Some("`users_affected` belongs under `[impact]`")
+        );
         assert_eq!(d[1].hint.as_deref(), Some("did you mean `services`?"));
         assert_eq!(d[1].line(), 6);
     }
 
     #[test]
     fn times_out_of_order_point_at_the_later_key() {
-        let (_, d) = decode_str(&format!("{MINIMAL}detected_at = 2024-01-01T09:00:00Z\n"), &Config::default());
+        let (_, d) = decode_str(
+            &format!("{MINIMAL}detected_at = 2024-01-01T09:00:00Z\n"),
+            &Config::default(),
+        );
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, Code::TimeOrder);
         assert_eq!(d[0].line(), 5);
@@ -563,20 +717,35 @@ mod tests {
     fn severity_must_be_configured() {
         let (_, d) = decode_str(&MINIMAL.replace("SEV2", "SEV5"), &Config::default());
         assert_eq!(d[0].field.as_deref(), Some("severity"));
-        assert!(d[0].hint.as_deref().unwrap().contains("SEV1, SEV2, SEV3, SEV4"));
+        assert!(
+            d[0].hint
+                .as_deref()
+                .unwrap()
+                .contains("SEV1, SEV2, SEV3, SEV4")
+        );
     }
 
     #[test]
     fn tickets_resolve_through_templates() {
         let mut config = Config::default();
-        config.tickets.insert("JIRA".into(), "https://jira.example.com/browse/{id}".into());
-        let front = format!("{MINIMAL}[[action_items]]\ntitle = \"a\"\nticket = \"JIRA:OPS-1\"\n[[action_items]]\ntitle = \"b\"\nticket = \"OPS-2\"\n[[action_items]]\ntitle = \"c\"\nticket = \"JRIA:OPS-3\"\n");
+        config
+            .tickets
+            .insert("JIRA".into(), "https://jira.example.com/browse/{id}".into());
+        let front = format!(
+            "{MINIMAL}[[action_items]]\ntitle = \"a\"\nticket = \"JIRA:OPS-1\"\n[[action_items]]\ntitle = \"b\"\nticket = \"OPS-2\"\n[[action_items]]\ntitle = \"c\"\nticket = \"JRIA:OPS-3\"\n"
+        );
         let (pm, d) = decode_str(&front, &config);
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].hint.as_deref(), Some("did you mean `JIRA:OPS-3`?"));
         assert!(pm.is_some());
-        let pm = decode_str(&front.replace("JRIA", "JIRA"), &config).0.unwrap();
-        let urls: Vec<_> = pm.action_items.iter().map(|a| a.ticket.as_ref().unwrap().url.clone().unwrap()).collect();
+        let pm = decode_str(&front.replace("JRIA", "JIRA"), &config)
+            .0
+            .unwrap();
+        let urls: Vec<_> = pm
+            .action_items
+            .iter()
+            .map(|a| a.ticket.as_ref().unwrap().url.clone().unwrap())
+            .collect();
         assert_eq!(urls[0], "https://jira.example.com/browse/OPS-1");
         assert_eq!(urls[1], "https://jira.example.com/browse/OPS-2");
     }
@@ -587,7 +756,10 @@ mod tests {
         config.services = Some(Allowlist {
             entries: vec![("checkout-api".into(), None)],
         });
-        let (_, d) = decode_str(&format!("{MINIMAL}services = [\"checkout-api\", \"chekout-api\"]\n"), &config);
+        let (_, d) = decode_str(
+            &format!("{MINIMAL}services = [\"checkout-api\", \"chekout-api\"]\n"),
+            &config,
+        );
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].field.as_deref(), Some("services[1]"));
         assert_eq!(d[0].hint.as_deref(), Some("did you mean `checkout-api`?"));
@@ -599,7 +771,13 @@ mod tests {
         assert!(!is_valid_id("Dns"));
         assert!(!is_valid_id("-x"));
         assert!(!is_valid_id(""));
-        let (_, d) = decode_str(&format!("id = \"My Outage\"\n{MINIMAL}"), &Config::default());
-        assert_eq!(d[0].hint.as_deref().map(|h| h.ends_with("`my-outage`")), Some(true));
+        let (_, d) = decode_str(
+            &format!("id = \"My Outage\"\n{MINIMAL}"),
+            &Config::default(),
+        );
+        assert_eq!(
+            d[0].hint.as_deref().map(|h| h.ends_with("`my-outage`")),
+            Some(true)
+        );
     }
 }

@@ -116,12 +116,13 @@ mod tests {
         assert!(e.message.contains("never closed"));
     }
 
-
     #[test]
     fn yaml_front_matter_spans_point_into_the_whole_file() {
         let text = "---\ntitle: Café outage\ntags: [a, b]\n---\n";
         let node = parse(&split(text).unwrap()).unwrap();
-        let tree::Value::Table(entries) = &node.value else { panic!() };
+        let tree::Value::Table(entries) = &node.value else {
+            panic!()
+        };
         assert_eq!(&text[entries[1].key_span.clone()], "tags");
     }
 }

@@ -65,7 +65,11 @@ pub fn scan(body: &str, body_offset: usize) -> Outline {
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
-                heading = Some((level_number(level), id.map(|i| i.to_string()), String::new()));
+                heading = Some((
+                    level_number(level),
+                    id.map(|i| i.to_string()),
+                    String::new(),
+                ));
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, explicit, text)) = heading.take() {
@@ -166,7 +170,10 @@ mod tests {
 
     #[test]
     fn headings_get_unique_ids_in_document_order() {
-        let outline = scan("## Impact\n\n## Impact\n\n### `code` title\n\n## Timeline {#when}\n\n## !!!\n", 0);
+        let outline = scan(
+            "## Impact\n\n## Impact\n\n### `code` title\n\n## Timeline {#when}\n\n## !!!\n",
+            0,
+        );
         let ids: Vec<_> = outline.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["impact", "impact-1", "code-title", "when", "section"]);
         assert_eq!(outline.headings[2].text, "code title");

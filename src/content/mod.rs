@@ -58,7 +58,9 @@ pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
         if !entry.file_type().is_file() {
             continue;
         }
-        let Ok(relative) = entry.path().strip_prefix(&dir) else { continue };
+        let Ok(relative) = entry.path().strip_prefix(&dir) else {
+            continue;
+        };
         let key = path_key(relative);
         if key.ends_with(".md") {
             markdown.push((entry.path().to_path_buf(), key.clone()));
@@ -73,7 +75,11 @@ pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
             match std::fs::read(&path) {
                 Err(e) => (
                     None,
-                    vec![Diagnostic::error(Code::UnreadableFile, display, format!("cannot read the file: {e}"))],
+                    vec![Diagnostic::error(
+                        Code::UnreadableFile,
+                        display,
+                        format!("cannot read the file: {e}"),
+                    )],
                 ),
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => parse_file(&display, key, &text, config),
@@ -82,9 +88,15 @@ pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
                         let text = String::from_utf8_lossy(e.as_bytes());
                         (
                             None,
-                            vec![Diagnostic::error(Code::UnreadableFile, display, "the file is not valid UTF-8")
+                            vec![
+                                Diagnostic::error(
+                                    Code::UnreadableFile,
+                                    display,
+                                    "the file is not valid UTF-8",
+                                )
                                 .at(Location::of(&text, at..at + 1))
-                                .hint("save the file as UTF-8")],
+                                .hint("save the file as UTF-8"),
+                            ],
                         )
                     }
                 },
@@ -119,7 +131,12 @@ fn path_key(relative: &Path) -> String {
 }
 
 /// One file: front matter, decode, and a scan of the body.
-pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> (Option<Postmortem>, Vec<Diagnostic>) {
+pub fn parse_file(
+    display: &Path,
+    key: String,
+    text: &str,
+    config: &Config,
+) -> (Option<Postmortem>, Vec<Diagnostic>) {
     let syntax_error = |e: crate::tree::SyntaxError| {
         Diagnostic::error(Code::FrontMatterSyntax, display, e.message)
             .at(Location::of(text, e.span))
@@ -140,7 +157,10 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> (
         body_offset: split.body_offset,
         body_line: text[..split.body_offset].matches('\n').count() + 1,
         outline: markdown::scan(split.body, split.body_offset),
-        id_location: Location::of(text, id_span(&root).unwrap_or(root.span.start..root.span.start)),
+        id_location: Location::of(
+            text,
+            id_span(&root).unwrap_or(root.span.start..root.span.start),
+        ),
     };
     let mut reader = Reader::new(display, text, Codes::FRONT_MATTER);
     let postmortem = decode::decode(&mut reader, &root, config, source);
@@ -149,7 +169,10 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> (
 
 fn id_span(root: &crate::tree::Node) -> Option<std::ops::Range<usize>> {
     match &root.value {
-        crate::tree::Value::Table(entries) => entries.iter().find(|e| e.key == "id").map(|e| e.node.span.clone()),
+        crate::tree::Value::Table(entries) => entries
+            .iter()
+            .find(|e| e.key == "id")
+            .map(|e| e.node.span.clone()),
         _ => None,
     }
 }
@@ -171,7 +194,12 @@ mod tests {
     #[test]
     fn parse_file_reports_all_problems_of_one_file() {
         let text = "+++\ntitle = \"\"\nseverity = \"SEV9\"\nstarted_at = \"soon\"\nsummary = \"s\"\nservics = []\n+++\nbody\n";
-        let (pm, d) = parse_file(Path::new("postmortems/x.md"), "x.md".into(), text, &Config::default());
+        let (pm, d) = parse_file(
+            Path::new("postmortems/x.md"),
+            "x.md".into(),
+            text,
+            &Config::default(),
+        );
         assert!(pm.is_none());
         let lines: Vec<_> = d.iter().map(|d| d.line()).collect();
         assert_eq!(lines, [2, 3, 4, 6]);
@@ -180,7 +208,12 @@ mod tests {
     #[test]
     fn parse_file_scans_the_body() {
         let text = "+++\ntitle = \"t\"\nseverity = \"SEV1\"\nstarted_at = 2020-01-01\nsummary = \"s\"\n+++\n## Root cause\n[a](b.md)\n";
-        let (pm, d) = parse_file(Path::new("postmortems/x.md"), "x.md".into(), text, &Config::default());
+        let (pm, d) = parse_file(
+            Path::new("postmortems/x.md"),
+            "x.md".into(),
+            text,
+            &Config::default(),
+        );
         assert!(d.is_empty(), "{d:?}");
         let pm = pm.unwrap();
         assert_eq!(pm.source.outline.headings[0].id, "root-cause");

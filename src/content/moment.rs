@@ -30,14 +30,20 @@ impl Moment {
         // TOML allows a space instead of the `T`.
         if text.len() > 10
             && text.as_bytes()[10] == b' '
-            && let Ok(at) = DateTime::parse_from_rfc3339(&format!("{}T{}", &text[..10], &text[11..]))
+            && let Ok(at) =
+                DateTime::parse_from_rfc3339(&format!("{}T{}", &text[..10], &text[11..]))
         {
             return Ok(Moment::At(at));
         }
         if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
             return Ok(Moment::Day(day));
         }
-        for layout in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        for layout in [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ] {
             if chrono::NaiveDateTime::parse_from_str(text, layout).is_ok() {
                 return Err(MomentError::MissingOffset);
             }
@@ -78,7 +84,9 @@ impl Moment {
     pub fn sort_key(&self) -> i64 {
         match self {
             Moment::At(at) => at.timestamp(),
-            Moment::Day(day) => day.and_hms_opt(0, 0, 0).map_or(0, |d| d.and_utc().timestamp()),
+            Moment::Day(day) => day
+                .and_hms_opt(0, 0, 0)
+                .map_or(0, |d| d.and_utc().timestamp()),
         }
     }
 
@@ -121,7 +129,12 @@ pub fn human_duration(delta: TimeDelta) -> String {
     if total < 0 {
         return format!("-{}", human_duration(-delta));
     }
-    let (days, hours, minutes, seconds) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60);
+    let (days, hours, minutes, seconds) = (
+        total / 86_400,
+        total / 3600 % 24,
+        total / 60 % 60,
+        total % 60,
+    );
     match (days, hours, minutes) {
         (0, 0, 0) => format!("{seconds} s"),
         (0, 0, m) => format!("{m} min"),
@@ -138,8 +151,14 @@ mod tests {
 
     #[test]
     fn parses_offset_datetimes_dates_and_space_separated_times() {
-        assert!(matches!(Moment::parse("2024-03-08T15:42:00Z"), Ok(Moment::At(_))));
-        assert!(matches!(Moment::parse("2024-03-08 15:42:00+01:00"), Ok(Moment::At(_))));
+        assert!(matches!(
+            Moment::parse("2024-03-08T15:42:00Z"),
+            Ok(Moment::At(_))
+        ));
+        assert!(matches!(
+            Moment::parse("2024-03-08 15:42:00+01:00"),
+            Ok(Moment::At(_))
+        ));
         assert_eq!(
             Moment::parse("2019-06-14"),
             Ok(Moment::Day(NaiveDate::from_ymd_opt(2019, 6, 14).unwrap()))
@@ -156,7 +175,10 @@ mod tests {
 
     #[test]
     fn a_local_time_without_offset_is_named_as_such() {
-        assert_eq!(Moment::parse("2024-03-08T15:42:00"), Err(MomentError::MissingOffset));
+        assert_eq!(
+            Moment::parse("2024-03-08T15:42:00"),
+            Err(MomentError::MissingOffset)
+        );
         assert_eq!(Moment::parse("yesterday"), Err(MomentError::Invalid));
         assert_eq!(Moment::parse("2024-02-30"), Err(MomentError::Invalid));
     }
@@ -179,7 +201,10 @@ mod tests {
 
     #[test]
     fn human_forms() {
-        assert_eq!(Moment::parse("2024-03-08T15:42:00Z").unwrap().human(), "2024-03-08 15:42 UTC");
+        assert_eq!(
+            Moment::parse("2024-03-08T15:42:00Z").unwrap().human(),
+            "2024-03-08 15:42 UTC"
+        );
         assert_eq!(
             Moment::parse("2024-03-08T15:42:00+01:00").unwrap().human(),
             "2024-03-08 15:42 +01:00"

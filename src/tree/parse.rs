@@ -107,7 +107,10 @@ pub fn parse_yaml(text: &str, offset: usize) -> Result<Node, Vec<SyntaxError>> {
                     span: whole,
                 }),
                 other => Err(vec![SyntaxError {
-                    message: format!("the front matter is {}, not a set of keys", other.type_name()),
+                    message: format!(
+                        "the front matter is {}, not a set of keys",
+                        other.type_name()
+                    ),
                     span: node.span,
                     hint: Some("write one `key: value` per line".into()),
                 }]),
@@ -203,7 +206,9 @@ mod tests {
         let text = "+++\nzeta = 1\nalpha = \"a\"\n";
         let node = parse_toml(&text[4..], 4).unwrap();
         assert_eq!(table_keys(&node), ["zeta", "alpha"]);
-        let Value::Table(entries) = &node.value else { unreachable!() };
+        let Value::Table(entries) = &node.value else {
+            unreachable!()
+        };
         assert_eq!(&text[entries[1].key_span.clone()], "alpha");
         assert_eq!(&text[entries[1].node.span.clone()], "\"a\"");
     }
@@ -211,8 +216,13 @@ mod tests {
     #[test]
     fn toml_datetimes_keep_their_text() {
         let node = parse_toml("at = 1969-07-20T20:17:00Z\nd = 2019-06-14\n", 0).unwrap();
-        let Value::Table(entries) = node.value else { unreachable!() };
-        assert_eq!(entries[0].node.value, Value::Datetime("1969-07-20T20:17:00Z".into()));
+        let Value::Table(entries) = node.value else {
+            unreachable!()
+        };
+        assert_eq!(
+            entries[0].node.value,
+            Value::Datetime("1969-07-20T20:17:00Z".into())
+        );
         assert_eq!(entries[1].node.value, Value::Datetime("2019-06-14".into()));
     }
 
@@ -228,9 +238,13 @@ mod tests {
         let text = "---\ntitle: Café outage\ntags: [a, b]\nimpact:\n  users_affected: 3\n";
         let node = parse_yaml(&text[4..], 4).unwrap();
         assert_eq!(table_keys(&node), ["title", "tags", "impact"]);
-        let Value::Table(entries) = &node.value else { unreachable!() };
+        let Value::Table(entries) = &node.value else {
+            unreachable!()
+        };
         assert_eq!(&text[entries[1].key_span.clone()], "tags");
-        let Value::Table(impact) = &entries[2].node.value else { panic!() };
+        let Value::Table(impact) = &entries[2].node.value else {
+            panic!()
+        };
         assert_eq!(impact[0].node.value, Value::Integer(3));
         assert_eq!(&text[impact[0].key_span.clone()], "users_affected");
     }
@@ -238,8 +252,13 @@ mod tests {
     #[test]
     fn yaml_dates_stay_strings() {
         let node = parse_yaml("started_at: 2019-06-14T10:00:00Z\n", 0).unwrap();
-        let Value::Table(entries) = node.value else { unreachable!() };
-        assert_eq!(entries[0].node.value, Value::String("2019-06-14T10:00:00Z".into()));
+        let Value::Table(entries) = node.value else {
+            unreachable!()
+        };
+        assert_eq!(
+            entries[0].node.value,
+            Value::String("2019-06-14T10:00:00Z".into())
+        );
     }
 
     #[test]

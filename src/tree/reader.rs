@@ -115,16 +115,37 @@ impl<'a> Reader<'a> {
         self.diagnostics.push(d);
     }
 
-    pub fn invalid(&mut self, node: &Node, field: &str, message: impl Into<String>, hint: impl Into<String>) {
+    pub fn invalid(
+        &mut self,
+        node: &Node,
+        field: &str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         let hint = hint.into();
         let hint = (!hint.is_empty()).then_some(hint);
-        self.report(self.codes.invalid_value, node.span.clone(), field, message, hint);
+        self.report(
+            self.codes.invalid_value,
+            node.span.clone(),
+            field,
+            message,
+            hint,
+        );
     }
 
     fn wrong_type(&mut self, node: &Node, field: &str, expected: &str, hint: &str) {
-        let message = format!("`{field}` must be {expected}, found {}", node.value.type_name());
+        let message = format!(
+            "`{field}` must be {expected}, found {}",
+            node.value.type_name()
+        );
         let hint = (!hint.is_empty()).then(|| hint.to_string());
-        self.report(self.codes.wrong_type, node.span.clone(), field, message, hint);
+        self.report(
+            self.codes.wrong_type,
+            node.span.clone(),
+            field,
+            message,
+            hint,
+        );
     }
 
     pub fn table<'n>(&mut self, node: &'n Node, path: &str) -> Option<Table<'n>> {
@@ -173,7 +194,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn required<'n>(&mut self, table: &mut Table<'n>, key: &str, hint: &str) -> Option<&'n Node> {
+    pub fn required<'n>(
+        &mut self,
+        table: &mut Table<'n>,
+        key: &str,
+        hint: &str,
+    ) -> Option<&'n Node> {
         let node = table.get(key);
         if node.is_none() {
             let field = table.field(key);
@@ -198,7 +224,12 @@ impl<'a> Reader<'a> {
     pub fn string(&mut self, node: &Node, field: &str) -> Option<String> {
         match &node.value {
             Value::String(s) if s.trim().is_empty() => {
-                self.invalid(node, field, format!("`{field}` is empty"), "remove the key or give it a value");
+                self.invalid(
+                    node,
+                    field,
+                    format!("`{field}` is empty"),
+                    "remove the key or give it a value",
+                );
                 None
             }
             Value::String(s) => Some(s.trim().to_string()),
@@ -220,7 +251,12 @@ impl<'a> Reader<'a> {
                 .filter_map(|(i, item)| self.string(item, &format!("{field}[{i}]")))
                 .collect(),
             _ => {
-                self.wrong_type(node, field, "a list of strings", "write it as [\"a\", \"b\"]");
+                self.wrong_type(
+                    node,
+                    field,
+                    "a list of strings",
+                    "write it as [\"a\", \"b\"]",
+                );
                 Vec::new()
             }
         }
@@ -240,7 +276,12 @@ impl<'a> Reader<'a> {
         match node.value {
             Value::Bool(b) => Some(b),
             _ => {
-                self.wrong_type(node, field, "true or false", "write true or false, without quotes");
+                self.wrong_type(
+                    node,
+                    field,
+                    "true or false",
+                    "write true or false, without quotes",
+                );
                 None
             }
         }
@@ -254,7 +295,12 @@ impl<'a> Reader<'a> {
                 None
             }
             _ => {
-                self.wrong_type(node, field, "a whole number", "write the number without quotes, e.g. 1200");
+                self.wrong_type(
+                    node,
+                    field,
+                    "a whole number",
+                    "write the number without quotes, e.g. 1200",
+                );
                 None
             }
         }
@@ -266,7 +312,12 @@ impl<'a> Reader<'a> {
             Value::Integer(i) => i as f64,
             Value::Float(f) => f,
             _ => {
-                self.wrong_type(node, field, "a number", "write the number without quotes, e.g. 12.5");
+                self.wrong_type(
+                    node,
+                    field,
+                    "a number",
+                    "write the number without quotes, e.g. 12.5",
+                );
                 return None;
             }
         };
@@ -276,7 +327,12 @@ impl<'a> Reader<'a> {
             } else {
                 format!("at least {min}")
             };
-            self.invalid(node, field, format!("`{field}` must be {bounds}, found {value}"), "");
+            self.invalid(
+                node,
+                field,
+                format!("`{field}` must be {bounds}, found {value}"),
+                "",
+            );
             return None;
         }
         Some(value)
@@ -286,7 +342,12 @@ impl<'a> Reader<'a> {
         let text = match &node.value {
             Value::String(s) | Value::Datetime(s) => s,
             _ => {
-                self.wrong_type(node, field, "a datetime or a date", "write e.g. 2024-03-08T15:42:00Z, or 2024-03-08 when the time is unknown");
+                self.wrong_type(
+                    node,
+                    field,
+                    "a datetime or a date",
+                    "write e.g. 2024-03-08T15:42:00Z, or 2024-03-08 when the time is unknown",
+                );
                 return None;
             }
         };
@@ -297,7 +358,11 @@ impl<'a> Reader<'a> {
                     node,
                     field,
                     format!("`{field}` has a time but no offset: `{text}`"),
-                    format!("add the offset, e.g. `{}Z` for UTC or `{}+01:00`", text.trim(), text.trim()),
+                    format!(
+                        "add the offset, e.g. `{}Z` for UTC or `{}+01:00`",
+                        text.trim(),
+                        text.trim()
+                    ),
                 );
                 None
             }
@@ -329,7 +394,12 @@ impl<'a> Reader<'a> {
     }
 
     /// One of a fixed set of words, with a "did you mean" when it is a near miss.
-    pub fn choice<T: Copy>(&mut self, node: &Node, field: &str, options: &[(&str, T)]) -> Option<T> {
+    pub fn choice<T: Copy>(
+        &mut self,
+        node: &Node,
+        field: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
         let text = self.string(node, field)?;
         if let Some((_, value)) = options.iter().find(|(name, _)| *name == text) {
             return Some(*value);
@@ -388,7 +458,10 @@ mod tests {
     fn choice_suggests_the_nearest_option() {
         let d = read("status = \"publishd\"\n", |r, t| {
             let n = t.get("status").unwrap();
-            assert_eq!(r.choice(n, "status", &[("draft", 0), ("published", 1)]), None);
+            assert_eq!(
+                r.choice(n, "status", &[("draft", 0), ("published", 1)]),
+                None
+            );
         });
         assert_eq!(d[0].hint.as_deref(), Some("did you mean `published`?"));
     }

@@ -1,0 +1,177 @@
+//! The pipeline, start to end: config -> load -> validate -> site model -> render -> output.
+//! `pmsite build` runs all of it; `pmsite check` stops before the site model.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::config::{self, Config, ConfigError};
+use crate::content::{self, LoadError};
+use crate::diagnostic::{self, Diagnostic};
+use crate::output::{OutputError, Staging};
+use crate::render::{RenderError, Renderer};
+use crate::site::{Selection, Site};
+use crate::validate;
+
+pub struct Options {
+    pub root: PathBuf,
+    /// `None` for a check: validate everything, write nothing.
+    pub output: Option<PathBuf>,
+    pub selection: Selection,
+}
+
+/// What a run found and did.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Postmortem files looked at.
+    pub files: usize,
+    pub built: Option<Built>,
+    /// Time per stage, for `--verbose`.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Built {
+    /// Postmortems published in this build (after audience and drafts).
+    pub published: usize,
+    /// Postmortems left out (drafts, or outside the audience).
+    pub left_out: usize,
+    pub pages: usize,
+    pub files: usize,
+}
+
+/// Why the tool could not do its job at all (exit code 2), as opposed to problems it found
+/// in the content (exit code 1).
+#[derive(Debug)]
+pub enum Fatal {
+    Config(PathBuf, ConfigError),
+    Content(LoadError),
+    Output(OutputError),
+}
+
+impl std::fmt::Display for Fatal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fatal::Config(root, ConfigError::Missing) => write!(
+                f,
+                "no {} in {}: is this a pmsite site? (use --root DIR to point at one)",
+                config::FILE_NAME,
+                root.display()
+            ),
+            Fatal::Config(root, ConfigError::Unreadable(e)) => {
+                write!(
+                    f,
+                    "cannot read {}: {e}",
+                    root.join(config::FILE_NAME).display()
+                )
+            }
+            Fatal::Config(_, ConfigError::Invalid(_)) => {
+                write!(f, "{} is invalid", config::FILE_NAME)
+            }
+            Fatal::Content(LoadError::MissingDir(dir)) => write!(
+                f,
+                "no postmortems folder at {}: create it and add a Markdown file per postmortem",
+                dir.display()
+            ),
+            Fatal::Content(LoadError::Walk(e)) => {
+                write!(f, "cannot read the postmortems folder: {e}")
+            }
+            Fatal::Output(e) => e.fmt(f),
+        }
+    }
+}
+
+impl Fatal {
+    /// Diagnostics that come with the failure (an invalid pmsite.toml has several).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Fatal::Config(_, ConfigError::Invalid(d)) => d,
+            _ => &[],
+        }
+    }
+}
+
+/// Progress hooks, so the CLI can show a bar without the pipeline knowing about terminals.
+pub trait Progress: Sync {
+    fn stage(&self, _name: &str, _total: usize) {}
+    fn advance(&self) {}
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> {
+    let mut report = Report::default();
+    let mut clock = Instant::now();
+    let mut lap = |report: &mut Report, name: &'static str| {
+        report.timings.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+
+    let (config, _) =
+        config::load(&options.root).map_err(|e| Fatal::Config(options.root.clone(), e))?;
+    progress.stage("Loading", 0);
+    let content = content::load(&options.root, &config).map_err(Fatal::Content)?;
+    report.files = content.files.iter().filter(|k| k.ends_with(".md")).count();
+    report.diagnostics = content.diagnostics.clone();
+    lap(&mut report, "load");
+
+    report.diagnostics.extend(validate::validate(&content));
+    diagnostic::sort(&mut report.diagnostics);
+    lap(&mut report, "validate");
+
+    let Some(output) = &options.output else {
+        return Ok(report);
+    };
+    if diagnostic::has_errors(&report.diagnostics) {
+        return Ok(report);
+    }
+    let renderer = match Renderer::new(&options.root) {
+        Ok(renderer) => renderer,
+        Err(diagnostics) => {
+            report.diagnostics.extend(diagnostics);
+            return Ok(report);
+        }
+    };
+    let built = write_site(
+        &content,
+        &config,
+        options,
+        &renderer,
+        output,
+        progress,
+        &mut report,
+    )?;
+    lap(&mut report, "render and write");
+    report.built = built;
+    Ok(report)
+}
+
+fn write_site(
+    content: &content::Content,
+    config: &Config,
+    options: &Options,
+    renderer: &Renderer,
+    output: &Path,
+    progress: &dyn Progress,
+    report: &mut Report,
+) -> Result<Option<Built>, Fatal> {
+    let site = Site::build(content, config, options.selection.clone());
+    let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
+    match renderer.render(&site, &staging, progress) {
+        Ok(written) => {
+            staging.commit().map_err(Fatal::Output)?;
+            Ok(Some(Built {
+                published: site.postmortems.len(),
+                left_out: content.postmortems.len() - site.postmortems.len(),
+                pages: written.pages,
+                files: written.files,
+            }))
+        }
+        Err(RenderError::Template(diagnostic)) => {
+            report.diagnostics.push(diagnostic);
+            Ok(None)
+        }
+        Err(RenderError::Output(e)) => Err(Fatal::Output(e)),
+    }
+}

@@ -1,0 +1,304 @@
+//! The command line: parse arguments, run the pipeline, print, pick an exit code.
+//! Exit codes: 0 success (warnings allowed), 1 problems found in the content,
+//! 2 pmsite could not run (bad arguments, bad pmsite.toml, unreadable folders).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::build::{self, Fatal, Options, Progress, Report};
+use crate::diagnostic;
+use crate::report::{self, Format, Paths};
+use crate::site::{Audience, Selection};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pmsite",
+    version,
+    about = "Turn a folder of blameless postmortems into a cross-linked static site"
+)]
+pub struct Cli {
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print what each stage did and how long it took
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check every postmortem and write the site
+    Build(BuildArgs),
+    /// Check every postmortem; write nothing
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+struct SiteArgs {
+    /// The site folder (holds pmsite.toml and postmortems/)
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    root: PathBuf,
+    /// Include postmortems with status = "draft"
+    #[arg(long)]
+    drafts: bool,
+    /// Who the site is for: public (public only), internal (public and internal), restricted (all)
+    #[arg(long, value_enum, default_value = "internal")]
+    audience: Audience,
+    /// The date against which action items are overdue (default: SOURCE_DATE_EPOCH, or today)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    today: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+struct BuildArgs {
+    #[command(flatten)]
+    site: SiteArgs,
+    /// Where to write the site [default: ROOT/public]
+    #[arg(long, short, value_name = "DIR")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    #[command(flatten)]
+    site: SiteArgs,
+    /// How to print problems: human, json (stable schema), github (annotations on a PR)
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date like 2024-03-08"))
+}
+
+/// Runs pmsite with `args` and returns the process exit code.
+pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match &cli.command {
+        Command::Build(args) => build(&cli, args),
+        Command::Check(args) => check(&cli, args),
+    }
+}
+
+fn selection(args: &SiteArgs) -> Selection {
+    Selection {
+        audience: args.audience,
+        drafts: args.drafts,
+        today: args.today.unwrap_or_else(today),
+    }
+}
+
+/// The build date: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock (UTC).
+fn today() -> NaiveDate {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .map_or_else(|| chrono::Utc::now().date_naive(), |t| t.date_naive())
+}
+
+fn build(cli: &Cli, args: &BuildArgs) -> i32 {
+    let started = Instant::now();
+    let root = &args.site.root;
+    let options = Options {
+        root: root.clone(),
+        output: Some(args.output.clone().unwrap_or_else(|| root.join("public"))),
+        selection: selection(&args.site),
+    };
+    let progress = Bar::new(cli.quiet);
+    let result = build::run(&options, &progress);
+    progress.finish();
+    let report = match result {
+        Ok(report) => report,
+        Err(fatal) => return fatal_error(&fatal, root),
+    };
+    print_human(cli, &report, root);
+    if diagnostic::has_errors(&report.diagnostics) || report.built.is_none() {
+        eprintln!(
+            "{}: build failed: {}; the previous output was left untouched",
+            error_word(),
+            report::summary(&report.diagnostics, report.files)
+        );
+        return 1;
+    }
+    let built = report.built.expect("checked above");
+    if cli.verbose {
+        print_timings(&report);
+        eprintln!(
+            "audience {}: {} published, {} left out (drafts or outside the audience)",
+            options.selection.audience.as_str(),
+            built.published,
+            built.left_out
+        );
+    }
+    if !cli.quiet {
+        println!(
+            "Built {} postmortem{}, {} pages in {:.2} s",
+            built.published,
+            if built.published == 1 { "" } else { "s" },
+            built.pages,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    0
+}
+
+fn check(cli: &Cli, args: &CheckArgs) -> i32 {
+    let root = &args.site.root;
+    let options = Options {
+        root: root.clone(),
+        output: None,
+        selection: selection(&args.site),
+    };
+    let report = match build::run(&options, &build::NoProgress) {
+        Ok(report) => report,
+        Err(fatal) => return fatal_error(&fatal, root),
+    };
+    let paths = Paths { root: root.clone() };
+    let stdout = std::io::stdout();
+    let result = match args.format {
+        Format::Human => {
+            print_human(cli, &report, root);
+            Ok(())
+        }
+        Format::Json => report::json(
+            &mut stdout.lock(),
+            &report.diagnostics,
+            &paths,
+            report.files,
+        ),
+        Format::Github => report::github(&mut stdout.lock(), &report.diagnostics, &paths),
+    };
+    if let Err(e) = result {
+        eprintln!("{}: cannot write the report: {e}", error_word());
+        return 2;
+    }
+    if cli.verbose {
+        print_timings(&report);
+    }
+    let failed = diagnostic::has_errors(&report.diagnostics);
+    if args.format == Format::Human && !(cli.quiet && !failed) {
+        let line = report::summary(&report.diagnostics, report.files);
+        if failed {
+            eprintln!("{}: {line}", error_word());
+        } else {
+            eprintln!("Checked: {line}");
+        }
+    }
+    i32::from(failed)
+}
+
+fn print_human(cli: &Cli, report: &Report, root: &std::path::Path) {
+    let shown: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| !cli.quiet || d.level == diagnostic::Level::Error)
+        .cloned()
+        .collect();
+    let stderr = std::io::stderr();
+    let styled =
+        anstream::ColorChoice::global() != anstream::ColorChoice::Never && stderr.is_terminal();
+    let mut out = anstream::AutoStream::auto(stderr.lock());
+    let _ = report::human(
+        &mut out,
+        &shown,
+        &Paths {
+            root: root.to_path_buf(),
+        },
+        styled,
+    );
+    let _ = out.flush();
+}
+
+fn print_timings(report: &Report) {
+    for (stage, took) in &report.timings {
+        eprintln!("{stage:>18}: {:.3} s", took.as_secs_f64());
+    }
+}
+
+fn fatal_error(fatal: &Fatal, root: &std::path::Path) -> i32 {
+    let stderr = std::io::stderr();
+    let styled = stderr.is_terminal();
+    let mut out = anstream::AutoStream::auto(stderr.lock());
+    let _ = report::human(
+        &mut out,
+        fatal.diagnostics(),
+        &Paths {
+            root: root.to_path_buf(),
+        },
+        styled,
+    );
+    let _ = writeln!(out, "{}: {fatal}", error_word());
+    2
+}
+
+fn error_word() -> String {
+    let style = anstyle::Style::new()
+        .bold()
+        .fg_color(Some(anstyle::AnsiColor::Red.into()));
+    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        format!("{style}error{style:#}")
+    } else {
+        "error".into()
+    }
+}
+
+/// A progress bar on a terminal; nothing at all in CI or with `--quiet`.
+struct Bar {
+    bar: Option<ProgressBar>,
+}
+
+impl Bar {
+    fn new(quiet: bool) -> Bar {
+        let visible = !quiet && std::io::stderr().is_terminal();
+        Bar {
+            bar: visible.then(|| {
+                let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{prefix:>10.cyan.bold} [{bar:30}] {pos}/{len} pages",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                bar
+            }),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn stage(&self, name: &str, total: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_prefix(name.to_string());
+            bar.set_length(total as u64);
+            bar.set_position(0);
+        }
+    }
+
+    fn advance(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+}

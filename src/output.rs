@@ -1,0 +1,246 @@
+//! Stage 5, output: pages are written into a staging folder beside the output folder; only a
+//! build that fully succeeded swaps it in, atomically where the OS allows (`renameat2`
+//! with `RENAME_EXCHANGE` on Linux). A failed build leaves the published site untouched.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Marks a folder as written by pmsite, so that replacing it is safe. Every page carries
+/// it; see [`Staging::commit`].
+pub const GENERATOR_MARK: &str = "<meta name=\"generator\" content=\"pmsite";
+
+#[derive(Debug)]
+pub enum OutputError {
+    /// The output folder is the site itself, or contains it.
+    WouldReplaceSource(PathBuf),
+    /// The output folder exists, is not empty, and was not written by pmsite.
+    NotAnOutputFolder(PathBuf),
+    Io(PathBuf, io::Error),
+}
+
+impl std::fmt::Display for OutputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputError::WouldReplaceSource(p) => write!(
+                f,
+                "refusing to write the site to {}: it is, or contains, the site's own folder",
+                p.display()
+            ),
+            OutputError::NotAnOutputFolder(p) => write!(
+                f,
+                "refusing to replace {}: it exists and was not written by pmsite (remove it, or choose another --output)",
+                p.display()
+            ),
+            OutputError::Io(p, e) => write!(f, "cannot write {}: {e}", p.display()),
+        }
+    }
+}
+
+pub struct Staging {
+    dir: PathBuf,
+    output: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Prepares a staging folder for `output` after checking that replacing `output` later
+    /// cannot destroy anything but an earlier build.
+    pub fn new(output: &Path, site_root: &Path) -> Result<Staging, OutputError> {
+        let output = absolute(output);
+        let site_root = absolute(site_root);
+        if site_root.starts_with(&output) {
+            return Err(OutputError::WouldReplaceSource(output));
+        }
+        if output.exists() && !is_replaceable(&output) {
+            return Err(OutputError::NotAnOutputFolder(output));
+        }
+        let parent = output
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        fs::create_dir_all(&parent).map_err(|e| OutputError::Io(parent.clone(), e))?;
+        let name = output
+            .file_name()
+            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+        let dir = parent.join(format!(".{name}.pmsite-staging-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(|e| OutputError::Io(dir.clone(), e))?;
+        }
+        fs::create_dir(&dir).map_err(|e| OutputError::Io(dir.clone(), e))?;
+        Ok(Staging {
+            dir,
+            output,
+            committed: false,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `bytes` at `relative` (a `/`-separated path) inside the staging folder.
+    pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = self.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| OutputError::Io(parent.to_path_buf(), e))?;
+        }
+        fs::write(&path, bytes).map_err(|e| OutputError::Io(path, e))
+    }
+
+    pub fn copy(&self, from: &Path, relative: &str) -> Result<(), OutputError> {
+        let path = self.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| OutputError::Io(parent.to_path_buf(), e))?;
+        }
+        fs::copy(from, &path)
+            .map(|_| ())
+            .map_err(|e| OutputError::Io(from.to_path_buf(), e))
+    }
+
+    /// Puts the staged site in place of the output folder.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        let io = |p: &Path| {
+            let p = p.to_path_buf();
+            move |e| OutputError::Io(p, e)
+        };
+        if self.output.exists() {
+            if exchange(&self.dir, &self.output).is_ok() {
+                // The staging path now holds the previous build.
+                self.committed = true;
+                return fs::remove_dir_all(&self.dir).map_err(io(&self.dir));
+            }
+            // No atomic exchange here (another OS, or a filesystem without it): two renames,
+            // with the old build kept until the new one is in place.
+            let old = self.dir.with_extension("old");
+            fs::rename(&self.output, &old).map_err(io(&self.output))?;
+            if let Err(e) = fs::rename(&self.dir, &self.output) {
+                let _ = fs::rename(&old, &self.output);
+                return Err(OutputError::Io(self.output.clone(), e));
+            }
+            self.committed = true;
+            return fs::remove_dir_all(&old).map_err(io(&old));
+        }
+        fs::rename(&self.dir, &self.output).map_err(io(&self.output))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no atomic exchange",
+    ))
+}
+
+/// Empty, or written by pmsite (its home page carries the generator mark).
+fn is_replaceable(output: &Path) -> bool {
+    if !output.is_dir() {
+        return false;
+    }
+    let empty = fs::read_dir(output)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
+    empty
+        || fs::read_to_string(output.join("index.html"))
+            .map(|html| html.contains(GENERATOR_MARK))
+            .unwrap_or(false)
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    // Resolve symlinks where the path exists, so `--output ./link-to-site` is caught.
+    fs::canonicalize(&path).unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_committed_build_replaces_the_previous_one_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        let site = tmp.path().join("site");
+        fs::create_dir(&site).unwrap();
+
+        let first = Staging::new(&out, &site).unwrap();
+        first
+            .write("index.html", format!("{GENERATOR_MARK} 1\">").as_bytes())
+            .unwrap();
+        first.write("old/index.html", b"old").unwrap();
+        first.commit().unwrap();
+
+        let second = Staging::new(&out, &site).unwrap();
+        second
+            .write("index.html", format!("{GENERATOR_MARK} 2\">").as_bytes())
+            .unwrap();
+        second.commit().unwrap();
+
+        assert!(
+            fs::read_to_string(out.join("index.html"))
+                .unwrap()
+                .ends_with("2\">")
+        );
+        assert!(!out.join("old").exists());
+        let leftovers: Vec<_> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+    }
+
+    #[test]
+    fn an_abandoned_build_leaves_the_output_untouched() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("index.html"), GENERATOR_MARK).unwrap();
+        {
+            let staging = Staging::new(&out, tmp.path().join("site").as_path()).unwrap();
+            staging.write("index.html", b"half").unwrap();
+        }
+        assert_eq!(
+            fs::read_to_string(out.join("index.html")).unwrap(),
+            GENERATOR_MARK
+        );
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn refuses_to_replace_the_site_or_a_foreign_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("site");
+        fs::create_dir(&site).unwrap();
+        assert!(matches!(
+            Staging::new(&site, &site),
+            Err(OutputError::WouldReplaceSource(_))
+        ));
+        assert!(matches!(
+            Staging::new(tmp.path(), &site),
+            Err(OutputError::WouldReplaceSource(_))
+        ));
+        let docs = tmp.path().join("docs");
+        fs::create_dir(&docs).unwrap();
+        fs::write(docs.join("notes.txt"), "mine").unwrap();
+        assert!(matches!(
+            Staging::new(&docs, &site),
+            Err(OutputError::NotAnOutputFolder(_))
+        ));
+    }
+}

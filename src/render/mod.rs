@@ -1,0 +1,549 @@
+//! Stage 4, render: the site model -> HTML pages through Tera templates, written into the
+//! staging folder in parallel.
+//!
+//! Templates come from the default theme embedded in the binary (`themes/default/`); a
+//! site's `templates/` folder overrides any of them by name. Static files likewise: the
+//! theme's `static/` then the site's `static/`.
+
+pub mod markdown;
+pub mod views;
+
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::build::Progress;
+use crate::config::Config;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::output::{OutputError, Staging};
+use crate::site::{Site, TaxonomyKind, url};
+use views::{Item, TermLink};
+
+static THEME: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+pub const GENERATOR: &str = concat!("pmsite ", env!("CARGO_PKG_VERSION"));
+
+#[derive(Debug)]
+pub enum RenderError {
+    Template(Diagnostic),
+    Output(OutputError),
+}
+
+impl From<OutputError> for RenderError {
+    fn from(e: OutputError) -> Self {
+        RenderError::Output(e)
+    }
+}
+
+pub struct Renderer {
+    tera: Tera,
+    site_root: PathBuf,
+}
+
+/// What a build wrote, for the summary line.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Written {
+    pub pages: usize,
+    pub files: usize,
+}
+
+impl Renderer {
+    /// The theme's templates, with the site's `templates/` overriding them by name.
+    pub fn new(site_root: &Path) -> Result<Renderer, Vec<Diagnostic>> {
+        let mut templates: Vec<(String, String, PathBuf)> = Vec::new();
+        if let Some(dir) = THEME.get_dir("templates") {
+            for file in dir.files() {
+                let name = file.path().strip_prefix("templates").unwrap_or(file.path());
+                let text = file.contents_utf8().unwrap_or_default().to_string();
+                templates.push((
+                    name.to_string_lossy().into_owned(),
+                    text,
+                    PathBuf::from("(theme)").join(file.path()),
+                ));
+            }
+        }
+        let mut diagnostics = Vec::new();
+        let overrides = site_root.join("templates");
+        if overrides.is_dir() {
+            for entry in walkdir::WalkDir::new(&overrides).sort_by_file_name() {
+                let Ok(entry) = entry else { continue };
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let display = Path::new("templates").join(
+                    entry
+                        .path()
+                        .strip_prefix(&overrides)
+                        .unwrap_or(entry.path()),
+                );
+                let name = entry
+                    .path()
+                    .strip_prefix(&overrides)
+                    .unwrap_or(entry.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                match std::fs::read_to_string(entry.path()) {
+                    Ok(text) => {
+                        templates.retain(|(n, _, _)| *n != name);
+                        templates.push((name, text, display));
+                    }
+                    Err(e) => diagnostics.push(Diagnostic::error(
+                        Code::Template,
+                        display,
+                        format!("cannot read the template: {e}"),
+                    )),
+                }
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(diagnostics);
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        let raw: Vec<(&str, &str)> = templates
+            .iter()
+            .map(|(n, t, _)| (n.as_str(), t.as_str()))
+            .collect();
+        if let Err(e) = tera.add_raw_templates(raw) {
+            return Err(vec![template_diagnostic(&e, &templates)]);
+        }
+        Ok(Renderer {
+            tera,
+            site_root: site_root.to_path_buf(),
+        })
+    }
+
+    pub fn render(
+        &self,
+        site: &Site<'_>,
+        staging: &Staging,
+        progress: &dyn Progress,
+    ) -> Result<Written, RenderError> {
+        let items = views::items(site);
+        let jobs = jobs(site);
+        let pages = jobs.len();
+        progress.stage("Rendering", pages);
+        jobs.par_iter().try_for_each(|job| {
+            let (path, html) = self.render_job(site, &items, job)?;
+            staging.write(&path, html.as_bytes())?;
+            progress.advance();
+            Ok::<(), RenderError>(())
+        })?;
+        let files = self.copy_static(site, staging)?;
+        Ok(Written { pages, files })
+    }
+
+    fn render_job(
+        &self,
+        site: &Site<'_>,
+        items: &[Item],
+        job: &Job,
+    ) -> Result<(String, String), RenderError> {
+        match *job {
+            Job::Home => {
+                let path = "";
+                let mut ctx = self.common(site, path, site.config.title.clone());
+                ctx.insert("recent", &items.iter().take(10).collect::<Vec<_>>());
+                ctx.insert("total", &items.len());
+                let severity = site.taxonomy(TaxonomyKind::Severity);
+                let counts: Vec<TermCount> = site
+                    .config
+                    .severities
+                    .iter()
+                    .enumerate()
+                    .map(|(rank, s)| {
+                        let term = severity.term_for(&s.name);
+                        TermCount {
+                            name: s.name.clone(),
+                            rank,
+                            url: term.map(|t| severity.term_path(t)),
+                            count: term.map_or(0, |t| t.members.len()),
+                            description: Some(s.description.clone()).filter(|d| !d.is_empty()),
+                        }
+                    })
+                    .collect();
+                ctx.insert("severity_counts", &counts);
+                ctx.insert("taxonomies", &taxonomy_summaries(site));
+                self.page("index.html", path, &ctx)
+            }
+            Job::Incident(i) => {
+                let pm = site.postmortems[i];
+                let path = url::incident(&pm.id);
+                let root = url::root_from(&path);
+                let body = markdown::body_html(pm, site, &root);
+                let mut ctx = self.common(site, &path, pm.title.clone());
+                ctx.insert("pm", pm);
+                ctx.insert("incident", &views::incident(site, i, items, body));
+                ctx.insert("description", &pm.summary);
+                self.page("incident.html", &path, &ctx)
+            }
+            Job::Incidents { page } => {
+                let base = "incidents/";
+                let all: Vec<usize> = (0..items.len()).collect();
+                let (path, ctx) = self.list(site, items, base, &all, page, "All incidents".into());
+                self.page("incidents.html", &path, &ctx)
+            }
+            Job::Taxonomy(kind) => {
+                let taxonomy = site.taxonomy(kind);
+                let path = format!("{}/", kind.path());
+                let mut ctx = self.common(site, &path, kind.plural().into());
+                let terms: Vec<TermCount> = taxonomy
+                    .terms
+                    .iter()
+                    .enumerate()
+                    .map(|(rank, t)| TermCount {
+                        name: t.name.clone(),
+                        rank,
+                        url: Some(taxonomy.term_path(t)),
+                        count: t.members.len(),
+                        description: t.description.clone(),
+                    })
+                    .collect();
+                ctx.insert("kind", &kind);
+                ctx.insert("kind_name", kind.plural());
+                ctx.insert("terms", &terms);
+                self.page("taxonomy.html", &path, &ctx)
+            }
+            Job::Term { kind, term, page } => {
+                let taxonomy = site.taxonomy(kind);
+                let term = &taxonomy.terms[term];
+                let base = taxonomy.term_path(term);
+                let title = format!("{}: {}", kind.singular(), term.name);
+                let (path, mut ctx) = self.list(site, items, &base, &term.members, page, title);
+                ctx.insert("kind", &kind);
+                ctx.insert("kind_name", kind.singular());
+                ctx.insert("kind_plural", kind.plural());
+                ctx.insert("kind_url", &format!("{}/", kind.path()));
+                ctx.insert(
+                    "term",
+                    &TermLink {
+                        name: term.name.clone(),
+                        url: base.clone(),
+                    },
+                );
+                ctx.insert("term_description", &term.description);
+                self.page("term.html", &path, &ctx)
+            }
+            Job::NotFound => {
+                let mut ctx = self.common(site, "", "Page not found".into());
+                // Served at any URL: relative links cannot work here.
+                ctx.insert("root", &url::base_path(&site.config.base_url));
+                let html = self.render_template("404.html", &ctx)?;
+                Ok(("404.html".into(), html))
+            }
+        }
+    }
+
+    fn list(
+        &self,
+        site: &Site<'_>,
+        items: &[Item],
+        base: &str,
+        members: &[usize],
+        page: usize,
+        title: String,
+    ) -> (String, Context) {
+        let per_page = if site.config.paginate_by == 0 {
+            usize::MAX
+        } else {
+            site.config.paginate_by
+        };
+        let total_pages = members.len().div_ceil(per_page).max(1);
+        let path = url::page(base, page);
+        let mut ctx = self.common(site, &path, title);
+        let rows: Vec<&Item> = members
+            .iter()
+            .skip((page - 1).saturating_mul(per_page))
+            .take(per_page)
+            .map(|&i| &items[i])
+            .collect();
+        ctx.insert("items", &rows);
+        ctx.insert("count", &members.len());
+        ctx.insert("pager", &Pager::new(base, page, total_pages));
+        (path, ctx)
+    }
+
+    fn common(&self, site: &Site<'_>, path: &str, title: String) -> Context {
+        let mut ctx = Context::new();
+        let config: &Config = site.config;
+        ctx.insert(
+            "site",
+            &SiteView {
+                title: &config.title,
+                description: config.description.as_deref(),
+                language: &config.language,
+                base_url: &config.base_url,
+                audience: site.selection.audience.as_str(),
+                generator: GENERATOR,
+            },
+        );
+        ctx.insert("title", &title);
+        ctx.insert("description", &config.description);
+        ctx.insert("root", &url::root_from(path));
+        ctx.insert("path", path);
+        ctx.insert(
+            "canonical",
+            &(!config.base_url.is_empty()).then(|| format!("{}{path}", config.base_url)),
+        );
+        ctx.insert("section", path.split('/').next().unwrap_or(""));
+        ctx.insert("nav", &nav());
+        ctx
+    }
+
+    fn page(
+        &self,
+        template: &str,
+        path: &str,
+        ctx: &Context,
+    ) -> Result<(String, String), RenderError> {
+        Ok((url::output_file(path), self.render_template(template, ctx)?))
+    }
+
+    fn render_template(&self, template: &str, ctx: &Context) -> Result<String, RenderError> {
+        self.tera.render(template, ctx).map_err(|e| {
+            let file = if self.site_root.join("templates").join(template).is_file() {
+                Path::new("templates").join(template)
+            } else {
+                PathBuf::from("(theme)/templates").join(template)
+            };
+            RenderError::Template(
+                Diagnostic::error(
+                    Code::Template,
+                    file,
+                    format!("cannot render `{template}`: {}", error_chain(&e)),
+                )
+                .hint("check the variables the template uses against the theme's own templates"),
+            )
+        })
+    }
+
+    fn copy_static(&self, site: &Site<'_>, staging: &Staging) -> Result<usize, RenderError> {
+        let mut count = 0;
+        if let Some(dir) = THEME.get_dir("static") {
+            for file in all_files(dir) {
+                let relative = file.path().strip_prefix("static").unwrap_or(file.path());
+                staging.write(
+                    &format!("assets/{}", relative.to_string_lossy()),
+                    file.contents(),
+                )?;
+                count += 1;
+            }
+        }
+        let own = self.site_root.join("static");
+        if own.is_dir() {
+            for entry in walkdir::WalkDir::new(&own)
+                .sort_by_file_name()
+                .into_iter()
+                .flatten()
+            {
+                if entry.file_type().is_file() {
+                    let relative = entry.path().strip_prefix(&own).unwrap_or(entry.path());
+                    staging.copy(entry.path(), &relative.to_string_lossy())?;
+                    count += 1;
+                }
+            }
+        }
+        let postmortems = self.site_root.join(crate::content::POSTMORTEMS_DIR);
+        for key in &site.files {
+            staging.copy(&postmortems.join(key), &format!("files/{key}"))?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+fn all_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
+    let mut files: Vec<_> = dir.files().collect();
+    for sub in dir.dirs() {
+        files.extend(all_files(sub));
+    }
+    files
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    Home,
+    Incident(usize),
+    Incidents {
+        page: usize,
+    },
+    Taxonomy(TaxonomyKind),
+    Term {
+        kind: TaxonomyKind,
+        term: usize,
+        page: usize,
+    },
+    NotFound,
+}
+
+fn jobs(site: &Site<'_>) -> Vec<Job> {
+    let pages_for = |count: usize| {
+        if site.config.paginate_by == 0 {
+            1
+        } else {
+            count.div_ceil(site.config.paginate_by).max(1)
+        }
+    };
+    let mut jobs = vec![Job::Home, Job::NotFound];
+    jobs.extend((0..site.postmortems.len()).map(Job::Incident));
+    jobs.extend((1..=pages_for(site.postmortems.len())).map(|page| Job::Incidents { page }));
+    for taxonomy in &site.taxonomies {
+        jobs.push(Job::Taxonomy(taxonomy.kind));
+        for (term, t) in taxonomy.terms.iter().enumerate() {
+            for page in 1..=pages_for(t.members.len()) {
+                jobs.push(Job::Term {
+                    kind: taxonomy.kind,
+                    term,
+                    page,
+                });
+            }
+        }
+    }
+    jobs
+}
+
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    language: &'a str,
+    base_url: &'a str,
+    audience: &'a str,
+    generator: &'a str,
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    title: &'static str,
+    url: String,
+    section: &'static str,
+}
+
+fn nav() -> Vec<NavItem> {
+    let mut nav = vec![NavItem {
+        title: "Incidents",
+        url: "incidents/".into(),
+        section: "incidents",
+    }];
+    for kind in TaxonomyKind::ALL {
+        nav.push(NavItem {
+            title: kind.plural(),
+            url: format!("{}/", kind.path()),
+            section: kind.path(),
+        });
+    }
+    nav
+}
+
+#[derive(Serialize)]
+struct TermCount {
+    name: String,
+    /// Position in the severity scale (0 = most severe); 0 for other taxonomies.
+    rank: usize,
+    url: Option<String>,
+    count: usize,
+    description: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TaxonomySummary {
+    name: &'static str,
+    url: String,
+    count: usize,
+    top: Vec<TermCount>,
+}
+
+/// For the home page: each taxonomy's most used terms.
+fn taxonomy_summaries(site: &Site<'_>) -> Vec<TaxonomySummary> {
+    [
+        TaxonomyKind::Service,
+        TaxonomyKind::RootCause,
+        TaxonomyKind::Team,
+    ]
+    .into_iter()
+    .map(|kind| {
+        let taxonomy = site.taxonomy(kind);
+        let mut top: Vec<&crate::site::Term> = taxonomy.terms.iter().collect();
+        top.sort_by(|a, b| {
+            b.members
+                .len()
+                .cmp(&a.members.len())
+                .then_with(|| a.slug.cmp(&b.slug))
+        });
+        TaxonomySummary {
+            name: kind.plural(),
+            url: format!("{}/", kind.path()),
+            count: taxonomy.terms.len(),
+            top: top
+                .into_iter()
+                .take(8)
+                .map(|t| TermCount {
+                    name: t.name.clone(),
+                    rank: 0,
+                    url: Some(taxonomy.term_path(t)),
+                    count: t.members.len(),
+                    description: None,
+                })
+                .collect(),
+        }
+    })
+    .collect()
+}
+
+#[derive(Serialize)]
+struct Pager {
+    current: usize,
+    total: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    pages: Vec<PageLink>,
+}
+
+#[derive(Serialize)]
+struct PageLink {
+    number: usize,
+    url: String,
+    current: bool,
+}
+
+impl Pager {
+    fn new(base: &str, current: usize, total: usize) -> Pager {
+        Pager {
+            current,
+            total,
+            prev: (current > 1).then(|| url::page(base, current - 1)),
+            next: (current < total).then(|| url::page(base, current + 1)),
+            pages: (1..=total)
+                .map(|number| PageLink {
+                    number,
+                    url: url::page(base, number),
+                    current: number == current,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn template_diagnostic(e: &tera::Error, templates: &[(String, String, PathBuf)]) -> Diagnostic {
+    let message = error_chain(e);
+    let file = templates
+        .iter()
+        .find(|(name, _, _)| message.contains(&format!("'{name}'")))
+        .map_or_else(|| PathBuf::from("templates"), |(_, _, path)| path.clone());
+    Diagnostic::error(Code::Template, file, format!("invalid template: {message}"))
+        .hint("templates use Tera syntax: https://keats.github.io/tera/docs/")
+}
+
+fn error_chain(e: &tera::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}

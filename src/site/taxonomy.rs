@@ -1,0 +1,191 @@
+//! Grouping postmortems by tag, root cause, service, team, severity and year.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::config::{Allowlist, Config};
+use crate::content::Postmortem;
+use crate::content::markdown::slugify;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxonomyKind {
+    Severity,
+    Service,
+    RootCause,
+    Team,
+    Tag,
+    Year,
+}
+
+impl TaxonomyKind {
+    /// In the order the navigation shows them.
+    pub const ALL: [TaxonomyKind; 6] = [
+        TaxonomyKind::Severity,
+        TaxonomyKind::Service,
+        TaxonomyKind::RootCause,
+        TaxonomyKind::Team,
+        TaxonomyKind::Tag,
+        TaxonomyKind::Year,
+    ];
+
+    /// The URL folder of its pages.
+    pub fn path(self) -> &'static str {
+        match self {
+            TaxonomyKind::Severity => "severities",
+            TaxonomyKind::Service => "services",
+            TaxonomyKind::RootCause => "root-causes",
+            TaxonomyKind::Team => "teams",
+            TaxonomyKind::Tag => "tags",
+            TaxonomyKind::Year => "years",
+        }
+    }
+
+    pub fn plural(self) -> &'static str {
+        match self {
+            TaxonomyKind::Severity => "Severities",
+            TaxonomyKind::Service => "Services",
+            TaxonomyKind::RootCause => "Root causes",
+            TaxonomyKind::Team => "Teams",
+            TaxonomyKind::Tag => "Tags",
+            TaxonomyKind::Year => "Years",
+        }
+    }
+
+    pub fn singular(self) -> &'static str {
+        match self {
+            TaxonomyKind::Severity => "Severity",
+            TaxonomyKind::Service => "Service",
+            TaxonomyKind::RootCause => "Root cause",
+            TaxonomyKind::Team => "Team",
+            TaxonomyKind::Tag => "Tag",
+            TaxonomyKind::Year => "Year",
+        }
+    }
+
+    /// The values of this taxonomy on one postmortem.
+    pub fn values(self, pm: &Postmortem) -> Vec<String> {
+        match self {
+            TaxonomyKind::Severity => vec![pm.severity.clone()],
+            TaxonomyKind::Service => pm.services.clone(),
+            TaxonomyKind::RootCause => pm.root_causes.clone(),
+            TaxonomyKind::Team => pm.teams.clone(),
+            TaxonomyKind::Tag => pm.tags.clone(),
+            TaxonomyKind::Year => vec![pm.started_at.year().to_string()],
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Taxonomy {
+    pub kind: TaxonomyKind,
+    /// In display order: severities by rank, years newest first, others by name.
+    pub terms: Vec<Term>,
+    index_by_slug: HashMap<String, usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Term {
+    /// The spelling most postmortems use (`Postgres` and `postgres` share one page).
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    /// Postmortem indices, newest first.
+    pub members: Vec<usize>,
+}
+
+impl Taxonomy {
+    pub fn build(kind: TaxonomyKind, postmortems: &[&Postmortem], config: &Config) -> Taxonomy {
+        struct Group {
+            spellings: HashMap<String, usize>,
+            members: Vec<usize>,
+        }
+        let mut groups: HashMap<String, Group> = HashMap::new();
+        for (i, pm) in postmortems.iter().enumerate() {
+            for value in kind.values(pm) {
+                let slug = term_slug(&value);
+                let group = groups.entry(slug).or_insert_with(|| Group {
+                    spellings: HashMap::new(),
+                    members: Vec::new(),
+                });
+                *group.spellings.entry(value).or_default() += 1;
+                if group.members.last() != Some(&i) {
+                    group.members.push(i);
+                }
+            }
+        }
+        let allowlist: Option<&Allowlist> = match kind {
+            TaxonomyKind::Service => config.services.as_ref(),
+            TaxonomyKind::RootCause => config.root_causes.as_ref(),
+            TaxonomyKind::Team => config.teams.as_ref(),
+            _ => None,
+        };
+        let mut terms: Vec<Term> = groups
+            .into_iter()
+            .map(|(slug, group)| {
+                let name = group
+                    .spellings
+                    .into_iter()
+                    .max_by(|(a, na), (b, nb)| na.cmp(nb).then_with(|| b.cmp(a)))
+                    .map(|(name, _)| name)
+                    .unwrap_or_default();
+                let description = match kind {
+                    TaxonomyKind::Severity => {
+                        config.severity(&name).map(|(_, s)| s.description.clone())
+                    }
+                    _ => allowlist
+                        .and_then(|a| a.description(&name))
+                        .map(str::to_string),
+                };
+                Term {
+                    name,
+                    slug,
+                    description,
+                    members: group.members,
+                }
+            })
+            .collect();
+        match kind {
+            TaxonomyKind::Severity => terms.sort_by_key(|t| {
+                config
+                    .severity(&t.name)
+                    .map_or(usize::MAX, |(rank, _)| rank)
+            }),
+            TaxonomyKind::Year => terms.sort_by(|a, b| b.name.cmp(&a.name)),
+            _ => terms.sort_by(|a, b| a.slug.cmp(&b.slug)),
+        }
+        let index_by_slug = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.slug.clone(), i))
+            .collect();
+        Taxonomy {
+            kind,
+            terms,
+            index_by_slug,
+        }
+    }
+
+    pub fn term_for(&self, value: &str) -> Option<&Term> {
+        self.index_by_slug
+            .get(&term_slug(value))
+            .map(|&i| &self.terms[i])
+    }
+
+    /// Site-relative path of a term's page.
+    pub fn term_path(&self, term: &Term) -> String {
+        format!("{}/{}/", self.kind.path(), term.slug)
+    }
+}
+
+/// A term's URL slug; never empty, so every term has a page.
+pub fn term_slug(value: &str) -> String {
+    let slug = slugify(value);
+    if slug.is_empty() {
+        // Only punctuation: keep a stable, distinct slug from its bytes.
+        value.bytes().map(|b| format!("{b:02x}")).collect()
+    } else {
+        slug
+    }
+}

@@ -1,0 +1,106 @@
+//! Where pages live and how pages link to each other.
+//!
+//! Every internal link is relative (`../../tags/dns/`), so one build works at a domain root,
+//! under a sub-path, and from a local folder. Pages are folders with an `index.html`
+//! (clean URLs); a site path is that folder, relative to the site root, ending in `/`
+//! (`""` for the home page).
+
+pub fn incident(id: &str) -> String {
+    format!("incidents/{id}/")
+}
+
+/// A published file from under postmortems/ (an image next to a postmortem).
+pub fn file(key: &str) -> String {
+    let encoded: Vec<String> = key.split('/').map(encode_segment).collect();
+    format!("files/{}", encoded.join("/"))
+}
+
+/// The prefix that leads from the page at `page_path` back to the site root.
+pub fn root_from(page_path: &str) -> String {
+    let depth = page_path.matches('/').count();
+    if depth == 0 {
+        "./".to_string()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
+/// The output file for a page path.
+pub fn output_file(page_path: &str) -> String {
+    format!("{page_path}index.html")
+}
+
+/// Path of page `n` (1-based) of a paginated list at `base`.
+pub fn page(base: &str, n: usize) -> String {
+    if n <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}page/{n}/")
+    }
+}
+
+/// The path part of a base URL (`https://x.example/kb/` -> `/kb/`), for pages that cannot
+/// use relative links because they are served at any URL (the 404 page).
+pub fn base_path(base_url: &str) -> String {
+    let without_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    match without_scheme.find('/') {
+        Some(i) => {
+            let path = &without_scheme[i..];
+            if path.ends_with('/') {
+                path.to_string()
+            } else {
+                format!("{path}/")
+            }
+        }
+        None => "/".to_string(),
+    }
+}
+
+fn encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_roots_by_depth() {
+        assert_eq!(root_from(""), "./");
+        assert_eq!(root_from("incidents/"), "../");
+        assert_eq!(root_from("incidents/x/"), "../../");
+        assert_eq!(root_from("tags/dns/page/2/"), "../../../../");
+    }
+
+    #[test]
+    fn base_paths() {
+        assert_eq!(base_path("https://incidents.example.com/"), "/");
+        assert_eq!(base_path("https://example.com/kb"), "/kb/");
+        assert_eq!(base_path(""), "/");
+    }
+
+    #[test]
+    fn files_are_percent_encoded_per_segment() {
+        assert_eq!(
+            file("2024/latency graph.png"),
+            "files/2024/latency%20graph.png"
+        );
+    }
+
+    #[test]
+    fn pagination_paths() {
+        assert_eq!(page("incidents/", 1), "incidents/");
+        assert_eq!(page("incidents/", 3), "incidents/page/3/");
+    }
+}
