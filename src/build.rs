@@ -59,11 +59,7 @@ impl std::fmt::Display for Fatal {
                 root.display()
             ),
             Fatal::Config(root, ConfigError::Unreadable(e)) => {
-                write!(
-                    f,
-                    "cannot read {}: {e}",
-                    root.join(config::FILE_NAME).display()
-                )
+                write!(f, "cannot read {}: {e}", root.join(config::FILE_NAME).display())
             }
             Fatal::Config(_, ConfigError::Invalid(_)) => {
                 write!(f, "{} is invalid", config::FILE_NAME)
@@ -108,8 +104,7 @@ pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> 
         clock = Instant::now();
     };
 
-    let (config, _) =
-        config::load(&options.root).map_err(|e| Fatal::Config(options.root.clone(), e))?;
+    let (config, _) = config::load(&options.root).map_err(|e| Fatal::Config(options.root.clone(), e))?;
     progress.stage("Loading", 0);
     let content = content::load(&options.root, &config).map_err(Fatal::Content)?;
     report.files = content.files.iter().filter(|k| k.ends_with(".md")).count();
@@ -169,7 +164,7 @@ fn write_site(
             }))
         }
         Err(RenderError::Template(diagnostic)) => {
-            report.diagnostics.push(diagnostic);
+            report.diagnostics.push(*diagnostic);
             Ok(None)
         }
         Err(RenderError::Output(e)) => Err(Fatal::Output(e)),

@@ -75,8 +75,7 @@ struct CheckArgs {
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| format!("`{text}` is not a date like 2024-03-08"))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date like 2024-03-08"))
 }
 
 /// Runs pmsite with `args` and returns the process exit code.
@@ -175,12 +174,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
             print_human(cli, &report, root);
             Ok(())
         }
-        Format::Json => report::json(
-            &mut stdout.lock(),
-            &report.diagnostics,
-            &paths,
-            report.files,
-        ),
+        Format::Json => report::json(&mut stdout.lock(), &report.diagnostics, &paths, report.files),
         Format::Github => report::github(&mut stdout.lock(), &report.diagnostics, &paths),
     };
     if let Err(e) = result {
@@ -191,7 +185,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
         print_timings(&report);
     }
     let failed = diagnostic::has_errors(&report.diagnostics);
-    if args.format == Format::Human && !(cli.quiet && !failed) {
+    if args.format == Format::Human && (failed || !cli.quiet) {
         let line = report::summary(&report.diagnostics, report.files);
         if failed {
             eprintln!("{}: {line}", error_word());
@@ -210,8 +204,7 @@ fn print_human(cli: &Cli, report: &Report, root: &std::path::Path) {
         .cloned()
         .collect();
     let stderr = std::io::stderr();
-    let styled =
-        anstream::ColorChoice::global() != anstream::ColorChoice::Never && stderr.is_terminal();
+    let styled = anstream::ColorChoice::global() != anstream::ColorChoice::Never && stderr.is_terminal();
     let mut out = anstream::AutoStream::auto(stderr.lock());
     let _ = report::human(
         &mut out,
@@ -269,11 +262,9 @@ impl Bar {
             bar: visible.then(|| {
                 let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
                 bar.set_style(
-                    ProgressStyle::with_template(
-                        "{prefix:>10.cyan.bold} [{bar:30}] {pos}/{len} pages",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                    ProgressStyle::with_template("{prefix:>10.cyan.bold} [{bar:30}] {pos}/{len} pages")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
                 );
                 bar
             }),

@@ -88,10 +88,7 @@ impl Default for Config {
 
 impl Config {
     pub fn severity(&self, name: &str) -> Option<(usize, &Severity)> {
-        self.severities
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.name == name)
+        self.severities.iter().enumerate().find(|(_, s)| s.name == name)
     }
 }
 
@@ -182,9 +179,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     config.root_causes = t
         .get("root_causes")
         .map(|n| read_allowlist(&mut r, n, "root_causes"));
-    config.services = t
-        .get("services")
-        .map(|n| read_allowlist(&mut r, n, "services"));
+    config.services = t.get("services").map(|n| read_allowlist(&mut r, n, "services"));
     config.teams = t.get("teams").map(|n| read_allowlist(&mut r, n, "teams"));
     if let Some(n) = t.get("tickets") {
         read_tickets(&mut r, n, &mut config);
@@ -205,11 +200,7 @@ fn read_severities(r: &mut Reader<'_>, node: &Node, config: &mut Config) {
             continue;
         };
         let name = r
-            .required(
-                &mut t,
-                "name",
-                "give each level a name, e.g. name = \"SEV1\"",
-            )
+            .required(&mut t, "name", "give each level a name, e.g. name = \"SEV1\"")
             .and_then(|n| r.string(n, &format!("{path}.name")));
         let description = t
             .get("description")
@@ -218,12 +209,7 @@ fn read_severities(r: &mut Reader<'_>, node: &Node, config: &mut Config) {
         r.finish(&t, &["name", "description"], &[]);
         if let Some(name) = name {
             if severities.iter().any(|s| s.name == name) {
-                r.invalid(
-                    item,
-                    &path,
-                    format!("severity `{name}` is defined twice"),
-                    "",
-                );
+                r.invalid(item, &path, format!("severity `{name}` is defined twice"), "");
             } else {
                 severities.push(Severity { name, description });
             }
@@ -319,21 +305,14 @@ JIRA = "https://jira.example.com/browse/{id}"
         assert_eq!(config.paginate_by, 20);
         assert_eq!(config.severities.len(), 1);
         assert!(config.root_causes.unwrap().contains("dns"));
-        assert_eq!(
-            config.teams.unwrap().description("sre"),
-            Some("Site reliability")
-        );
-        assert_eq!(
-            config.tickets["JIRA"],
-            "https://jira.example.com/browse/{id}"
-        );
+        assert_eq!(config.teams.unwrap().description("sre"), Some("Site reliability"));
+        assert_eq!(config.tickets["JIRA"], "https://jira.example.com/browse/{id}");
     }
 
     #[test]
     fn unknown_keys_and_bad_values_are_all_reported_with_lines() {
         let errors =
-            parse("titel = \"x\"\nbase_url = \"incidents\"\n[tickets]\nJIRA = \"https://x/\"\n")
-                .unwrap_err();
+            parse("titel = \"x\"\nbase_url = \"incidents\"\n[tickets]\nJIRA = \"https://x/\"\n").unwrap_err();
         let lines: Vec<_> = errors.iter().map(|d| d.line()).collect();
         assert_eq!(lines, [2, 4, 1]);
         assert!(errors.iter().all(|d| d.code == Code::Config));

@@ -182,10 +182,7 @@ impl Diagnostic {
 
     /// Order in which a user wants to read diagnostics: by file, then top to bottom.
     pub fn sort_key(&self) -> (&Path, usize, usize, Code) {
-        let (line, column) = self
-            .location
-            .as_ref()
-            .map_or((0, 0), |l| (l.line, l.column));
+        let (line, column) = self.location.as_ref().map_or((0, 0), |l| (l.line, l.column));
         (&self.file, line, column, self.code)
     }
 }
@@ -193,11 +190,8 @@ impl Diagnostic {
 /// Sorts diagnostics for display and drops exact duplicates (the same problem found twice,
 /// e.g. through two links on one line).
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
-    diagnostics.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then(a.message.cmp(&b.message))
-    });
+    // Stable: problems at one place stay in the order they were found (title, severity, ...).
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();
 }
 
@@ -206,10 +200,7 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
 }
 
 /// "did you mean" for a misspelt name, from the names that would have been valid.
-pub fn did_you_mean<'a>(
-    given: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let given = given.to_lowercase();
     candidates
         .into_iter()

@@ -30,14 +30,8 @@ pub struct Counts {
 pub fn counts(diagnostics: &[Diagnostic]) -> Counts {
     let files: BTreeSet<&Path> = diagnostics.iter().map(|d| d.file.as_path()).collect();
     Counts {
-        errors: diagnostics
-            .iter()
-            .filter(|d| d.level == Level::Error)
-            .count(),
-        warnings: diagnostics
-            .iter()
-            .filter(|d| d.level == Level::Warning)
-            .count(),
+        errors: diagnostics.iter().filter(|d| d.level == Level::Error).count(),
+        warnings: diagnostics.iter().filter(|d| d.level == Level::Warning).count(),
         files_with_problems: files.len(),
     }
 }
@@ -63,10 +57,7 @@ pub struct Paths {
 
 impl Paths {
     pub fn display(&self, file: &Path) -> PathBuf {
-        if file.starts_with("(theme)")
-            || self.root == Path::new(".")
-            || self.root.as_os_str().is_empty()
-        {
+        if file.starts_with("(theme)") || self.root == Path::new(".") || self.root.as_os_str().is_empty() {
             file.to_path_buf()
         } else {
             self.root.join(file)
@@ -74,12 +65,7 @@ impl Paths {
     }
 }
 
-pub fn human(
-    out: &mut dyn Write,
-    diagnostics: &[Diagnostic],
-    paths: &Paths,
-    styled: bool,
-) -> io::Result<()> {
+pub fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths, styled: bool) -> io::Result<()> {
     let renderer = if styled {
         Renderer::styled()
     } else {
@@ -95,11 +81,7 @@ pub fn human(
             .location
             .as_ref()
             .and_then(|_| std::fs::read_to_string(paths.root.join(&d.file)).ok());
-        let label = d
-            .field
-            .as_ref()
-            .map(|f| format!("`{f}`"))
-            .unwrap_or_default();
+        let label = d.field.as_ref().map(|f| format!("`{f}`")).unwrap_or_default();
         let mut groups = Vec::new();
         let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
         match (&d.location, &source) {
@@ -122,8 +104,7 @@ pub fn human(
                     Some(at) => format!("{path}:{}:{}", at.line, at.column),
                     None => path.clone(),
                 };
-                groups
-                    .push(Group::with_title(title).element(annotate_snippets::Origin::path(place)));
+                groups.push(Group::with_title(title).element(annotate_snippets::Origin::path(place)));
             }
         }
         if let Some(hint) = &d.hint {
@@ -168,12 +149,7 @@ struct JsonDiagnostic<'a> {
     path: PathBuf,
 }
 
-pub fn json(
-    out: &mut dyn Write,
-    diagnostics: &[Diagnostic],
-    paths: &Paths,
-    files: usize,
-) -> io::Result<()> {
+pub fn json(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths, files: usize) -> io::Result<()> {
     let c = counts(diagnostics);
     let report = JsonReport {
         version: JSON_VERSION,
@@ -230,9 +206,7 @@ pub fn github(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths) ->
 }
 
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 fn escape_property(text: &str) -> String {
@@ -246,14 +220,10 @@ mod tests {
 
     fn sample() -> Vec<Diagnostic> {
         vec![
-            Diagnostic::error(
-                Code::UnknownKey,
-                "postmortems/a.md",
-                "unknown key `servics`",
-            )
-            .at(Location::of("+++\nservics = 1\n", 4..11))
-            .field("servics")
-            .hint("did you mean `services`?"),
+            Diagnostic::error(Code::UnknownKey, "postmortems/a.md", "unknown key `servics`")
+                .at(Location::of("+++\nservics = 1\n", 4..11))
+                .field("servics")
+                .hint("did you mean `services`?"),
         ]
     }
 

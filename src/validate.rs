@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::content::links::{self, Target};
-use crate::content::{Content, Postmortem, body_location, decode};
+use crate::content::{Content, Postmortem, Source, body_location, decode};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 
 pub fn validate(content: &Content) -> Vec<Diagnostic> {
@@ -18,7 +18,10 @@ pub fn validate(content: &Content) -> Vec<Diagnostic> {
         .collect();
     for pm in &content.postmortems {
         check_references(pm, content, &by_id, &mut diagnostics);
-        check_body_links(pm, content, &by_key, &mut diagnostics);
+        check_body_links(&pm.source, content, &by_key, &mut diagnostics);
+    }
+    for source in &content.unreadable_front_matter {
+        check_body_links(source, content, &by_key, &mut diagnostics);
     }
     diagnostics
 }
@@ -78,15 +81,15 @@ fn check_references(
 }
 
 fn check_body_links(
-    pm: &Postmortem,
+    source: &Source,
     content: &Content,
     by_key: &HashMap<&str, &Postmortem>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    for link in &pm.source.outline.links {
+    for link in &source.outline.links {
         let broken = |code: Code, message: String, hint: String| {
-            Diagnostic::error(code, &pm.source.path, message)
-                .at(body_location(&pm.source, link.span.clone()))
+            Diagnostic::error(code, &source.path, message)
+                .at(body_location(source, link.span.clone()))
                 .hint(hint)
         };
         if links::is_dangerous(&link.destination) {
@@ -97,14 +100,14 @@ fn check_body_links(
             ));
             continue;
         }
-        match links::resolve(&pm.source.key, &link.destination) {
+        match links::resolve(&source.key, &link.destination) {
             Target::External => {}
             Target::SamePage { fragment } => {
-                if !fragment.is_empty() && !has_anchor(pm, &fragment) {
+                if !fragment.is_empty() && !has_anchor(source, &fragment) {
                     diagnostics.push(broken(
                         Code::BrokenAnchor,
                         format!("this postmortem has no heading `#{fragment}`"),
-                        anchors_hint(pm),
+                        anchors_hint(source),
                     ));
                 }
             }
@@ -112,15 +115,12 @@ fn check_body_links(
                 Some(target) => {
                     if let Some(fragment) = fragment
                         && !fragment.is_empty()
-                        && !has_anchor(target, &fragment)
+                        && !has_anchor(&target.source, &fragment)
                     {
                         diagnostics.push(broken(
                             Code::BrokenAnchor,
-                            format!(
-                                "`{}` has no heading `#{fragment}`",
-                                target.source.path.display()
-                            ),
-                            anchors_hint(target),
+                            format!("`{}` has no heading `#{fragment}`", target.source.path.display()),
+                            anchors_hint(&target.source),
                         ));
                     }
                 }
@@ -146,26 +146,20 @@ fn check_body_links(
             }
             Target::OutsideContent => diagnostics.push(broken(
                 Code::BrokenLink,
-                format!(
-                    "link to `{}`, outside the postmortems folder",
-                    link.destination
-                ),
-                "only files under postmortems/ are published; link to their published URL instead"
-                    .into(),
+                format!("link to `{}`, outside the postmortems folder", link.destination),
+                "only files under postmortems/ are published; link to their published URL instead".into(),
             )),
         }
     }
 }
 
 /// Body headings plus the sections every incident page has.
-fn has_anchor(pm: &Postmortem, fragment: &str) -> bool {
-    pm.source.outline.has_anchor(fragment)
-        || crate::content::markdown::RESERVED_IDS.contains(&fragment)
+fn has_anchor(source: &Source, fragment: &str) -> bool {
+    source.outline.has_anchor(fragment) || crate::content::markdown::RESERVED_IDS.contains(&fragment)
 }
 
-fn anchors_hint(pm: &Postmortem) -> String {
-    let ids: Vec<String> = pm
-        .source
+fn anchors_hint(source: &Source) -> String {
+    let ids: Vec<String> = source
         .outline
         .headings
         .iter()

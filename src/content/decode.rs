@@ -44,25 +44,16 @@ pub const KEYS: &[&str] = &[
 
 /// Hints for keys that are not misspellings but belong elsewhere, or come from other tools.
 const MISPLACED: &[(&str, &str)] = &[
-    (
-        "users_affected",
-        "`users_affected` belongs under `[impact]`",
-    ),
+    ("users_affected", "`users_affected` belongs under `[impact]`"),
     ("revenue_lost", "`revenue_lost` belongs under `[impact]`"),
     (
         "requests_failed_pct",
         "`requests_failed_pct` belongs under `[impact]`",
     ),
-    (
-        "customer_facing",
-        "`customer_facing` belongs under `[impact]`",
-    ),
+    ("customer_facing", "`customer_facing` belongs under `[impact]`"),
     ("slo_breached", "`slo_breached` belongs under `[impact]`"),
     ("data_loss", "`data_loss` belongs under `[impact]`"),
-    (
-        "due",
-        "`due` belongs to an action item, under `[[action_items]]`",
-    ),
+    ("due", "`due` belongs to an action item, under `[[action_items]]`"),
     ("date", "pmsite calls the incident's start `started_at`"),
     (
         "categories",
@@ -108,15 +99,18 @@ pub fn is_valid_id(id: &str) -> bool {
         && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
 }
 
-/// The parts of a postmortem read from front matter; `None` when a required part is missing
-/// or invalid (the reader holds the diagnostics saying why).
+/// The postmortem read from front matter, or its source back when a required part is
+/// missing or invalid (the reader holds the diagnostics saying why), so that its body can
+/// still be checked.
 pub fn decode(
     r: &mut Reader<'_>,
     root: &Node,
     config: &Config,
     source: Source,
-) -> Option<Postmortem> {
-    let mut t = r.table(root, "")?;
+) -> Result<Postmortem, Box<Source>> {
+    let Some(mut t) = r.table(root, "") else {
+        return Err(Box::new(source));
+    };
     const REQUIRED_HINT: &str = "every postmortem needs title, severity, started_at and summary";
 
     let title = r
@@ -165,9 +159,7 @@ pub fn decode(
     }
 
     let strings = |r: &mut Reader<'_>, t: &mut Table<'_>, key: &str| {
-        t.get(key)
-            .map(|n| r.string_list(n, key))
-            .unwrap_or_default()
+        t.get(key).map(|n| r.string_list(n, key)).unwrap_or_default()
     };
     let authors = strings(r, &mut t, "authors");
     let reviewers = strings(r, &mut t, "reviewers");
@@ -186,9 +178,7 @@ pub fn decode(
         }
     }
 
-    let text = |r: &mut Reader<'_>, t: &mut Table<'_>, key: &str| {
-        t.get(key).and_then(|n| r.string(n, key))
-    };
+    let text = |r: &mut Reader<'_>, t: &mut Table<'_>, key: &str| t.get(key).and_then(|n| r.string(n, key));
     let owner = text(r, &mut t, "owner");
     let incident_commander = text(r, &mut t, "incident_commander");
     let trigger = text(r, &mut t, "trigger");
@@ -204,32 +194,30 @@ pub fn decode(
         .unwrap_or_default();
 
     let impact = t.get("impact").map(|n| impact(r, n)).unwrap_or_default();
-    let timeline = t
-        .get("timeline")
-        .map(|n| timeline(r, n))
-        .unwrap_or_default();
+    let timeline = t.get("timeline").map(|n| timeline(r, n)).unwrap_or_default();
     let action_items = t
         .get("action_items")
         .map(|n| action_items(r, n, config))
         .unwrap_or_default();
     let links = t.get("links").map(|n| links(r, n)).unwrap_or_default();
-    let extra = t
-        .get("extra")
-        .map(to_json)
-        .unwrap_or(serde_json::Value::Null);
+    let extra = t.get("extra").map(to_json).unwrap_or(serde_json::Value::Null);
 
     r.finish(&t, KEYS, MISPLACED);
 
-    let (severity, severity_rank) = severity?;
-    Some(Postmortem {
-        id: id?,
-        title: title?,
+    let (Some((severity, severity_rank)), Some(id), Some(title), Some(summary), Some(started_at)) =
+        (severity, id, title, summary, started_at)
+    else {
+        return Err(Box::new(source));
+    };
+    Ok(Postmortem {
+        id,
+        title,
         severity,
         severity_rank,
-        summary: summary?,
+        summary,
         status,
         visibility,
-        started_at: started_at?,
+        started_at,
         detected_at,
         mitigated_at,
         resolved_at,
@@ -263,10 +251,7 @@ fn severity(r: &mut Reader<'_>, node: &Node, config: &Config) -> Option<(String,
     let names: Vec<&str> = config.severities.iter().map(|s| s.name.as_str()).collect();
     let hint = match did_you_mean(&name, names.iter().copied()) {
         Some(near) => format!("did you mean `{near}`? The levels are {}", names.join(", ")),
-        None => format!(
-            "the levels configured in pmsite.toml are {}",
-            names.join(", ")
-        ),
+        None => format!("the levels configured in pmsite.toml are {}", names.join(", ")),
     };
     r.invalid(
         node,
@@ -316,11 +301,7 @@ fn id(r: &mut Reader<'_>, t: &mut Table<'_>, source: &Source) -> Option<String> 
     None
 }
 
-fn check_time_order(
-    r: &mut Reader<'_>,
-    started: Moment,
-    later: &[(&str, Moment, std::ops::Range<usize>)],
-) {
+fn check_time_order(r: &mut Reader<'_>, started: Moment, later: &[(&str, Moment, std::ops::Range<usize>)]) {
     let mut previous = ("started_at", started);
     for (key, moment, span) in later {
         if moment.compare(&previous.1) == std::cmp::Ordering::Less {
@@ -408,9 +389,7 @@ fn impact(r: &mut Reader<'_>, node: &Node) -> Impact {
         slo_breached: t
             .get("slo_breached")
             .and_then(|n| r.bool(n, "impact.slo_breached")),
-        data_loss: t
-            .get("data_loss")
-            .and_then(|n| r.bool(n, "impact.data_loss")),
+        data_loss: t.get("data_loss").and_then(|n| r.bool(n, "impact.data_loss")),
         description: t
             .get("description")
             .and_then(|n| r.string(n, "impact.description")),
@@ -428,11 +407,7 @@ fn timeline(r: &mut Reader<'_>, node: &Node) -> Vec<TimelineEntry> {
             let path = format!("timeline[{i}]");
             let mut t = r.table(item, &path)?;
             let at = r
-                .required(
-                    &mut t,
-                    "at",
-                    "when did it happen? at = 2024-03-08T15:42:00Z",
-                )
+                .required(&mut t, "at", "when did it happen? at = 2024-03-08T15:42:00Z")
                 .and_then(|n| r.moment(n, &format!("{path}.at")));
             let text = r
                 .required(&mut t, "text", "what happened? text = \"...\"")
@@ -463,14 +438,11 @@ fn action_items(r: &mut Reader<'_>, node: &Node, config: &Config) -> Vec<ActionI
             let title = r
                 .required(&mut t, "title", "say what will be done: title = \"...\"")
                 .and_then(|n| r.string(n, &f("title")));
-            let mut text =
-                |r: &mut Reader<'_>, key: &str| t.get(key).and_then(|n| r.string(n, &f(key)));
+            let mut text = |r: &mut Reader<'_>, key: &str| t.get(key).and_then(|n| r.string(n, &f(key)));
             let owner = text(r, "owner");
             let team = text(r, "team");
             let service = text(r, "service");
-            let ticket = t
-                .get("ticket")
-                .and_then(|n| ticket(r, n, &f("ticket"), config));
+            let ticket = t.get("ticket").and_then(|n| ticket(r, n, &f("ticket"), config));
             let due = t.get("due").and_then(|n| r.date(n, &f("due")));
             let completed = t.get("completed").and_then(|n| r.date(n, &f("completed")));
             let status = t
@@ -569,9 +541,7 @@ fn encode_path_segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -591,9 +561,7 @@ fn links(r: &mut Reader<'_>, node: &Node) -> Vec<Link> {
                 .and_then(|n| r.string(n, &format!("{path}.title")));
             let url_node = r.required(&mut t, "url", "url = \"https://...\"");
             let url = url_node.and_then(|n| r.string(n, &format!("{path}.url")));
-            let kind = t
-                .get("kind")
-                .and_then(|n| r.string(n, &format!("{path}.kind")));
+            let kind = t.get("kind").and_then(|n| r.string(n, &format!("{path}.kind")));
             r.finish(&t, LINK_KEYS, &[]);
             let url = url?;
             if !["https://", "http://", "mailto:"]
@@ -660,7 +628,7 @@ mod tests {
             outline: Default::default(),
             id_location: Location::of("", 0..0),
         };
-        let pm = decode(&mut r, &node, config, source);
+        let pm = decode(&mut r, &node, config, source).ok();
         (pm, r.diagnostics)
     }
 
@@ -717,12 +685,7 @@ mod tests {
     fn severity_must_be_configured() {
         let (_, d) = decode_str(&MINIMAL.replace("SEV2", "SEV5"), &Config::default());
         assert_eq!(d[0].field.as_deref(), Some("severity"));
-        assert!(
-            d[0].hint
-                .as_deref()
-                .unwrap()
-                .contains("SEV1, SEV2, SEV3, SEV4")
-        );
+        assert!(d[0].hint.as_deref().unwrap().contains("SEV1, SEV2, SEV3, SEV4"));
     }
 
     #[test]
@@ -738,9 +701,7 @@ mod tests {
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].hint.as_deref(), Some("did you mean `JIRA:OPS-3`?"));
         assert!(pm.is_some());
-        let pm = decode_str(&front.replace("JRIA", "JIRA"), &config)
-            .0
-            .unwrap();
+        let pm = decode_str(&front.replace("JRIA", "JIRA"), &config).0.unwrap();
         let urls: Vec<_> = pm
             .action_items
             .iter()
@@ -752,10 +713,12 @@ mod tests {
 
     #[test]
     fn allowlists_are_enforced_with_suggestions() {
-        let mut config = Config::default();
-        config.services = Some(Allowlist {
-            entries: vec![("checkout-api".into(), None)],
-        });
+        let config = Config {
+            services: Some(Allowlist {
+                entries: vec![("checkout-api".into(), None)],
+            }),
+            ..Config::default()
+        };
         let (_, d) = decode_str(
             &format!("{MINIMAL}services = [\"checkout-api\", \"chekout-api\"]\n"),
             &config,
@@ -771,10 +734,7 @@ mod tests {
         assert!(!is_valid_id("Dns"));
         assert!(!is_valid_id("-x"));
         assert!(!is_valid_id(""));
-        let (_, d) = decode_str(
-            &format!("id = \"My Outage\"\n{MINIMAL}"),
-            &Config::default(),
-        );
+        let (_, d) = decode_str(&format!("id = \"My Outage\"\n{MINIMAL}"), &Config::default());
         assert_eq!(
             d[0].hint.as_deref().map(|h| h.ends_with("`my-outage`")),
             Some(true)

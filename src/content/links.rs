@@ -9,10 +9,7 @@ pub enum Target {
     /// `#fragment` on the same page.
     SamePage { fragment: String },
     /// Another postmortem, by file key relative to `postmortems/`.
-    Postmortem {
-        key: String,
-        fragment: Option<String>,
-    },
+    Postmortem { key: String, fragment: Option<String> },
     /// Any other file under `postmortems/` (an image, a log).
     File { key: String },
     /// A relative path that climbs out of `postmortems/`: nothing there is published.
@@ -80,14 +77,9 @@ pub fn is_dangerous(destination: &str) -> bool {
         .filter(|c| !c.is_whitespace() && !c.is_control())
         .collect::<String>()
         .to_ascii_lowercase();
-    [
-        "javascript:",
-        "vbscript:",
-        "data:text/html",
-        "data:application",
-    ]
-    .iter()
-    .any(|s| lowered.starts_with(s))
+    ["javascript:", "vbscript:", "data:text/html", "data:application"]
+        .iter()
+        .any(|s| lowered.starts_with(s))
 }
 
 fn percent_decode(text: &str) -> String {
@@ -97,10 +89,7 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(
-                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
-                16,
-            )
+            && let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
         {
             out.push(b);
             i += 3;
@@ -130,19 +119,13 @@ mod tests {
             resolve("2024/a.md", "../2022/x.md#timeline"),
             pm("2022/x.md", Some("timeline"))
         );
-        assert_eq!(
-            resolve("a.md", "./sub/./c.md?plain=1"),
-            pm("sub/c.md", None)
-        );
+        assert_eq!(resolve("a.md", "./sub/./c.md?plain=1"), pm("sub/c.md", None));
         assert_eq!(resolve("a.md", "my%20file.md"), pm("my file.md", None));
     }
 
     #[test]
     fn other_destinations_are_classified() {
-        assert_eq!(
-            resolve("a.md", "https://example.com/x.md"),
-            Target::External
-        );
+        assert_eq!(resolve("a.md", "https://example.com/x.md"), Target::External);
         assert_eq!(resolve("a.md", "mailto:sre@example.com"), Target::External);
         assert_eq!(resolve("a.md", "/runbooks/"), Target::External);
         assert_eq!(
@@ -157,10 +140,7 @@ mod tests {
                 key: "2024/img/graph.png".into()
             }
         );
-        assert_eq!(
-            resolve("2024/a.md", "../../README.md"),
-            Target::OutsideContent
-        );
+        assert_eq!(resolve("2024/a.md", "../../README.md"), Target::OutsideContent);
     }
 
     #[test]

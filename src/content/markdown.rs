@@ -65,11 +65,7 @@ pub fn scan(body: &str, body_offset: usize) -> Outline {
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
-                heading = Some((
-                    level_number(level),
-                    id.map(|i| i.to_string()),
-                    String::new(),
-                ));
+                heading = Some((level_number(level), id.map(|i| i.to_string()), String::new()));
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, explicit, text)) = heading.take() {

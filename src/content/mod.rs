@@ -31,7 +31,28 @@ pub struct Content {
     /// Markdown or not, including those that failed to parse: a link to a broken file is
     /// not also a broken link.
     pub files: BTreeSet<String>,
+    /// Files whose front matter could not be read into a postmortem. Their bodies are
+    /// still checked, so that an author sees every problem of the file at once.
+    pub unreadable_front_matter: Vec<Source>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What one file gave.
+pub struct Parsed {
+    pub postmortem: Option<Postmortem>,
+    /// The body of a file whose front matter failed, when it could be split off.
+    pub orphan: Option<Source>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Parsed {
+    fn failed(diagnostic: Diagnostic) -> Parsed {
+        Parsed {
+            postmortem: None,
+            orphan: None,
+            diagnostics: vec![diagnostic],
+        }
+    }
 }
 
 /// Why the content could not be loaded at all (as opposed to problems in files).
@@ -68,38 +89,28 @@ pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
         files.insert(key);
     }
 
-    let parsed: Vec<(Option<Postmortem>, Vec<Diagnostic>)> = markdown
+    let parsed: Vec<Parsed> = markdown
         .into_par_iter()
         .map(|(path, key)| {
             let display = Path::new(POSTMORTEMS_DIR).join(&key);
-            match std::fs::read(&path) {
-                Err(e) => (
-                    None,
-                    vec![Diagnostic::error(
-                        Code::UnreadableFile,
-                        display,
-                        format!("cannot read the file: {e}"),
-                    )],
-                ),
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => parse_file(&display, key, &text, config),
-                    Err(e) => {
-                        let at = e.utf8_error().valid_up_to();
-                        let text = String::from_utf8_lossy(e.as_bytes());
-                        (
-                            None,
-                            vec![
-                                Diagnostic::error(
-                                    Code::UnreadableFile,
-                                    display,
-                                    "the file is not valid UTF-8",
-                                )
-                                .at(Location::of(&text, at..at + 1))
-                                .hint("save the file as UTF-8"),
-                            ],
-                        )
-                    }
-                },
+            let bytes = match std::fs::read(&path) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    let message = format!("cannot read the file: {e}");
+                    return Parsed::failed(Diagnostic::error(Code::UnreadableFile, display, message));
+                }
+            };
+            match String::from_utf8(bytes) {
+                Ok(text) => parse_file(&display, key, &text, config),
+                Err(e) => {
+                    let at = e.utf8_error().valid_up_to();
+                    let text = String::from_utf8_lossy(e.as_bytes());
+                    Parsed::failed(
+                        Diagnostic::error(Code::UnreadableFile, display, "the file is not valid UTF-8")
+                            .at(Location::of(&text, at..at + 1))
+                            .hint("save the file as UTF-8"),
+                    )
+                }
             }
         })
         .collect();
@@ -107,11 +118,13 @@ pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
     let mut content = Content {
         postmortems: Vec::with_capacity(parsed.len()),
         files,
+        unreadable_front_matter: Vec::new(),
         diagnostics: Vec::new(),
     };
-    for (postmortem, diagnostics) in parsed {
-        content.postmortems.extend(postmortem);
-        content.diagnostics.extend(diagnostics);
+    for parsed in parsed {
+        content.postmortems.extend(parsed.postmortem);
+        content.unreadable_front_matter.extend(parsed.orphan);
+        content.diagnostics.extend(parsed.diagnostics);
     }
     Ok(content)
 }
@@ -131,12 +144,7 @@ fn path_key(relative: &Path) -> String {
 }
 
 /// One file: front matter, decode, and a scan of the body.
-pub fn parse_file(
-    display: &Path,
-    key: String,
-    text: &str,
-    config: &Config,
-) -> (Option<Postmortem>, Vec<Diagnostic>) {
+pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> Parsed {
     let syntax_error = |e: crate::tree::SyntaxError| {
         Diagnostic::error(Code::FrontMatterSyntax, display, e.message)
             .at(Location::of(text, e.span))
@@ -144,11 +152,17 @@ pub fn parse_file(
     };
     let split = match front_matter::split(text) {
         Ok(split) => split,
-        Err(e) => return (None, vec![syntax_error(e)]),
+        Err(e) => return Parsed::failed(syntax_error(e)),
     };
     let root = match front_matter::parse(&split) {
         Ok(root) => root,
-        Err(errors) => return (None, errors.into_iter().map(syntax_error).collect()),
+        Err(errors) => {
+            return Parsed {
+                postmortem: None,
+                orphan: None,
+                diagnostics: errors.into_iter().map(syntax_error).collect(),
+            };
+        }
     };
     let source = Source {
         path: display.to_path_buf(),
@@ -157,14 +171,18 @@ pub fn parse_file(
         body_offset: split.body_offset,
         body_line: text[..split.body_offset].matches('\n').count() + 1,
         outline: markdown::scan(split.body, split.body_offset),
-        id_location: Location::of(
-            text,
-            id_span(&root).unwrap_or(root.span.start..root.span.start),
-        ),
+        id_location: Location::of(text, id_span(&root).unwrap_or(root.span.start..root.span.start)),
     };
     let mut reader = Reader::new(display, text, Codes::FRONT_MATTER);
-    let postmortem = decode::decode(&mut reader, &root, config, source);
-    (postmortem, reader.diagnostics)
+    let (postmortem, orphan) = match decode::decode(&mut reader, &root, config, source) {
+        Ok(pm) => (Some(pm), None),
+        Err(source) => (None, Some(*source)),
+    };
+    Parsed {
+        postmortem,
+        orphan,
+        diagnostics: reader.diagnostics,
+    }
 }
 
 fn id_span(root: &crate::tree::Node) -> Option<std::ops::Range<usize>> {
@@ -194,13 +212,16 @@ mod tests {
     #[test]
     fn parse_file_reports_all_problems_of_one_file() {
         let text = "+++\ntitle = \"\"\nseverity = \"SEV9\"\nstarted_at = \"soon\"\nsummary = \"s\"\nservics = []\n+++\nbody\n";
-        let (pm, d) = parse_file(
+        let parsed = parse_file(
             Path::new("postmortems/x.md"),
             "x.md".into(),
             text,
             &Config::default(),
         );
+        let orphan = parsed.orphan.is_some();
+        let (pm, d) = (parsed.postmortem, parsed.diagnostics);
         assert!(pm.is_none());
+        assert!(orphan, "the body is kept for link checks");
         let lines: Vec<_> = d.iter().map(|d| d.line()).collect();
         assert_eq!(lines, [2, 3, 4, 6]);
     }
@@ -208,12 +229,13 @@ mod tests {
     #[test]
     fn parse_file_scans_the_body() {
         let text = "+++\ntitle = \"t\"\nseverity = \"SEV1\"\nstarted_at = 2020-01-01\nsummary = \"s\"\n+++\n## Root cause\n[a](b.md)\n";
-        let (pm, d) = parse_file(
+        let parsed = parse_file(
             Path::new("postmortems/x.md"),
             "x.md".into(),
             text,
             &Config::default(),
         );
+        let (pm, d) = (parsed.postmortem, parsed.diagnostics);
         assert!(d.is_empty(), "{d:?}");
         let pm = pm.unwrap();
         assert_eq!(pm.source.outline.headings[0].id, "root-cause");

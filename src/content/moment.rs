@@ -30,8 +30,7 @@ impl Moment {
         // TOML allows a space instead of the `T`.
         if text.len() > 10
             && text.as_bytes()[10] == b' '
-            && let Ok(at) =
-                DateTime::parse_from_rfc3339(&format!("{}T{}", &text[..10], &text[11..]))
+            && let Ok(at) = DateTime::parse_from_rfc3339(&format!("{}T{}", &text[..10], &text[11..]))
         {
             return Ok(Moment::At(at));
         }
@@ -84,9 +83,7 @@ impl Moment {
     pub fn sort_key(&self) -> i64 {
         match self {
             Moment::At(at) => at.timestamp(),
-            Moment::Day(day) => day
-                .and_hms_opt(0, 0, 0)
-                .map_or(0, |d| d.and_utc().timestamp()),
+            Moment::Day(day) => day.and_hms_opt(0, 0, 0).map_or(0, |d| d.and_utc().timestamp()),
         }
     }
 
@@ -129,12 +126,7 @@ pub fn human_duration(delta: TimeDelta) -> String {
     if total < 0 {
         return format!("-{}", human_duration(-delta));
     }
-    let (days, hours, minutes, seconds) = (
-        total / 86_400,
-        total / 3600 % 24,
-        total / 60 % 60,
-        total % 60,
-    );
+    let (days, hours, minutes, seconds) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60);
     match (days, hours, minutes) {
         (0, 0, 0) => format!("{seconds} s"),
         (0, 0, m) => format!("{m} min"),
@@ -151,10 +143,7 @@ mod tests {
 
     #[test]
     fn parses_offset_datetimes_dates_and_space_separated_times() {
-        assert!(matches!(
-            Moment::parse("2024-03-08T15:42:00Z"),
-            Ok(Moment::At(_))
-        ));
+        assert!(matches!(Moment::parse("2024-03-08T15:42:00Z"), Ok(Moment::At(_))));
         assert!(matches!(
             Moment::parse("2024-03-08 15:42:00+01:00"),
             Ok(Moment::At(_))

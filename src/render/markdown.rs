@@ -19,10 +19,7 @@ pub fn body_html(pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
     let events = Parser::new_ext(&pm.source.body, options()).map(|event| match event {
         Event::Start(Tag::Heading { level, .. }) => {
             let id = headings.next().map_or(String::new(), |h| h.id.clone());
-            Event::Html(CowStr::from(format!(
-                "<{level} id=\"{}\">",
-                escape_attr(&id)
-            )))
+            Event::Html(CowStr::from(format!("<{level} id=\"{}\">", escape_attr(&id))))
         }
         Event::End(TagEnd::Heading(level)) => Event::Html(CowStr::from(format!("</{level}>"))),
         Event::Start(Tag::Link {

@@ -28,7 +28,7 @@ pub const GENERATOR: &str = concat!("pmsite ", env!("CARGO_PKG_VERSION"));
 
 #[derive(Debug)]
 pub enum RenderError {
-    Template(Diagnostic),
+    Template(Box<Diagnostic>),
     Output(OutputError),
 }
 
@@ -73,12 +73,8 @@ impl Renderer {
                 if !entry.file_type().is_file() {
                     continue;
                 }
-                let display = Path::new("templates").join(
-                    entry
-                        .path()
-                        .strip_prefix(&overrides)
-                        .unwrap_or(entry.path()),
-                );
+                let display = Path::new("templates")
+                    .join(entry.path().strip_prefix(&overrides).unwrap_or(entry.path()));
                 let name = entry
                     .path()
                     .strip_prefix(&overrides)
@@ -103,6 +99,7 @@ impl Renderer {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
+        tera.set_escape_fn(escape_html);
         let raw: Vec<(&str, &str)> = templates
             .iter()
             .map(|(n, t, _)| (n.as_str(), t.as_str()))
@@ -293,12 +290,7 @@ impl Renderer {
         ctx
     }
 
-    fn page(
-        &self,
-        template: &str,
-        path: &str,
-        ctx: &Context,
-    ) -> Result<(String, String), RenderError> {
+    fn page(&self, template: &str, path: &str, ctx: &Context) -> Result<(String, String), RenderError> {
         Ok((url::output_file(path), self.render_template(template, ctx)?))
     }
 
@@ -309,14 +301,14 @@ impl Renderer {
             } else {
                 PathBuf::from("(theme)/templates").join(template)
             };
-            RenderError::Template(
+            RenderError::Template(Box::new(
                 Diagnostic::error(
                     Code::Template,
                     file,
                     format!("cannot render `{template}`: {}", error_chain(&e)),
                 )
                 .hint("check the variables the template uses against the theme's own templates"),
-            )
+            ))
         })
     }
 
@@ -325,10 +317,7 @@ impl Renderer {
         if let Some(dir) = THEME.get_dir("static") {
             for file in all_files(dir) {
                 let relative = file.path().strip_prefix("static").unwrap_or(file.path());
-                staging.write(
-                    &format!("assets/{}", relative.to_string_lossy()),
-                    file.contents(),
-                )?;
+                staging.write(&format!("assets/{}", relative.to_string_lossy()), file.contents())?;
                 count += 1;
             }
         }
@@ -353,6 +342,23 @@ impl Renderer {
         }
         Ok(count)
     }
+}
+
+/// Tera's default escaper also turns `/` into `&#x2F;`, which bloats every URL; these five
+/// characters are all that HTML text and double- or single-quoted attributes need.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn all_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
@@ -458,39 +464,35 @@ struct TaxonomySummary {
 
 /// For the home page: each taxonomy's most used terms.
 fn taxonomy_summaries(site: &Site<'_>) -> Vec<TaxonomySummary> {
-    [
-        TaxonomyKind::Service,
-        TaxonomyKind::RootCause,
-        TaxonomyKind::Team,
-    ]
-    .into_iter()
-    .map(|kind| {
-        let taxonomy = site.taxonomy(kind);
-        let mut top: Vec<&crate::site::Term> = taxonomy.terms.iter().collect();
-        top.sort_by(|a, b| {
-            b.members
-                .len()
-                .cmp(&a.members.len())
-                .then_with(|| a.slug.cmp(&b.slug))
-        });
-        TaxonomySummary {
-            name: kind.plural(),
-            url: format!("{}/", kind.path()),
-            count: taxonomy.terms.len(),
-            top: top
-                .into_iter()
-                .take(8)
-                .map(|t| TermCount {
-                    name: t.name.clone(),
-                    rank: 0,
-                    url: Some(taxonomy.term_path(t)),
-                    count: t.members.len(),
-                    description: None,
-                })
-                .collect(),
-        }
-    })
-    .collect()
+    [TaxonomyKind::Service, TaxonomyKind::RootCause, TaxonomyKind::Team]
+        .into_iter()
+        .map(|kind| {
+            let taxonomy = site.taxonomy(kind);
+            let mut top: Vec<&crate::site::Term> = taxonomy.terms.iter().collect();
+            top.sort_by(|a, b| {
+                b.members
+                    .len()
+                    .cmp(&a.members.len())
+                    .then_with(|| a.slug.cmp(&b.slug))
+            });
+            TaxonomySummary {
+                name: kind.plural(),
+                url: format!("{}/", kind.path()),
+                count: taxonomy.terms.len(),
+                top: top
+                    .into_iter()
+                    .take(8)
+                    .map(|t| TermCount {
+                        name: t.name.clone(),
+                        rank: 0,
+                        url: Some(taxonomy.term_path(t)),
+                        count: t.members.len(),
+                        description: None,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 #[derive(Serialize)]

@@ -169,12 +169,7 @@ pub struct SameGroup<'a> {
 
 const SAME_GROUP_SIZE: usize = 5;
 
-pub fn incident<'a>(
-    site: &Site<'_>,
-    index: usize,
-    items: &'a [Item],
-    body_html: String,
-) -> Incident<'a> {
+pub fn incident<'a>(site: &Site<'_>, index: usize, items: &'a [Item], body_html: String) -> Incident<'a> {
     let pm = site.postmortems[index];
     let times = [
         ("Started", Some(pm.started_at)),
@@ -330,9 +325,7 @@ fn impact_facts(pm: &Postmortem, currency: &str) -> Vec<Fact> {
     );
     push(
         "Requests failed",
-        impact
-            .requests_failed_pct
-            .map(|p| format!("{} %", trim_float(p))),
+        impact.requests_failed_pct.map(|p| format!("{} %", trim_float(p))),
     );
     push("Customer-facing", impact.customer_facing.map(yes_no));
     push("SLO breached", impact.slo_breached.map(yes_no));
@@ -402,7 +395,7 @@ pub fn thousands(n: f64) -> String {
     let digits = whole.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -461,12 +454,7 @@ mod tests {
             [9, 0, 0, 0]
         );
         assert_eq!(
-            (
-                summary.total,
-                summary.done,
-                summary.pending,
-                summary.overdue
-            ),
+            (summary.total, summary.done, summary.pending, summary.overdue),
             (4, 1, 2, 1)
         );
     }

@@ -184,11 +184,7 @@ impl<'a> Site<'a> {
         }
         let mut linked = vec![false; self.postmortems.len()];
         for (i, pm) in self.postmortems.iter().enumerate() {
-            for earlier in pm
-                .recurrence_of
-                .iter()
-                .filter_map(|r| self.index_of_id(&r.id))
-            {
+            for earlier in pm.recurrence_of.iter().filter_map(|r| self.index_of_id(&r.id)) {
                 let (a, b) = (find(&mut parent, i), find(&mut parent, earlier));
                 parent[a] = b;
                 linked[i] = true;

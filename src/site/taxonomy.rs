@@ -131,12 +131,8 @@ impl Taxonomy {
                     .map(|(name, _)| name)
                     .unwrap_or_default();
                 let description = match kind {
-                    TaxonomyKind::Severity => {
-                        config.severity(&name).map(|(_, s)| s.description.clone())
-                    }
-                    _ => allowlist
-                        .and_then(|a| a.description(&name))
-                        .map(str::to_string),
+                    TaxonomyKind::Severity => config.severity(&name).map(|(_, s)| s.description.clone()),
+                    _ => allowlist.and_then(|a| a.description(&name)).map(str::to_string),
                 };
                 Term {
                     name,
@@ -147,11 +143,9 @@ impl Taxonomy {
             })
             .collect();
         match kind {
-            TaxonomyKind::Severity => terms.sort_by_key(|t| {
-                config
-                    .severity(&t.name)
-                    .map_or(usize::MAX, |(rank, _)| rank)
-            }),
+            TaxonomyKind::Severity => {
+                terms.sort_by_key(|t| config.severity(&t.name).map_or(usize::MAX, |(rank, _)| rank))
+            }
             TaxonomyKind::Year => terms.sort_by(|a, b| b.name.cmp(&a.name)),
             _ => terms.sort_by(|a, b| a.slug.cmp(&b.slug)),
         }
@@ -168,9 +162,7 @@ impl Taxonomy {
     }
 
     pub fn term_for(&self, value: &str) -> Option<&Term> {
-        self.index_by_slug
-            .get(&term_slug(value))
-            .map(|&i| &self.terms[i])
+        self.index_by_slug.get(&term_slug(value)).map(|&i| &self.terms[i])
     }
 
     /// Site-relative path of a term's page.

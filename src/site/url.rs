@@ -42,9 +42,7 @@ pub fn page(base: &str, n: usize) -> String {
 /// The path part of a base URL (`https://x.example/kb/` -> `/kb/`), for pages that cannot
 /// use relative links because they are served at any URL (the 404 page).
 pub fn base_path(base_url: &str) -> String {
-    let without_scheme = base_url
-        .split_once("://")
-        .map_or(base_url, |(_, rest)| rest);
+    let without_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
     match without_scheme.find('/') {
         Some(i) => {
             let path = &without_scheme[i..];
@@ -62,9 +60,7 @@ fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for b in segment.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -92,10 +88,7 @@ mod tests {
 
     #[test]
     fn files_are_percent_encoded_per_segment() {
-        assert_eq!(
-            file("2024/latency graph.png"),
-            "files/2024/latency%20graph.png"
-        );
+        assert_eq!(file("2024/latency graph.png"), "files/2024/latency%20graph.png");
     }
 
     #[test]

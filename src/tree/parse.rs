@@ -107,10 +107,7 @@ pub fn parse_yaml(text: &str, offset: usize) -> Result<Node, Vec<SyntaxError>> {
                     span: whole,
                 }),
                 other => Err(vec![SyntaxError {
-                    message: format!(
-                        "the front matter is {}, not a set of keys",
-                        other.type_name()
-                    ),
+                    message: format!("the front matter is {}, not a set of keys", other.type_name()),
                     span: node.span,
                     hint: Some("write one `key: value` per line".into()),
                 }]),
@@ -125,9 +122,7 @@ fn yaml_node(node: &MarkedYaml<'_>, to_bytes: &CharToByte<'_>) -> Node {
     let value = match &node.data {
         YamlData::Value(scalar) => yaml_scalar(scalar),
         YamlData::Representation(text, _, _) => Value::String(text.to_string()),
-        YamlData::Sequence(items) => {
-            Value::Array(items.iter().map(|n| yaml_node(n, to_bytes)).collect())
-        }
+        YamlData::Sequence(items) => Value::Array(items.iter().map(|n| yaml_node(n, to_bytes)).collect()),
         YamlData::Mapping(map) => Value::Table(
             map.iter()
                 .map(|(k, v)| {

@@ -115,37 +115,16 @@ impl<'a> Reader<'a> {
         self.diagnostics.push(d);
     }
 
-    pub fn invalid(
-        &mut self,
-        node: &Node,
-        field: &str,
-        message: impl Into<String>,
-        hint: impl Into<String>,
-    ) {
+    pub fn invalid(&mut self, node: &Node, field: &str, message: impl Into<String>, hint: impl Into<String>) {
         let hint = hint.into();
         let hint = (!hint.is_empty()).then_some(hint);
-        self.report(
-            self.codes.invalid_value,
-            node.span.clone(),
-            field,
-            message,
-            hint,
-        );
+        self.report(self.codes.invalid_value, node.span.clone(), field, message, hint);
     }
 
     fn wrong_type(&mut self, node: &Node, field: &str, expected: &str, hint: &str) {
-        let message = format!(
-            "`{field}` must be {expected}, found {}",
-            node.value.type_name()
-        );
+        let message = format!("`{field}` must be {expected}, found {}", node.value.type_name());
         let hint = (!hint.is_empty()).then(|| hint.to_string());
-        self.report(
-            self.codes.wrong_type,
-            node.span.clone(),
-            field,
-            message,
-            hint,
-        );
+        self.report(self.codes.wrong_type, node.span.clone(), field, message, hint);
     }
 
     pub fn table<'n>(&mut self, node: &'n Node, path: &str) -> Option<Table<'n>> {
@@ -194,12 +173,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn required<'n>(
-        &mut self,
-        table: &mut Table<'n>,
-        key: &str,
-        hint: &str,
-    ) -> Option<&'n Node> {
+    pub fn required<'n>(&mut self, table: &mut Table<'n>, key: &str, hint: &str) -> Option<&'n Node> {
         let node = table.get(key);
         if node.is_none() {
             let field = table.field(key);
@@ -251,12 +225,7 @@ impl<'a> Reader<'a> {
                 .filter_map(|(i, item)| self.string(item, &format!("{field}[{i}]")))
                 .collect(),
             _ => {
-                self.wrong_type(
-                    node,
-                    field,
-                    "a list of strings",
-                    "write it as [\"a\", \"b\"]",
-                );
+                self.wrong_type(node, field, "a list of strings", "write it as [\"a\", \"b\"]");
                 Vec::new()
             }
         }
@@ -394,12 +363,7 @@ impl<'a> Reader<'a> {
     }
 
     /// One of a fixed set of words, with a "did you mean" when it is a near miss.
-    pub fn choice<T: Copy>(
-        &mut self,
-        node: &Node,
-        field: &str,
-        options: &[(&str, T)],
-    ) -> Option<T> {
+    pub fn choice<T: Copy>(&mut self, node: &Node, field: &str, options: &[(&str, T)]) -> Option<T> {
         let text = self.string(node, field)?;
         if let Some((_, value)) = options.iter().find(|(name, _)| *name == text) {
             return Some(*value);
@@ -458,10 +422,7 @@ mod tests {
     fn choice_suggests_the_nearest_option() {
         let d = read("status = \"publishd\"\n", |r, t| {
             let n = t.get("status").unwrap();
-            assert_eq!(
-                r.choice(n, "status", &[("draft", 0), ("published", 1)]),
-                None
-            );
+            assert_eq!(r.choice(n, "status", &[("draft", 0), ("published", 1)]), None);
         });
         assert_eq!(d[0].hint.as_deref(), Some("did you mean `published`?"));
     }

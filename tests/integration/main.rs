@@ -1,0 +1,10 @@
+//! Integration tests: the real `pmsite` binary on fixture sites in temporary folders.
+//! One test binary (as just and ripgrep do), one module per feature.
+
+mod test;
+
+mod build;
+mod check;
+mod example;
+mod markdown;
+mod output;

@@ -1,0 +1,122 @@
+//! Bodies: links between postmortems become page links, headings get anchors, raw HTML is
+//! sanitized.
+
+use crate::test::*;
+
+#[test]
+fn relative_postmortem_links_become_page_links() {
+    let site = Site::new();
+    site.postmortem("2022/dns.md", "", "## Timeline\n").postmortem(
+        "2024/x.md",
+        "",
+        "See [the DNS outage](../2022/dns.md#timeline) and [it](../2022/dns.md).\n",
+    );
+    site.build();
+    let page = site.read("public/incidents/x/index.html");
+    assert!(
+        page.contains("<a href=\"../../incidents/dns/#timeline\">the DNS outage</a>"),
+        "{page}"
+    );
+    assert!(page.contains("<a href=\"../../incidents/dns/\">it</a>"));
+    let target = site.read("public/incidents/dns/index.html");
+    assert!(target.contains("Referenced by"));
+}
+
+#[test]
+fn links_to_unpublished_postmortems_become_plain_text() {
+    let site = Site::new();
+    site.postmortem(
+        "secret.md",
+        "visibility = \"restricted\"\ntitle = \"HIDDENTITLE\"",
+        "",
+    )
+    .postmortem(
+        "open.md",
+        "related = [\"secret\"]",
+        "We saw this [before](secret.md).\n",
+    );
+    site.build();
+    let page = site.read("public/incidents/open/index.html");
+    assert!(
+        page.contains("<span class=\"pm-unavailable\" title=\"Not published in this edition\">before</span>")
+    );
+    assert!(!page.contains("secret"), "no trace of the restricted id");
+    assert!(!page.contains("HIDDENTITLE"));
+}
+
+#[test]
+fn linked_files_next_to_a_postmortem_are_published() {
+    let site = Site::new();
+    site.postmortem("2024/a.md", "", "![latency](<img/latency graph.png>)\n");
+    site.write("postmortems/2024/img/latency graph.png", "PNG");
+    site.write("postmortems/2024/img/unlinked.png", "PNG");
+    site.build();
+    assert!(
+        site.read("public/incidents/a/index.html")
+            .contains("src=\"../../files/2024/img/latency%20graph.png\"")
+    );
+    assert_eq!(site.read("public/files/2024/img/latency graph.png"), "PNG");
+    assert!(
+        !site.exists("public/files/2024/img/unlinked.png"),
+        "only linked files are published"
+    );
+}
+
+#[test]
+fn raw_html_is_sanitized() {
+    let site = Site::new();
+    site.postmortem(
+        "a.md",
+        "",
+        "<script>alert('x')</script>\n\n<img src=x onerror=\"alert(1)\">\n\n<details><summary>Logs</summary>\n\nkept\n\n</details>\n\n<a href=\"javascript:alert(1)\">js</a>\n",
+    );
+    site.build();
+    let page = site.read("public/incidents/a/index.html");
+    let body = &page[page.find("id=\"pm-body\"").unwrap()..];
+    assert!(!body.contains("<script"), "{body}");
+    assert!(!body.contains("onerror"));
+    assert!(!body.contains("javascript:"));
+    assert!(body.contains("<details><summary>Logs</summary>"));
+}
+
+#[test]
+fn markdown_script_links_are_an_error() {
+    let site = Site::new();
+    site.postmortem("a.md", "", "[click](javascript:alert(1))\n");
+    site.pmsite(&["check"]).status(1).stderr_has("script URL");
+}
+
+#[test]
+fn gfm_extensions_render() {
+    let site = Site::new();
+    site.postmortem(
+        "a.md",
+        "",
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\n~~old~~ text[^1]\n\n[^1]: A footnote.\n",
+    );
+    site.build();
+    let page = site.read("public/incidents/a/index.html");
+    for expected in ["<table>", "type=\"checkbox\"", "<del>old</del>", "footnote"] {
+        assert!(page.contains(expected), "{expected} missing");
+    }
+}
+
+#[test]
+fn the_table_of_contents_lists_h2_and_h3() {
+    let site = Site::new();
+    site.postmortem(
+        "a.md",
+        "",
+        "## Impact\n\n### Customers\n\n#### Deep\n\n## Impact\n",
+    );
+    site.build();
+    let page = site.read("public/incidents/a/index.html");
+    let start = page.find("id=\"pm-toc\"").unwrap();
+    let toc = &page[start..start + page[start..].find("</nav>").unwrap()];
+    assert!(
+        toc.contains("href=\"#impact\"")
+            && toc.contains("href=\"#customers\"")
+            && toc.contains("href=\"#impact-1\"")
+    );
+    assert!(!toc.contains("deep"));
+}
