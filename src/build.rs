@@ -128,7 +128,8 @@ pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> 
             return Ok(report);
         }
     };
-    let built = write_site(
+    lap(&mut report, "prepare");
+    report.built = write_site(
         &content,
         &config,
         options,
@@ -137,8 +138,6 @@ pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> 
         progress,
         &mut report,
     )?;
-    lap(&mut report, "render and write");
-    report.built = built;
     Ok(report)
 }
 
@@ -153,9 +152,13 @@ fn write_site(
 ) -> Result<Option<Built>, Fatal> {
     let site = Site::build(content, config, options.selection.clone());
     let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
+    let rendering = Instant::now();
     match renderer.render(&site, &staging, progress) {
         Ok(written) => {
+            report.timings.push(("render and write", rendering.elapsed()));
+            let replacing = Instant::now();
             staging.commit().map_err(Fatal::Output)?;
+            report.timings.push(("replace output", replacing.elapsed()));
             Ok(Some(Built {
                 published: site.postmortems.len(),
                 left_out: content.postmortems.len() - site.postmortems.len(),

@@ -107,7 +107,7 @@ impl Staging {
             if exchange(&self.dir, &self.output).is_ok() {
                 // The staging path now holds the previous build.
                 self.committed = true;
-                return fs::remove_dir_all(&self.dir).map_err(io(&self.dir));
+                return remove_tree(&self.dir).map_err(io(&self.dir));
             }
             // No atomic exchange here (another OS, or a filesystem without it): two renames,
             // with the old build kept until the new one is in place.
@@ -118,7 +118,7 @@ impl Staging {
                 return Err(OutputError::Io(self.output.clone(), e));
             }
             self.committed = true;
-            return fs::remove_dir_all(&old).map_err(io(&old));
+            return remove_tree(&old).map_err(io(&old));
         }
         fs::rename(&self.dir, &self.output).map_err(io(&self.output))?;
         self.committed = true;
@@ -132,6 +132,32 @@ impl Drop for Staging {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Removes a previous build. It has a folder per page, and unlinking tens of thousands of
+/// entries is slow on some disks: subtrees are removed in parallel.
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    use rayon::prelude::*;
+    let mut subtrees = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            // One level down too: `incidents/` alone holds a folder per postmortem.
+            for inner in fs::read_dir(entry.path())? {
+                subtrees.push(inner?.path());
+            }
+        } else {
+            subtrees.push(entry.path());
+        }
+    }
+    subtrees.par_iter().try_for_each(|path| {
+        if path.is_dir() {
+            fs::remove_dir_all(path)
+        } else {
+            fs::remove_file(path)
+        }
+    })?;
+    fs::remove_dir_all(dir)
 }
 
 #[cfg(target_os = "linux")]

@@ -116,9 +116,9 @@ fn long_lists_are_paginated() {
 fn audiences_select_by_visibility() {
     let site = Site::new();
     site.postmortem("open.md", "visibility = \"public\"\ntitle = \"PUBLICONE\"", "")
-        .postmortem("inside.md", "title = \"INTERNALONE\"", "")
+        .postmortem("insidecanary.md", "title = \"INTERNALONE\"", "")
         .postmortem(
-            "secret.md",
+            "secretcanary.md",
             "visibility = \"restricted\"\ntitle = \"RESTRICTEDONE\"",
             "",
         );
@@ -132,12 +132,12 @@ fn audiences_select_by_visibility() {
         (
             "public",
             vec!["PUBLICONE"],
-            vec!["INTERNALONE", "RESTRICTEDONE", "inside", "secret"],
+            vec!["INTERNALONE", "RESTRICTEDONE", "insidecanary", "secretcanary"],
         ),
         (
             "internal",
             vec!["PUBLICONE", "INTERNALONE"],
-            vec!["RESTRICTEDONE", "secret"],
+            vec!["RESTRICTEDONE", "secretcanary"],
         ),
         (
             "restricted",
