@@ -38,6 +38,20 @@ enum Command {
     Build(BuildArgs),
     /// Check every postmortem; write nothing
     Check(CheckArgs),
+    /// Build the site, then serve it on http://127.0.0.1:PORT for a preview
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    #[command(flatten)]
+    build: BuildArgs,
+    /// Port on 127.0.0.1
+    #[arg(long, default_value_t = 1111)]
+    port: u16,
+    /// Open the site in the default browser
+    #[arg(long)]
+    open: bool,
 }
 
 #[derive(Args, Debug)]
@@ -90,6 +104,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     match &cli.command {
         Command::Build(args) => build(&cli, args),
         Command::Check(args) => check(&cli, args),
+        Command::Serve(args) => serve(&cli, args),
     }
 }
 
@@ -115,7 +130,7 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
     let root = &args.site.root;
     let options = Options {
         root: root.clone(),
-        output: Some(args.output.clone().unwrap_or_else(|| root.join("public"))),
+        output: Some(output_dir(args)),
         selection: selection(&args.site),
     };
     let progress = Bar::new(cli.quiet);
@@ -154,6 +169,45 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
         );
     }
     0
+}
+
+fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
+    let listener = match crate::serve::bind(args.port) {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!(
+                "{}: cannot listen on 127.0.0.1:{}: {e} (try --port)",
+                error_word(),
+                args.port
+            );
+            return 2;
+        }
+    };
+    let status = build(cli, &args.build);
+    if status != 0 {
+        return status;
+    }
+    let output = output_dir(&args.build);
+    let url = format!("http://127.0.0.1:{}/", args.port);
+    eprintln!("Serving {} at {url} (Ctrl-C to stop)", output.display());
+    if args.open
+        && let Err(e) = opener::open_browser(&url)
+    {
+        eprintln!("could not open a browser ({e}); open {url} yourself");
+    }
+    match crate::serve::serve(listener, output) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{}: {e}", error_word());
+            2
+        }
+    }
+}
+
+fn output_dir(args: &BuildArgs) -> PathBuf {
+    args.output
+        .clone()
+        .unwrap_or_else(|| args.site.root.join("public"))
 }
 
 fn check(cli: &Cli, args: &CheckArgs) -> i32 {
