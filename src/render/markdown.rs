@@ -76,6 +76,8 @@ pub fn body_html(pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
     html::push_html(&mut out, events);
     // Markdown alone cannot produce markup that runs code (link URLs are checked by
     // `rewrite`), so only bodies with raw HTML pay for a full sanitizing pass.
+    // Code blocks scroll sideways; keyboard users need to be able to focus them to scroll.
+    let out = out.replace("<pre><code", "<pre tabindex=\"0\"><code");
     if has_raw_html {
         sanitizer().clean(&out).to_string()
     } else {
@@ -109,6 +111,7 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     SANITIZER.get_or_init(|| {
         let mut b = ammonia::Builder::default();
         b.add_generic_attributes(["id", "class", "aria-label", "aria-hidden"])
+            .add_tag_attributes("pre", ["tabindex"])
             .add_tags(["input"])
             .add_tag_attributes("input", ["type", "checked", "disabled"])
             .add_tag_attributes("th", ["style"])

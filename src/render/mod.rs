@@ -190,10 +190,9 @@ impl Renderer {
                 let terms: Vec<TermCount> = taxonomy
                     .terms
                     .iter()
-                    .enumerate()
-                    .map(|(rank, t)| TermCount {
+                    .map(|t| TermCount {
                         name: t.name.clone(),
-                        rank,
+                        rank: site.config.severity(&t.name).map_or(0, |(rank, _)| rank),
                         url: Some(taxonomy.term_path(t)),
                         count: t.members.len(),
                         description: t.description.clone(),
@@ -228,6 +227,7 @@ impl Renderer {
                 let mut ctx = self.common(site, "", "Page not found".into());
                 // Served at any URL: relative links cannot work here.
                 ctx.insert("root", &url::base_path(&site.config.base_url));
+                ctx.insert("canonical", &None::<String>);
                 let html = self.render_template("404.html", &ctx)?;
                 Ok(("404.html".into(), html))
             }
