@@ -3,6 +3,7 @@
 
 mod test;
 
+mod browser;
 mod build;
 mod check;
 mod example;

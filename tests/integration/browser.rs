@@ -1,0 +1,891 @@
+//! Real-browser tests: the built example site, served over http://127.0.0.1 by a tiny file
+//! server in this process, driven by Debian's headless Chromium through the DevTools protocol.
+//!
+//! Without a Chromium (`/usr/bin/chromium`, or the path in `$CHROMIUM`) these tests print a
+//! note and pass, unless `CI` is set: then they fail, so CI cannot go green without them.
+//!
+//! What depends on the stylesheet: the skip link being visible once focused, text contrast
+//! (both colour schemes) and the dark background, the mobile layout not scrolling sideways,
+//! and print hiding the main navigation. Everything else checks the templates' HTML and the
+//! browser's own behaviour.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use headless_chrome::browser::tab::point::Point;
+use headless_chrome::protocol::cdp::{Emulation, Runtime};
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use serde_json::{Value, json};
+
+use crate::test::*;
+
+const CLEANUP_INCIDENT: &str = "/incidents/2024-03-08-checkout-cleanup-script/";
+
+// ---------- The tests ----------
+
+#[test]
+fn pages_work_without_javascript_and_navigate_by_link() {
+    let Some(browser) = browser() else { return };
+    let (_site, server) = serve_example();
+    let tab = new_tab(&browser);
+    tab.call_method(Emulation::SetScriptExecutionDisabled { value: true })
+        .unwrap();
+    open(&tab, &server.url("/"));
+
+    // Scripting really is off: a script element added to the page does not run.
+    let ran = eval(
+        &tab,
+        "(() => { const s = document.createElement('script');
+                  s.textContent = 'window.__pmsiteScriptRan = true';
+                  document.head.appendChild(s);
+                  return window.__pmsiteScriptRan === true; })()",
+    );
+    assert_eq!(
+        ran,
+        json!(false),
+        "page scripts still run: the test is not testing a no-JS browser"
+    );
+
+    let first = "section[aria-labelledby=recent] .incident-list .incident-row-title a";
+    let href = eval(&tab, &format!("document.querySelector({first:?}).href"));
+    let href = href.as_str().expect("link href").to_string();
+    let expected = href
+        .strip_prefix(&server.url(""))
+        .expect("same-origin link")
+        .to_string();
+    assert!(
+        expected.starts_with("/incidents/")
+            && expected.ends_with('/')
+            && expected.len() > "/incidents//".len(),
+        "the first recent incident links to {href}, not /incidents/<id>/"
+    );
+    click(&tab, first);
+    wait_for(
+        &tab,
+        &format!("{expected} to load after clicking the first recent incident"),
+        &format!("location.pathname === {expected:?} && document.readyState === 'complete'"),
+    );
+    let h1 = eval(
+        &tab,
+        "[...document.querySelectorAll('h1')].map(h => h.textContent.trim())",
+    );
+    assert!(
+        h1.as_array()
+            .is_some_and(|a| a.len() == 1 && a[0].as_str().is_some_and(|t| !t.is_empty())),
+        "{expected} should have one non-empty h1, has {h1}"
+    );
+
+    // The table of contents: a same-page link, to a heading of the body if there is one
+    // (the contents may also list the page's own sections).
+    let id = eval(
+        &tab,
+        "(() => { const links = [...document.querySelectorAll('#pm-toc a[href^=\"#\"]')];
+                  const inBody = a => document.getElementById(a.getAttribute('href').slice(1))
+                      ?.matches('#pm-body :is(h2, h3, h4, h5, h6)');
+                  const a = links.find(inBody) || links[0];
+                  return a ? a.getAttribute('href') : null; })()",
+    );
+    let id = id
+        .as_str()
+        .unwrap_or_else(|| panic!("{expected} has no #pm-toc a[href^='#']"))
+        .to_string();
+    click(&tab, &format!("#pm-toc a[href={id:?}]"));
+    wait_for(
+        &tab,
+        &format!("location.hash to become {id} after clicking its contents link"),
+        &format!("location.hash === {id:?}"),
+    );
+    let target = eval(
+        &tab,
+        &format!(
+            "(() => {{ const t = document.getElementById({:?});
+                      return !t ? 'missing' : !t.closest('main') ? 'outside main' : 'ok'; }})()",
+            &id[1..]
+        ),
+    );
+    assert_eq!(
+        target,
+        json!("ok"),
+        "the contents link {id}: its target is {target}"
+    );
+    assert_eq!(
+        eval(&tab, "location.pathname"),
+        json!(expected),
+        "a contents link left the page"
+    );
+    // The browser scrolled the target into view (smooth scrolling may take a moment).
+    wait_for(
+        &tab,
+        &format!("{id} to be scrolled into the viewport"),
+        &format!(
+            "(() => {{ const r = document.getElementById({:?}).getBoundingClientRect();
+                      return r.bottom > 0 && r.top < innerHeight; }})()",
+            &id[1..]
+        ),
+    );
+}
+
+#[test]
+fn keyboard_users_can_skip_to_content() {
+    let Some(browser) = browser() else { return };
+    let (_site, server) = serve_example();
+    let tab = new_tab(&browser);
+    // Key presses go to the page even if the headless window is not the focused one.
+    tab.call_method(Emulation::SetFocusEmulationEnabled { enabled: true })
+        .unwrap();
+    emulate_media(&tab, "", &[("prefers-reduced-motion", "reduce")]);
+    open(&tab, &server.url("/"));
+
+    tab.press_key("Tab").unwrap();
+    wait_for(
+        &tab,
+        "the first Tab to focus the skip link",
+        "document.activeElement.matches('a.skip-link[href=\"#main\"]')",
+    );
+    // Visible once focused (this depends on the stylesheet): a real box, inside the viewport,
+    // not transparent, and on top at its own centre.
+    let visible = "(() => {
+        const a = document.activeElement, r = a.getBoundingClientRect(), s = getComputedStyle(a);
+        const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0
+            && r.right <= innerWidth && r.bottom <= innerHeight
+            && s.visibility === 'visible' && Number(s.opacity) > 0
+            && !!top && a.contains(top); })()";
+    if !poll(&tab, visible, Duration::from_secs(2)) {
+        let state = eval(
+            &tab,
+            "(() => { const a = document.activeElement, r = a.getBoundingClientRect(), s = getComputedStyle(a);
+                      return { rect: [r.left, r.top, r.width, r.height], viewport: [innerWidth, innerHeight],
+                               visibility: s.visibility, opacity: s.opacity }; })()",
+        );
+        panic!("the focused skip link is not visible: {state}");
+    }
+
+    tab.press_key("Enter").unwrap();
+    wait_for(
+        &tab,
+        "Enter on the skip link to go to #main",
+        "location.hash === '#main'",
+    );
+    wait_for(
+        &tab,
+        "focus to move to main#main",
+        "document.activeElement === document.querySelector('main#main')",
+    );
+    // The next Tab starts from the content, past the header's navigation.
+    tab.press_key("Tab").unwrap();
+    let next = eval(
+        &tab,
+        "(() => { const a = document.activeElement;
+                  return { inMain: !!a.closest('main'), html: a.outerHTML.slice(0, 120) }; })()",
+    );
+    assert_eq!(
+        next["inMain"],
+        json!(true),
+        "Tab after the skip link went outside main: {}",
+        next["html"]
+    );
+}
+
+#[test]
+fn every_page_has_landmarks_and_one_h1() {
+    let Some(browser) = browser() else { return };
+    let (_site, server) = serve_example();
+    let tab = new_tab(&browser);
+    let audit = r#"(() => {
+        const problems = [];
+        const text = el => (el.textContent || '').replace(/\s+/g, ' ').trim();
+        const name = el => {
+            const label = (el.getAttribute('aria-label') || '').trim();
+            if (label) return label;
+            const ids = (el.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean);
+            const by = ids.map(id => document.getElementById(id)).filter(Boolean).map(text).join(' ').trim();
+            if (by) return by;
+            const alts = [...el.querySelectorAll('img[alt]')].map(i => i.alt.trim()).join(' ').trim();
+            return (text(el) + ' ' + alts).trim();
+        };
+        const count = (selector, n) => {
+            const found = document.querySelectorAll(selector).length;
+            if (found !== n) problems.push(`${found} ${selector} elements, expected ${n}`);
+        };
+        count('main', 1);
+        count('h1', 1);
+        if (!(document.documentElement.getAttribute('lang') || '').trim()) problems.push('html has no lang');
+        if (!document.title.trim()) problems.push('empty <title>');
+        if (!document.getElementById('main')) problems.push('no #main for the skip link');
+        const navs = [...document.querySelectorAll('nav')];
+        if (navs.length === 0) problems.push('no nav');
+        const navNames = navs.map(n => {
+            const label = (n.getAttribute('aria-label') || '').trim();
+            const ids = (n.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean);
+            const by = ids.map(id => document.getElementById(id)).filter(Boolean).map(text).join(' ').trim();
+            return label || by;
+        });
+        navNames.forEach((n, i) => { if (!n) problems.push(`nav #${i + 1} has no accessible name`); });
+        const dupes = navNames.filter((n, i) => n && navNames.indexOf(n) !== i);
+        if (dupes.length) problems.push(`navs share names: ${dupes.join(', ')}`);
+        if (!document.querySelector('header nav[aria-label="Main"]')) problems.push('no header nav[aria-label=Main]');
+        for (const img of document.querySelectorAll('img')) {
+            if (!img.hasAttribute('alt')) problems.push(`img without alt: ${img.outerHTML.slice(0, 100)}`);
+        }
+        for (const a of document.querySelectorAll('a[href]')) {
+            if (!name(a)) problems.push(`link without text: ${a.outerHTML.slice(0, 100)}`);
+        }
+        for (const el of document.querySelectorAll('[aria-labelledby]')) {
+            for (const id of el.getAttribute('aria-labelledby').split(/\s+/).filter(Boolean)) {
+                if (!document.getElementById(id)) problems.push(`aria-labelledby names a missing id ${id}`);
+            }
+        }
+        const seen = new Set();
+        for (const el of document.querySelectorAll('[id]')) {
+            if (seen.has(el.id)) problems.push(`duplicate id ${el.id}`);
+            seen.add(el.id);
+        }
+        return problems;
+    })()"#;
+    let mut problems = Vec::new();
+    for page in [
+        "/",
+        "/incidents/",
+        "/services/",
+        "/services/checkout-api/",
+        "/root-causes/expired-certificate/",
+        CLEANUP_INCIDENT,
+        "/404.html",
+    ] {
+        open(&tab, &server.url(page));
+        for problem in eval(&tab, audit).as_array().expect("problem list") {
+            problems.push(format!("{page}: {}", problem.as_str().unwrap_or_default()));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn text_contrast_meets_wcag_aa_in_light_and_dark_mode() {
+    let Some(browser) = browser() else { return };
+    let (_site, server) = serve_example();
+    let mut failures = Vec::new();
+    for scheme in ["light", "dark"] {
+        let tab = new_tab(&browser);
+        // Reduced motion: colour transitions must not be caught half way.
+        emulate_media(
+            &tab,
+            "",
+            &[
+                ("prefers-color-scheme", scheme),
+                ("prefers-reduced-motion", "reduce"),
+            ],
+        );
+        open(&tab, &server.url(CLEANUP_INCIDENT));
+        let matches = eval(
+            &tab,
+            &format!("matchMedia('(prefers-color-scheme: {scheme})').matches"),
+        );
+        assert_eq!(
+            matches,
+            json!(true),
+            "could not emulate prefers-color-scheme: {scheme}"
+        );
+
+        let report = eval(&tab, CONTRAST_JS);
+        let checked = report["checked"].as_u64().unwrap_or(0);
+        assert!(
+            checked > 50,
+            "{scheme}: only {checked} text elements checked: {report}"
+        );
+        let body = report["bodyLuminance"].as_f64().expect("body luminance");
+        if scheme == "dark" {
+            assert!(
+                body < 0.2,
+                "dark mode: the page background is not dark (luminance {body:.3})"
+            );
+        }
+        let fails = report["failures"].as_array().expect("failures");
+        if !fails.is_empty() {
+            failures.push(format!(
+                "{scheme} mode: {} of {checked} elements fail; worst:",
+                fails.len()
+            ));
+            for f in fails.iter().take(12) {
+                failures.push(format!(
+                    "  {:.2} < {} {} {:?}: {} on {}",
+                    f["ratio"].as_f64().unwrap_or(0.0),
+                    f["need"],
+                    f["element"].as_str().unwrap_or_default(),
+                    f["text"].as_str().unwrap_or_default(),
+                    f["fg"].as_str().unwrap_or_default(),
+                    f["bg"].as_str().unwrap_or_default(),
+                ));
+            }
+        }
+        tab.close(false).ok();
+    }
+    assert!(
+        failures.is_empty(),
+        "text below WCAG AA contrast:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn mobile_layout_does_not_scroll_sideways() {
+    let Some(browser) = browser() else { return };
+    let (_site, server) = serve_example();
+    let tab = new_tab(&browser);
+    tab.call_method(Emulation::SetDeviceMetricsOverride {
+        width: 390,
+        height: 844,
+        device_scale_factor: 3.0,
+        mobile: true,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .unwrap();
+    let mut problems = Vec::new();
+    for page in ["/", "/incidents/", CLEANUP_INCIDENT] {
+        open(&tab, &server.url(page));
+        let m = eval(
+            &tab,
+            "(() => {
+                const d = document.documentElement;
+                const scrolls = el => {
+                    for (let p = el.parentElement; p && p !== document.body && p !== d; p = p.parentElement) {
+                        const o = getComputedStyle(p).overflowX;
+                        if (o !== 'visible' && o !== 'clip') return true;
+                    }
+                    return false;
+                };
+                // Elements past the 390px screen that do not just fill a parent that is.
+                const wide = [...document.body.querySelectorAll('*')].filter(el => {
+                    const r = el.getBoundingClientRect(), p = el.parentElement.getBoundingClientRect();
+                    return r.right > 391 && (r.width - p.width > 1 || r.right - p.right > 1 || p.width <= 391)
+                        && !scrolls(el);
+                }).slice(0, 6).map(el => el.tagName.toLowerCase() + [...el.classList].map(c => '.' + c).join('')
+                    + ' (' + Math.round(el.getBoundingClientRect().width) + 'px wide, right edge at '
+                    + Math.round(el.getBoundingClientRect().right) + ')');
+                return { innerWidth, scrollWidth: d.scrollWidth, wide }; })()",
+        );
+        let inner = m["innerWidth"].as_f64().unwrap_or(0.0);
+        let scroll = m["scrollWidth"].as_f64().unwrap_or(f64::MAX);
+        // A mobile browser widens the layout viewport to fit content that is too wide (or that
+        // has no viewport meta tag), so innerWidth must stay the screen's width.
+        if inner != 390.0 || scroll > inner + 1.0 {
+            problems.push(format!(
+                "{page}: innerWidth {inner} (should be 390), scrollWidth {scroll}; too wide: {}",
+                m["wide"]
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "at 390x844:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn print_stylesheet_hides_navigation() {
+    let Some(browser) = browser() else { return };
+    let (_site, server) = serve_example();
+    let tab = new_tab(&browser);
+    emulate_media(&tab, "print", &[]);
+    for page in ["/", CLEANUP_INCIDENT] {
+        open(&tab, &server.url(page));
+        assert_eq!(
+            eval(&tab, "matchMedia('print').matches"),
+            json!(true),
+            "could not emulate print"
+        );
+        let shown = |selector: &str| {
+            let js = format!(
+                "(() => {{ const el = document.querySelector({selector:?});
+                          if (!el) return null;
+                          const r = el.getBoundingClientRect();
+                          return el.checkVisibility({{ visibilityProperty: true }}) && r.width > 0 && r.height > 0; }})()"
+            );
+            eval(&tab, &js)
+        };
+        assert_eq!(
+            shown("header nav[aria-label=Main]"),
+            json!(false),
+            "{page}: print shows the main navigation"
+        );
+        assert_eq!(
+            shown("main#main"),
+            json!(true),
+            "{page}: print hides the main content"
+        );
+        assert_eq!(
+            shown("main#main h1"),
+            json!(true),
+            "{page}: print hides the page heading"
+        );
+    }
+}
+
+/// Measures, in the page, the contrast of every rendered element that has text of its own
+/// against the background it sits on: the first opaque `background-color` up its ancestors,
+/// with any translucent ones in between composited over it. Background images are ignored.
+const CONTRAST_JS: &str = r#"(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 1;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    // Any CSS colour (rgb, hex, oklch, color-mix...) as sRGB bytes plus alpha 0..1.
+    const rgba = css => {
+        ctx.clearRect(0, 0, 1, 1);
+        ctx.fillStyle = '#000';
+        ctx.fillStyle = css;
+        ctx.fillRect(0, 0, 1, 1);
+        const d = ctx.getImageData(0, 0, 1, 1).data;
+        return [d[0], d[1], d[2], d[3] / 255];
+    };
+    const over = (top, bottom) => [0, 1, 2].map(i => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+    const lin = c => { c /= 255; return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    const luminance = c => 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+    const ratio = (a, b) => { const x = luminance(a), y = luminance(b);
+        return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+    const dark = matchMedia('(prefers-color-scheme: dark)').matches
+        && /dark/.test(getComputedStyle(document.documentElement).colorScheme);
+    const canvasColor = dark ? [18, 18, 18, 1] : [255, 255, 255, 1];
+    const background = el => {
+        const layers = [];
+        for (let e = el; e; e = e.parentElement) {
+            const c = rgba(getComputedStyle(e).backgroundColor);
+            if (c[3] > 0) layers.push(c);
+            if (c[3] >= 1) break;
+        }
+        let bg = layers.length && layers[layers.length - 1][3] >= 1 ? layers.pop() : canvasColor;
+        while (layers.length) bg = over(layers.pop(), bg);
+        return bg;
+    };
+    const show = c => `rgb(${c.slice(0, 3).map(Math.round).join(', ')})`;
+    const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + [...el.classList].map(c => '.' + c).join('');
+    const selector = 'p, li, td, th, dt, dd, a, h1, h2, h3, h4, time, strong, em, code, span, data, '
+        + '.badge, .sev, .chip, .status, .muted, .lede, .count, .notice, .overdue';
+    const failures = [];
+    let checked = 0;
+    for (const el of document.querySelectorAll(selector)) {
+        const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+        if (!own) continue;
+        const s = getComputedStyle(el), r = el.getBoundingClientRect();
+        if (!el.checkVisibility({ visibilityProperty: true, opacityProperty: true })) continue;
+        if (r.width <= 1 || r.height <= 1) continue;
+        let opacity = 1;
+        for (let e = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+        const bg = background(el);
+        const fg0 = rgba(s.color);
+        const fg = over([fg0[0], fg0[1], fg0[2], fg0[3] * opacity], bg);
+        const size = parseFloat(s.fontSize), bold = Number(s.fontWeight) >= 700;
+        const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+        const got = ratio(fg, bg);
+        checked++;
+        if (got < need) failures.push({ ratio: got, need, element: describe(el),
+            text: own.replace(/\s+/g, ' ').slice(0, 40), fg: show(fg), bg: show(bg) });
+    }
+    failures.sort((a, b) => a.ratio / a.need - b.ratio / b.need);
+    return { checked, failures, bodyLuminance: luminance(background(document.body)) };
+})()"#;
+
+// ---------- The browser ----------
+
+/// A fresh headless Chromium, or `None` (with a note) when there is none and `CI` is unset.
+fn browser() -> Option<Chromium> {
+    let path = std::env::var_os("CHROMIUM")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if !path.is_file() {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "CI is set but there is no Chromium at {}: install it (apt-get install chromium) \
+                 or set CHROMIUM to its path",
+                path.display()
+            );
+        }
+        eprintln!(
+            "note: skipping a browser test: no Chromium at {} (install chromium or set CHROMIUM)",
+            path.display()
+        );
+        return None;
+    }
+    let profile = tempfile::Builder::new()
+        .prefix("pmsite-chromium-")
+        .tempdir()
+        .expect("temporary profile folder");
+    let options = LaunchOptions::default_builder()
+        .path(Some(path.clone()))
+        .user_data_dir(Some(profile.path().to_path_buf()))
+        // The crate adds --headless, --disable-gpu, --no-sandbox (and --disable-setuid-sandbox),
+        // --no-first-run, --user-data-dir and the debugging port; none of its other defaults.
+        .headless(true)
+        .enable_gpu(false)
+        .sandbox(false)
+        .disable_default_args(true)
+        .ignore_certificate_errors(false)
+        .args(
+            [
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ]
+            .iter()
+            .map(std::ffi::OsStr::new)
+            .collect(),
+        )
+        .window_size(Some((1280, 800)))
+        .idle_browser_timeout(Duration::from_secs(60))
+        .build()
+        .expect("launch options");
+    let browser =
+        Browser::new(options).unwrap_or_else(|e| panic!("could not start {}: {e:#}", path.display()));
+    Some(Chromium {
+        browser: Some(browser),
+        profile: Some(profile),
+    })
+}
+
+/// A running Chromium and its profile folder, which goes once Chromium has.
+struct Chromium {
+    browser: Option<Browser>,
+    profile: Option<tempfile::TempDir>,
+}
+
+impl std::ops::Deref for Chromium {
+    type Target = Browser;
+
+    fn deref(&self) -> &Browser {
+        self.browser.as_ref().expect("running browser")
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        // Closes Chromium and kills its main process...
+        drop(self.browser.take());
+        // ...but its helper processes may still write to the profile for a moment.
+        if let Some(profile) = self.profile.take() {
+            let path = profile.keep();
+            for _ in 0..100 {
+                if std::fs::remove_dir_all(&path).is_ok() || !path.exists() {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(20));
+            }
+            eprintln!("note: could not remove the Chromium profile {}", path.display());
+        }
+    }
+}
+
+fn new_tab(browser: &Browser) -> Arc<Tab> {
+    let tab = browser.new_tab().expect("new tab");
+    tab.set_default_timeout(Duration::from_secs(10));
+    tab
+}
+
+/// Loads `url` and waits until the document and its subresources (the stylesheet) are loaded.
+/// (Not `Tab::wait_until_navigated`: it waits for the network to be idle for a while, which
+/// costs a second or two a page.)
+fn open(tab: &Tab, url: &str) {
+    tab.navigate_to(url)
+        .unwrap_or_else(|e| panic!("navigate to {url}: {e}"));
+    wait_for(
+        tab,
+        &format!("{url} to load"),
+        &format!("location.href === {url:?} && document.readyState === 'complete'"),
+    );
+}
+
+/// A real mouse click on the first element matching `selector`, scrolled into view first.
+/// (`Element::click` waits on an IntersectionObserver, which never fires with scripting off;
+/// DevTools evaluation still works then.)
+fn click(tab: &Tab, selector: &str) {
+    let at = eval(
+        tab,
+        &format!(
+            "(() => {{ const el = document.querySelector({selector:?});
+                      if (!el) return null;
+                      el.scrollIntoView({{ block: 'center', inline: 'center', behavior: 'instant' }});
+                      const r = el.getClientRects()[0];
+                      return r ? [r.left + r.width / 2, r.top + r.height / 2] : null; }})()"
+        ),
+    );
+    let (Some(x), Some(y)) = (at[0].as_f64(), at[1].as_f64()) else {
+        panic!("nothing to click at {selector} on {}", eval(tab, "location.href"));
+    };
+    tab.click_point(Point { x, y })
+        .unwrap_or_else(|e| panic!("click {selector}: {e}"));
+}
+
+/// Emulates a media type ("" for the default, "print") and media features.
+fn emulate_media(tab: &Tab, media: &str, features: &[(&str, &str)]) {
+    tab.call_method(Emulation::SetEmulatedMedia {
+        media: Some(media.to_string()),
+        features: Some(
+            features
+                .iter()
+                .map(|(name, value)| Emulation::MediaFeature {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                })
+                .collect(),
+        ),
+    })
+    .expect("emulate media");
+}
+
+/// The JSON value of a JavaScript expression evaluated in the page.
+fn eval(tab: &Tab, expression: &str) -> Value {
+    try_eval(tab, expression).unwrap_or_else(|e| panic!("{e}\nin: {expression}"))
+}
+
+fn try_eval(tab: &Tab, expression: &str) -> Result<Value, String> {
+    let answer = tab
+        .call_method(Runtime::Evaluate {
+            expression: expression.to_string(),
+            object_group: None,
+            include_command_line_api: None,
+            silent: Some(true),
+            context_id: None,
+            return_by_value: Some(true),
+            generate_preview: None,
+            user_gesture: None,
+            await_promise: Some(false),
+            throw_on_side_effect: None,
+            timeout: None,
+            disable_breaks: None,
+            repl_mode: None,
+            allow_unsafe_eval_blocked_by_csp: None,
+            unique_context_id: None,
+            serialization_options: None,
+        })
+        .map_err(|e| format!("evaluate: {e}"))?;
+    if let Some(exception) = answer.exception_details {
+        let detail = exception
+            .exception
+            .and_then(|e| e.description)
+            .unwrap_or(exception.text);
+        return Err(format!("JavaScript exception: {detail}"));
+    }
+    Ok(answer.result.value.unwrap_or(Value::Null))
+}
+
+/// Polls a JavaScript condition until it is `true`; errors (a page mid-navigation) count as not yet.
+fn poll(tab: &Tab, condition: &str, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if try_eval(tab, condition) == Ok(Value::Bool(true)) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[track_caller]
+fn wait_for(tab: &Tab, what: &str, condition: &str) {
+    if !poll(tab, condition, Duration::from_secs(10)) {
+        let at = try_eval(tab, "location.href").unwrap_or_else(Value::String);
+        panic!("timed out waiting for {what} (at {at}; condition: {condition})");
+    }
+}
+
+// ---------- The site and its server ----------
+
+/// The example site, built, and a server for its public/ folder.
+fn serve_example() -> (Site, Server) {
+    let site = Site::copy_of(&example_dir());
+    site.build();
+    let server = Server::start(site.path().join("public"));
+    (site, server)
+}
+
+/// A static file server on 127.0.0.1 for one test: GET only, one request per connection,
+/// `/x/` is `/x/index.html`. It stops when dropped, and by itself after a few minutes or
+/// a few thousand connections.
+struct Server {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    const LIFETIME: Duration = Duration::from_secs(180);
+    const MAX_CONNECTIONS: usize = 5_000;
+
+    fn start(root: PathBuf) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener.set_nonblocking(true).expect("non-blocking listener");
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = Arc::clone(&stop);
+        let thread = thread::spawn(move || {
+            let root = Arc::new(root);
+            let deadline = Instant::now() + Self::LIFETIME;
+            let mut served = 0;
+            while !stop_flag.load(Ordering::SeqCst)
+                && Instant::now() < deadline
+                && served < Self::MAX_CONNECTIONS
+            {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        served += 1;
+                        let root = Arc::clone(&root);
+                        thread::spawn(move || {
+                            let _ = respond(stream, &root);
+                        });
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Server {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The address of a site path such as "/" or "/incidents/".
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Answers one request on `stream` from the files under `root`.
+fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(5)))?;
+    let mut request = Vec::new();
+    let mut buffer = [0; 4096];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 16 * 1024 {
+        let n = stream.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        request.extend_from_slice(&buffer[..n]);
+    }
+    let request = String::from_utf8_lossy(&request);
+    let mut words = request.lines().next().unwrap_or("").split(' ');
+    let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    if method != "GET" {
+        return send(
+            &mut stream,
+            "405 Method Not Allowed",
+            "text/plain; charset=utf-8",
+            b"GET only\n",
+            &[],
+        );
+    }
+    let path = percent_decode(target.split(['?', '#']).next().unwrap_or(""));
+    let relative = Path::new(path.trim_start_matches('/'));
+    if !path.starts_with('/') || relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return not_found(&mut stream, root);
+    }
+    let mut file = root.join(relative);
+    if file.is_dir() {
+        if !path.ends_with('/') {
+            let location = format!("{path}/");
+            return send(
+                &mut stream,
+                "301 Moved Permanently",
+                "text/plain; charset=utf-8",
+                b"",
+                &[("Location", &location)],
+            );
+        }
+        file = file.join("index.html");
+    }
+    match std::fs::read(&file) {
+        Ok(body) if file.is_file() => send(&mut stream, "200 OK", content_type(&file), &body, &[]),
+        _ => not_found(&mut stream, root),
+    }
+}
+
+fn not_found(stream: &mut TcpStream, root: &Path) -> std::io::Result<()> {
+    let body = std::fs::read(root.join("404.html")).unwrap_or_else(|_| b"Not found\n".to_vec());
+    send(stream, "404 Not Found", "text/html; charset=utf-8", &body, &[])
+}
+
+fn send(
+    stream: &mut TcpStream,
+    status: &str,
+    content_type: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    stream.flush()
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "png" => "image/png",
+        "svg" => "image/svg+xml",
+        "xml" => "application/xml",
+        "json" => "application/json",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
