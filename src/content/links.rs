@@ -82,7 +82,8 @@ pub fn is_dangerous(destination: &str) -> bool {
         .any(|s| lowered.starts_with(s))
 }
 
-fn percent_decode(text: &str) -> String {
+/// `%20` -> ` `; malformed escapes are kept as written.
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
