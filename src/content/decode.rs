@@ -533,19 +533,8 @@ fn ticket(r: &mut Reader<'_>, node: &Node, field: &str, config: &Config) -> Opti
             return None;
         }
     };
-    let url = template.map(|t| t.replace("{id}", &encode_path_segment(id)));
+    let url = template.map(|t| t.replace("{id}", &super::links::encode_segment(id)));
     Some(Ticket { label, url })
-}
-
-fn encode_path_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 fn links(r: &mut Reader<'_>, node: &Node) -> Vec<Link> {

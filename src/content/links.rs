@@ -82,6 +82,18 @@ pub fn is_dangerous(destination: &str) -> bool {
         .any(|s| lowered.starts_with(s))
 }
 
+/// Percent-encodes one URL path segment (everything but unreserved characters).
+pub fn encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// `%20` -> ` `; malformed escapes are kept as written.
 pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();

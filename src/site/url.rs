@@ -5,13 +5,15 @@
 //! (clean URLs); a site path is that folder, relative to the site root, ending in `/`
 //! (`""` for the home page).
 
+use crate::content::links;
+
 pub fn incident(id: &str) -> String {
     format!("incidents/{id}/")
 }
 
 /// A published file from under postmortems/ (an image next to a postmortem).
 pub fn file(key: &str) -> String {
-    let encoded: Vec<String> = key.split('/').map(encode_segment).collect();
+    let encoded: Vec<String> = key.split('/').map(links::encode_segment).collect();
     format!("files/{}", encoded.join("/"))
 }
 
@@ -54,17 +56,6 @@ pub fn base_path(base_url: &str) -> String {
         }
         None => "/".to_string(),
     }
-}
-
-fn encode_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -269,7 +269,7 @@ pub fn attribute_values(html: &str, names: &[&str]) -> Vec<String> {
     values
 }
 
-fn percent_decode(text: &str) -> String {
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
