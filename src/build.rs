@@ -10,7 +10,7 @@ use crate::diagnostic::{self, Diagnostic};
 use crate::output::{OutputError, Staging};
 use crate::render::{RenderError, Renderer};
 use crate::site::{Selection, Site};
-use crate::validate;
+use crate::{search, validate};
 
 pub struct Options {
     pub root: PathBuf,
@@ -47,6 +47,7 @@ pub enum Fatal {
     Config(PathBuf, ConfigError),
     Content(LoadError),
     Output(OutputError),
+    Search(search::IndexError),
 }
 
 impl std::fmt::Display for Fatal {
@@ -73,6 +74,7 @@ impl std::fmt::Display for Fatal {
                 write!(f, "cannot read the postmortems folder: {e}")
             }
             Fatal::Output(e) => e.fmt(f),
+            Fatal::Search(e) => e.fmt(f),
         }
     }
 }
@@ -150,7 +152,13 @@ fn write_site(
     progress: &dyn Progress,
     report: &mut Report,
 ) -> Result<Option<Built>, Fatal> {
-    let site = Site::build(content, config, options.selection.clone());
+    let mut site = Site::build(content, config, options.selection.clone());
+    let indexing = Instant::now();
+    let index = search::build_index(&site, &search::index_dir(output)).map_err(Fatal::Search)?;
+    report.timings.push(("search index", indexing.elapsed()));
+    let finding = Instant::now();
+    site.similar = search::similar_incidents(&site, &index).map_err(|e| Fatal::Search(e.into()))?;
+    report.timings.push(("similar incidents", finding.elapsed()));
     let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
     let rendering = Instant::now();
     match renderer.render(&site, &staging, progress) {

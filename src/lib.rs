@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod output;
 pub mod render;
 pub mod report;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod tree;

@@ -149,6 +149,60 @@ pub fn slugify(text: &str) -> String {
     slug
 }
 
+/// A body as plain text, cut at its headings: what search indexes and quotes. Code blocks
+/// stay in (quoted logs are what people search for: "x509", "deadlock detected").
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Section {
+    /// The heading's anchor; empty for text before the first heading.
+    pub id: String,
+    pub title: String,
+    pub text: String,
+}
+
+pub fn sections(body: &str, outline: &Outline) -> Vec<Section> {
+    let mut sections = vec![Section {
+        id: String::new(),
+        title: String::new(),
+        text: String::new(),
+    }];
+    let mut headings = outline.headings.iter();
+    let mut in_heading = false;
+    for event in Parser::new_ext(body, options()) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                in_heading = true;
+                let (id, title) = headings
+                    .next()
+                    .map_or_else(Default::default, |h| (h.id.clone(), h.text.clone()));
+                sections.push(Section {
+                    id,
+                    title,
+                    text: String::new(),
+                });
+            }
+            Event::End(TagEnd::Heading(_)) => in_heading = false,
+            Event::Text(t) | Event::Code(t) if !in_heading => {
+                let text = &mut sections.last_mut().expect("never empty").text;
+                text.push_str(&t);
+            }
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock) => {
+                let text = &mut sections.last_mut().expect("never empty").text;
+                if !text.ends_with([' ', '\n']) && !text.is_empty() {
+                    text.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    for s in &mut sections {
+        s.text = s.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    sections.retain(|s| !s.text.is_empty() || !s.id.is_empty());
+    sections
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +233,21 @@ mod tests {
     fn body_headings_never_take_the_page_ids() {
         let outline = scan("## PM timeline\n", 0);
         assert_eq!(outline.headings[0].id, "pm-timeline-1");
+    }
+
+    #[test]
+    fn sections_are_plain_text_cut_at_headings() {
+        let body = "Intro *text*.\n\n## Root cause\n\nThe `lock` was held.\n\n```\nERROR deadlock detected\n```\n\n## Impact\n\n- a\n- b\n";
+        let got = sections(body, &scan(body, 0));
+        let flat: Vec<(&str, &str)> = got.iter().map(|s| (s.id.as_str(), s.text.as_str())).collect();
+        assert_eq!(
+            flat,
+            [
+                ("", "Intro text."),
+                ("root-cause", "The lock was held. ERROR deadlock detected"),
+                ("impact", "a b"),
+            ]
+        );
     }
 
     #[test]

@@ -103,6 +103,13 @@ pub struct Incident<'a> {
     pub backlinks: Vec<&'a Item>,
     pub recurrence_chain: Vec<ChainLink<'a>>,
     pub same: Vec<SameGroup<'a>>,
+    pub similar: Vec<SimilarLink<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SimilarLink<'a> {
+    pub item: &'a Item,
+    pub reasons: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
@@ -169,7 +176,7 @@ pub struct SameGroup<'a> {
 
 const SAME_GROUP_SIZE: usize = 5;
 
-pub fn incident<'a>(site: &Site<'_>, index: usize, items: &'a [Item], body_html: String) -> Incident<'a> {
+pub fn incident<'a>(site: &'a Site<'_>, index: usize, items: &'a [Item], body_html: String) -> Incident<'a> {
     let pm = site.postmortems[index];
     let times = [
         ("Started", Some(pm.started_at)),
@@ -289,6 +296,14 @@ pub fn incident<'a>(site: &Site<'_>, index: usize, items: &'a [Item], body_html:
         backlinks,
         recurrence_chain,
         same,
+        similar: site.similar.get(index).map_or_else(Vec::new, |list| {
+            list.iter()
+                .map(|s| SimilarLink {
+                    item: &items[s.index],
+                    reasons: &s.reasons,
+                })
+                .collect()
+        }),
     }
 }
 

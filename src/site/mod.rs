@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 
-pub use taxonomy::{Taxonomy, TaxonomyKind, Term};
+pub use taxonomy::{Taxonomy, TaxonomyKind, Term, term_slug};
 
 use crate::config::Config;
 use crate::content::links::{self, Target};
@@ -73,6 +73,18 @@ pub struct Site<'a> {
     pub taxonomies: Vec<Taxonomy>,
     /// Non-Markdown files under postmortems/ linked from published postmortems.
     pub files: BTreeSet<String>,
+    /// Per postmortem: similar incidents, best first. Filled by the search stage, which
+    /// needs the rest of the model first; empty until then.
+    pub similar: Vec<Vec<Similar>>,
+}
+
+/// An incident like another one, and why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Similar {
+    /// Index into `Site::postmortems`.
+    pub index: usize,
+    /// The services and root causes both share, or "similar wording".
+    pub reasons: Vec<String>,
 }
 
 impl<'a> Site<'a> {
@@ -108,6 +120,7 @@ impl<'a> Site<'a> {
             recurrence_chains: Vec::new(),
             taxonomies: Vec::new(),
             files: BTreeSet::new(),
+            similar: Vec::new(),
         };
         site.backlinks = site.compute_backlinks(content);
         site.recurrence_chains = site.compute_recurrence_chains();

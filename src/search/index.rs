@@ -1,0 +1,200 @@
+//! Building the search index of a site.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::Facet;
+use tantivy::{Index, IndexBuilder, TantivyDocument};
+
+use super::{Fields, facet};
+use crate::content::Postmortem;
+use crate::content::markdown::{Section, sections};
+use crate::site::term_slug;
+use crate::site::{Site, url};
+
+/// Memory for the one segment writer. Indexing 10,000 postmortems needs about 150 MB;
+/// the writer sizes its hash table from this, it does not reserve it.
+const MEMORY_BUDGET: usize = 200_000_000;
+
+#[derive(Debug)]
+pub enum IndexError {
+    Io(PathBuf, io::Error),
+    Tantivy(tantivy::TantivyError),
+}
+
+impl std::fmt::Display for IndexError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IndexError::Io(p, e) => write!(f, "cannot write the search index at {}: {e}", p.display()),
+            IndexError::Tantivy(e) => write!(f, "search index: {e}"),
+        }
+    }
+}
+
+impl From<tantivy::TantivyError> for IndexError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        IndexError::Tantivy(e)
+    }
+}
+
+/// What a search result shows, stored with each document.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Meta {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub severity: String,
+    pub date: String,
+    /// Absolute when the site has a `base_url`, else relative to the site root.
+    pub url: String,
+    pub services: Vec<String>,
+    pub teams: Vec<String>,
+    pub root_causes: Vec<String>,
+    pub tags: Vec<String>,
+    pub sections: Vec<Section>,
+}
+
+/// Indexes the site's postmortems into `dir` (replacing what was there). Document ids
+/// follow the site's order, so document `i` is `site.postmortems[i]`.
+pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Index, IndexError> {
+    let (schema, fields) = Fields::schema();
+    let staging = with_suffix(dir, &format!("tmp-{}", std::process::id()));
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e| IndexError::Io(p, e)
+    };
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(io(&staging))?;
+    }
+    fs::create_dir_all(&staging).map_err(io(&staging))?;
+    let directory =
+        MmapDirectory::open(&staging).map_err(|e| IndexError::Io(staging.clone(), io::Error::other(e)))?;
+    let mut writer = IndexBuilder::new()
+        .schema(schema)
+        .single_segment_index_writer::<TantivyDocument>(directory, MEMORY_BUDGET)?;
+    // Preparing a document (plain text of the body, metadata JSON) runs in parallel; adding
+    // runs on this one thread, in order, so document ids follow the site.
+    for batch in site.postmortems.chunks(256) {
+        let documents: Vec<TantivyDocument> = batch
+            .par_iter()
+            .map(|pm| document(pm, &fields, &site.config.base_url))
+            .collect();
+        for doc in documents {
+            writer.add_document(doc)?;
+        }
+    }
+    writer.finalize()?;
+    // Swap in the new index; a reader of the old one at this instant would see either.
+    let old = with_suffix(dir, &format!("old-{}", std::process::id()));
+    if dir.exists() {
+        fs::rename(dir, &old).map_err(io(dir))?;
+    }
+    fs::rename(&staging, dir).map_err(io(dir))?;
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(io(&old))?;
+    }
+    Ok(Index::open_in_dir(dir)?)
+}
+
+fn with_suffix(dir: &Path, suffix: &str) -> PathBuf {
+    let mut name = dir.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{suffix}"));
+    dir.with_file_name(name)
+}
+
+/// The words of a postmortem, by field. Also what "similar incidents" compares.
+pub struct Texts {
+    pub title: String,
+    pub summary: String,
+    pub causes: String,
+    pub labels: String,
+    pub body: String,
+    pub timeline: String,
+    pub actions: String,
+}
+
+pub fn texts(pm: &Postmortem, sections: &[Section]) -> Texts {
+    let join = |parts: &[&[String]]| {
+        parts
+            .iter()
+            .flat_map(|p| p.iter())
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let trigger: Vec<String> = pm.trigger.iter().cloned().collect();
+    let detection: Vec<String> = pm.detection.iter().cloned().collect();
+    let timeline: Vec<String> = pm.timeline.iter().map(|e| e.text.clone()).collect();
+    let actions: Vec<String> = pm.action_items.iter().map(|a| a.title.clone()).collect();
+    Texts {
+        title: pm.title.clone(),
+        summary: pm.summary.clone(),
+        causes: join(&[&pm.root_causes, &pm.contributing_factors, &trigger]),
+        labels: join(&[
+            &pm.services,
+            &pm.teams,
+            &pm.tags,
+            std::slice::from_ref(&pm.severity),
+        ]),
+        body: sections
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        timeline: join(&[&timeline, &detection]),
+        actions: join(&[&actions]),
+    }
+}
+
+pub fn facets(pm: &Postmortem) -> Vec<Facet> {
+    let mut facets = vec![
+        Facet::from_path([facet::SEVERITY, &term_slug(&pm.severity)]),
+        Facet::from_path([facet::YEAR, &pm.started_at.year().to_string()]),
+    ];
+    for (kind, values) in [
+        (facet::SERVICE, &pm.services),
+        (facet::TEAM, &pm.teams),
+        (facet::ROOT_CAUSE, &pm.root_causes),
+        (facet::TAG, &pm.tags),
+    ] {
+        facets.extend(values.iter().map(|v| Facet::from_path([kind, &term_slug(v)])));
+    }
+    facets
+}
+
+fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> TantivyDocument {
+    let sections = sections(&pm.source.body, &pm.source.outline);
+    let t = texts(pm, &sections);
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.id, &pm.id);
+    doc.add_text(fields.title, &t.title);
+    doc.add_text(fields.summary, &t.summary);
+    doc.add_text(fields.causes, &t.causes);
+    doc.add_text(fields.labels, &t.labels);
+    doc.add_text(fields.body, &t.body);
+    doc.add_text(fields.timeline, &t.timeline);
+    doc.add_text(fields.actions, &t.actions);
+    for f in facets(pm) {
+        doc.add_facet(fields.facets, f);
+    }
+    doc.add_i64(fields.started, pm.started_at.sort_key());
+    let meta = Meta {
+        id: pm.id.clone(),
+        title: pm.title.clone(),
+        summary: pm.summary.clone(),
+        severity: pm.severity.clone(),
+        date: pm.started_at.date().format("%Y-%m-%d").to_string(),
+        url: format!("{base_url}{}", url::incident(&pm.id)),
+        services: pm.services.clone(),
+        teams: pm.teams.clone(),
+        root_causes: pm.root_causes.clone(),
+        tags: pm.tags.clone(),
+        sections,
+    };
+    doc.add_text(fields.meta, serde_json::to_string(&meta).unwrap_or_default());
+    doc
+}

@@ -1,0 +1,158 @@
+//! "Similar incidents" for each incident page: "more like this" over the words of
+//! the incident, plus a bonus for each service and root cause it shares, so that the
+//! lists favour what an engineer about to change that service should read.
+
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use tantivy::collector::TopDocs;
+
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::tokenizer::TokenStream;
+use tantivy::{Index, Term};
+
+use super::index::texts;
+use super::{Fields, facet};
+use crate::site::{Similar, Site, term_slug};
+
+/// How many terms of an incident its "more like this" query keeps.
+const QUERY_TERMS: usize = 12;
+
+/// How many similar incidents a page lists.
+pub const LIMIT: usize = 5;
+
+/// Score added per shared root cause and per shared service. MoreLikeThis scores of a
+/// close match run from about 5 to 30, so sharing both a root cause and a service lifts a
+/// moderately similar incident above a merely wordy one.
+const ROOT_CAUSE_BONUS: f32 = 6.0;
+const SERVICE_BONUS: f32 = 4.0;
+
+/// For every published postmortem, in site order, up to [`LIMIT`] similar ones.
+pub fn similar_incidents(site: &Site<'_>, index: &Index) -> tantivy::Result<Vec<Vec<Similar>>> {
+    let fields = Fields::from_schema(&index.schema())?;
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    (0..site.postmortems.len())
+        .into_par_iter()
+        .map(|i| {
+            let pm = site.postmortems[i];
+            let t = texts(pm, &[]);
+            let more_like_this = more_like_this(
+                &searcher,
+                &[
+                    (fields.title, &t.title),
+                    (fields.summary, &t.summary),
+                    (fields.causes, &t.causes),
+                ],
+            )?;
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+                (Occur::Should, Box::new(more_like_this)),
+                (
+                    Occur::MustNot,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(fields.id, &pm.id),
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ];
+            let bonus = |kind: &str, value: &str, score: f32| -> (Occur, Box<dyn Query>) {
+                let term = Term::from_facet(fields.facets, &Facet::from_path([kind, &term_slug(value)]));
+                let query = TermQuery::new(term, IndexRecordOption::Basic);
+                (
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(Box::new(query), score)),
+                )
+            };
+            clauses.extend(
+                pm.root_causes
+                    .iter()
+                    .map(|c| bonus(facet::ROOT_CAUSE, c, ROOT_CAUSE_BONUS)),
+            );
+            clauses.extend(
+                pm.services
+                    .iter()
+                    .map(|s| bonus(facet::SERVICE, s, SERVICE_BONUS)),
+            );
+            let top = searcher.search(
+                &BooleanQuery::new(clauses),
+                &TopDocs::with_limit(LIMIT).order_by_score(),
+            )?;
+            Ok(top
+                .into_iter()
+                .map(|(_, address)| {
+                    // One segment, documents in site order: the doc id is the site index.
+                    let index = address.doc_id as usize;
+                    Similar {
+                        index,
+                        reasons: reasons(pm, site.postmortems[index]),
+                    }
+                })
+                .collect())
+        })
+        .collect()
+}
+
+/// tantivy's MoreLikeThis, made deterministic. tantivy 0.27's `MoreLikeThisQuery` collects
+/// terms in a `HashMap` and keeps the best-scoring ones, so when scores tie at the cut the
+/// chosen terms (and the clause order, hence float sums) change from run to run. This is
+/// the same selection (term frequency x idf, tantivy's idf, terms of 3+ characters seen in
+/// at least 2 and at most a quarter of the incidents) with ties broken by the term itself.
+/// The body is left out: what an incident is about is in its title, summary and causes,
+/// and the body's long postings lists would make every query slow.
+fn more_like_this(
+    searcher: &tantivy::Searcher,
+    texts: &[(tantivy::schema::Field, &str)],
+) -> tantivy::Result<BooleanQuery> {
+    let num_docs = searcher.num_docs();
+    let max_doc_freq = (num_docs / 4).max(2);
+    let mut frequencies: BTreeMap<Term, usize> = BTreeMap::new();
+    for (field, text) in texts {
+        let mut tokenizer = searcher.index().tokenizer_for_field(*field)?;
+        let mut stream = tokenizer.token_stream(text);
+        while stream.advance() {
+            let token = stream.token();
+            if token.text.chars().count() >= 3 {
+                *frequencies
+                    .entry(Term::from_field_text(*field, &token.text))
+                    .or_default() += 1;
+            }
+        }
+    }
+    let mut scored: Vec<(f32, Term)> = Vec::new();
+    for (term, frequency) in frequencies {
+        let doc_freq = searcher.doc_freq(&term)?;
+        if doc_freq < 2 || doc_freq > max_doc_freq {
+            continue;
+        }
+        let x = ((num_docs - doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
+        scored.push((frequency as f32 * (1.0 + x).ln(), term));
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    Ok(BooleanQuery::new(
+        scored
+            .into_iter()
+            .take(QUERY_TERMS)
+            .map(|(_, term)| -> (Occur, Box<dyn Query>) {
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                )
+            })
+            .collect(),
+    ))
+}
+
+fn reasons(a: &crate::content::Postmortem, b: &crate::content::Postmortem) -> Vec<String> {
+    let shared = |x: &[String], y: &[String]| -> Vec<String> {
+        x.iter()
+            .filter(|v| y.iter().any(|w| term_slug(w) == term_slug(v)))
+            .cloned()
+            .collect()
+    };
+    let mut reasons = shared(&a.services, &b.services);
+    reasons.extend(shared(&a.root_causes, &b.root_causes));
+    if reasons.is_empty() {
+        reasons.push("similar wording".into());
+    }
+    reasons
+}
