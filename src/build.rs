@@ -98,24 +98,31 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
+/// Stages 1 and 2: what every command needs before it can do anything else.
+fn load_and_validate(root: &Path, report: &mut Report) -> Result<(Config, content::Content), Fatal> {
+    let started = Instant::now();
+    let (config, _) = config::load(root).map_err(|e| Fatal::Config(root.to_path_buf(), e))?;
+    let content = content::load(root, &config).map_err(Fatal::Content)?;
+    report.files = content.files.iter().filter(|k| k.ends_with(".md")).count();
+    report.diagnostics = content.diagnostics.clone();
+    report.timings.push(("load", started.elapsed()));
+
+    let started = Instant::now();
+    report.diagnostics.extend(validate::validate(&content));
+    diagnostic::sort(&mut report.diagnostics);
+    report.timings.push(("validate", started.elapsed()));
+    Ok((config, content))
+}
+
 pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> {
     let mut report = Report::default();
+    progress.stage("Loading", 0);
+    let (config, content) = load_and_validate(&options.root, &mut report)?;
     let mut clock = Instant::now();
     let mut lap = |report: &mut Report, name: &'static str| {
         report.timings.push((name, clock.elapsed()));
         clock = Instant::now();
     };
-
-    let (config, _) = config::load(&options.root).map_err(|e| Fatal::Config(options.root.clone(), e))?;
-    progress.stage("Loading", 0);
-    let content = content::load(&options.root, &config).map_err(Fatal::Content)?;
-    report.files = content.files.iter().filter(|k| k.ends_with(".md")).count();
-    report.diagnostics = content.diagnostics.clone();
-    lap(&mut report, "load");
-
-    report.diagnostics.extend(validate::validate(&content));
-    diagnostic::sort(&mut report.diagnostics);
-    lap(&mut report, "validate");
 
     let Some(output) = &options.output else {
         return Ok(report);
@@ -141,6 +148,28 @@ pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> 
         &mut report,
     )?;
     Ok(report)
+}
+
+/// Builds only the search index, for `pmsite search` when no build left one. Content
+/// errors come back as a report, as from a check.
+pub fn index_only(
+    root: &Path,
+    selection: &Selection,
+    dir: &Path,
+) -> Result<Result<search::Searcher, Report>, Fatal> {
+    let mut report = Report::default();
+    let (config, content) = load_and_validate(root, &mut report)?;
+    if diagnostic::has_errors(&report.diagnostics) {
+        return Ok(Err(report));
+    }
+    let site = Site::build(&content, &config, selection.clone());
+    let index = search::build_index(&site, dir).map_err(Fatal::Search)?;
+    search::Searcher::new(index).map(Ok).map_err(|e| {
+        Fatal::Search(search::IndexError::Io(
+            dir.to_path_buf(),
+            std::io::Error::other(e.to_string()),
+        ))
+    })
 }
 
 fn write_site(

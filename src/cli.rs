@@ -40,6 +40,47 @@ enum Command {
     Check(CheckArgs),
     /// Build the site, then serve it on http://127.0.0.1:PORT for a preview
     Serve(ServeArgs),
+    /// Search past incidents (from the index the last build left; built when missing)
+    Search(SearchArgs),
+}
+
+#[derive(Args, Debug)]
+struct SearchArgs {
+    /// Words to look for; "quoted phrases" match as phrases
+    #[arg(value_name = "QUERY")]
+    query: Vec<String>,
+    #[command(flatten)]
+    site: SiteArgs,
+    /// The output folder of the build whose index to use [default: ROOT/public]
+    #[arg(long, short, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Only incidents involving this service (repeatable)
+    #[arg(long = "service", value_name = "NAME")]
+    services: Vec<String>,
+    /// Only incidents involving this team (repeatable)
+    #[arg(long = "team", value_name = "NAME")]
+    teams: Vec<String>,
+    /// Only incidents of this severity (repeatable)
+    #[arg(long = "severity", value_name = "LEVEL")]
+    severities: Vec<String>,
+    /// Only incidents with this root cause (repeatable)
+    #[arg(long = "root-cause", value_name = "NAME")]
+    root_causes: Vec<String>,
+    /// Only incidents with this tag (repeatable)
+    #[arg(long = "tag", value_name = "NAME")]
+    tags: Vec<String>,
+    /// Only incidents that started on or after this date
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    since: Option<NaiveDate>,
+    /// How many results to show
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Order results by relevance or by date (newest first)
+    #[arg(long, value_enum, default_value = "relevance")]
+    sort: crate::search::Order,
+    /// Print JSON (a stable, versioned shape) instead of text
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -105,6 +146,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Build(args) => build(&cli, args),
         Command::Check(args) => check(&cli, args),
         Command::Serve(args) => serve(&cli, args),
+        Command::Search(args) => search(&cli, args),
     }
 }
 
@@ -202,6 +244,86 @@ fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
             2
         }
     }
+}
+
+fn search(cli: &Cli, args: &SearchArgs) -> i32 {
+    use crate::search::{self, Filters, Searcher};
+    let root = &args.site.root;
+    let output = args.output.clone().unwrap_or_else(|| root.join("public"));
+    let dir = search::index_dir(&output);
+    let searcher = match Searcher::open(&dir) {
+        Ok(searcher) => searcher,
+        Err(search::SearchError::NoIndex) => {
+            if !cli.quiet {
+                eprintln!(
+                    "No search index at {} yet: indexing {}",
+                    dir.display(),
+                    root.display()
+                );
+            }
+            match build::index_only(root, &selection(&args.site), &dir) {
+                Ok(Ok(searcher)) => searcher,
+                Ok(Err(report)) => {
+                    print_human(cli, &report, root);
+                    eprintln!(
+                        "{}: {}",
+                        error_word(),
+                        report::summary(&report.diagnostics, report.files)
+                    );
+                    return 1;
+                }
+                Err(fatal) => return fatal_error(&fatal, root),
+            }
+        }
+        Err(e) => {
+            eprintln!(
+                "{}: cannot open the search index at {}: {e}",
+                error_word(),
+                dir.display()
+            );
+            return 2;
+        }
+    };
+    let filters = Filters {
+        services: args.services.clone(),
+        teams: args.teams.clone(),
+        severities: args.severities.clone(),
+        root_causes: args.root_causes.clone(),
+        tags: args.tags.clone(),
+        years: Vec::new(),
+        since: args
+            .since
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc().timestamp()),
+    };
+    let query = args.query.join(" ");
+    let (total, hits) = match searcher.search(&query, &filters, args.sort, args.limit) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("{}: {e}", error_word());
+            return 2;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = if args.json {
+        crate::search::print_json(&mut out, &query, &filters, args.since, args.sort, total, &hits)
+    } else {
+        let styled = stdout_is_styled();
+        crate::search::print_human(&mut out, &query, total, searcher.num_docs(), &hits, styled)
+    };
+    match written {
+        // `pmsite search ... | head` closes the pipe early: that is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("{}: {e}", error_word());
+            2
+        }
+        _ => 0,
+    }
+}
+
+fn stdout_is_styled() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 fn output_dir(args: &BuildArgs) -> PathBuf {

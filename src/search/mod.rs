@@ -9,6 +9,7 @@
 //! it: it holds full texts that the site does not need to publish.
 
 mod index;
+mod print;
 mod query;
 mod similar;
 
@@ -20,6 +21,7 @@ use tantivy::schema::{
 };
 
 pub use index::{IndexError, build_index};
+pub use print::{print_human, print_json};
 pub use query::{Filters, Hit, Order, SearchError, Searcher, Snippet};
 pub use similar::similar_incidents;
 

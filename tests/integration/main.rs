@@ -9,3 +9,4 @@ mod check;
 mod example;
 mod markdown;
 mod output;
+mod search;

@@ -1,0 +1,168 @@
+//! `pmsite search` output: for a terminal, and as JSON for bots (a PR bot that comments
+//! "past incidents on this service").
+
+use std::io::{self, Write};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{Filters, Hit, Order};
+
+/// The version of the JSON shape. Bump it on any incompatible change.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonResults<'a> {
+    version: u32,
+    query: &'a str,
+    filters: JsonFilters<'a>,
+    sort: Order,
+    total: usize,
+    hits: Vec<JsonHit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFilters<'a> {
+    services: &'a [String],
+    teams: &'a [String],
+    severities: &'a [String],
+    root_causes: &'a [String],
+    tags: &'a [String],
+    since: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonHit<'a> {
+    #[serde(flatten)]
+    hit: &'a Hit,
+    /// The page, at the section the snippet comes from.
+    section_url: String,
+}
+
+pub fn print_json(
+    out: &mut dyn Write,
+    query: &str,
+    filters: &Filters,
+    since: Option<NaiveDate>,
+    sort: Order,
+    total: usize,
+    hits: &[Hit],
+) -> io::Result<()> {
+    let results = JsonResults {
+        version: JSON_VERSION,
+        query,
+        filters: JsonFilters {
+            services: &filters.services,
+            teams: &filters.teams,
+            severities: &filters.severities,
+            root_causes: &filters.root_causes,
+            tags: &filters.tags,
+            since: since.map(|d| d.format("%Y-%m-%d").to_string()),
+        },
+        sort,
+        total,
+        hits: hits
+            .iter()
+            .map(|hit| JsonHit {
+                hit,
+                section_url: section_url(hit),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &results)?;
+    writeln!(out)
+}
+
+fn section_url(hit: &Hit) -> String {
+    match &hit.snippet {
+        Some(s) if !s.section.is_empty() => format!("{}#{}", hit.url, s.section),
+        _ => hit.url.clone(),
+    }
+}
+
+pub fn print_human(
+    out: &mut dyn Write,
+    query: &str,
+    total: usize,
+    docs: u64,
+    hits: &[Hit],
+    styled: bool,
+) -> io::Result<()> {
+    let bold = anstyle::Style::new().bold();
+    let mark = anstyle::Style::new()
+        .bold()
+        .fg_color(Some(anstyle::AnsiColor::Yellow.into()));
+    let dim = anstyle::Style::new().dimmed();
+    let paint = |style: anstyle::Style, text: &str| {
+        if styled {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    };
+    let what = if query.trim().is_empty() {
+        "incidents".to_string()
+    } else {
+        format!("incidents match \"{query}\"")
+    };
+    if hits.is_empty() {
+        return writeln!(out, "No {what} (searched {docs}).");
+    }
+    writeln!(
+        out,
+        "{total} of {docs} {what}{}:\n",
+        if total > hits.len() {
+            format!(", showing {}", hits.len())
+        } else {
+            String::new()
+        }
+    )?;
+    for (n, hit) in hits.iter().enumerate() {
+        writeln!(
+            out,
+            "{:>2}. {} {}  {}",
+            n + 1,
+            paint(bold, &format!("[{}]", hit.severity)),
+            hit.date,
+            paint(bold, &hit.title)
+        )?;
+        let mut labels: Vec<&str> = hit.services.iter().map(String::as_str).collect();
+        labels.extend(hit.root_causes.iter().map(String::as_str));
+        if !labels.is_empty() {
+            writeln!(out, "    {}", paint(dim, &labels.join(", ")))?;
+        }
+        writeln!(out, "    {}", section_url(hit))?;
+        match &hit.snippet {
+            Some(snippet) => {
+                let mut text = String::new();
+                let mut at = 0;
+                for &(start, end) in &snippet.highlights {
+                    if start < at
+                        || end > snippet.text.len()
+                        || !snippet.text.is_char_boundary(start)
+                        || !snippet.text.is_char_boundary(end)
+                    {
+                        continue;
+                    }
+                    text.push_str(&snippet.text[at..start]);
+                    text.push_str(&if styled {
+                        paint(mark, &snippet.text[start..end])
+                    } else {
+                        format!("[{}]", &snippet.text[start..end])
+                    });
+                    at = end;
+                }
+                text.push_str(&snippet.text[at..]);
+                let section = if snippet.section_title.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", snippet.section_title)
+                };
+                writeln!(out, "    {}…{}…", paint(dim, &section), text.trim())?;
+            }
+            None => writeln!(out, "    {}", hit.summary)?,
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}

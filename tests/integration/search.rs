@@ -1,0 +1,233 @@
+//! `pmsite search` and the similar-incidents lists: what an engineer about to make a risky
+//! change finds.
+
+use crate::test::*;
+
+fn archive() -> Site {
+    let site = Site::new();
+    site.postmortem(
+        "2020-01-10-orders-migration.md",
+        "title = \"Orders migration locked the table\"\nseverity = \"SEV1\"\nstarted_at = 2020-01-10T10:00:00Z\nservices = [\"orders\"]\nroot_causes = [\"data-migration\"]\ntags = [\"postgres\"]",
+        "## Root cause\n\nThe schema migrations took an exclusive lock on a large table.\n\n## Lessons learned\n\nTest migrations at production scale.\n",
+    )
+    .postmortem(
+        "2022-05-01-cert.md",
+        "title = \"Payments failed on an expired certificate\"\nseverity = \"SEV2\"\nstarted_at = 2022-05-01T09:00:00Z\nservices = [\"payments-gateway\"]\nroot_causes = [\"expired-certificate\"]",
+        "## Root cause\n\nThe client certificate expired; renewal was manual.\n",
+    )
+    .postmortem(
+        "2023-03-03-cert-again.md",
+        "title = \"Certificate expired again\"\nseverity = \"SEV3\"\nstarted_at = 2023-03-03T09:00:00Z\nservices = [\"payments-gateway\", \"orders\"]\nroot_causes = [\"expired-certificate\"]\nrecurrence_of = \"2022-05-01-cert\"",
+        "## Root cause\n\nAn intermediate certificate expired. Nobody was alerted before expiry.\n",
+    )
+    .postmortem(
+        "2024-07-07-secret.md",
+        "title = \"QUOKKA certificate incident\"\nvisibility = \"restricted\"\nservices = [\"orders\"]\nroot_causes = [\"expired-certificate\"]",
+        "The certificate QUOKKA expired.\n",
+    )
+    .postmortem(
+        "2024-08-08-draft.md",
+        "title = \"ZEPHYR migration draft\"\nstatus = \"draft\"\nservices = [\"orders\"]",
+        "A migration ZEPHYR.\n",
+    );
+    site
+}
+
+fn ids(run: &Run) -> Vec<String> {
+    run.json()["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn search_finds_past_root_causes_with_stemming() {
+    let site = archive();
+    site.build();
+    let run = site.pmsite(&["search", "migration", "--json"]).success();
+    assert_eq!(
+        ids(&run),
+        ["2020-01-10-orders-migration"],
+        "migrations -> migration"
+    );
+    let run = site
+        .pmsite(&["search", "expired", "certificate", "--json"])
+        .success();
+    let found = ids(&run);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found.contains(&"2022-05-01-cert".to_string())
+            && found.contains(&"2023-03-03-cert-again".to_string())
+    );
+}
+
+#[test]
+fn every_word_must_match() {
+    let site = archive();
+    site.build();
+    let run = site
+        .pmsite(&["search", "certificate", "migration", "--json"])
+        .success();
+    assert_eq!(run.json()["total"], 0);
+}
+
+#[test]
+fn phrases_match_as_phrases() {
+    let site = archive();
+    site.build();
+    let phrase = site
+        .pmsite(&["search", "\"intermediate certificate\"", "--json"])
+        .success();
+    assert_eq!(ids(&phrase), ["2023-03-03-cert-again"]);
+    let reversed = site
+        .pmsite(&["search", "\"certificate intermediate\"", "--json"])
+        .success();
+    assert_eq!(reversed.json()["total"], 0);
+}
+
+#[test]
+fn filters_narrow_without_reordering() {
+    let site = archive();
+    site.build();
+    let by_service = site
+        .pmsite(&["search", "certificate", "--service", "orders", "--json"])
+        .success();
+    assert_eq!(ids(&by_service), ["2023-03-03-cert-again"]);
+    let by_severity = site
+        .pmsite(&["search", "certificate", "--severity", "sev2", "--json"])
+        .success();
+    assert_eq!(
+        ids(&by_severity),
+        ["2022-05-01-cert"],
+        "severity matches case-insensitively"
+    );
+    let since = site
+        .pmsite(&["search", "certificate", "--since", "2023-01-01", "--json"])
+        .success();
+    assert_eq!(ids(&since), ["2023-03-03-cert-again"]);
+    let by_cause = site
+        .pmsite(&[
+            "search",
+            "--root-cause",
+            "expired-certificate",
+            "--sort",
+            "date",
+            "--json",
+        ])
+        .success();
+    assert_eq!(
+        ids(&by_cause),
+        ["2023-03-03-cert-again", "2022-05-01-cert"],
+        "an empty query lists by date"
+    );
+}
+
+#[test]
+fn json_results_have_a_stable_shape() {
+    let site = archive();
+    site.build();
+    let json = site
+        .pmsite(&["search", "exclusive", "lock", "--json"])
+        .success()
+        .json();
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["query"], "exclusive lock");
+    assert_eq!(json["sort"], "relevance");
+    let hit = &json["hits"][0];
+    for key in [
+        "id",
+        "title",
+        "url",
+        "severity",
+        "date",
+        "score",
+        "summary",
+        "services",
+        "teams",
+        "root_causes",
+        "tags",
+        "snippet",
+        "section_url",
+    ] {
+        assert!(hit.get(key).is_some(), "hit lacks {key}: {hit}");
+    }
+    assert_eq!(
+        hit["url"],
+        "https://incidents.example.com/incidents/2020-01-10-orders-migration/"
+    );
+    assert_eq!(
+        hit["section_url"],
+        "https://incidents.example.com/incidents/2020-01-10-orders-migration/#root-cause"
+    );
+    let snippet = &hit["snippet"];
+    assert_eq!(snippet["section"], "root-cause");
+    let text = snippet["text"].as_str().unwrap();
+    let highlighted: Vec<&str> = snippet["highlights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &text[r[0].as_u64().unwrap() as usize..r[1].as_u64().unwrap() as usize])
+        .collect();
+    assert_eq!(highlighted, ["exclusive", "lock"]);
+}
+
+#[test]
+fn terminal_output_shows_title_link_and_snippet() {
+    let site = archive();
+    site.build();
+    let run = site.pmsite(&["search", "renewal"]).success();
+    run.stdout_has("1 of 3 incidents match \"renewal\"")
+        .stdout_has("[SEV2] 2022-05-01  Payments failed on an expired certificate")
+        .stdout_has("https://incidents.example.com/incidents/2022-05-01-cert/#root-cause")
+        .stdout_has("[renewal]");
+}
+
+#[test]
+fn the_index_is_built_when_missing_and_never_holds_unpublished_postmortems() {
+    let site = archive();
+    let run = site.pmsite(&["search", "QUOKKA", "--json"]).success();
+    assert_eq!(run.json()["total"], 0);
+    assert!(run.stderr.contains("No search index"), "{}", run.stderr);
+    let run = site.pmsite(&["search", "ZEPHYR", "--json"]).success();
+    assert_eq!(run.json()["total"], 0);
+    assert!(!site.exists("public"), "search builds the index, not the site");
+}
+
+#[test]
+fn the_index_lives_beside_the_output_not_in_it() {
+    let site = archive();
+    site.build();
+    assert!(site.exists(".public.search-index/meta.json"));
+    for (path, _) in site.snapshot("public") {
+        assert!(
+            !path.to_string_lossy().contains("search-index"),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn incident_pages_list_similar_incidents_with_reasons() {
+    let site = archive();
+    site.build();
+    let page = site.read("public/incidents/2022-05-01-cert/index.html");
+    let similar = &page[page.find("Similar incidents").expect("a similar list")..];
+    let similar = &similar[..similar.find("</ul>").unwrap()];
+    assert!(similar.contains("incidents/2023-03-03-cert-again/"), "{similar}");
+    assert!(
+        similar.contains("shares payments-gateway, expired-certificate"),
+        "{similar}"
+    );
+    assert!(!similar.contains("incidents/2022-05-01-cert/"), "never itself");
+    assert!(!page.contains("QUOKKA") && !page.contains("ZEPHYR"));
+}
+
+#[test]
+fn a_search_with_content_errors_reports_them() {
+    let site = archive();
+    site.postmortem("bad.md", "severity = \"SEV9\"", "");
+    site.pmsite(&["search", "x"]).status(1).stderr_has("PM005");
+}
