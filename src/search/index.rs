@@ -73,8 +73,11 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Index, IndexError> {
     fs::create_dir_all(&staging).map_err(io(&staging))?;
     let directory =
         MmapDirectory::open(&staging).map_err(|e| IndexError::Io(staging.clone(), io::Error::other(e)))?;
+    let tokenizers = tantivy::tokenizer::TokenizerManager::default();
+    tokenizers.register(super::stem::NAME, super::stem::analyzer());
     let mut writer = IndexBuilder::new()
         .schema(schema)
+        .tokenizers(tokenizers)
         .single_segment_index_writer::<TantivyDocument>(directory, MEMORY_BUDGET)?;
     // Preparing a document (plain text of the body, metadata JSON) runs in parallel; adding
     // runs on this one thread, in order, so document ids follow the site.

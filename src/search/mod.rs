@@ -12,6 +12,7 @@ mod index;
 mod print;
 mod query;
 mod similar;
+pub mod stem;
 
 use std::path::{Path, PathBuf};
 
@@ -72,7 +73,7 @@ impl Fields {
         let mut b = Schema::builder();
         let text = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("en_stem")
+                .set_tokenizer(stem::NAME)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
         let fields = Fields {
