@@ -163,8 +163,8 @@ pub fn index_only(
         return Ok(Err(report));
     }
     let site = Site::build(&content, &config, selection.clone());
-    let index = search::build_index(&site, dir).map_err(Fatal::Search)?;
-    search::Searcher::new(index).map(Ok).map_err(|e| {
+    let built = search::build_index(&site, dir).map_err(Fatal::Search)?;
+    search::Searcher::new(built.index).map(Ok).map_err(|e| {
         Fatal::Search(search::IndexError::Io(
             dir.to_path_buf(),
             std::io::Error::other(e.to_string()),
@@ -183,12 +183,21 @@ fn write_site(
 ) -> Result<Option<Built>, Fatal> {
     let mut site = Site::build(content, config, options.selection.clone());
     let indexing = Instant::now();
-    let index = search::build_index(&site, &search::index_dir(output)).map_err(Fatal::Search)?;
+    let built = search::build_index(&site, &search::index_dir(output)).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));
     let finding = Instant::now();
-    site.similar = search::similar_incidents(&site, &index).map_err(|e| Fatal::Search(e.into()))?;
+    site.similar = search::similar_incidents(&site, &built.index).map_err(|e| Fatal::Search(e.into()))?;
     report.timings.push(("similar incidents", finding.elapsed()));
+    let exporting = Instant::now();
+    let search_files =
+        search::export::export(&built.index, &site, &built.words).map_err(|e| Fatal::Search(e.into()))?;
+    report.timings.push(("search export", exporting.elapsed()));
     let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
+    for file in &search_files {
+        staging
+            .write(&format!("search/{}", file.path), file.contents.as_bytes())
+            .map_err(Fatal::Output)?;
+    }
     let rendering = Instant::now();
     match renderer.render(&site, &staging, progress) {
         Ok(written) => {

@@ -1,5 +1,6 @@
 //! Building the search index of a site.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -58,9 +59,15 @@ pub struct Meta {
     pub sections: Vec<Section>,
 }
 
+/// A built index and the vocabulary (word -> stem) its analyzer saw.
+pub struct Built {
+    pub index: Index,
+    pub words: BTreeMap<String, String>,
+}
+
 /// Indexes the site's postmortems into `dir` (replacing what was there). Document ids
 /// follow the site's order, so document `i` is `site.postmortems[i]`.
-pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Index, IndexError> {
+pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
     let (schema, fields) = Fields::schema();
     let staging = with_suffix(dir, &format!("tmp-{}", std::process::id()));
     let io = |p: &Path| {
@@ -74,7 +81,8 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Index, IndexError> {
     let directory =
         MmapDirectory::open(&staging).map_err(|e| IndexError::Io(staging.clone(), io::Error::other(e)))?;
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
-    tokenizers.register(super::stem::NAME, super::stem::analyzer());
+    let memo = super::stem::Memo::default();
+    tokenizers.register(super::stem::NAME, super::stem::analyzer(memo.clone()));
     let mut writer = IndexBuilder::new()
         .schema(schema)
         .tokenizers(tokenizers)
@@ -100,7 +108,11 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Index, IndexError> {
     if old.exists() {
         fs::remove_dir_all(&old).map_err(io(&old))?;
     }
-    Ok(Index::open_in_dir(dir)?)
+    let words = std::mem::take(&mut *memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    Ok(Built {
+        index: Index::open_in_dir(dir)?,
+        words: words.into_iter().collect(),
+    })
 }
 
 fn with_suffix(dir: &Path, suffix: &str) -> PathBuf {

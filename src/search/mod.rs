@@ -8,6 +8,7 @@
 //! The index lives beside the output folder (`public` -> `.public.search-index`), never in
 //! it: it holds full texts that the site does not need to publish.
 
+pub mod export;
 mod index;
 mod print;
 mod query;
@@ -21,7 +22,7 @@ use tantivy::schema::{
     TextOptions,
 };
 
-pub use index::{IndexError, build_index};
+pub use index::{Built, IndexError, build_index};
 pub use print::{print_human, print_json};
 pub use query::{Filters, Hit, Order, SearchError, Searcher, Snippet};
 pub use similar::similar_incidents;

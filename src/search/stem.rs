@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::mem;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
@@ -15,17 +16,24 @@ use tantivy::tokenizer::{
 
 pub const NAME: &str = "en_stem";
 
-/// The `en_stem` pipeline, memoized.
-pub fn analyzer() -> TextAnalyzer {
+/// Every word the analyzer has seen (lowercased, as indexed) and its stem: after indexing,
+/// the vocabulary of the corpus, which the browser export ships so the client needs no
+/// stemmer.
+pub type Memo = Arc<Mutex<HashMap<String, String>>>;
+
+/// The `en_stem` pipeline, memoized in `memo`.
+pub fn analyzer(memo: Memo) -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
-        .filter(MemoStemmer)
+        .filter(MemoStemmer { memo })
         .build()
 }
 
-#[derive(Clone, Copy)]
-pub struct MemoStemmer;
+#[derive(Clone)]
+pub struct MemoStemmer {
+    memo: Memo,
+}
 
 impl TokenFilter for MemoStemmer {
     type Tokenizer<T: Tokenizer> = MemoStemmerFilter<T>;
@@ -33,7 +41,7 @@ impl TokenFilter for MemoStemmer {
     fn transform<T: Tokenizer>(self, inner: T) -> MemoStemmerFilter<T> {
         MemoStemmerFilter {
             inner,
-            memo: HashMap::new(),
+            memo: self.memo,
         }
     }
 }
@@ -41,8 +49,7 @@ impl TokenFilter for MemoStemmer {
 #[derive(Clone)]
 pub struct MemoStemmerFilter<T> {
     inner: T,
-    /// Word -> stem. Per analyzer instance: the indexing thread keeps one for the whole run.
-    memo: HashMap<String, String>,
+    memo: Memo,
 }
 
 impl<T: Tokenizer> Tokenizer for MemoStemmerFilter<T> {
@@ -51,7 +58,8 @@ impl<T: Tokenizer> Tokenizer for MemoStemmerFilter<T> {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         MemoStemmerStream {
             tail: self.inner.token_stream(text),
-            memo: &mut self.memo,
+            // Locked once per text, not per word; only one thread indexes.
+            memo: self.memo.lock().unwrap_or_else(PoisonError::into_inner),
             stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
         }
     }
@@ -59,7 +67,7 @@ impl<T: Tokenizer> Tokenizer for MemoStemmerFilter<T> {
 
 pub struct MemoStemmerStream<'a, T> {
     tail: T,
-    memo: &'a mut HashMap<String, String>,
+    memo: std::sync::MutexGuard<'a, HashMap<String, String>>,
     stemmer: frostem::Stemmer,
 }
 
@@ -109,18 +117,17 @@ mod tests {
         let stock = TokenizerManager::default().get("en_stem").unwrap();
         let text = "Migrations migrated the organization's internal intervals; certificates EXPIRED \
                     expired-certificate x509 deadlocks 2024-03-08 naïve Ünïcode averyveryveryveryveryverylongwordthatisover40bytes";
-        assert_eq!(tokens(analyzer(), text), tokens(stock, text));
+        assert_eq!(tokens(analyzer(Memo::default()), text), tokens(stock, text));
     }
 
     #[test]
-    fn the_memo_survives_across_documents() {
-        let mut analyzer = analyzer();
-        assert_eq!(tokens(analyzer.clone(), "running"), ["run"]);
-        let mut stream = analyzer.token_stream("running runs");
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        assert_eq!(out, ["run", "run"]);
+    fn the_memo_collects_the_vocabulary() {
+        let memo = Memo::default();
+        assert_eq!(tokens(analyzer(memo.clone()), "Running runs"), ["run", "run"]);
+        assert_eq!(tokens(analyzer(memo.clone()), "running"), ["run"]);
+        let memo = memo.lock().unwrap();
+        assert_eq!(memo.get("running").map(String::as_str), Some("run"));
+        assert_eq!(memo.get("runs").map(String::as_str), Some("run"));
+        assert_eq!(memo.len(), 2);
     }
 }
