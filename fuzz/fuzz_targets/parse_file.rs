@@ -15,7 +15,10 @@ use pmsite::diagnostic::Location;
 fn check(text: &str, at: &Location) {
     let bytes = &at.bytes;
     assert!(bytes.start <= bytes.end && bytes.end <= text.len(), "{at:?}");
-    assert!(text.is_char_boundary(bytes.start) && text.is_char_boundary(bytes.end), "{at:?}");
+    assert!(
+        text.is_char_boundary(bytes.start) && text.is_char_boundary(bytes.end),
+        "{at:?}"
+    );
     assert!(at.line >= 1 && at.line <= text.lines().count() + 1, "{at:?}");
 }
 
@@ -32,7 +35,12 @@ fn check_source(text: &str, source: &Source) {
 fuzz_target!(|text: &str| {
     static CONFIG: OnceLock<Config> = OnceLock::new();
     let config = CONFIG.get_or_init(Config::default);
-    let parsed = parse_file(Path::new("postmortems/2024/x.md"), "2024/x.md".into(), text, config);
+    let parsed = parse_file(
+        Path::new("postmortems/2024/x.md"),
+        "2024/x.md".into(),
+        text,
+        config,
+    );
     for d in &parsed.diagnostics {
         if let Some(at) = &d.location {
             check(text, at);

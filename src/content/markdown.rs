@@ -141,7 +141,8 @@ pub fn slugify(text: &str) -> String {
                 slug.push('-');
             }
             pending_dash = false;
-            slug.extend(c.to_lowercase());
+            // `İ` lowercases to `i` + a combining dot; keep only the letters.
+            slug.extend(c.to_lowercase().filter(|l| l.is_alphanumeric()));
         } else if c.is_whitespace() || c == '-' || c == '_' || c == '.' || c == '/' {
             pending_dash = true;
         }

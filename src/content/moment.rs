@@ -34,6 +34,10 @@ impl Moment {
         {
             return Ok(Moment::At(at));
         }
+        // TOML 1.1 allows leaving out the seconds: `2024-03-08T15:42Z`.
+        if let Some(at) = without_seconds(text) {
+            return Ok(Moment::At(at));
+        }
         if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
             return Ok(Moment::Day(day));
         }
@@ -119,6 +123,20 @@ impl Serialize for Moment {
     }
 }
 
+/// `YYYY-MM-DD[T ]HH:MM` followed by `Z` or `±HH:MM`.
+fn without_seconds(text: &str) -> Option<DateTime<FixedOffset>> {
+    let (minutes, offset) = text.split_at_checked(16)?;
+    if offset.is_empty() || !minutes.is_ascii() || minutes.as_bytes()[13] != b':' {
+        return None;
+    }
+    let offset = if offset == "Z" || offset == "z" {
+        "+00:00"
+    } else {
+        offset
+    };
+    DateTime::parse_from_rfc3339(&format!("{}T{}:00{offset}", &minutes[..10], &minutes[11..])).ok()
+}
+
 /// `2 h 14 min`, `3 d 4 h`, `45 s`: precise enough to compare incidents, short enough for
 /// a fact box.
 pub fn human_duration(delta: TimeDelta) -> String {
@@ -160,6 +178,24 @@ mod tests {
         assert_eq!(m.year(), 1969);
         assert!(m.sort_key() < 0);
         assert_eq!(Moment::parse("1901-01-01").unwrap().year(), 1901);
+    }
+
+    #[test]
+    fn times_without_seconds_are_accepted_as_toml_allows() {
+        assert_eq!(
+            Moment::parse("2024-03-08T15:42Z"),
+            Moment::parse("2024-03-08T15:42:00Z")
+        );
+        assert_eq!(
+            Moment::parse("2024-03-08 15:42+01:00"),
+            Moment::parse("2024-03-08T15:42:00+01:00")
+        );
+        assert_eq!(Moment::parse("2024-03-08T15:42"), Err(MomentError::MissingOffset));
+    }
+
+    #[test]
+    fn a_non_ascii_text_of_datetime_length_is_not_a_panic() {
+        assert_eq!(Moment::parse("꩐𑎷 𐒰A:0 \u{113c5}"), Err(MomentError::Invalid));
     }
 
     #[test]

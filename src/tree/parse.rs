@@ -80,6 +80,14 @@ fn toml_node(value: &toml::Spanned<toml::de::DeValue<'_>>, offset: usize) -> Nod
 }
 
 pub fn parse_yaml(text: &str, offset: usize) -> Result<Node, Vec<SyntaxError>> {
+    if let Some(at) = too_deep_yaml(text) {
+        let at = offset + at;
+        return Err(vec![SyntaxError {
+            message: format!("the YAML is indented or nested too deeply (past column {MAX_YAML_COLUMN})"),
+            span: at..at,
+            hint: Some("front matter needs only a few levels: `key: value`, lists and small tables".into()),
+        }]);
+    }
     let to_bytes = CharToByte::new(text, offset);
     let documents = match MarkedYaml::load_from_str(text) {
         Ok(documents) => documents,
@@ -159,6 +167,59 @@ fn yaml_scalar(scalar: &Scalar<'_>) -> Value {
         Scalar::FloatingPoint(f) => Value::Float(f.into_inner()),
         Scalar::String(s) => Value::String(s.to_string()),
     }
+}
+
+/// saphyr stops flow nesting (`[[[`) at 255 levels, but loads block nesting (`- - - x`, or
+/// ever deeper indentation) recursively without a limit: a few thousand levels, a 20 kB file,
+/// overflow the stack and abort the whole build. Block collections nest at strictly
+/// increasing columns (a sequence may share its mapping's column), so capping the column at
+/// which one can start caps the depth at 2 * (column + 1) + 1 block levels, plus 255 flow
+/// levels: well within a 2 MiB thread stack even in a debug build.
+const MAX_YAML_COLUMN: usize = 100;
+
+/// Byte offset of the first place where a block collection could start past
+/// [`MAX_YAML_COLUMN`]: after a line's indentation and its chain of `- `, `? `, `: ` (and
+/// `--- `) indicators, the only places a block collection can start. Columns are counted in
+/// characters like saphyr's; lines inside scalars are counted too, which can only
+/// over-estimate.
+fn too_deep_yaml(text: &str) -> Option<usize> {
+    let mut line_start = 0;
+    for line in text.split(['\n', '\r']) {
+        let mut column = 0;
+        let mut chars = line.char_indices().peekable();
+        loop {
+            while chars
+                .next_if(|(_, c)| matches!(c, ' ' | '\t' | '\u{feff}'))
+                .is_some()
+            {
+                column += 1;
+            }
+            let Some(&(i, c)) = chars.peek() else { break };
+            if c == '#' {
+                break;
+            }
+            if column > MAX_YAML_COLUMN {
+                return Some(line_start + i);
+            }
+            let rest = &line[i..];
+            let width = if column == 0 && (rest.starts_with("---") || rest.starts_with("...")) {
+                3
+            } else if matches!(c, '-' | '?' | ':') {
+                1
+            } else {
+                break;
+            };
+            if !matches!(rest[width..].chars().next(), None | Some(' ' | '\t')) {
+                break;
+            }
+            for _ in 0..width {
+                chars.next();
+            }
+            column += width;
+        }
+        line_start += line.len() + 1;
+    }
+    None
 }
 
 /// saphyr reports positions in characters; diagnostics work in bytes.
@@ -267,6 +328,34 @@ mod tests {
     fn yaml_that_is_not_a_mapping_is_an_error() {
         let errors = parse_yaml("- a\n- b\n", 0).unwrap_err();
         assert!(errors[0].message.contains("a list"));
+    }
+
+    #[test]
+    fn yaml_nested_too_deeply_is_an_error_not_a_stack_overflow() {
+        // 1,000 levels of `- ` (a 2 kB file) overflowed a 2 MiB stack in a debug build, 5,000
+        // in a release build, and aborted the process.
+        for text in [
+            format!("extra:\n{}x\n", "- ".repeat(20_000)),
+            format!("extra:\n{}x\n", "? ".repeat(20_000)),
+            (0..200).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect(),
+        ] {
+            let errors = parse_yaml(&text, 4).unwrap_err();
+            assert!(errors[0].message.contains("too deeply"), "{errors:?}");
+            assert!(errors[0].span.start > 4 && errors[0].span.start <= 4 + text.len());
+        }
+    }
+
+    #[test]
+    fn yaml_depth_limit_leaves_real_front_matter_alone() {
+        let long = "word: ".repeat(100);
+        let blank = " ".repeat(300);
+        let text = format!(
+            "title: \"{long}\"\nsummary: |\n  {long}\n  - - - -\n{blank}# comment\n{blank}\n\
+             timeline:\n- at: 2024-01-01\n  text: x\n"
+        );
+        assert!(parse_yaml(&text, 0).is_ok());
+        // 20 levels of compact lists are deep, but not too deep.
+        assert!(parse_yaml(&format!("extra: \n{}x\n", "- ".repeat(20)), 0).is_ok());
     }
 
     #[test]
