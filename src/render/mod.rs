@@ -223,6 +223,11 @@ impl Renderer {
                 ctx.insert("term_description", &term.description);
                 self.page("term.html", &path, &ctx)
             }
+            Job::Search => {
+                let path = "search/";
+                let ctx = self.common(site, path, "Search incidents".into());
+                self.page("search.html", path, &ctx)
+            }
             Job::NotFound => {
                 let mut ctx = self.common(site, "", "Page not found".into());
                 // Served at any URL: relative links cannot work here.
@@ -382,6 +387,7 @@ enum Job {
         term: usize,
         page: usize,
     },
+    Search,
     NotFound,
 }
 
@@ -393,7 +399,7 @@ fn jobs(site: &Site<'_>) -> Vec<Job> {
             count.div_ceil(site.config.paginate_by).max(1)
         }
     };
-    let mut jobs = vec![Job::Home, Job::NotFound];
+    let mut jobs = vec![Job::Home, Job::Search, Job::NotFound];
     jobs.extend((0..site.postmortems.len()).map(Job::Incident));
     jobs.extend((1..=pages_for(site.postmortems.len())).map(|page| Job::Incidents { page }));
     for taxonomy in &site.taxonomies {

@@ -11,6 +11,7 @@
 //! - `w/<i>.js`: every word of the corpus (as the tokenizer sees it, lowercased) and its
 //!   stem, so the client never needs a stemmer of its own.
 //! - `d/<g>.js`: what a result shows, for documents `g*GROUP .. (g+1)*GROUP`.
+//! - `f/<kind>.js`: a facet kind's values and which documents have them.
 //!
 //! Numbers lists are strings of base-32 varints: each number is written most significant
 //! group first, every group but the last from `CONTINUE`, the last from `FINAL`.
@@ -210,12 +211,15 @@ pub fn export(
                     pm.services,
                     pm.root_causes,
                     sections,
+                    pm.severity_rank,
                 ])
             })
             .collect();
         let body = serde_json::to_string(&rows).unwrap_or_default();
         files.push(file(&format!("d/{g}.js"), &format!("d{g}"), &body));
     }
+
+    files.extend(facet_files(site));
 
     let manifest = Manifest {
         version: FORMAT_VERSION,
@@ -231,6 +235,42 @@ pub fn export(
     let body = serde_json::to_string(&manifest).unwrap_or_default();
     files.push(file("manifest.js", "manifest", &body));
     Ok(files)
+}
+
+/// `f/<kind>.js`: a facet kind's values (as taxonomy pages name them) and, per document in
+/// id order, the indices of its values: a count then the indices, as varints. Enough for
+/// filters and live counts over any set of results, with an empty query too. One file per
+/// kind, so the client loads tags (the largest) only when they are asked for.
+pub const FACET_KINDS: [&str; 6] = ["severity", "service", "team", "root_cause", "tag", "year"];
+
+fn facet_files(site: &Site<'_>) -> Vec<File> {
+    use crate::site::TaxonomyKind;
+    let mut files = Vec::new();
+    for (key, kind) in [
+        ("severity", TaxonomyKind::Severity),
+        ("service", TaxonomyKind::Service),
+        ("team", TaxonomyKind::Team),
+        ("root_cause", TaxonomyKind::RootCause),
+        ("tag", TaxonomyKind::Tag),
+        ("year", TaxonomyKind::Year),
+    ] {
+        let taxonomy = site.taxonomy(kind);
+        let values: Vec<&str> = taxonomy.terms.iter().map(|t| t.name.as_str()).collect();
+        let mut per_doc: Vec<Vec<u32>> = vec![Vec::new(); site.postmortems.len()];
+        for (value, term) in taxonomy.terms.iter().enumerate() {
+            for &doc in &term.members {
+                per_doc[doc].push(value as u32);
+            }
+        }
+        let encoded = varints(per_doc.into_iter().flat_map(|values| {
+            let mut v = vec![values.len() as u32];
+            v.extend(values);
+            v
+        }));
+        let json = serde_json::json!({ "values": values, "docs": encoded }).to_string();
+        files.push(file(&format!("f/{key}.js"), &format!("f-{key}"), &json));
+    }
+    files
 }
 
 fn file(path: &str, name: &str, json: &str) -> File {

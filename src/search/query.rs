@@ -128,8 +128,8 @@ impl Searcher {
         for (field, boost) in self.fields.text_fields() {
             parser.set_field_boost(field, boost);
         }
-        // Lenient: a terminal user's unbalanced quote or stray colon still searches.
-        parser.parse_query_lenient(text).0
+        // Lenient: a terminal user's unbalanced quote still searches.
+        parser.parse_query_lenient(&plain_words(text)).0
     }
 
     pub fn search(
@@ -216,6 +216,26 @@ impl Searcher {
     }
 }
 
+/// The query language is words and "quoted phrases", as in the browser. Outside quotes,
+/// everything but letters and digits separates words: `checkout-api` is two words that
+/// must both match (tantivy's parser would make it a phrase, and `-x`, `a:b` or `(` into
+/// operators), so a query means the same here and in the browser client.
+fn plain_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quoted = false;
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+            out.push(c);
+        } else if quoted || c.is_alphanumeric() {
+            out.push(c);
+        } else {
+            out.push(' ');
+        }
+    }
+    out
+}
+
 /// A clause that narrows the results without adding to their score, so that filtering
 /// never reorders what the text query ranked.
 fn filter(query: impl Query + 'static) -> (Occur, Box<dyn Query>) {
@@ -245,4 +265,16 @@ fn best_snippet(generator: &SnippetGenerator, meta: &Meta) -> Option<Snippet> {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_words_and_phrases_reach_the_parser() {
+        assert_eq!(plain_words("checkout-api"), "checkout api");
+        assert_eq!(plain_words("-lock title:x (a)"), " lock title x  a ");
+        assert_eq!(plain_words("\"expired-cert\" x509"), "\"expired-cert\" x509");
+    }
 }

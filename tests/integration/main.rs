@@ -10,3 +10,4 @@ mod example;
 mod markdown;
 mod output;
 mod search;
+mod search_client;

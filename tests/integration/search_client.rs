@@ -1,0 +1,122 @@
+//! The browser search client (themes/default/static/search.js) against `pmsite search`:
+//! for the same query, the same top ten in the same order, with the same scores. Runs
+//! tests/js/parity.mjs with Node; skips when Node is missing, unless CI is set.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::test::*;
+
+fn node() -> Option<&'static str> {
+    let found = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "node is required in CI for the search client tests"
+        );
+        eprintln!("skipping: node not found");
+        return None;
+    }
+    Some("node")
+}
+
+fn check_parity(site: &Site, queries: &[&str]) {
+    let Some(node) = node() else { return };
+    let mut expectations = Vec::new();
+    for query in queries {
+        let json = site
+            .pmsite(&["search", query, "--json", "--limit", "10"])
+            .success()
+            .json();
+        let hits = json["hits"].as_array().unwrap();
+        assert!(
+            !hits.is_empty() || query.is_empty(),
+            "no hits for {query}: pick queries that match"
+        );
+        expectations.push(serde_json::json!({
+            "query": query,
+            "ids": hits.iter().map(|h| h["id"].clone()).collect::<Vec<_>>(),
+            "scores": hits.iter().map(|h| h["score"].clone()).collect::<Vec<_>>(),
+        }));
+    }
+    let file = site.path().join("expectations.json");
+    std::fs::write(&file, serde_json::to_string(&expectations).unwrap()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/parity.mjs");
+    let out = Command::new(node)
+        .arg(&script)
+        .arg(site.path().join("public/search"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "parity failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(&format!("# pass {}", queries.len())), "{stdout}");
+}
+
+#[test]
+fn the_browser_ranks_the_example_site_like_pmsite_search() {
+    let site = Site::copy_of(&example_dir());
+    site.build();
+    check_parity(
+        &site,
+        &[
+            "certificate",
+            "expired certificate",
+            "migration lock",
+            "checkout-api",
+            "deadlock",
+            "payments-gateway",
+            "friday",
+            "rollback",
+            "dns",
+            "index",
+            "runbook staging",
+        ],
+    );
+}
+
+#[test]
+fn the_browser_ranks_a_generated_archive_like_pmsite_search() {
+    let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_corpus.py");
+    if !generator.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI has ../shared beside the clone"
+        );
+        eprintln!("skipping: {} not found", generator.display());
+        return;
+    }
+    let site = Site::new();
+    let status = Command::new("python3")
+        .arg(&generator)
+        .arg(site.path())
+        .args(["400", "--seed", "7"])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    site.build();
+    check_parity(
+        &site,
+        &[
+            "certificate expired",
+            "deadlock detected",
+            "replication lag",
+            "checkout-api latency",
+            "dns resolver",
+            "kafka consumer",
+            "memory leak",
+            "rollback canary",
+            "connection pool",
+            "disk quota",
+            "timeout",
+            "us-east-1",
+        ],
+    );
+}

@@ -1,0 +1,38 @@
+// Ranking parity: for each query, the browser client's top results equal `pmsite search`'s.
+// Usage: node tests/js/parity.mjs SEARCH_DIR EXPECTATIONS.json
+// EXPECTATIONS.json: [{ "query": "...", "ids": ["..."], "scores": [..] }, ...] from
+// `pmsite search --json`. Run by tests/integration/search_client.rs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { Engine } = require('../../themes/default/static/search.js');
+
+const [dir, expectationsFile] = process.argv.slice(2);
+const expectations = JSON.parse(fs.readFileSync(expectationsFile, 'utf8'));
+
+// Loads an export file the way a <script> tag would: it calls pmsiteSearch.receive.
+function load(name, file) {
+  const text = fs.readFileSync(path.join(dir, file), 'utf8');
+  let data;
+  const pmsiteSearch = { receive: (n, d) => { assert.equal(n, name); data = d; } };
+  new Function('pmsiteSearch', text)(pmsiteSearch);
+  return Promise.resolve(data);
+}
+
+const engine = new Engine(load);
+
+for (const { query, ids, scores } of expectations) {
+  test(`same top results as pmsite search for "${query}"`, async () => {
+    const found = await engine.search(query, { prefix: false });
+    const top = found.docs.slice(0, ids.length);
+    const got = await Promise.all(top.map(([d]) => engine.doc(d).then((r) => r.id)));
+    assert.deepEqual(got, ids);
+    top.forEach(([, score], i) => {
+      assert.ok(Math.abs(score - scores[i]) <= 1e-4 * Math.max(1, scores[i]), `score ${score} vs ${scores[i]} for ${ids[i]}`);
+    });
+  });
+}

@@ -1,0 +1,510 @@
+// pmsite search client: queries the index that `pmsite build` exports to search/, in the
+// browser, with no server. Files are loaded with <script> tags (each calls
+// pmsiteSearch.receive), so this also works from file:// and on any static host.
+// Ranking is tantivy's BM25 with the same constants, field boosts and field norms, so a
+// query ranks here as it does in `pmsite search`. See docs/SEARCH-DESIGN.md.
+//
+// The engine (everything but `ui`) has no DOM dependency besides `load`, so node tests can
+// drive it with a loader that reads the files.
+(function (global) {
+  'use strict';
+
+  const FINAL = '0123456789abcdefghijklmnopqrstuv';
+  const CONTINUE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&*';
+  const DIGIT = {};
+  for (let i = 0; i < 32; i++) {
+    DIGIT[FINAL[i]] = [i, true];
+    DIGIT[CONTINUE[i]] = [i, false];
+  }
+
+  function varints(text) {
+    const out = [];
+    let value = 0;
+    for (const ch of text) {
+      const d = DIGIT[ch];
+      if (!d) continue;
+      value = value * 32 + d[0];
+      if (d[1]) {
+        out.push(value);
+        value = 0;
+      }
+    }
+    return out;
+  }
+
+  // Order strings by code point, which is the UTF-8 byte order the index uses (JavaScript's
+  // own comparison uses UTF-16 units, which differs above U+FFFF).
+  function compare(a, b) {
+    const ia = a[Symbol.iterator]();
+    const ib = b[Symbol.iterator]();
+    for (;;) {
+      const x = ia.next();
+      const y = ib.next();
+      if (x.done || y.done) return x.done === y.done ? 0 : x.done ? -1 : 1;
+      const cx = x.value.codePointAt(0);
+      const cy = y.value.codePointAt(0);
+      if (cx !== cy) return cx < cy ? -1 : 1;
+    }
+  }
+
+  // Index of the chunk whose first key is the last one <= key.
+  function chunkOf(starts, key) {
+    let lo = 0;
+    let hi = starts.length - 1;
+    if (hi < 0) return -1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (compare(starts[mid], key) <= 0) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  function utf8Length(s) {
+    let n = 0;
+    for (const ch of s) {
+      const c = ch.codePointAt(0);
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    }
+    return n;
+  }
+
+  // tantivy's SimpleTokenizer + RemoveLongFilter(40) + LowerCaser.
+  function words(text) {
+    const out = [];
+    for (const m of text.matchAll(/[\p{Alphabetic}\p{N}]+/gu)) {
+      const w = m[0].toLowerCase();
+      if (utf8Length(w) < 40) out.push(w);
+    }
+    return out;
+  }
+
+  // Splits a query into words and "phrases"; a trailing word being typed is a prefix.
+  function parseQuery(text) {
+    const parts = [];
+    const re = /"([^"]*)"?|([^\s"]+)/g;
+    let m;
+    while ((m = re.exec(text)) !== null) {
+      const phrase = m[1] !== undefined;
+      for (const w of words(phrase ? m[1] : m[2])) parts.push({ word: w, phrase });
+    }
+    const last = parts[parts.length - 1];
+    if (last && !last.phrase && /[\p{Alphabetic}\p{N}]$/u.test(text)) last.prefix = true;
+    return parts;
+  }
+
+  function editDistanceAtMostOne(a, b) {
+    if (a === b) return true;
+    const la = a.length;
+    const lb = b.length;
+    if (Math.abs(la - lb) > 1) return false;
+    let i = 0;
+    while (i < la && i < lb && a[i] === b[i]) i++;
+    if (la === lb) {
+      if (a.slice(i + 1) === b.slice(i + 1)) return true;
+      // transposition
+      return i + 1 < la && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+    }
+    return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+  }
+
+  function Engine(load) {
+    this.load = load; // (name, path) => Promise<data>
+    this.manifest = null;
+  }
+
+  Engine.prototype.init = async function () {
+    if (!this.manifest) this.manifest = await this.load('manifest', 'manifest.js');
+    return this.manifest;
+  };
+
+  Engine.prototype.wordChunk = function (word) {
+    const i = chunkOf(this.manifest.words, word);
+    return i < 0 ? Promise.resolve([]) : this.load('w' + i, 'w/' + i + '.js');
+  };
+
+  Engine.prototype.termChunk = function (term) {
+    const i = chunkOf(this.manifest.terms, term);
+    return i < 0 ? Promise.resolve([]) : this.load('t' + i, 't/' + i + '.js');
+  };
+
+  // The stems a query word stands for: its own stem, or for a word being typed, the stems
+  // of the words it starts (the exact word first), or for an unknown word, the stem of a
+  // word one edit away. Returns { stems, corrected }.
+  Engine.prototype.stemsFor = async function (part) {
+    const entries = await this.wordChunk(part.word);
+    const stemOf = (e) => (e.length > 1 ? e[1] : e[0]);
+    const exact = entries.find((e) => e[0] === part.word);
+    if (part.prefix) {
+      const stems = [];
+      if (exact) stems.push(stemOf(exact));
+      let list = entries;
+      const next = chunkOf(this.manifest.words, part.word) + 1;
+      if (next < this.manifest.words.length && this.manifest.words[next].startsWith(part.word)) {
+        list = list.concat(await this.load('w' + next, 'w/' + next + '.js'));
+      }
+      for (const e of list) {
+        if (e[0].startsWith(part.word) && !stems.includes(stemOf(e))) stems.push(stemOf(e));
+        if (stems.length >= 12) break;
+      }
+      if (stems.length) return { stems };
+    }
+    if (exact) return { stems: [stemOf(exact)] };
+    const near = entries.find((e) => editDistanceAtMostOne(e[0], part.word));
+    if (near) return { stems: [stemOf(near)], corrected: near[0] };
+    return { stems: [] };
+  };
+
+  // BM25 per field, summed over fields, exactly as tantivy scores a term in a multi-field
+  // query: idf = ln(1 + (N - df + .5) / (df + .5)); tf part with the doc's fieldnorm.
+  Engine.prototype.scoreStem = async function (stem) {
+    const chunk = await this.termChunk(stem);
+    const entry = chunk.find((e) => e[0] === stem);
+    const scores = new Map();
+    if (!entry) return scores;
+    const m = this.manifest;
+    for (const [fieldIndex, docText, tfText, normText] of entry[1]) {
+      const field = m.fields[fieldIndex];
+      const docs = varints(docText);
+      const tfs = varints(tfText);
+      const norms = varints(normText);
+      const df = docs.length;
+      const idf = Math.fround(Math.log(1 + (m.docs - df + 0.5) / (df + 0.5)));
+      const weight = Math.fround(Math.fround(idf * (1 + m.k1)) * field.boost);
+      let doc = 0;
+      for (let i = 0; i < docs.length; i++) {
+        doc += docs[i];
+        const len = m.norms[norms[i]];
+        const tf = tfs[i];
+        const norm = Math.fround(m.k1 * Math.fround(1 - m.b + Math.fround((m.b * len) / field.avg)));
+        const s = Math.fround(weight * Math.fround(tf / Math.fround(tf + norm)));
+        scores.set(doc, Math.fround((scores.get(doc) || 0) + s));
+      }
+    }
+    return scores;
+  };
+
+  // Runs a query: returns { docs: [[doc, score]...] in rank order, corrections, parts }.
+  // An empty query matches every document.
+  Engine.prototype.search = async function (text, options) {
+    await this.init();
+    const opts = options || {};
+    const parts = parseQuery(text);
+    if (opts.prefix === false) for (const part of parts) part.prefix = false;
+    const corrections = [];
+    let matched = null; // Map doc -> score
+    for (const part of parts) {
+      const { stems, corrected } = await this.stemsFor(part);
+      if (corrected) corrections.push([part.word, corrected]);
+      const perStem = await Promise.all(stems.map((s) => this.scoreStem(s)));
+      // Several stems (a prefix): a document scores with the best of them.
+      const scores = new Map();
+      for (const map of perStem) {
+        for (const [doc, s] of map) if (!scores.has(doc) || scores.get(doc) < s) scores.set(doc, s);
+      }
+      if (matched === null) matched = scores;
+      else {
+        const next = new Map();
+        for (const [doc, s] of matched) if (scores.has(doc)) next.set(doc, Math.fround(s + scores.get(doc)));
+        matched = next;
+      }
+    }
+    let docs;
+    if (matched === null) {
+      docs = [];
+      for (let d = 0; d < this.manifest.docs; d++) docs.push([d, 0]);
+    } else docs = Array.from(matched.entries());
+    if (opts.filter) docs = docs.filter(([d]) => opts.filter(d));
+    if (opts.sort === 'date' || parts.length === 0) docs.sort((a, b) => a[0] - b[0]);
+    else docs.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    return { docs, corrections, parts };
+  };
+
+  Engine.prototype.doc = async function (doc) {
+    const g = Math.floor(doc / this.manifest.group);
+    const rows = await this.load('d' + g, 'd/' + g + '.js');
+    const r = rows[doc - g * this.manifest.group];
+    return { id: r[0], title: r[1], path: r[2], date: r[3], severity: r[4], summary: r[5], services: r[6], rootCauses: r[7], sections: r[8], rank: r[9] };
+  };
+
+  Engine.prototype.facet = async function (kind) {
+    const data = await this.load('f-' + kind, 'f/' + kind + '.js');
+    if (!data.perDoc) {
+      const flat = varints(data.docs);
+      const perDoc = [];
+      for (let i = 0; i < flat.length; ) {
+        const n = flat[i++];
+        perDoc.push(flat.slice(i, i + n));
+        i += n;
+      }
+      data.perDoc = perDoc;
+    }
+    return data;
+  };
+
+  const api = { Engine, varints, compare, chunkOf, parseQuery, words, editDistanceAtMostOne };
+  if (typeof module !== 'undefined' && module.exports) module.exports = api;
+
+  // ---------------------------------------------------------------------------------------
+  // The page: only when loaded in a browser by the search page.
+  if (typeof document === 'undefined') return;
+  const script = document.currentScript;
+  const root = (script && script.dataset.root) || './';
+  const base = root + 'search/';
+  const received = new Map();
+  const waiting = new Map();
+  global.pmsiteSearch = {
+    receive(name, data) {
+      received.set(name, data);
+      const resolvers = waiting.get(name) || [];
+      waiting.delete(name);
+      resolvers.forEach((r) => r.resolve(data));
+    },
+  };
+  function load(name, path) {
+    if (received.has(name)) return Promise.resolve(received.get(name));
+    return new Promise((resolve, reject) => {
+      if (waiting.has(name)) {
+        waiting.get(name).push({ resolve, reject });
+        return;
+      }
+      waiting.set(name, [{ resolve, reject }]);
+      const tag = document.createElement('script');
+      tag.src = base + path;
+      tag.async = true;
+      tag.onerror = () => {
+        const list = waiting.get(name) || [];
+        waiting.delete(name);
+        list.forEach((r) => r.reject(new Error('cannot load ' + path)));
+      };
+      document.head.appendChild(tag);
+    });
+  }
+  api.ui = { load };
+  global.pmsiteSearchApi = api;
+  if (document.getElementById('pm-search')) startPage(new Engine(load), root);
+
+  function escapeHtml(s) {
+    return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  }
+
+  // Wraps words of `text` that start with one of `stems` in <mark>, escaping everything.
+  function highlight(text, stems) {
+    let out = '';
+    let at = 0;
+    for (const m of text.matchAll(/[\p{Alphabetic}\p{N}]+/gu)) {
+      const w = m[0].toLowerCase();
+      if (stems.some((s) => s && w.startsWith(s))) {
+        out += escapeHtml(text.slice(at, m.index)) + '<mark>' + escapeHtml(m[0]) + '</mark>';
+        at = m.index + m[0].length;
+      }
+    }
+    return out + escapeHtml(text.slice(at));
+  }
+
+  function startPage(engine, root) {
+    const form = document.getElementById('pm-search');
+    const input = document.getElementById('pm-q');
+    const sort = document.getElementById('pm-sort');
+    const status = document.getElementById('pm-status');
+    const results = document.getElementById('pm-results');
+    const more = document.getElementById('pm-more');
+    const facetsBox = document.getElementById('pm-facets');
+    const KINDS = [
+      ['severity', 'Severity', true],
+      ['year', 'Year', true],
+      ['root_cause', 'Root cause', true],
+      ['service', 'Service', false],
+      ['team', 'Team', false],
+      ['tag', 'Tag', false],
+    ];
+    const PAGE = 10;
+    const selected = {}; // kind -> Set(value index)
+    const opened = new Set(KINDS.filter((k) => k[2]).map((k) => k[0]));
+    let shown = PAGE;
+    let generation = 0;
+
+    const params = new URLSearchParams(location.search);
+    input.value = params.get('q') || '';
+    if (params.get('sort') === 'date') sort.value = 'date';
+    const wanted = {};
+    for (const [kind] of KINDS) {
+      const values = params.getAll(kind);
+      if (values.length) {
+        wanted[kind] = values;
+        opened.add(kind);
+      }
+    }
+
+    function syncUrl() {
+      const p = new URLSearchParams();
+      if (input.value) p.set('q', input.value);
+      if (sort.value === 'date') p.set('sort', 'date');
+      for (const [kind] of KINDS) {
+        const data = facetData[kind];
+        if (data && selected[kind]) for (const v of selected[kind]) p.append(kind, data.values[v]);
+      }
+      const qs = p.toString();
+      history.replaceState(null, '', qs ? '?' + qs : location.pathname);
+    }
+
+    const facetData = {};
+    async function ensureFacets() {
+      for (const kind of opened) {
+        if (!facetData[kind]) {
+          facetData[kind] = await engine.facet(kind);
+          if (wanted[kind]) {
+            selected[kind] = new Set(wanted[kind].map((v) => facetData[kind].values.indexOf(v)).filter((i) => i >= 0));
+          }
+        }
+      }
+    }
+
+    function passes(doc, except) {
+      for (const kind in selected) {
+        if (kind === except || !selected[kind].size) continue;
+        const mine = facetData[kind].perDoc[doc];
+        let any = false;
+        for (const v of selected[kind]) if (mine.includes(v)) any = true;
+        if (!any) return false;
+      }
+      return true;
+    }
+
+    async function run() {
+      const mine = ++generation;
+      await engine.init();
+      await ensureFacets();
+      const found = await engine.search(input.value, { sort: sort.value });
+      if (mine !== generation) return;
+      const docs = found.docs.filter(([d]) => passes(d));
+      const stems = [];
+      for (const part of found.parts) {
+        const { stems: s } = await engine.stemsFor(part);
+        stems.push(...s, part.word);
+      }
+      const page = docs.slice(0, shown);
+      const rows = await Promise.all(page.map(([d]) => engine.doc(d)));
+      if (mine !== generation) return;
+      const what = input.value.trim() ? 'incidents match' : 'incidents';
+      let note = '';
+      if (found.corrections.length) {
+        note = ' Showing results for ' + found.corrections.map((c) => '“' + escapeHtml(c[1]) + '”').join(', ') + '.';
+      }
+      status.innerHTML = escapeHtml(docs.length + ' ' + what) + (docs.length ? '' : '.') + note;
+      results.innerHTML = rows
+        .map((r) => {
+          const href = root + r.path;
+          const chips = r.services.map((s) => '<span class="chip">' + escapeHtml(s) + '</span>').join(' ');
+          return (
+            '<li class="incident-row"><div class="incident-row-head"><span class="sev sev-' + Math.min(Number(r.rank) || 0, 4) + '">' + escapeHtml(r.severity) +
+            '</span> <time datetime="' + escapeHtml(r.date) + '">' + escapeHtml(r.date) + '</time></div>' +
+            '<h2 class="incident-row-title"><a href="' + escapeHtml(href) + '">' + highlight(r.title, stems) + '</a></h2>' +
+            '<p class="incident-row-summary">' + highlight(r.summary, stems) + '</p>' +
+            (chips ? '<p class="chips">' + chips + '</p>' : '') + '</li>'
+          );
+        })
+        .join('');
+      more.hidden = docs.length <= shown;
+      renderFacets(found.docs);
+      syncUrl();
+    }
+
+    function renderFacets(all) {
+      const parts = [];
+      for (const [kind, label] of KINDS) {
+        const data = facetData[kind];
+        if (!data) {
+          parts.push('<details data-kind="' + kind + '"><summary>' + label + '</summary><p>Loading…</p></details>');
+          continue;
+        }
+        const counts = new Array(data.values.length).fill(0);
+        for (const [d] of all) if (passes(d, kind)) for (const v of data.perDoc[d]) counts[v]++;
+        const boxes = data.values
+          .map((value, i) => {
+            const checked = selected[kind] && selected[kind].has(i);
+            if (!counts[i] && !checked) return '';
+            const id = 'f-' + kind + '-' + i;
+            return (
+              '<li><input type="checkbox" id="' + id + '" data-kind="' + kind + '" data-value="' + i + '"' +
+              (checked ? ' checked' : '') + '><label for="' + id + '">' + escapeHtml(value) + ' <span class="count">' +
+              counts[i] + '</span></label></li>'
+            );
+          })
+          .join('');
+        parts.push('<details data-kind="' + kind + '" open><summary>' + label + '</summary><ul class="facet-list">' + boxes + '</ul></details>');
+      }
+      facetsBox.innerHTML = parts.join('');
+    }
+
+    facetsBox.addEventListener('change', (e) => {
+      const box = e.target;
+      if (!box.dataset || !box.dataset.kind) return;
+      const kind = box.dataset.kind;
+      selected[kind] = selected[kind] || new Set();
+      const v = Number(box.dataset.value);
+      if (box.checked) selected[kind].add(v);
+      else selected[kind].delete(v);
+      shown = PAGE;
+      run().then(() => {
+        const again = document.getElementById(box.id);
+        if (again) again.focus();
+      });
+    });
+    facetsBox.addEventListener('toggle', (e) => {
+      const d = e.target;
+      if (d.open && d.dataset.kind && !facetData[d.dataset.kind]) {
+        opened.add(d.dataset.kind);
+        run();
+      }
+    }, true);
+    let timer = 0;
+    input.addEventListener('input', () => {
+      clearTimeout(timer);
+      shown = PAGE;
+      timer = setTimeout(run, 60);
+    });
+    sort.addEventListener('change', () => {
+      shown = PAGE;
+      run();
+    });
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      run();
+    });
+    more.addEventListener('click', () => {
+      shown += PAGE;
+      run();
+    });
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowDown') {
+        const first = results.querySelector('a');
+        if (first) {
+          e.preventDefault();
+          first.focus();
+        }
+      }
+    });
+    results.addEventListener('keydown', (e) => {
+      const links = Array.from(results.querySelectorAll('a'));
+      const i = links.indexOf(document.activeElement);
+      if (i < 0) return;
+      if (e.key === 'ArrowDown' && i + 1 < links.length) {
+        e.preventDefault();
+        links[i + 1].focus();
+      } else if (e.key === 'ArrowUp') {
+        e.preventDefault();
+        (i === 0 ? input : links[i - 1]).focus();
+      }
+    });
+    document.addEventListener('keydown', (e) => {
+      if (e.key === '/' && document.activeElement !== input && !/INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) {
+        e.preventDefault();
+        input.focus();
+      }
+    });
+    run().catch((err) => {
+      status.textContent = 'Search is unavailable: ' + err.message;
+    });
+  }
+})(typeof window !== 'undefined' ? window : globalThis);
