@@ -189,8 +189,7 @@ fn write_site(
     site.similar = search::similar_incidents(&site, &built.index).map_err(|e| Fatal::Search(e.into()))?;
     report.timings.push(("similar incidents", finding.elapsed()));
     let exporting = Instant::now();
-    let search_files =
-        search::export::export(&built.index, &site, &built.words).map_err(|e| Fatal::Search(e.into()))?;
+    let search_files = search::export::export(&built, &site).map_err(|e| Fatal::Search(e.into()))?;
     report.timings.push(("search export", exporting.elapsed()));
     let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
     for file in &search_files {

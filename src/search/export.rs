@@ -22,7 +22,7 @@ use serde::Serialize;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocSet, Index, TERMINATED};
+use tantivy::{DocSet, TERMINATED};
 
 use super::{Fields, TEXT_FIELDS};
 use crate::site::{Site, url};
@@ -101,16 +101,25 @@ pub fn decode_varints(text: &str) -> Vec<u32> {
     out
 }
 
-/// One term's postings in one field, encoded.
+/// One term's postings in one field, encoded: `[field, docs, tfs, norms, (sections)]`.
 #[derive(Serialize)]
-struct FieldPostings(usize, String, String, String);
+#[serde(transparent)]
+struct FieldPostings(Vec<serde_json::Value>);
 
-/// Exports `index` (built from `site`) and the word -> stem `words` map.
-pub fn export(
-    index: &Index,
-    site: &Site<'_>,
-    words: &BTreeMap<String, String>,
-) -> tantivy::Result<Vec<File>> {
+/// The section (index) holding most of these body positions; the first on a tie.
+fn busiest_section(sections: &super::DocSections, positions: &[u32]) -> u32 {
+    let mut counts = vec![0u32; sections.starts.len().max(1)];
+    let last = counts.len() - 1;
+    for &p in positions {
+        counts[sections.at(p).min(last)] += 1;
+    }
+    let best = counts.iter().copied().max().unwrap_or(0);
+    counts.iter().position(|&c| c == best).unwrap_or(0) as u32
+}
+
+/// Exports a built index of `site`: postings, the word -> stem map, documents, facets.
+pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File>> {
+    let (index, words) = (&built.index, &built.words);
     let fields = Fields::from_schema(&index.schema())?;
     let reader = index.reader()?;
     let searcher = reader.searcher();
@@ -128,11 +137,20 @@ pub fn export(
             let inverted = segment.inverted_index(field)?;
             total_tokens += inverted.total_num_tokens();
             let norms = segment.get_fieldnorms_reader(field)?;
+            // Body postings also say which section holds most of the term's occurrences,
+            // so a result can link to that section.
+            let is_body = field == fields.body;
+            let option = if is_body {
+                IndexRecordOption::WithFreqsAndPositions
+            } else {
+                IndexRecordOption::WithFreqs
+            };
+            let mut positions = Vec::new();
             let mut stream = inverted.terms().stream()?;
             while stream.advance() {
-                let mut postings =
-                    inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)?;
-                let (mut ids, mut tfs, mut ns) = (Vec::new(), Vec::new(), Vec::new());
+                let mut postings = inverted.read_postings_from_terminfo(stream.value(), option)?;
+                let (mut ids, mut tfs, mut ns, mut sections) =
+                    (Vec::new(), Vec::new(), Vec::new(), Vec::new());
                 let mut previous = 0;
                 while postings.doc() != TERMINATED {
                     let doc = postings.doc();
@@ -140,17 +158,26 @@ pub fn export(
                     previous = doc;
                     tfs.push(postings.term_freq());
                     ns.push(u32::from(norms.fieldnorm_id(doc)));
+                    if is_body {
+                        positions.clear();
+                        postings.positions(&mut positions);
+                        sections.push(busiest_section(&built.sections[doc as usize], &positions));
+                    }
                     postings.advance();
+                }
+                let mut entry = vec![
+                    serde_json::json!(field_index),
+                    varints(ids).into(),
+                    varints(tfs).into(),
+                    varints(ns).into(),
+                ];
+                if is_body {
+                    entry.push(varints(sections).into());
                 }
                 terms
                     .entry(stream.key().to_vec())
                     .or_default()
-                    .push(FieldPostings(
-                        field_index,
-                        varints(ids),
-                        varints(tfs),
-                        varints(ns),
-                    ));
+                    .push(FieldPostings(entry));
             }
         }
         infos.push(FieldInfo {
@@ -193,14 +220,7 @@ pub fn export(
         let rows: Vec<serde_json::Value> = group
             .iter()
             .map(|pm| {
-                let sections: Vec<(String, String)> = pm
-                    .source
-                    .outline
-                    .headings
-                    .iter()
-                    .filter(|h| h.level <= 3)
-                    .map(|h| (h.id.clone(), h.text.clone()))
-                    .collect();
+                let sections = &built.sections[doc_index(site, pm)].anchors;
                 serde_json::json!([
                     pm.id,
                     pm.title,
@@ -271,6 +291,10 @@ fn facet_files(site: &Site<'_>) -> Vec<File> {
         files.push(file(&format!("f/{key}.js"), &format!("f-{key}"), &json));
     }
     files
+}
+
+fn doc_index(site: &Site<'_>, pm: &crate::content::Postmortem) -> usize {
+    site.index_of_id(&pm.id).unwrap_or(0)
 }
 
 fn file(path: &str, name: &str, json: &str) -> File {

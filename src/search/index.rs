@@ -63,6 +63,43 @@ pub struct Meta {
 pub struct Built {
     pub index: Index,
     pub words: BTreeMap<String, String>,
+    /// Per document: its body's sections, for deep links from search results.
+    pub sections: Vec<DocSections>,
+}
+
+/// A body's sections: anchor and title, and the position of each one's first token in the
+/// indexed body, so a body posting's positions tell which section it is in.
+pub struct DocSections {
+    pub anchors: Vec<(String, String)>,
+    pub starts: Vec<u32>,
+}
+
+impl DocSections {
+    fn of(sections: &[Section]) -> DocSections {
+        let mut tokenizer = tantivy::tokenizer::SimpleTokenizer::default();
+        let mut starts = Vec::with_capacity(sections.len());
+        let mut position = 0u32;
+        for section in sections {
+            starts.push(position);
+            // Positions come from this tokenizer (filters after it only drop tokens), and
+            // no token spans the newline that joins two sections.
+            let mut stream = tantivy::tokenizer::Tokenizer::token_stream(&mut tokenizer, &section.text);
+            while tantivy::tokenizer::TokenStream::advance(&mut stream) {
+                position += 1;
+            }
+        }
+        DocSections {
+            anchors: sections.iter().map(|s| (s.id.clone(), s.title.clone())).collect(),
+            starts,
+        }
+    }
+
+    /// The section a body token position falls in.
+    pub fn at(&self, position: u32) -> usize {
+        self.starts
+            .partition_point(|&start| start <= position)
+            .saturating_sub(1)
+    }
 }
 
 /// Indexes the site's postmortems into `dir` (replacing what was there). Document ids
@@ -89,13 +126,15 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
         .single_segment_index_writer::<TantivyDocument>(directory, MEMORY_BUDGET)?;
     // Preparing a document (plain text of the body, metadata JSON) runs in parallel; adding
     // runs on this one thread, in order, so document ids follow the site.
+    let mut all_sections = Vec::with_capacity(site.postmortems.len());
     for batch in site.postmortems.chunks(256) {
-        let documents: Vec<TantivyDocument> = batch
+        let documents: Vec<(TantivyDocument, DocSections)> = batch
             .par_iter()
             .map(|pm| document(pm, &fields, &site.config.base_url))
             .collect();
-        for doc in documents {
+        for (doc, sections) in documents {
             writer.add_document(doc)?;
+            all_sections.push(sections);
         }
     }
     writer.finalize()?;
@@ -112,6 +151,7 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
     Ok(Built {
         index: Index::open_in_dir(dir)?,
         words: words.into_iter().collect(),
+        sections: all_sections,
     })
 }
 
@@ -181,8 +221,9 @@ pub fn facets(pm: &Postmortem) -> Vec<Facet> {
     facets
 }
 
-fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> TantivyDocument {
+fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> (TantivyDocument, DocSections) {
     let sections = sections(&pm.source.body, &pm.source.outline);
+    let doc_sections = DocSections::of(&sections);
     let t = texts(pm, &sections);
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &pm.id);
@@ -211,5 +252,5 @@ fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> TantivyDocument
         sections,
     };
     doc.add_text(fields.meta, serde_json::to_string(&meta).unwrap_or_default());
-    doc
+    (doc, doc_sections)
 }

@@ -22,7 +22,7 @@ use tantivy::schema::{
     TextOptions,
 };
 
-pub use index::{Built, IndexError, build_index};
+pub use index::{Built, DocSections, IndexError, build_index};
 pub use print::{print_human, print_json};
 pub use query::{Filters, Hit, Order, SearchError, Searcher, Snippet};
 pub use similar::similar_incidents;

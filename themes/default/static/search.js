@@ -157,13 +157,24 @@
 
   // BM25 per field, summed over fields, exactly as tantivy scores a term in a multi-field
   // query: idf = ln(1 + (N - df + .5) / (df + .5)); tf part with the doc's fieldnorm.
-  Engine.prototype.scoreStem = async function (stem) {
+  // Also records, in `sections`, the body section where the stem occurs most, per doc.
+  Engine.prototype.scoreStem = async function (stem, sections) {
     const chunk = await this.termChunk(stem);
     const entry = chunk.find((e) => e[0] === stem);
     const scores = new Map();
     if (!entry) return scores;
     const m = this.manifest;
-    for (const [fieldIndex, docText, tfText, normText] of entry[1]) {
+    for (const [fieldIndex, docText, tfText, normText, sectionText] of entry[1]) {
+      if (sections && sectionText !== undefined) {
+        const ds = varints(docText);
+        const ss = varints(sectionText);
+        let d = 0;
+        for (let i = 0; i < ds.length; i++) {
+          d += ds[i];
+          if (!sections.has(d)) sections.set(d, []);
+          sections.get(d).push(ss[i]);
+        }
+      }
       const field = m.fields[fieldIndex];
       const docs = varints(docText);
       const tfs = varints(tfText);
@@ -192,11 +203,12 @@
     const parts = parseQuery(text);
     if (opts.prefix === false) for (const part of parts) part.prefix = false;
     const corrections = [];
+    const sections = new Map(); // doc -> body sections where query words occur most
     let matched = null; // Map doc -> score
     for (const part of parts) {
       const { stems, corrected } = await this.stemsFor(part);
       if (corrected) corrections.push([part.word, corrected]);
-      const perStem = await Promise.all(stems.map((s) => this.scoreStem(s)));
+      const perStem = await Promise.all(stems.map((s) => this.scoreStem(s, sections)));
       // Several stems (a prefix): a document scores with the best of them.
       const scores = new Map();
       for (const map of perStem) {
@@ -217,7 +229,17 @@
     if (opts.filter) docs = docs.filter(([d]) => opts.filter(d));
     if (opts.sort === 'date' || parts.length === 0) docs.sort((a, b) => a[0] - b[0]);
     else docs.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    return { docs, corrections, parts };
+    // The section most query words point at; the earliest on a tie.
+    const section = (doc) => {
+      const list = sections.get(doc);
+      if (!list) return -1;
+      const counts = new Map();
+      for (const x of list) counts.set(x, (counts.get(x) || 0) + 1);
+      let best = -1;
+      for (const [x, n] of counts) if (best < 0 || n > counts.get(best) || (n === counts.get(best) && x < best)) best = x;
+      return best;
+    };
+    return { docs, corrections, parts, section };
   };
 
   Engine.prototype.doc = async function (doc) {
@@ -384,7 +406,7 @@
         stems.push(...s, part.word);
       }
       const page = docs.slice(0, shown);
-      const rows = await Promise.all(page.map(([d]) => engine.doc(d)));
+      const rows = await Promise.all(page.map(([d]) => engine.doc(d).then((r) => Object.assign(r, { doc: d }))));
       if (mine !== generation) return;
       const what = input.value.trim() ? 'incidents match' : 'incidents';
       let note = '';
@@ -394,14 +416,17 @@
       status.innerHTML = escapeHtml(docs.length + ' ' + what) + (docs.length ? '' : '.') + note;
       results.innerHTML = rows
         .map((r) => {
-          const href = root + r.path;
+          const where = r.sections[found.section(r.doc)];
+          const anchor = where && where[0] ? '#' + encodeURIComponent(where[0]) : '';
+          const href = root + r.path + anchor;
+          const inSection = where && where[1] ? '<p class="muted result-section">Found in <a href="' + escapeHtml(href) + '">' + escapeHtml(where[1]) + '</a></p>' : '';
           const chips = r.services.map((s) => '<span class="chip">' + escapeHtml(s) + '</span>').join(' ');
           return (
             '<li class="incident-row"><div class="incident-row-head"><span class="sev sev-' + Math.min(Number(r.rank) || 0, 4) + '">' + escapeHtml(r.severity) +
             '</span> <time datetime="' + escapeHtml(r.date) + '">' + escapeHtml(r.date) + '</time></div>' +
             '<h2 class="incident-row-title"><a href="' + escapeHtml(href) + '">' + highlight(r.title, stems) + '</a></h2>' +
             '<p class="incident-row-summary">' + highlight(r.summary, stems) + '</p>' +
-            (chips ? '<p class="chips">' + chips + '</p>' : '') + '</li>'
+            inSection + (chips ? '<p class="chips">' + chips + '</p>' : '') + '</li>'
           );
         })
         .join('');
