@@ -29,9 +29,9 @@ use crate::site::{Site, url};
 
 pub const FORMAT_VERSION: u32 = 1;
 /// Target size of a term or word chunk, in bytes of JSON.
-const CHUNK_BYTES: usize = 16 * 1024;
+const CHUNK_BYTES: usize = 8 * 1024;
 /// Documents per metadata file.
-pub const GROUP: usize = 16;
+pub const GROUP: usize = 8;
 
 const FINAL: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
 const CONTINUE: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&*";

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Search benchmark on the synthetic corpus: what indexing, similar incidents and the browser
+# export add to a build; what a browser downloads and computes per query; how long a whole
+# `pmsite search` process takes. Targets from the search issue are printed with PASS/MISS.
+# Usage: bench/search.sh [N] [--seed S]      (default N=10000, seed 1; works from any cwd)
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+n=10000 seed=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seed) seed=$2; shift 2 ;;
+    --seed=*) seed=${1#*=}; shift ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) n=$1; shift ;;
+  esac
+done
+gen="$repo/../shared/bench/gen_corpus.py"
+[ -f "$gen" ] || { echo "missing $gen (the shared folder beside the repo)" >&2; exit 2; }
+command -v node >/dev/null || { echo "node is required" >&2; exit 2; }
+
+work=$(mktemp -d /dev/shm/pmsite-search-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+(cd "$repo" && cargo build --release --quiet)
+bin="${CARGO_TARGET_DIR:-$repo/target}/release/pmsite"
+python3 "$gen" "$work/site" "$n" --seed "$seed" 2>/dev/null
+
+echo "== build with search, N=$n (on /dev/shm)"
+"$bin" build --root "$work/site" --output "$work/out" --verbose 2>&1 | grep -E 'search index|similar|search export|render|Built' | sed 's/^ */  /'
+added=$("$bin" build --root "$work/site" --output "$work/out" --verbose 2>&1 \
+  | awk '/search index|similar incidents|search export/ {sum += $(NF-1)} END {printf "%.2f", sum}')
+verdict=$(awk -v a="$added" 'BEGIN { print (a <= 3.0) ? "PASS" : "MISS" }')
+echo "  indexing + similar + export: ${added} s   target <= 3 s: $verdict"
+peak=$(/usr/bin/time -f '%M' "$bin" build --root "$work/site" --output "$work/out" --quiet 2>&1 | tail -1)
+echo "  whole build peak RSS: $((peak / 1024)) MB"
+
+echo "== browser: bytes per query and compute time"
+node "$repo/bench/search.mjs" "$work/out" | sed 's/^/  /'
+
+echo "== pmsite search, whole process (20 runs)"
+python3 - "$bin" "$work" <<'PY'
+import subprocess, sys, time
+binary, work = sys.argv[1], sys.argv[2]
+runs = []
+for _ in range(20):
+    t = time.perf_counter()
+    subprocess.run([binary, "search", "certificate expired", "--root", work + "/site",
+                    "--output", work + "/out", "--json"], stdout=subprocess.DEVNULL, check=True)
+    runs.append((time.perf_counter() - t) * 1000)
+runs.sort()
+verdict = "PASS" if runs[-1] < 50 else "MISS"
+print(f"  median {runs[10]:.1f} ms, max {runs[-1]:.1f} ms   target < 50 ms: {verdict}")
+PY
