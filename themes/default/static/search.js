@@ -418,7 +418,9 @@
         .map((r) => {
           const where = r.sections[found.section(r.doc)];
           const anchor = where && where[0] ? '#' + encodeURIComponent(where[0]) : '';
-          const href = root + r.path + anchor;
+          // Opened from file:// (a zip of the archive), folders do not open their index.html.
+          const page = location.protocol === 'file:' ? r.path + 'index.html' : r.path;
+          const href = root + page + anchor;
           const inSection = where && where[1] ? '<p class="muted result-section">Found in <a href="' + escapeHtml(href) + '">' + escapeHtml(where[1]) + '</a></p>' : '';
           const chips = r.services.map((s) => '<span class="chip">' + escapeHtml(s) + '</span>').join(' ');
           return (
