@@ -8,6 +8,9 @@
 //! (both colour schemes) and the dark background, the mobile layout not scrolling sideways,
 //! and print hiding the main navigation. Everything else checks the templates' HTML and the
 //! browser's own behaviour.
+//!
+//! The search page tests run its script (themes/default/static/search.js) over http:// and
+//! file://, and take `pmsite search --json` on the same built site as the expected results.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -435,6 +438,691 @@ fn print_stylesheet_hides_navigation() {
             "{page}: print hides the page heading"
         );
     }
+}
+
+// ---------- The search page ----------
+
+#[test]
+fn search_page_finds_highlights_filters_and_links_to_the_section_over_http() {
+    let Some(browser) = browser() else { return };
+    // The example site plus one postmortem whose title and summary hold HTML, which the page
+    // must show as text.
+    let site = Site::copy_of(&example_dir());
+    site.write(
+        "postmortems/2025/2025-03-01-markup-in-the-title.md",
+        HOSTILE_POSTMORTEM,
+    );
+    site.build();
+    let server = Server::start(site.path().join("public"));
+    let tab = new_tab(&browser);
+    open_search(&tab, &server.url("/search/"));
+    // The empty query lists everything first; typing replaces it.
+    wait_for(
+        &tab,
+        "the search page to list every incident",
+        "/^\\d+ incidents/.test(document.getElementById('pm-status').textContent)",
+    );
+
+    let query = "expired certificate";
+    // Real key presses, a key down and a key up per character. (headless_chrome takes about
+    // 0.1 s a DevTools call, so typing is most of this test's time.)
+    click(&tab, "#pm-q");
+    tab.type_str(query).expect("type into #pm-q");
+    let expected = cli_search(&site, query, &[], "relevance");
+    assert!(
+        hit_ids(&expected).contains(&"2025-03-01-markup-in-the-title".to_string()),
+        "the postmortem with markup should match {query:?}: {:?}",
+        hit_ids(&expected)
+    );
+    let results = wait_for_results(&tab, query, &expected);
+    let hits = expected["hits"].as_array().unwrap();
+    for (shown, hit) in results.iter().zip(hits) {
+        let id = hit["id"].as_str().unwrap();
+        assert_eq!(shown["title"], hit["title"], "{id}: title text");
+        assert_eq!(shown["summary"], hit["summary"], "{id}: summary text");
+        assert_eq!(shown["severity"], hit["severity"], "{id}: severity");
+        assert_eq!(shown["date"], hit["date"], "{id}: date");
+        let marks = shown["marks"].as_array().unwrap();
+        assert!(!marks.is_empty(), "{id}: no <mark> in the result: {shown}");
+        for mark in marks {
+            let word = mark.as_str().unwrap_or_default().to_lowercase();
+            assert!(
+                word.starts_with("expir") || word.starts_with("certif"),
+                "{id}: <mark> around {mark}, not a query word"
+            );
+        }
+    }
+    // Markup from the content is text: no element but the page's own, and nothing ran.
+    let page = eval(
+        &tab,
+        "(() => {
+            const allowed = new Set(['LI', 'DIV', 'SPAN', 'TIME', 'H2', 'A', 'MARK', 'P']);
+            const odd = [...document.querySelectorAll('#pm-results *')]
+                .filter(e => !allowed.has(e.tagName)).map(e => e.outerHTML.slice(0, 80));
+            return { odd, ran: window.__pwned === undefined ? null : window.__pwned,
+                     q: document.getElementById('pm-q').value, search: location.search }; })()",
+    );
+    assert_eq!(
+        (&page["odd"], &page["ran"]),
+        (&json!([]), &Value::Null),
+        "HTML from a postmortem's title or summary became markup in the results"
+    );
+    assert_eq!(
+        page["q"],
+        json!(query),
+        "the search box does not hold what was typed"
+    );
+    assert_eq!(
+        page["search"],
+        json!("?q=expired+certificate"),
+        "the query is not in the address"
+    );
+    check_facet_counts(&tab, &site, query, &[]);
+
+    // Filter by severity: the results shrink to the SEV3 incident(s).
+    let sev3 = facet_checkbox(&tab, "severity", "SEV3");
+    click(&tab, &format!("#{sev3}"));
+    let filtered = cli_search(&site, query, &[("severity", "SEV3")], "relevance");
+    assert_eq!(
+        hit_ids(&filtered),
+        ["2021-09-30-webhook-root-ca-expiry"],
+        "the example site changed: pick another facet"
+    );
+    let results = wait_for_results(&tab, &format!("{query} with severity SEV3"), &filtered);
+    let state = eval(
+        &tab,
+        &format!("({{ search: location.search, checked: document.getElementById({sev3:?}).checked }})"),
+    );
+    assert_eq!(
+        state["search"],
+        json!("?q=expired+certificate&severity=SEV3"),
+        "the severity filter is not in the address"
+    );
+    assert_eq!(
+        state["checked"],
+        json!(true),
+        "the SEV3 box is not checked after the results re-rendered"
+    );
+    // Focus stays on the box just ticked, though the facets were re-rendered.
+    wait_for(
+        &tab,
+        "focus to come back to the SEV3 checkbox",
+        &format!("document.activeElement && document.activeElement.id === {sev3:?}"),
+    );
+    check_facet_counts(&tab, &site, query, &[("severity", "SEV3")]);
+
+    // "Found in" leads to the section of the incident page where the words are.
+    let first = &results[0];
+    let found = &first["found"];
+    assert!(
+        found.is_object(),
+        "the first result has no \"Found in\" link: {first}"
+    );
+    let section_title = found["text"].as_str().unwrap().to_string();
+    let page = format!("/incidents/{}/", first["id"].as_str().unwrap());
+    click(&tab, "#pm-results > li.incident-row p.result-section a");
+    wait_for(
+        &tab,
+        &format!("{page} to load after clicking \"Found in {section_title}\""),
+        &format!("location.pathname === {page:?} && document.readyState === 'complete'"),
+    );
+    let target = eval(
+        &tab,
+        "(() => {
+            const id = decodeURIComponent(location.hash.slice(1));
+            const el = id && document.getElementById(id);
+            if (!el) return { hash: location.hash, found: false };
+            // The section: the heading and what follows it up to the next heading of its level.
+            let text = el.textContent;
+            for (let n = el.nextElementSibling; n && !(/^H[1-6]$/.test(n.tagName) && n.tagName <= el.tagName); n = n.nextElementSibling) text += ' ' + n.textContent;
+            return { hash: location.hash, found: true, heading: el.textContent.trim(), text: text.toLowerCase() }; })()",
+    );
+    assert_eq!(
+        target["found"],
+        json!(true),
+        "\"Found in\" landed on {page}{}, which has no such id",
+        target["hash"]
+    );
+    assert_eq!(
+        target["heading"],
+        json!(section_title),
+        "\"Found in {section_title}\" landed on a different heading ({})",
+        target["hash"]
+    );
+    let text = target["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("expir") || text.contains("certif"),
+        "the section \"Found in\" points to ({}) holds none of the query words",
+        target["hash"]
+    );
+}
+
+#[test]
+fn search_page_works_from_file_urls() {
+    let Some(browser) = browser() else { return };
+    let site = Site::copy_of(&example_dir());
+    site.build();
+    let public = site.path().join("public");
+    let tab = new_tab(&browser);
+    let page = public.join("search/index.html");
+    let url = format!("{}?q=migration", file_url(&page));
+    open_search(&tab, &url);
+    let expected = cli_search(&site, "migration", &[], "relevance");
+    let results = wait_for_results(&tab, "migration (from file://)", &expected);
+    let href = results[0]["href"].as_str().expect("first result href");
+    assert!(
+        href.starts_with("file:///"),
+        "the first result links to {href}, off the file system"
+    );
+    let path = percent_decode(
+        href.trim_start_matches("file://")
+            .split(['#', '?'])
+            .next()
+            .unwrap(),
+    );
+    // A folder (which file:// shows as a listing) or its index.html: either way, the page.
+    let target = match path.strip_suffix('/') {
+        Some(folder) => Path::new(folder).join("index.html"),
+        None => PathBuf::from(&path),
+    };
+    let id = &hit_ids(&expected)[0];
+    assert_eq!(
+        target,
+        public.join("incidents").join(id).join("index.html"),
+        "the first result links to {href}, not to the page of {id}"
+    );
+    assert!(
+        target.is_file(),
+        "the first result links to {href}, which does not exist"
+    );
+    // The search page's own scripts came from the file system too: the relative index path.
+    let src = eval(
+        &tab,
+        "[...document.scripts].map(s => s.src).filter(s => s.includes('/search/'))",
+    );
+    assert!(
+        src.as_array().is_some_and(|s| !s.is_empty()
+            && s.iter()
+                .all(|s| s.as_str().unwrap_or_default().starts_with("file:///"))),
+        "index scripts: {src}"
+    );
+}
+
+#[test]
+fn search_state_lives_in_the_url() {
+    let Some(browser) = browser() else { return };
+    let (site, server) = serve_example();
+    let tab = new_tab(&browser);
+
+    let url = server.url("/search/?q=migration&severity=SEV1");
+    open_search(&tab, &url);
+    let expected = cli_search(&site, "migration", &[("severity", "SEV1")], "relevance");
+    assert_eq!(
+        hit_ids(&expected),
+        [
+            "2020-08-04-orders-schema-migration-table-lock",
+            "2024-03-08-checkout-cleanup-script"
+        ],
+        "the example site changed"
+    );
+    wait_for_results(&tab, "migration with severity SEV1, from the URL", &expected);
+    let state = eval(
+        &tab,
+        "(() => ({ q: document.getElementById('pm-q').value,
+                           sort: document.getElementById('pm-sort').value,
+                           checked: [...document.querySelectorAll('#pm-facets input:checked')]
+                               .map(i => i.dataset.kind + '=' + document.querySelector(`label[for=\"${i.id}\"]`).firstChild.textContent.trim()),
+                           search: location.search }))()",
+    );
+    assert_eq!(
+        state,
+        json!({ "q": "migration", "sort": "relevance", "checked": ["severity=SEV1"],
+                "search": "?q=migration&severity=SEV1" }),
+        "the page does not show the state its URL holds"
+    );
+
+    // The order, too.
+    open_search(&tab, &server.url("/search/?q=migration&sort=date"));
+    let by_date = cli_search(&site, "migration", &[], "date");
+    wait_for_results(&tab, "migration, newest first, from the URL", &by_date);
+    assert_eq!(
+        eval(
+            &tab,
+            "[document.getElementById('pm-sort').value, location.search]"
+        ),
+        json!(["date", "?q=migration&sort=date"]),
+        "the order from the URL: the menu, or the address after the page rewrote it"
+    );
+}
+
+#[test]
+fn keyboard_users_can_search() {
+    let Some(browser) = browser() else { return };
+    let (site, server) = serve_example();
+    let tab = new_tab(&browser);
+    tab.call_method(Emulation::SetFocusEmulationEnabled { enabled: true })
+        .unwrap();
+    open_search(&tab, &server.url("/search/"));
+    wait_for(
+        &tab,
+        "the search page to list every incident",
+        "/^\\d+ incidents/.test(document.getElementById('pm-status').textContent)",
+    );
+    assert_ne!(
+        eval(&tab, "document.activeElement.id"),
+        json!("pm-q"),
+        "the box has focus before / is pressed"
+    );
+
+    tab.press_key("/").unwrap();
+    wait_for(
+        &tab,
+        "/ to focus the search box",
+        "document.activeElement === document.getElementById('pm-q')",
+    );
+    assert_eq!(
+        eval(&tab, "document.getElementById('pm-q').value"),
+        json!(""),
+        "the / that focused the box was typed into it"
+    );
+    let query = "tls";
+    tab.type_str(query).unwrap();
+    let expected = cli_search(&site, query, &[], "relevance");
+    wait_for_results(&tab, query, &expected);
+    let links = eval(&tab, "document.querySelectorAll('#pm-results a').length");
+    assert!(
+        links.as_u64().is_some_and(|n| n >= 2),
+        "{query} should give at least two result links, gives {links}"
+    );
+
+    let focused = |i: i32| {
+        if i < 0 {
+            "document.activeElement === document.getElementById('pm-q')".to_string()
+        } else {
+            format!("document.activeElement === document.querySelectorAll('#pm-results a')[{i}]")
+        }
+    };
+    // The result links in page order: a result's title, then its "Found in" link if it has one.
+    let describe = "(() => { const a = document.activeElement;
+                            return a ? a.outerHTML.slice(0, 120) : null; })()";
+    for (key, to, what) in [
+        ("ArrowDown", 0, "the first result link"),
+        ("ArrowDown", 1, "the second result link"),
+        ("ArrowUp", 0, "the first result link"),
+        ("ArrowUp", -1, "the search box"),
+    ] {
+        tab.press_key(key).unwrap();
+        if !poll(&tab, &focused(to), Duration::from_secs(2)) {
+            panic!(
+                "{key} did not move focus to {what}; focus is on {}",
+                eval(&tab, describe)
+            );
+        }
+    }
+    // Arrows moved focus only: the query is as typed, and the page is the same.
+    assert_eq!(
+        eval(&tab, "[document.getElementById('pm-q').value, location.pathname]"),
+        json!([query, "/search/"])
+    );
+}
+
+#[test]
+fn the_search_box_on_every_page_leads_to_results() {
+    let Some(browser) = browser() else { return };
+    let (site, server) = serve_example();
+    let tab = new_tab(&browser);
+    open(&tab, &server.url("/"));
+    tab.find_element("#site-search-q")
+        .expect("#site-search-q")
+        .type_into("deadlock")
+        .expect("type into #site-search-q");
+    tab.press_key("Enter").unwrap();
+    wait_for(
+        &tab,
+        "Enter in the header search box to open /search/?q=deadlock",
+        "location.pathname === '/search/' && location.search === '?q=deadlock'",
+    );
+    let expected = cli_search(&site, "deadlock", &[], "relevance");
+    let results = wait_for_results(&tab, "deadlock, from the header box", &expected);
+    assert_eq!(
+        results[0]["id"],
+        json!("2021-05-03-reporting-query-deadlock"),
+        "the reporting-query deadlock should come first"
+    );
+    assert_eq!(
+        eval(&tab, "document.getElementById('pm-q').value"),
+        json!("deadlock")
+    );
+}
+
+#[test]
+fn search_status_line_reads_as_a_sentence() {
+    let Some(browser) = browser() else { return };
+    let (site, server) = serve_example();
+    let tab = new_tab(&browser);
+    let status = "document.getElementById('pm-status').textContent";
+
+    open_search(&tab, &server.url("/search/?q=expired+certificate&severity=SEV3"));
+    let one = cli_search(&site, "expired certificate", &[("severity", "SEV3")], "relevance");
+    wait_for_results(&tab, "expired certificate with severity SEV3", &one);
+    let text = eval(&tab, status);
+    assert!(
+        text.as_str().is_some_and(|t| t.starts_with("1 incident ")),
+        "one result: the status says {text}"
+    );
+
+    // A misspelt word is corrected; the note is a sentence of its own.
+    open_search(&tab, &server.url("/search/?q=certficate"));
+    let corrected = cli_search(&site, "certificate", &[], "relevance");
+    wait_for_results(&tab, "certficate, corrected to certificate", &corrected);
+    let text = eval(&tab, status);
+    let text = text.as_str().unwrap_or_default();
+    let (count, note) = text
+        .split_once("Showing results for")
+        .unwrap_or_else(|| panic!("no correction note in the status {text:?}"));
+    assert!(
+        count.trim_end().ends_with(['.', ';', ':', '—']),
+        "the count and the correction run together: {text:?}"
+    );
+    assert!(note.contains("certificate"), "the correction note: {text:?}");
+}
+
+#[test]
+fn similar_incidents_links_resolve() {
+    let Some(browser) = browser() else { return };
+    let (site, server) = serve_example();
+    let tab = new_tab(&browser);
+    let page = server.url(CLEANUP_INCIDENT);
+    open(&tab, &page);
+    let items = eval(
+        &tab,
+        "[...document.querySelectorAll('ul.similar > li')].map(li => {
+            const a = li.querySelector('a');
+            return { href: a && a.href, title: a && a.textContent.trim(),
+                     why: (li.querySelector('.muted') || li).textContent.replace(/\\s+/g, ' ').trim() }; })",
+    );
+    let items = items.as_array().expect("list").clone();
+    assert!(
+        (1..=5).contains(&items.len()),
+        "{CLEANUP_INCIDENT}: {} similar incidents, expected 1 to 5",
+        items.len()
+    );
+    let terms_js = "[...document.querySelectorAll('a[href]')]
+        .map(a => new URL(a.href).pathname)
+        .filter(p => /^\\/(services|teams|tags|root-causes)\\/[^/]+\\/$/.test(p))
+        .map(p => decodeURIComponent(p.split('/')[2]))";
+    let own_terms = eval(&tab, terms_js);
+    let mut seen = Vec::new();
+    for item in &items {
+        let href = item["href"].as_str().expect("similar link href").to_string();
+        let path = href
+            .strip_prefix(&server.url(""))
+            .unwrap_or_else(|| panic!("similar link {href} leaves the site"))
+            .to_string();
+        assert!(
+            path.starts_with("/incidents/") && path.ends_with('/') && path != CLEANUP_INCIDENT,
+            "similar link {href}: not another incident page"
+        );
+        assert!(!seen.contains(&path), "{path} is listed twice");
+        seen.push(path.clone());
+        assert!(
+            site.path()
+                .join("public")
+                .join(path.trim_start_matches('/'))
+                .join("index.html")
+                .is_file(),
+            "similar link {href}: no such page"
+        );
+        let why = item["why"].as_str().unwrap_or_default();
+        let reason = why.rsplit(" · ").next().unwrap_or_default();
+        assert!(
+            reason == "similar wording" || reason.starts_with("shares "),
+            "similar link {href} does not say why: {why:?}"
+        );
+
+        // Go there: the page is that incident, and what it "shares" it does share.
+        open(&tab, &href);
+        let there = eval(
+            &tab,
+            &format!("({{ h1: document.querySelector('h1').textContent.trim(), terms: {terms_js} }})"),
+        );
+        assert_eq!(
+            there["h1"], item["title"],
+            "{path}: the heading is not the similar link's text"
+        );
+        if let Some(shared) = reason.strip_prefix("shares ") {
+            for term in shared.split(", ") {
+                for (terms, whose) in [(&own_terms, CLEANUP_INCIDENT), (&there["terms"], path.as_str())] {
+                    assert!(
+                        terms.as_array().unwrap().iter().any(|t| t == term),
+                        "\"shares {term}\", but {whose} does not link to {term}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A postmortem whose title and summary hold markup (and match "expired certificate").
+const HOSTILE_POSTMORTEM: &str = r#"+++
+title = "Expired <b>certificate</b> & <img src=x onerror=\"window.__pwned=1\"> \"quoted\""
+severity = "SEV4"
+started_at = 2025-03-01T10:00:00Z
+summary = "A certificate expired <script>window.__pwned=2</script> & nobody noticed <i>it</i> <img src=x onerror='window.__pwned=3'>."
+authors = ["ravi.iyer"]
+owner = "ravi.iyer"
+services = ["notifications"]
+teams = ["platform"]
+root_causes = ["expired-certificate"]
++++
+## What happened
+
+The expired certificate was renewed <em>late</em>.
+"#;
+
+/// The rendered results: the incident id (from the title link), title, summary, severity and
+/// date as shown, the highlighted words, and the "Found in" link.
+const RESULTS_JS: &str = "[...document.querySelectorAll('#pm-results > li.incident-row')].map(li => {
+    const a = li.querySelector('.incident-row-title a');
+    const found = li.querySelector('p.result-section a');
+    const text = sel => { const e = li.querySelector(sel); return e ? e.textContent : null; };
+    // The id is the folder after incidents/ (the link may end in index.html, from file://).
+    const id = a && (s => s[s.lastIndexOf('incidents') + 1])(new URL(a.href).pathname.split('/'));
+    return { id: id || null,
+             href: a ? a.href : null, title: a ? a.textContent : null,
+             summary: text('.incident-row-summary'), severity: text('.sev'), date: text('time'),
+             marks: [...li.querySelectorAll('mark')].map(m => m.textContent),
+             found: found ? { href: found.href, text: found.textContent } : null }; })";
+
+/// `pmsite search QUERY --json` on the site, every hit, with `filters` as (facet kind, value).
+fn cli_search(site: &Site, query: &str, filters: &[(&str, &str)], sort: &str) -> Value {
+    let mut args = vec!["search", query, "--json", "--limit", "1000", "--sort", sort];
+    for (kind, value) in filters {
+        args.push(match *kind {
+            "severity" => "--severity",
+            "root_cause" => "--root-cause",
+            "service" => "--service",
+            "team" => "--team",
+            "tag" => "--tag",
+            other => panic!("no pmsite search option for the {other} facet"),
+        });
+        args.push(value);
+    }
+    let json = site.pmsite(&args).success().json();
+    let hits = json["hits"].as_array().expect("hits");
+    assert_eq!(
+        json["total"].as_u64(),
+        Some(hits.len() as u64),
+        "pmsite search {args:?} did not list every hit"
+    );
+    json
+}
+
+fn hit_ids(json: &Value) -> Vec<String> {
+    json["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["id"].as_str().expect("hit id").to_string())
+        .collect()
+}
+
+/// Waits until the page shows the results `pmsite search` gave (`expected`, its JSON): the
+/// status line's count, and the first page of ids in order. Returns the rendered results.
+#[track_caller]
+fn wait_for_results(tab: &Tab, what: &str, expected: &Value) -> Vec<Value> {
+    let ids = hit_ids(expected);
+    let total = ids.len();
+    let first_page: Vec<&String> = ids.iter().take(10).collect();
+    assert!(
+        total > 0,
+        "{what}: pmsite search finds nothing; pick a query that matches"
+    );
+    let condition = format!(
+        "(() => {{ const m = document.getElementById('pm-status').textContent.match(/^(\\d+) incidents? match/);
+                  return !!m && Number(m[1]) === {total}
+                      && JSON.stringify(({RESULTS_JS}).map(r => r.id)) === {:?}; }})()",
+        serde_json::to_string(&first_page).unwrap()
+    );
+    if !poll(tab, &condition, Duration::from_secs(10)) {
+        let status = try_eval(tab, "document.getElementById('pm-status').textContent");
+        let shown = try_eval(tab, &format!("({RESULTS_JS}).map(r => r.id)"));
+        panic!(
+            "{what}: the page does not show what `pmsite search` finds\n  \
+             pmsite: {total} hits {first_page:?}\n  page: {status:?} {shown:?}\n  at {:?}",
+            try_eval(tab, "location.href")
+        );
+    }
+    eval(tab, RESULTS_JS).as_array().expect("results").clone()
+}
+
+/// The id of the facet checkbox of `kind` labelled `value`.
+fn facet_checkbox(tab: &Tab, kind: &str, value: &str) -> String {
+    let id = eval(
+        tab,
+        &format!(
+            "(() => {{ const box = [...document.querySelectorAll('#pm-facets input[data-kind={kind}][data-value]')]
+                .find(i => document.querySelector(`label[for=\"${{i.id}}\"]`).firstChild.textContent.trim() === {value:?});
+                return box ? box.id : null; }})()"
+        ),
+    );
+    id.as_str()
+        .unwrap_or_else(|| panic!("no {kind} facet checkbox labelled {value}"))
+        .to_string()
+}
+
+/// Checks the number next to every facet value shown: it is how many results ticking that
+/// value alone (with the other kinds' selections) gives, by `pmsite search`; and every value
+/// that would give results is shown.
+#[track_caller]
+fn check_facet_counts(tab: &Tab, site: &Site, query: &str, selection: &[(&str, &str)]) {
+    let shown = eval(
+        tab,
+        "(() => ({
+            open: [...document.querySelectorAll('#pm-facets details[open][data-kind]')].map(d => d.dataset.kind),
+            boxes: [...document.querySelectorAll('#pm-facets input[data-kind][data-value]')].map(i => {
+                const label = document.querySelector(`label[for=\"${i.id}\"]`);
+                const count = label && label.querySelector('.count');
+                return { kind: i.dataset.kind, value: label ? label.firstChild.textContent.trim() : null,
+                         count: count ? Number(count.textContent) : null, checked: i.checked }; }) }))()",
+    );
+    let open: Vec<String> = shown["open"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect();
+    for kind in ["severity", "year", "root_cause"] {
+        assert!(
+            open.iter().any(|k| k == kind),
+            "the {kind} facet is not open: {open:?}"
+        );
+    }
+    let mut actual = std::collections::BTreeMap::new();
+    for b in shown["boxes"].as_array().unwrap() {
+        actual.insert(
+            (
+                b["kind"].as_str().unwrap().to_string(),
+                b["value"].as_str().unwrap_or("?").to_string(),
+            ),
+            b["count"].as_u64().unwrap_or(u64::MAX),
+        );
+    }
+    let mut expected = std::collections::BTreeMap::new();
+    for kind in &open {
+        let others: Vec<(&str, &str)> = selection.iter().filter(|(k, _)| k != kind).copied().collect();
+        let (years, others): (Vec<_>, Vec<_>) = others.into_iter().partition(|(k, _)| *k == "year");
+        let json = cli_search(site, query, &others, "relevance");
+        let mut counts = std::collections::BTreeMap::<String, u64>::new();
+        for hit in json["hits"].as_array().unwrap() {
+            let date = hit["date"].as_str().unwrap();
+            if !years.is_empty() && !years.iter().any(|(_, y)| date.starts_with(y)) {
+                continue;
+            }
+            let values: Vec<String> = match kind.as_str() {
+                "severity" => vec![hit["severity"].as_str().unwrap().to_string()],
+                "year" => vec![date[..4].to_string()],
+                other => {
+                    let field = match other {
+                        "root_cause" => "root_causes",
+                        "service" => "services",
+                        "team" => "teams",
+                        "tag" => "tags",
+                        _ => panic!("unknown facet {other}"),
+                    };
+                    hit[field]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_str().unwrap().to_string())
+                        .collect()
+                }
+            };
+            for v in values {
+                *counts.entry(v).or_default() += 1;
+            }
+        }
+        for (value, n) in counts {
+            expected.insert((kind.clone(), value), n);
+        }
+        for (k, v) in selection {
+            if k == kind {
+                expected.entry((kind.clone(), v.to_string())).or_insert(0);
+            }
+        }
+    }
+    assert_eq!(
+        actual, expected,
+        "facet counts for {query:?} with {selection:?}: page (left) against pmsite search (right)"
+    );
+}
+
+/// Loads a search page. Unlike `open`, does not wait for the address to be `url`: the page's
+/// script rewrites it (from its own state) as soon as it has run.
+fn open_search(tab: &Tab, url: &str) {
+    // A mark on the page being left, to tell it from the new one.
+    let _ = try_eval(tab, "window.__pmsiteLeaving = true");
+    tab.navigate_to(url)
+        .unwrap_or_else(|e| panic!("navigate to {url}: {e}"));
+    wait_for(
+        tab,
+        &format!("{url} to load"),
+        "window.__pmsiteLeaving === undefined && document.readyState === 'complete'
+            && !!document.getElementById('pm-search')",
+    );
+}
+
+/// The file:// URL of an absolute path.
+fn file_url(path: &Path) -> String {
+    let mut url = String::from("file://");
+    for byte in path.to_str().expect("UTF-8 path").bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            url.push(byte as char);
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    url
 }
 
 /// Measures, in the page, the contrast of every rendered element that has text of its own

@@ -408,12 +408,13 @@
       const page = docs.slice(0, shown);
       const rows = await Promise.all(page.map(([d]) => engine.doc(d).then((r) => Object.assign(r, { doc: d }))));
       if (mine !== generation) return;
-      const what = input.value.trim() ? 'incidents match' : 'incidents';
-      let note = '';
+      const n = docs.length;
+      const noun = n === 1 ? 'incident' : 'incidents';
+      let line = input.value.trim() ? n + ' ' + noun + (n === 1 ? ' matches.' : ' match.') : n + ' ' + noun + '.';
       if (found.corrections.length) {
-        note = ' Showing results for ' + found.corrections.map((c) => '“' + escapeHtml(c[1]) + '”').join(', ') + '.';
+        line += ' Showing results for ' + found.corrections.map((c) => '“' + c[1] + '”').join(', ') + '.';
       }
-      status.innerHTML = escapeHtml(docs.length + ' ' + what) + (docs.length ? '' : '.') + note;
+      status.textContent = line;
       results.innerHTML = rows
         .map((r) => {
           const where = r.sections[found.section(r.doc)];
