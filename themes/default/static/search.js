@@ -393,11 +393,14 @@
       return true;
     }
 
-    async function run() {
+    // `typing`: the last word is still being typed, so it matches as a prefix. A query
+    // from the address, the header box or the Search button is taken as written, as
+    // `pmsite search` takes it.
+    async function run(typing) {
       const mine = ++generation;
       await engine.init();
       await ensureFacets();
-      const found = await engine.search(input.value, { sort: sort.value });
+      const found = await engine.search(input.value, { sort: sort.value, prefix: typing === true });
       if (mine !== generation) return;
       const docs = found.docs.filter(([d]) => passes(d));
       const stems = [];
@@ -438,6 +441,7 @@
       syncUrl();
     }
 
+    const closed = new Set(); // facet groups the reader closed: keep them closed
     function renderFacets(all) {
       const parts = [];
       for (const [kind, label] of KINDS) {
@@ -460,7 +464,7 @@
             );
           })
           .join('');
-        parts.push('<details data-kind="' + kind + '" open><summary>' + label + '</summary><ul class="facet-list">' + boxes + '</ul></details>');
+        parts.push('<details data-kind="' + kind + '"' + (closed.has(kind) ? '' : ' open') + '><summary>' + label + '</summary><ul class="facet-list">' + boxes + '</ul></details>');
       }
       facetsBox.innerHTML = parts.join('');
     }
@@ -481,7 +485,10 @@
     });
     facetsBox.addEventListener('toggle', (e) => {
       const d = e.target;
-      if (d.open && d.dataset.kind && !facetData[d.dataset.kind]) {
+      if (!d.dataset || !d.dataset.kind) return;
+      if (d.open) closed.delete(d.dataset.kind);
+      else closed.add(d.dataset.kind);
+      if (d.open && !facetData[d.dataset.kind]) {
         opened.add(d.dataset.kind);
         run();
       }
@@ -490,7 +497,7 @@
     input.addEventListener('input', () => {
       clearTimeout(timer);
       shown = PAGE;
-      timer = setTimeout(run, 60);
+      timer = setTimeout(() => run(true), 60);
     });
     sort.addEventListener('change', () => {
       shown = PAGE;
@@ -501,8 +508,13 @@
       run();
     });
     more.addEventListener('click', () => {
+      const first = shown;
       shown += PAGE;
-      run();
+      // The button may disappear: move focus to the first newly shown result instead.
+      run().then(() => {
+        const rows = results.querySelectorAll('li.incident-row h2 a');
+        (rows[first] || (more.hidden ? input : more)).focus();
+      });
     });
     input.addEventListener('keydown', (e) => {
       if (e.key === 'ArrowDown') {
@@ -526,7 +538,9 @@
       }
     });
     document.addEventListener('keydown', (e) => {
-      if (e.key === '/' && document.activeElement !== input && !/INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) {
+      const active = document.activeElement;
+      const typingInto = active && (/TEXTAREA|SELECT/.test(active.tagName) || (active.tagName === 'INPUT' && !/checkbox|radio|button|submit/.test(active.type)));
+      if (e.key === '/' && !typingInto) {
         e.preventDefault();
         input.focus();
       }
