@@ -118,11 +118,7 @@ pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> 
     let mut report = Report::default();
     progress.stage("Loading", 0);
     let (config, content) = load_and_validate(&options.root, &mut report)?;
-    let mut clock = Instant::now();
-    let mut lap = |report: &mut Report, name: &'static str| {
-        report.timings.push((name, clock.elapsed()));
-        clock = Instant::now();
-    };
+    let preparing = Instant::now();
 
     let Some(output) = &options.output else {
         return Ok(report);
@@ -137,7 +133,7 @@ pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> 
             return Ok(report);
         }
     };
-    lap(&mut report, "prepare");
+    report.timings.push(("prepare", preparing.elapsed()));
     report.built = write_site(
         &content,
         &config,
@@ -164,12 +160,9 @@ pub fn index_only(
     }
     let site = Site::build(&content, &config, selection.clone());
     let built = search::build_index(&site, dir).map_err(Fatal::Search)?;
-    search::Searcher::new(built.index).map(Ok).map_err(|e| {
-        Fatal::Search(search::IndexError::Io(
-            dir.to_path_buf(),
-            std::io::Error::other(e.to_string()),
-        ))
-    })
+    search::Searcher::new(built.index)
+        .map(Ok)
+        .map_err(|e| Fatal::Search(e.into()))
 }
 
 fn write_site(

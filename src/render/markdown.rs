@@ -19,7 +19,10 @@ pub fn body_html(pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
     let events = Parser::new_ext(&pm.source.body, options()).map(|event| match event {
         Event::Start(Tag::Heading { level, .. }) => {
             let id = headings.next().map_or(String::new(), |h| h.id.clone());
-            Event::Html(CowStr::from(format!("<{level} id=\"{}\">", escape_attr(&id))))
+            Event::Html(CowStr::from(format!(
+                "<{level} id=\"{}\">",
+                super::escape_html(&id)
+            )))
         }
         Event::End(TagEnd::Heading(level)) => Event::Html(CowStr::from(format!("</{level}>"))),
         Event::Start(Tag::Link {
@@ -120,10 +123,4 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
             .link_rel(Some("noopener noreferrer"));
         b
     })
-}
-
-fn escape_attr(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
 }

@@ -100,10 +100,10 @@ impl Searcher {
             return Err(SearchError::NoIndex);
         }
         let index = Index::open_in_dir(dir)?;
-        Searcher::new(index)
+        Ok(Searcher::new(index)?)
     }
 
-    pub fn new(index: Index) -> Result<Searcher, SearchError> {
+    pub fn new(index: Index) -> tantivy::Result<Searcher> {
         let fields = Fields::from_schema(&index.schema())?;
         let reader = index.reader()?;
         Ok(Searcher {
