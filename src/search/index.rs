@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use tantivy::directory::MmapDirectory;
+use tantivy::directory::{Directory, MmapDirectory, RamDirectory};
 use tantivy::schema::Facet;
 use tantivy::{Index, IndexBuilder, TantivyDocument};
 
@@ -20,6 +20,7 @@ use crate::site::{Site, url};
 /// Memory for the one segment writer. Indexing 10,000 postmortems needs about 150 MB;
 /// the writer sizes its hash table from this, it does not reserve it.
 const MEMORY_BUDGET: usize = 200_000_000;
+const MIN_PART: usize = 200;
 
 #[derive(Debug)]
 pub enum IndexError {
@@ -117,27 +118,51 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
     fs::create_dir_all(&staging).map_err(io(&staging))?;
     let directory =
         MmapDirectory::open(&staging).map_err(|e| IndexError::Io(staging.clone(), io::Error::other(e)))?;
-    let tokenizers = tantivy::tokenizer::TokenizerManager::default();
-    let memo = super::stem::Memo::default();
-    tokenizers.register(super::stem::NAME, super::stem::analyzer(memo.clone()));
-    let mut writer = IndexBuilder::new()
-        .schema(schema)
-        .tokenizers(tokenizers)
-        .single_segment_index_writer::<TantivyDocument>(directory, MEMORY_BUDGET)?;
-    // Preparing a document (plain text of the body, metadata JSON) runs in parallel; adding
-    // runs on this one thread, in order, so document ids follow the site.
+    // tantivy's single-segment writer analyzes and indexes on one thread. To use every core,
+    // contiguous parts of the site are indexed side by side into memory, then merged in
+    // order: document ids still follow the site, and the merged index is the same whatever
+    // the number of parts.
+    let parts = parts(site.postmortems.len());
+    let base_url = site.config.base_url.as_str();
+    let built: Vec<tantivy::Result<(Index, Vec<DocSections>, super::stem::Memo)>> = parts
+        .par_iter()
+        .map(|range| {
+            let memo = super::stem::Memo::default();
+            let tokenizers = tantivy::tokenizer::TokenizerManager::default();
+            tokenizers.register(super::stem::NAME, super::stem::analyzer(memo.clone()));
+            let target: Box<dyn Directory> = if parts.len() == 1 {
+                Box::new(directory.clone())
+            } else {
+                Box::new(RamDirectory::create())
+            };
+            let mut writer = IndexBuilder::new()
+                .schema(schema.clone())
+                .tokenizers(tokenizers)
+                .single_segment_index_writer::<TantivyDocument>(target, MEMORY_BUDGET / parts.len())?;
+            let mut sections = Vec::with_capacity(range.len());
+            for pm in &site.postmortems[range.clone()] {
+                let (doc, doc_sections) = document(pm, &fields, base_url);
+                writer.add_document(doc)?;
+                sections.push(doc_sections);
+            }
+            Ok((writer.finalize()?, sections, memo))
+        })
+        .collect();
+    let mut indexes = Vec::with_capacity(parts.len());
     let mut all_sections = Vec::with_capacity(site.postmortems.len());
-    for batch in site.postmortems.chunks(256) {
-        let documents: Vec<(TantivyDocument, DocSections)> = batch
-            .par_iter()
-            .map(|pm| document(pm, &fields, &site.config.base_url))
-            .collect();
-        for (doc, sections) in documents {
-            writer.add_document(doc)?;
-            all_sections.push(sections);
-        }
+    let mut words = BTreeMap::new();
+    for part in built {
+        let (index, sections, memo) = part?;
+        indexes.push(index);
+        all_sections.extend(sections);
+        words.extend(std::mem::take(
+            &mut *memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        ));
     }
-    writer.finalize()?;
+    if indexes.len() > 1 {
+        tantivy::indexer::merge_indices(&indexes, directory)?;
+    }
+    drop(indexes);
     // Swap in the new index; a reader of the old one at this instant would see either.
     let old = with_suffix(dir, &format!("old-{}", std::process::id()));
     if dir.exists() {
@@ -147,12 +172,22 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
     if old.exists() {
         fs::remove_dir_all(&old).map_err(io(&old))?;
     }
-    let words = std::mem::take(&mut *memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     Ok(Built {
         index: Index::open_in_dir(dir)?,
-        words: words.into_iter().collect(),
+        words,
         sections: all_sections,
     })
+}
+
+/// Contiguous ranges of documents to index side by side: one per core, none smaller than
+/// [`MIN_PART`] documents (below that, merging costs more than it saves).
+fn parts(documents: usize) -> Vec<std::ops::Range<usize>> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let count = (documents / MIN_PART).clamp(1, cores);
+    let size = documents.div_ceil(count).max(1);
+    (0..count)
+        .map(|i| (i * size).min(documents)..((i + 1) * size).min(documents))
+        .collect()
 }
 
 fn with_suffix(dir: &Path, suffix: &str) -> PathBuf {

@@ -82,8 +82,9 @@ fn the_browser_ranks_the_example_site_like_pmsite_search() {
     );
 }
 
-#[test]
-fn the_browser_ranks_a_generated_archive_like_pmsite_search() {
+/// A synthetic archive from ../shared/bench/gen_corpus.py, or `None` (skip) outside CI
+/// when the shared folder is missing.
+fn generated_archive(postmortems: usize, seed: u64) -> Option<Site> {
     let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_corpus.py");
     if !generator.exists() {
         assert!(
@@ -91,16 +92,24 @@ fn the_browser_ranks_a_generated_archive_like_pmsite_search() {
             "CI has ../shared beside the clone"
         );
         eprintln!("skipping: {} not found", generator.display());
-        return;
+        return None;
     }
     let site = Site::new();
     let status = Command::new("python3")
         .arg(&generator)
         .arg(site.path())
-        .args(["400", "--seed", "7"])
+        .args([postmortems.to_string(), "--seed".into(), seed.to_string()])
         .output()
         .unwrap();
     assert!(status.status.success());
+    Some(site)
+}
+
+#[test]
+fn the_browser_ranks_a_generated_archive_like_pmsite_search() {
+    let Some(site) = generated_archive(400, 7) else {
+        return;
+    };
     site.build();
     check_parity(
         &site,
@@ -119,4 +128,42 @@ fn the_browser_ranks_a_generated_archive_like_pmsite_search() {
             "us-east-1",
         ],
     );
+}
+
+/// The index is built in parts, one per core, then merged: what the site ships must not
+/// depend on how many cores the build machine has.
+#[test]
+fn search_files_do_not_depend_on_the_number_of_cores() {
+    let Some(site) = generated_archive(450, 3) else {
+        return;
+    };
+    let one_core = Command::new("taskset")
+        .args([
+            "-c",
+            "0",
+            BIN,
+            "build",
+            "--today",
+            "2025-06-01",
+            "--output",
+            "one-core",
+        ])
+        .current_dir(site.path())
+        .output();
+    let Ok(one_core) = one_core else {
+        assert!(std::env::var_os("CI").is_none(), "taskset is required in CI");
+        return eprintln!("skipping: taskset not found");
+    };
+    assert!(
+        one_core.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one_core.stderr)
+    );
+    site.build();
+    let all_cores = site.snapshot("public");
+    let one_core = site.snapshot("one-core");
+    assert_eq!(all_cores.len(), one_core.len());
+    for (path, bytes) in &all_cores {
+        assert!(one_core.get(path) == Some(bytes), "{} differs", path.display());
+    }
 }
