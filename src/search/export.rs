@@ -8,6 +8,9 @@
 //!   every word chunk, the size of document groups.
 //! - `t/<i>.js`: terms in UTF-8 byte order, each with its postings per field: document ids
 //!   (delta-coded), term frequencies and the document's fieldnorm id for that field.
+//! - `p/<i>.js`: for the same terms as `t/<i>.js`, in the same order, per field posting the
+//!   positions of the term in each document (`tf` of them: the first, then deltas). Only
+//!   exact-phrase queries load these.
 //! - `w/<i>.js`: every word of the corpus (as the tokenizer sees it, lowercased) and its
 //!   stem, so the client never needs a stemmer of its own.
 //! - `d/<g>.js`: what a result shows, for documents `g*GROUP .. (g+1)*GROUP`.
@@ -17,7 +20,9 @@
 //! group first, every group but the last from `CONTINUE`, the last from `FINAL`.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::Postings;
@@ -117,6 +122,86 @@ fn busiest_section(sections: &super::DocSections, positions: &[u32]) -> u32 {
     counts.iter().position(|&c| c == best).unwrap_or(0) as u32
 }
 
+/// One term's postings in one field: the encoded postings and, for phrases, the positions.
+struct TermPostings {
+    postings: FieldPostings,
+    /// Per posting, in the same order: `tf` positions, the first absolute, then deltas.
+    positions: String,
+}
+
+/// A field's terms in byte order, with their postings, and its total token count.
+struct FieldTerms {
+    total_tokens: u64,
+    terms: Vec<(Vec<u8>, TermPostings)>,
+}
+
+/// Reads every term of one field: its total token count and, per term in byte order, the
+/// encoded postings and positions.
+fn field_postings(
+    searcher: &tantivy::Searcher,
+    built: &super::Built,
+    field_index: usize,
+    field: tantivy::schema::Field,
+    is_body: bool,
+) -> tantivy::Result<FieldTerms> {
+    let mut total_tokens = 0u64;
+    let mut out = Vec::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        total_tokens += inverted.total_num_tokens();
+        let norms = segment.get_fieldnorms_reader(field)?;
+        let mut positions = Vec::new();
+        let mut stream = inverted.terms().stream()?;
+        while stream.advance() {
+            let mut postings = inverted
+                .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqsAndPositions)?;
+            let (mut ids, mut tfs, mut ns, mut sections, mut deltas) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let mut previous = 0;
+            while postings.doc() != TERMINATED {
+                let doc = postings.doc();
+                ids.push(doc - previous);
+                previous = doc;
+                tfs.push(postings.term_freq());
+                ns.push(u32::from(norms.fieldnorm_id(doc)));
+                positions.clear();
+                postings.positions(&mut positions);
+                let mut at = 0;
+                for &p in &positions {
+                    deltas.push(p - at);
+                    at = p;
+                }
+                // Body postings also say which section holds most of the term's
+                // occurrences, so a result can link to that section.
+                if is_body {
+                    sections.push(busiest_section(&built.sections[doc as usize], &positions));
+                }
+                postings.advance();
+            }
+            let mut entry = vec![
+                serde_json::json!(field_index),
+                varints(ids).into(),
+                varints(tfs).into(),
+                varints(ns).into(),
+            ];
+            if is_body {
+                entry.push(varints(sections).into());
+            }
+            out.push((
+                stream.key().to_vec(),
+                TermPostings {
+                    postings: FieldPostings(entry),
+                    positions: varints(deltas),
+                },
+            ));
+        }
+    }
+    Ok(FieldTerms {
+        total_tokens,
+        terms: out,
+    })
+}
+
 /// Exports a built index of `site`: postings, the word -> stem map, documents, facets.
 pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File>> {
     let (index, words) = (&built.index, &built.words);
@@ -126,94 +211,89 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
     let docs = searcher.num_docs() as u32;
     let mut files = Vec::new();
 
-    // term -> postings per field, in byte order of the term.
-    let mut terms: BTreeMap<Vec<u8>, Vec<FieldPostings>> = BTreeMap::new();
-    let mut infos = Vec::new();
-    for (field_index, ((field, boost), (name, _))) in
-        fields.text_fields().into_iter().zip(TEXT_FIELDS).enumerate()
-    {
-        let mut total_tokens = 0u64;
-        for segment in searcher.segment_readers() {
-            let inverted = segment.inverted_index(field)?;
-            total_tokens += inverted.total_num_tokens();
-            let norms = segment.get_fieldnorms_reader(field)?;
-            // Body postings also say which section holds most of the term's occurrences,
-            // so a result can link to that section.
-            let is_body = field == fields.body;
-            let option = if is_body {
-                IndexRecordOption::WithFreqsAndPositions
-            } else {
-                IndexRecordOption::WithFreqs
-            };
-            let mut positions = Vec::new();
-            let mut stream = inverted.terms().stream()?;
-            while stream.advance() {
-                let mut postings = inverted.read_postings_from_terminfo(stream.value(), option)?;
-                let (mut ids, mut tfs, mut ns, mut sections) =
-                    (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-                let mut previous = 0;
-                while postings.doc() != TERMINATED {
-                    let doc = postings.doc();
-                    ids.push(doc - previous);
-                    previous = doc;
-                    tfs.push(postings.term_freq());
-                    ns.push(u32::from(norms.fieldnorm_id(doc)));
-                    if is_body {
-                        positions.clear();
-                        postings.positions(&mut positions);
-                        sections.push(busiest_section(&built.sections[doc as usize], &positions));
-                    }
-                    postings.advance();
-                }
-                let mut entry = vec![
-                    serde_json::json!(field_index),
-                    varints(ids).into(),
-                    varints(tfs).into(),
-                    varints(ns).into(),
-                ];
-                if is_body {
-                    entry.push(varints(sections).into());
-                }
-                terms
-                    .entry(stream.key().to_vec())
-                    .or_default()
-                    .push(FieldPostings(entry));
-            }
-        }
-        infos.push(FieldInfo {
-            name,
-            boost,
-            avg: if docs == 0 {
+    // Each field's terms are read on their own thread, then gathered per term, in byte
+    // order of the term and field order within a term.
+    let text_fields: Vec<(usize, (tantivy::schema::Field, f32), &'static str)> = fields
+        .text_fields()
+        .into_iter()
+        .zip(TEXT_FIELDS)
+        .enumerate()
+        .map(|(i, (field, (name, _)))| (i, field, *name))
+        .collect();
+    let per_field: Vec<tantivy::Result<(FieldInfo, FieldTerms)>> = text_fields
+        .par_iter()
+        .map(|&(field_index, (field, boost), name)| {
+            let read = field_postings(&searcher, built, field_index, field, field == fields.body)?;
+            let avg = if docs == 0 {
                 0.0
             } else {
-                total_tokens as f32 / docs as f32
-            },
-        });
+                read.total_tokens as f32 / docs as f32
+            };
+            Ok((FieldInfo { name, boost, avg }, read))
+        })
+        .collect();
+    let mut terms: BTreeMap<Vec<u8>, (Vec<FieldPostings>, Vec<String>)> = BTreeMap::new();
+    let mut infos = Vec::new();
+    for result in per_field {
+        let (info, read) = result?;
+        infos.push(info);
+        for (term, TermPostings { postings, positions }) in read.terms {
+            let entry = terms.entry(term).or_default();
+            entry.0.push(postings);
+            entry.1.push(positions);
+        }
     }
 
+    // Term chunks are cut by the size of their postings; the positions file of a chunk
+    // (`p/<i>.js`, loaded only for phrases) holds the same terms.
     let mut term_starts = Vec::new();
-    let entries = terms.into_iter().map(|(term, postings)| {
-        let term = String::from_utf8_lossy(&term).into_owned();
-        let json = serde_json::to_string(&(term.as_str(), postings)).unwrap_or_default();
-        (term, json)
-    });
-    for (i, (first, body)) in chunks(entries).into_iter().enumerate() {
-        term_starts.push(first);
-        files.push(file(&format!("t/{i}.js"), &format!("t{i}"), &body));
+    let entries: Vec<(String, String, String)> = terms
+        .into_iter()
+        .map(|(term, (postings, positions))| {
+            let term = String::from_utf8_lossy(&term).into_owned();
+            let json = serde_json::to_string(&(term.as_str(), postings)).unwrap_or_default();
+            let positions = serde_json::to_string(&positions).unwrap_or_default();
+            (term, json, positions)
+        })
+        .collect();
+    for (n, range) in chunk_ranges(entries.iter().map(|e| e.1.len()))
+        .into_iter()
+        .enumerate()
+    {
+        let slice = &entries[range];
+        term_starts.push(slice[0].0.clone());
+        let join = |pick: fn(&(String, String, String)) -> &str| {
+            let items: Vec<&str> = slice.iter().map(pick).collect();
+            format!("[{}]", items.join(","))
+        };
+        files.push(file(&format!("t/{n}.js"), &format!("t{n}"), &join(|e| &e.1)));
+        files.push(file(&format!("p/{n}.js"), &format!("p{n}"), &join(|e| &e.2)));
     }
 
     let mut word_starts = Vec::new();
-    let entries = words.iter().map(|(word, stem)| {
-        let json = if word == stem {
-            serde_json::to_string(&[word]).unwrap_or_default()
-        } else {
-            serde_json::to_string(&[word, stem]).unwrap_or_default()
-        };
-        (word.clone(), json)
-    });
-    for (i, (first, body)) in chunks(entries).into_iter().enumerate() {
-        word_starts.push(first);
-        files.push(file(&format!("w/{i}.js"), &format!("w{i}"), &body));
+    let entries: Vec<(&String, String)> = words
+        .iter()
+        .map(|(word, stem)| {
+            let json = if word == stem {
+                serde_json::to_string(&[word]).unwrap_or_default()
+            } else {
+                serde_json::to_string(&[word, stem]).unwrap_or_default()
+            };
+            (word, json)
+        })
+        .collect();
+    for (n, range) in chunk_ranges(entries.iter().map(|e| e.1.len()))
+        .into_iter()
+        .enumerate()
+    {
+        let slice = &entries[range];
+        word_starts.push(slice[0].0.clone());
+        let items: Vec<&str> = slice.iter().map(|e| e.1.as_str()).collect();
+        files.push(file(
+            &format!("w/{n}.js"),
+            &format!("w{n}"),
+            &format!("[{}]", items.join(",")),
+        ));
     }
 
     for (g, group) in site.postmortems.chunks(GROUP).enumerate() {
@@ -304,29 +384,20 @@ fn file(path: &str, name: &str, json: &str) -> File {
     }
 }
 
-/// Packs `(key, json)` entries, in order, into JSON arrays of about [`CHUNK_BYTES`]; returns
-/// each chunk's first key and text.
-fn chunks(entries: impl Iterator<Item = (String, String)>) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for (key, json) in entries {
-        match current.as_mut() {
-            Some((_, body)) if body.len() < CHUNK_BYTES => {
-                body.push(',');
-                body.push_str(&json);
-            }
-            _ => {
-                if let Some((first, mut body)) = current.take() {
-                    body.push(']');
-                    out.push((first, body));
-                }
-                current = Some((key, format!("[{json}")));
-            }
+/// Cuts entries of the given JSON sizes, in order, into runs of about [`CHUNK_BYTES`].
+fn chunk_ranges(sizes: impl Iterator<Item = usize>) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes, mut len) = (0, 0, 0);
+    for size in sizes {
+        if len > start && bytes >= CHUNK_BYTES {
+            out.push(start..len);
+            (start, bytes) = (len, 0);
         }
+        bytes += size + 1;
+        len += 1;
     }
-    if let Some((first, mut body)) = current {
-        body.push(']');
-        out.push((first, body));
+    if len > start {
+        out.push(start..len);
     }
     out
 }
@@ -344,14 +415,16 @@ mod tests {
     }
 
     #[test]
-    fn chunks_keep_order_and_first_keys() {
-        let entries = (0..2000).map(|i| (format!("k{i:05}"), format!("\"{}\"", "x".repeat(20))));
-        let chunks = chunks(entries);
-        assert!(chunks.len() > 1);
-        assert_eq!(chunks[0].0, "k00000");
-        for (_, body) in &chunks {
-            let parsed: Vec<String> = serde_json::from_str(body).unwrap();
-            assert!(!parsed.is_empty());
+    fn chunk_ranges_cover_every_entry_in_order() {
+        let ranges = chunk_ranges(std::iter::repeat_n(100, 2000));
+        assert!(ranges.len() > 1);
+        assert_eq!(ranges[0].start, 0);
+        assert_eq!(ranges.last().unwrap().end, 2000);
+        for pair in ranges.windows(2) {
+            assert_eq!(pair[0].end, pair[1].start);
+            assert!(pair[0].len() * 101 >= CHUNK_BYTES);
         }
+        assert!(chunk_ranges(std::iter::empty()).is_empty());
+        assert_eq!(chunk_ranges(std::iter::once(1 << 20)), vec![0..1]);
     }
 }

@@ -223,8 +223,13 @@ impl Searcher {
 fn plain_words(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut quoted = false;
-    for c in text.chars() {
-        if c == '"' {
+    // A quote with no closing one (a phrase still being typed) opens no phrase: its words
+    // are words, as in the browser.
+    let unclosed = text.rfind('"').filter(|_| text.matches('"').count() % 2 == 1);
+    for (at, c) in text.char_indices() {
+        if Some(at) == unclosed {
+            out.push(' ');
+        } else if c == '"' {
             quoted = !quoted;
             out.push(c);
         } else if quoted || c.is_alphanumeric() {
@@ -276,5 +281,7 @@ mod tests {
         assert_eq!(plain_words("checkout-api"), "checkout api");
         assert_eq!(plain_words("-lock title:x (a)"), " lock title x  a ");
         assert_eq!(plain_words("\"expired-cert\" x509"), "\"expired-cert\" x509");
+        assert_eq!(plain_words("x509 \"expired cert"), "x509  expired cert");
+        assert_eq!(plain_words("\"a b\" \"c"), "\"a b\"  c");
     }
 }

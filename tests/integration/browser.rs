@@ -635,6 +635,17 @@ fn search_page_works_from_file_urls() {
         target.is_file(),
         "the first result links to {href}, which does not exist"
     );
+    // An exact phrase loads the positions files, by <script> too.
+    open_search(&tab, &format!("{}?q=%22the%20migration%22", file_url(&page)));
+    let phrase = cli_search(&site, "\"the migration\"", &[], "relevance");
+    let words = cli_search(&site, "the migration", &[], "relevance");
+    assert_ne!(
+        hit_ids(&phrase),
+        hit_ids(&words),
+        "pick a phrase that ranks unlike its words"
+    );
+    wait_for_results(&tab, "\"the migration\" (from file://)", &phrase);
+
     // The search page's own scripts came from the file system too: the relative index path.
     let src = eval(
         &tab,

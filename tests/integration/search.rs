@@ -85,6 +85,11 @@ fn phrases_match_as_phrases() {
         .pmsite(&["search", "\"certificate intermediate\"", "--json"])
         .success();
     assert_eq!(reversed.json()["total"], 0);
+    // A phrase still being typed (no closing quote) searches its words.
+    let unclosed = site
+        .pmsite(&["search", "\"certificate intermediate", "--json"])
+        .success();
+    assert_eq!(ids(&unclosed), ["2023-03-03-cert-again"]);
 }
 
 #[test]

@@ -78,6 +78,10 @@ fn the_browser_ranks_the_example_site_like_pmsite_search() {
             "dns",
             "index",
             "runbook staging",
+            "\"expired certificate\"",
+            "\"the migration\"",
+            "\"lock timeout\"",
+            "payments \"error rate\"",
         ],
     );
 }
@@ -126,6 +130,13 @@ fn the_browser_ranks_a_generated_archive_like_pmsite_search() {
             "disk quota",
             "timeout",
             "us-east-1",
+            "\"replication lag\"",
+            "\"the primary\"",
+            "\"rate limit\"",
+            "checkout-api \"error rate\"",
+            "\"dns resolver\" timeout",
+            "\"was not\"",
+            "\"to the\"",
         ],
     );
 }

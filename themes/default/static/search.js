@@ -69,28 +69,53 @@
     return n;
   }
 
-  // tantivy's SimpleTokenizer + RemoveLongFilter(40) + LowerCaser.
-  function words(text) {
+  // tantivy's SimpleTokenizer + RemoveLongFilter(40) + LowerCaser, with each word's
+  // position (a dropped long word still takes a position, as in the index).
+  function tokens(text) {
     const out = [];
+    let position = 0;
     for (const m of text.matchAll(/[\p{Alphabetic}\p{N}]+/gu)) {
       const w = m[0].toLowerCase();
-      if (utf8Length(w) < 40) out.push(w);
+      if (utf8Length(w) < 40) out.push({ word: w, position });
+      position++;
     }
     return out;
   }
 
-  // Splits a query into words and "phrases"; a trailing word being typed is a prefix.
+  function words(text) {
+    return tokens(text).map((t) => t.word);
+  }
+
+  // Splits a query into words; the words of a "quoted phrase" share a phrase number and
+  // keep their positions in it. A phrase whose closing quote is not typed yet is still
+  // words, the last one a prefix while typing, like any trailing word.
   function parseQuery(text) {
     const parts = [];
-    const re = /"([^"]*)"?|([^\s"]+)/g;
+    const re = /"([^"]*)("?)|([^\s"]+)/g;
     let m;
+    let phrases = 0;
     while ((m = re.exec(text)) !== null) {
-      const phrase = m[1] !== undefined;
-      for (const w of words(phrase ? m[1] : m[2])) parts.push({ word: w, phrase });
+      const closed = m[1] !== undefined && m[2] === '"';
+      const phrase = closed ? ++phrases : 0;
+      for (const t of tokens(m[1] !== undefined ? m[1] : m[3])) {
+        parts.push(phrase ? { word: t.word, phrase, offset: t.position } : { word: t.word, phrase: 0 });
+      }
     }
     const last = parts[parts.length - 1];
     if (last && !last.phrase && /[\p{Alphabetic}\p{N}]$/u.test(text)) last.prefix = true;
     return parts;
+  }
+
+  // Groups parts into the clauses every document must match: a word, or a phrase of two
+  // or more words (a one-word phrase is that word, as in tantivy's query parser).
+  function clauses(parts) {
+    const out = [];
+    for (const part of parts) {
+      const last = out[out.length - 1];
+      if (part.phrase && last && last[0].phrase === part.phrase) last.push(part);
+      else out.push([part]);
+    }
+    return out;
   }
 
   function editDistanceAtMostOne(a, b) {
@@ -195,6 +220,77 @@
     return scores;
   };
 
+  // A term's postings and, when `positions` is set, its positions (p/<i>.js is aligned
+  // with t/<i>.js and loaded only for phrases): { postings, positions } or null.
+  Engine.prototype.term = async function (stem, positions) {
+    const i = chunkOf(this.manifest.terms, stem);
+    if (i < 0) return null;
+    const chunk = await this.load('t' + i, 't/' + i + '.js');
+    const k = chunk.findIndex((e) => e[0] === stem);
+    if (k < 0) return null;
+    const found = { postings: chunk[k][1] };
+    if (positions) found.positions = (await this.load('p' + i, 'p/' + i + '.js'))[k];
+    return found;
+  };
+
+  // An exact phrase, scored as tantivy scores a phrase query in each field (BM25 with the
+  // sum of the terms' idfs and the number of occurrences of the phrase as its frequency),
+  // summed over the fields it occurs in. `offsets` are the words' positions in the phrase.
+  Engine.prototype.scorePhrase = async function (stems, offsets, sections) {
+    const m = this.manifest;
+    const terms = await Promise.all(stems.map((s) => this.term(s, true)));
+    const scores = new Map();
+    if (terms.some((t) => !t)) return scores;
+    for (let f = 0; f < m.fields.length; f++) {
+      const inField = terms.map((t) => {
+        const j = t.postings.findIndex((p) => p[0] === f);
+        return j < 0 ? null : { postings: t.postings[j], positions: t.positions[j] };
+      });
+      if (inField.some((x) => !x)) continue;
+      let idf = 0;
+      const docsOf = inField.map(({ postings, positions }) => {
+        const ds = varints(postings[1]);
+        const tfs = varints(postings[2]);
+        const ns = varints(postings[3]);
+        const ss = postings[4] !== undefined ? varints(postings[4]) : null;
+        const ps = varints(positions);
+        const df = ds.length;
+        idf = Math.fround(idf + Math.fround(Math.log(1 + (m.docs - df + 0.5) / (df + 0.5))));
+        const byDoc = new Map();
+        let d = 0;
+        let at = 0;
+        for (let i = 0; i < ds.length; i++) {
+          d += ds[i];
+          const list = new Set();
+          let p = 0;
+          for (let k = 0; k < tfs[i]; k++) list.add((p += ps[at++]));
+          byDoc.set(d, { norm: ns[i], positions: list, section: ss ? ss[i] : -1 });
+        }
+        return byDoc;
+      });
+      const field = m.fields[f];
+      const weight = Math.fround(Math.fround(idf * (1 + m.k1)) * field.boost);
+      for (const [doc, first] of docsOf[0]) {
+        const here = docsOf.map((byDoc) => byDoc.get(doc));
+        if (here.some((x) => !x)) continue;
+        let count = 0;
+        for (const p of first.positions) {
+          if (here.every((x, i) => x.positions.has(p - offsets[0] + offsets[i]))) count++;
+        }
+        if (!count) continue;
+        const len = m.norms[first.norm];
+        const norm = Math.fround(m.k1 * Math.fround(1 - m.b + Math.fround((m.b * len) / field.avg)));
+        const s = Math.fround(weight * Math.fround(count / Math.fround(count + norm)));
+        scores.set(doc, Math.fround((scores.get(doc) || 0) + s));
+        if (sections && first.section >= 0) {
+          if (!sections.has(doc)) sections.set(doc, []);
+          sections.get(doc).push(...here.map((x) => x.section));
+        }
+      }
+    }
+    return scores;
+  };
+
   // Runs a query: returns { docs: [[doc, score]...] in rank order, corrections, parts }.
   // An empty query matches every document.
   Engine.prototype.search = async function (text, options) {
@@ -205,14 +301,24 @@
     const corrections = [];
     const sections = new Map(); // doc -> body sections where query words occur most
     let matched = null; // Map doc -> score
-    for (const part of parts) {
-      const { stems, corrected } = await this.stemsFor(part);
-      if (corrected) corrections.push([part.word, corrected]);
-      const perStem = await Promise.all(stems.map((s) => this.scoreStem(s, sections)));
-      // Several stems (a prefix): a document scores with the best of them.
-      const scores = new Map();
-      for (const map of perStem) {
-        for (const [doc, s] of map) if (!scores.has(doc) || scores.get(doc) < s) scores.set(doc, s);
+    for (const clause of clauses(parts)) {
+      let scores = new Map();
+      if (clause.length === 1) {
+        const part = clause[0];
+        const { stems, corrected } = await this.stemsFor(part);
+        if (corrected) corrections.push([part.word, corrected]);
+        const perStem = await Promise.all(stems.map((s) => this.scoreStem(s, sections)));
+        // Several stems (a prefix): a document scores with the best of them.
+        for (const map of perStem) {
+          for (const [doc, s] of map) if (!scores.has(doc) || scores.get(doc) < s) scores.set(doc, s);
+        }
+      } else {
+        const found = await Promise.all(clause.map((part) => this.stemsFor(part)));
+        found.forEach(({ corrected }, i) => corrected && corrections.push([clause[i].word, corrected]));
+        if (found.every(({ stems }) => stems.length)) {
+          const stems = found.map(({ stems }) => stems[0]);
+          scores = await this.scorePhrase(stems, clause.map((p) => p.offset), sections);
+        }
       }
       if (matched === null) matched = scores;
       else {
@@ -264,7 +370,7 @@
     return data;
   };
 
-  const api = { Engine, varints, compare, chunkOf, parseQuery, words, editDistanceAtMostOne };
+  const api = { Engine, varints, compare, chunkOf, parseQuery, clauses, words, tokens, editDistanceAtMostOne };
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
 
   // ---------------------------------------------------------------------------------------
