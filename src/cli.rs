@@ -118,6 +118,9 @@ struct BuildArgs {
     /// Where to write the site [default: ROOT/public]
     #[arg(long, short, value_name = "DIR")]
     output: Option<PathBuf>,
+    /// Treat warnings as errors
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Args, Debug)]
@@ -127,6 +130,9 @@ struct CheckArgs {
     /// How to print problems: human, json (stable schema), github (annotations on a PR)
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+    /// Treat warnings as errors (overdue action items, blaming language, missing sections...)
+    #[arg(long)]
+    strict: bool,
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
@@ -174,6 +180,7 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
         root: root.clone(),
         output: Some(output_dir(args)),
         selection: selection(&args.site),
+        strict: args.strict,
     };
     let progress = Bar::new(cli.quiet);
     let result = build::run(&options, &progress);
@@ -338,6 +345,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
         root: root.clone(),
         output: None,
         selection: selection(&args.site),
+        strict: args.strict,
     };
     let report = match build::run(&options, &build::NoProgress) {
         Ok(report) => report,

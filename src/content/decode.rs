@@ -612,6 +612,8 @@ mod tests {
             path: "postmortems/2024-01-01-x.md".into(),
             key: "2024-01-01-x.md".into(),
             body: String::new(),
+            head: front.to_string(),
+            front_matter: node.clone(),
             body_offset: 0,
             body_line: 1,
             outline: Default::default(),
