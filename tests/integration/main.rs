@@ -9,5 +9,6 @@ mod check;
 mod example;
 mod markdown;
 mod output;
+mod policy;
 mod search;
 mod search_client;
