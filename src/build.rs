@@ -205,6 +205,11 @@ fn write_site(
     let search_files = search::export::export(&built, &site).map_err(|e| Fatal::Search(e.into()))?;
     report.timings.push(("search export", exporting.elapsed()));
     let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
+    // The front matter's JSON Schema, for editors pointed at the published site.
+    let schema = serde_json::to_string_pretty(&content::schema::json_schema(config)).unwrap_or_default();
+    staging
+        .write(content::schema::OUTPUT_PATH, schema.as_bytes())
+        .map_err(Fatal::Output)?;
     for file in &search_files {
         staging
             .write(&format!("search/{}", file.path), file.contents.as_bytes())

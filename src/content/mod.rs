@@ -10,6 +10,7 @@ pub mod links;
 pub mod markdown;
 pub mod moment;
 pub mod postmortem;
+pub mod schema;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
