@@ -520,7 +520,8 @@ fn links(r: &mut Reader<'_>, node: &Node) -> Vec<Link> {
         .collect()
 }
 
-fn to_json(node: &Node) -> serde_json::Value {
+/// The tree as JSON: `extra` for templates, and the front matter for schema checks.
+pub fn to_json(node: &Node) -> serde_json::Value {
     use serde_json::Value as J;
     match &node.value {
         Value::Null => J::Null,

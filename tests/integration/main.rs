@@ -3,6 +3,7 @@
 
 mod test;
 
+mod authoring;
 mod browser;
 mod build;
 mod check;
