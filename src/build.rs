@@ -1,5 +1,5 @@
-//! The pipeline, start to end: config -> load -> validate -> site model -> render -> output.
-//! `pmsite build` runs all of it; `pmsite check` stops before the site model.
+//! The pipeline, start to end: config -> load -> validate -> check -> site model -> render
+//! -> output. `pmsite build` runs all of it; `pmsite check` stops before the site model.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -10,13 +10,15 @@ use crate::diagnostic::{self, Diagnostic};
 use crate::output::{OutputError, Staging};
 use crate::render::{RenderError, Renderer};
 use crate::site::{Selection, Site};
-use crate::{search, validate};
+use crate::{check, search, validate};
 
 pub struct Options {
     pub root: PathBuf,
     /// `None` for a check: validate everything, write nothing.
     pub output: Option<PathBuf>,
     pub selection: Selection,
+    /// `--strict`: every warning is an error.
+    pub strict: bool,
 }
 
 /// What a run found and did.
@@ -98,8 +100,14 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
-/// Stages 1 and 2: what every command needs before it can do anything else.
-fn load_and_validate(root: &Path, report: &mut Report) -> Result<(Config, content::Content), Fatal> {
+/// Stages 1 and 2 and the policy checks: what every command needs before it can do anything
+/// else.
+fn load_and_validate(
+    root: &Path,
+    selection: &Selection,
+    strict: bool,
+    report: &mut Report,
+) -> Result<(Config, content::Content), Fatal> {
     let started = Instant::now();
     let (config, _) = config::load(root).map_err(|e| Fatal::Config(root.to_path_buf(), e))?;
     let content = content::load(root, &config).map_err(Fatal::Content)?;
@@ -109,15 +117,27 @@ fn load_and_validate(root: &Path, report: &mut Report) -> Result<(Config, conten
 
     let started = Instant::now();
     report.diagnostics.extend(validate::validate(&content));
-    diagnostic::sort(&mut report.diagnostics);
     report.timings.push(("validate", started.elapsed()));
+
+    let started = Instant::now();
+    report
+        .diagnostics
+        .extend(check::check(&content, &config, selection.today));
+    if strict {
+        for d in &mut report.diagnostics {
+            d.level = diagnostic::Level::Error;
+        }
+    }
+    diagnostic::sort(&mut report.diagnostics);
+    report.timings.push(("check", started.elapsed()));
     Ok((config, content))
 }
 
 pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> {
     let mut report = Report::default();
     progress.stage("Loading", 0);
-    let (config, content) = load_and_validate(&options.root, &mut report)?;
+    let (config, content) =
+        load_and_validate(&options.root, &options.selection, options.strict, &mut report)?;
     let preparing = Instant::now();
 
     let Some(output) = &options.output else {
@@ -154,7 +174,7 @@ pub fn index_only(
     dir: &Path,
 ) -> Result<Result<search::Searcher, Report>, Fatal> {
     let mut report = Report::default();
-    let (config, content) = load_and_validate(root, &mut report)?;
+    let (config, content) = load_and_validate(root, selection, false, &mut report)?;
     if diagnostic::has_errors(&report.diagnostics) {
         return Ok(Err(report));
     }
@@ -185,6 +205,11 @@ fn write_site(
     let search_files = search::export::export(&built, &site).map_err(|e| Fatal::Search(e.into()))?;
     report.timings.push(("search export", exporting.elapsed()));
     let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
+    // The front matter's JSON Schema, for editors pointed at the published site.
+    let schema = serde_json::to_string_pretty(&content::schema::json_schema(config)).unwrap_or_default();
+    staging
+        .write(content::schema::OUTPUT_PATH, schema.as_bytes())
+        .map_err(Fatal::Output)?;
     for file in &search_files {
         staging
             .write(&format!("search/{}", file.path), file.contents.as_bytes())

@@ -42,6 +42,46 @@ enum Command {
     Serve(ServeArgs),
     /// Search past incidents (from the index the last build left; built when missing)
     Search(SearchArgs),
+    /// Start a new postmortem from the blameless template
+    New(NewArgs),
+    /// Create a new site: pmsite.toml, a first postmortem, CI workflows
+    Init(InitArgs),
+    /// Print the JSON Schema of the front matter (for editor autocompletion)
+    Schema(SchemaArgs),
+}
+
+#[derive(Args, Debug)]
+struct NewArgs {
+    /// The incident's title, one line
+    #[arg(value_name = "TITLE")]
+    title: String,
+    /// The site folder (holds pmsite.toml and postmortems/)
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    root: PathBuf,
+    /// Severity level [default: the least severe configured level]
+    #[arg(long, value_name = "LEVEL")]
+    severity: Option<String>,
+    /// A service involved (repeatable)
+    #[arg(long = "service", value_name = "NAME")]
+    services: Vec<String>,
+    /// The day the incident started (default: SOURCE_DATE_EPOCH, or today)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    date: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    /// The folder to create the site in (created if missing)
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct SchemaArgs {
+    /// The site folder: its severities and allowlists go into the schema (defaults without
+    /// a pmsite.toml)
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    root: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -118,6 +158,9 @@ struct BuildArgs {
     /// Where to write the site [default: ROOT/public]
     #[arg(long, short, value_name = "DIR")]
     output: Option<PathBuf>,
+    /// Treat warnings as errors
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Args, Debug)]
@@ -127,6 +170,9 @@ struct CheckArgs {
     /// How to print problems: human, json (stable schema), github (annotations on a PR)
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+    /// Treat warnings as errors (overdue action items, blaming language, missing sections...)
+    #[arg(long)]
+    strict: bool,
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
@@ -147,6 +193,9 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Check(args) => check(&cli, args),
         Command::Serve(args) => serve(&cli, args),
         Command::Search(args) => search(&cli, args),
+        Command::New(args) => new(&cli, args),
+        Command::Init(args) => init(&cli, args),
+        Command::Schema(args) => schema(args),
     }
 }
 
@@ -174,6 +223,7 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
         root: root.clone(),
         output: Some(output_dir(args)),
         selection: selection(&args.site),
+        strict: args.strict,
     };
     let progress = Bar::new(cli.quiet);
     let result = build::run(&options, &progress);
@@ -322,6 +372,87 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
     }
 }
 
+fn new(cli: &Cli, args: &NewArgs) -> i32 {
+    let new = crate::scaffold::NewPostmortem {
+        title: &args.title,
+        severity: args.severity.as_deref(),
+        services: &args.services,
+        date: args.date.unwrap_or_else(today),
+    };
+    match crate::scaffold::new_postmortem(&args.root, &new) {
+        Ok(path) => {
+            if !cli.quiet {
+                println!(
+                    "Created {}",
+                    Paths {
+                        root: args.root.clone()
+                    }
+                    .display(&path)
+                    .display()
+                );
+                eprintln!("It is a draft: fill it in, run `pmsite check`, then set status = \"in_review\".");
+            }
+            0
+        }
+        Err(crate::scaffold::ScaffoldError::Config) => fatal_error(
+            &Fatal::Config(args.root.clone(), config_error(&args.root)),
+            &args.root,
+        ),
+        Err(e) => {
+            eprintln!("{}: {e}", error_word());
+            2
+        }
+    }
+}
+
+/// The full error of an invalid pmsite.toml, for its diagnostics.
+fn config_error(root: &std::path::Path) -> crate::config::ConfigError {
+    match crate::config::load(root) {
+        Err(e) => e,
+        Ok(_) => crate::config::ConfigError::Invalid(Vec::new()),
+    }
+}
+
+fn init(cli: &Cli, args: &InitArgs) -> i32 {
+    match crate::scaffold::init(&args.dir) {
+        Ok(files) => {
+            if !cli.quiet {
+                println!("Created a pmsite site in {}:", args.dir.display());
+                for file in files {
+                    println!("  {}", file.display());
+                }
+                println!(
+                    "Next: `cd {}`, `pmsite new \"Title\"` for a postmortem, `pmsite serve` to preview.",
+                    args.dir.display()
+                );
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", error_word());
+            2
+        }
+    }
+}
+
+fn schema(args: &SchemaArgs) -> i32 {
+    let config = match crate::config::load(&args.root) {
+        Ok((config, _)) => config,
+        Err(crate::config::ConfigError::Missing) => crate::config::Config::default(),
+        Err(e) => return fatal_error(&Fatal::Config(args.root.clone(), e), &args.root),
+    };
+    let schema = crate::content::schema::json_schema(&config);
+    let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("{}: {e}", error_word());
+            2
+        }
+        _ => 0,
+    }
+}
+
 fn stdout_is_styled() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
@@ -338,6 +469,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
         root: root.clone(),
         output: None,
         selection: selection(&args.site),
+        strict: args.strict,
     };
     let report = match build::run(&options, &build::NoProgress) {
         Ok(report) => report,

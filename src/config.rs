@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::diagnostic::{Code, Diagnostic, Level, Location, did_you_mean};
 use crate::tree::{self, Codes, Node, Reader, Value};
 
 pub const FILE_NAME: &str = "pmsite.toml";
@@ -28,6 +28,99 @@ pub struct Config {
     pub teams: Option<Allowlist>,
     /// Tracker name -> URL template containing `{id}`.
     pub tickets: BTreeMap<String, String>,
+    /// The `[checks]` table: how strict `pmsite check` is.
+    pub checks: Checks,
+}
+
+/// Policy for the checks of `crate::check`. Defaults let an archive imported as it is build
+/// with warnings; teams tighten per check.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Checks {
+    /// Per-check level overrides; `None` turns a check off.
+    pub levels: BTreeMap<Code, Option<Level>>,
+    /// Whole words or phrases that blame people, matched case-insensitively.
+    pub blaming_phrases: Vec<String>,
+    /// People who may not be the subject of a cause, on top of those the postmortem names.
+    pub people: Vec<String>,
+    /// An action item due more than this many days after the incident started is flagged.
+    pub due_days: u32,
+    /// Incidents that started at most this many days before the build date are "new": they
+    /// are checked for links to earlier incidents like them.
+    pub recent_days: u32,
+    /// Severities whose postmortems need at least one action item.
+    pub action_items_required_for: Vec<String>,
+    /// Severity -> section names the body must have.
+    pub required_sections: BTreeMap<String, Vec<String>>,
+}
+
+impl Checks {
+    /// The level a check reports at on this site, or `None` when it is turned off.
+    pub fn level(&self, code: Code) -> Option<Level> {
+        self.levels
+            .get(&code)
+            .copied()
+            .unwrap_or(Some(code.default_level()))
+    }
+}
+
+/// Words that put a person, not the system, at the centre of a cause.
+pub const DEFAULT_BLAMING_PHRASES: &[&str] = &[
+    "human error",
+    "operator error",
+    "user error",
+    "careless",
+    "carelessly",
+    "carelessness",
+    "negligent",
+    "negligence",
+    "should have known",
+    "should have noticed",
+    "should have caught",
+    "should have checked",
+    "his fault",
+    "her fault",
+    "their fault",
+    "incompetent",
+    "incompetence",
+    "failed to notice",
+    "failed to check",
+    "failed to follow",
+    "sloppy",
+    "reckless",
+    "lazy",
+    "blame",
+    "blamed",
+    "to blame",
+    "dropped the ball",
+    "didn't bother",
+    "did not bother",
+];
+
+pub const DEFAULT_REQUIRED_SECTIONS: &[&str] = &[
+    "Summary",
+    "Impact",
+    "Timeline",
+    "Root cause",
+    "Action items",
+    "Lessons learned",
+];
+
+impl Checks {
+    /// The defaults for a severity scale: the two most severe levels (SEV1 and SEV2 by
+    /// default) need action items and the full set of sections.
+    pub fn for_severities(severities: &[Severity]) -> Checks {
+        let top: Vec<String> = severities.iter().take(2).map(|s| s.name.clone()).collect();
+        let sections: Vec<String> = DEFAULT_REQUIRED_SECTIONS.iter().map(|s| s.to_string()).collect();
+        Checks {
+            levels: BTreeMap::new(),
+            blaming_phrases: DEFAULT_BLAMING_PHRASES.iter().map(|s| s.to_string()).collect(),
+            people: Vec::new(),
+            due_days: 14,
+            recent_days: 90,
+            required_sections: top.iter().map(|s| (s.clone(), sections.clone())).collect(),
+            action_items_required_for: top,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -82,11 +175,18 @@ impl Default for Config {
             services: None,
             teams: None,
             tickets: BTreeMap::new(),
+            checks: Checks::default(),
         }
+        .with_default_checks()
     }
 }
 
 impl Config {
+    fn with_default_checks(mut self) -> Self {
+        self.checks = Checks::for_severities(&self.severities);
+        self
+    }
+
     pub fn severity(&self, name: &str) -> Option<(usize, &Severity)> {
         self.severities.iter().enumerate().find(|(_, s)| s.name == name)
     }
@@ -104,6 +204,18 @@ const KEYS: &[&str] = &[
     "services",
     "teams",
     "tickets",
+    "checks",
+];
+
+const CHECKS_KEYS: &[&str] = &[
+    "levels",
+    "blaming_phrases",
+    "extra_blaming_phrases",
+    "people",
+    "due_days",
+    "recent_days",
+    "action_items_required_for",
+    "required_sections",
 ];
 
 /// Why a site's configuration could not be read. The build cannot run without it.
@@ -176,6 +288,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     if let Some(n) = t.get("severities") {
         read_severities(&mut r, n, &mut config);
     }
+    config.checks = Checks::for_severities(&config.severities);
     config.root_causes = t
         .get("root_causes")
         .map(|n| read_allowlist(&mut r, n, "root_causes"));
@@ -183,6 +296,9 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     config.teams = t.get("teams").map(|n| read_allowlist(&mut r, n, "teams"));
     if let Some(n) = t.get("tickets") {
         read_tickets(&mut r, n, &mut config);
+    }
+    if let Some(n) = t.get("checks") {
+        read_checks(&mut r, n, &mut config);
     }
     r.finish(&t, KEYS, &[]);
     if r.diagnostics.is_empty() {
@@ -264,6 +380,127 @@ fn read_tickets(r: &mut Reader<'_>, node: &Node, config: &mut Config) {
             continue;
         }
         config.tickets.insert(entry.key.clone(), template);
+    }
+}
+
+fn read_checks(r: &mut Reader<'_>, node: &Node, config: &mut Config) {
+    let Some(mut t) = r.table(node, "checks") else {
+        return;
+    };
+    let checks = &mut config.checks;
+    if let Some(n) = t.get("levels") {
+        read_levels(r, n, checks);
+    }
+    if let Some(n) = t.get("blaming_phrases") {
+        checks.blaming_phrases = r.string_list(n, "checks.blaming_phrases");
+    }
+    if let Some(n) = t.get("extra_blaming_phrases") {
+        let extra = r.string_list(n, "checks.extra_blaming_phrases");
+        checks.blaming_phrases.extend(extra);
+    }
+    if let Some(n) = t.get("people") {
+        checks.people = r.string_list(n, "checks.people");
+    }
+    if let Some(n) = t.get("due_days")
+        && let Some(days) = r.count(n, "checks.due_days")
+    {
+        checks.due_days = u32::try_from(days).unwrap_or(u32::MAX);
+    }
+    if let Some(n) = t.get("recent_days")
+        && let Some(days) = r.count(n, "checks.recent_days")
+    {
+        checks.recent_days = u32::try_from(days).unwrap_or(u32::MAX);
+    }
+    if let Some(n) = t.get("action_items_required_for") {
+        let field = "checks.action_items_required_for";
+        let names = r.string_list(n, field);
+        check_severity_names(r, n, field, names.iter().map(String::as_str), &config.severities);
+        config.checks.action_items_required_for = names;
+    }
+    if let Some(n) = t.get("required_sections") {
+        read_required_sections(r, n, config);
+    }
+    r.finish(&t, CHECKS_KEYS, &[]);
+}
+
+fn read_levels(r: &mut Reader<'_>, node: &Node, checks: &mut Checks) {
+    let Some(t) = r.table(node, "checks.levels") else {
+        return;
+    };
+    let codes = || Code::POLICY.iter().map(|c| c.as_str());
+    for entry in t.leftovers() {
+        let field = format!("checks.levels.{}", entry.key);
+        let Some(code) = Code::policy(&entry.key) else {
+            let hint = match did_you_mean(&entry.key, codes()) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!(
+                    "levels are set per check code: {}",
+                    codes().collect::<Vec<_>>().join(", ")
+                ),
+            };
+            r.report(
+                Code::Config,
+                entry.key_span.clone(),
+                &field,
+                format!("`{}` is not a check pmsite has", entry.key),
+                Some(hint),
+            );
+            continue;
+        };
+        const LEVELS: &[(&str, Option<Level>)] = &[
+            ("error", Some(Level::Error)),
+            ("warning", Some(Level::Warning)),
+            ("off", None),
+        ];
+        if let Some(level) = r.choice(&entry.node, &field, LEVELS) {
+            checks.levels.insert(code, level);
+        }
+    }
+}
+
+fn read_required_sections(r: &mut Reader<'_>, node: &Node, config: &mut Config) {
+    let Some(t) = r.table(node, "checks.required_sections") else {
+        return;
+    };
+    let mut sections = BTreeMap::new();
+    for entry in t.leftovers() {
+        let field = format!("checks.required_sections.{}", entry.key);
+        check_severity_names(
+            r,
+            &entry.node,
+            &field,
+            std::iter::once(entry.key.as_str()),
+            &config.severities,
+        );
+        sections.insert(entry.key.clone(), r.string_list(&entry.node, &field));
+    }
+    config.checks.required_sections = sections;
+}
+
+/// Severity names in `[checks]` must be levels of the site's scale, or the rule would
+/// silently never apply.
+fn check_severity_names<'a>(
+    r: &mut Reader<'_>,
+    node: &Node,
+    field: &str,
+    names: impl Iterator<Item = &'a str>,
+    severities: &[Severity],
+) {
+    let known = || severities.iter().map(|s| s.name.as_str());
+    for name in names {
+        if known().any(|k| k == name) {
+            continue;
+        }
+        let hint = match did_you_mean(name, known()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("the severities are {}", known().collect::<Vec<_>>().join(", ")),
+        };
+        r.invalid(
+            node,
+            field,
+            format!("`{name}` is not a configured severity"),
+            hint,
+        );
     }
 }
 

@@ -28,8 +28,10 @@ impl fmt::Display for Level {
 }
 
 /// A stable identifier per kind of problem, so CI annotations, docs and allow-comments can
-/// name it. Numbering: PM0xx schema and links, PM09x site configuration.
-/// docs/DIAGNOSTICS.md lists them with examples; keep the two in step.
+/// name it. Numbering: PM0xx schema and links, PM09x site configuration, and the policy
+/// checks of `crate::check`: PM1xx language, PM2xx secrets, PM3xx action items, PM4xx
+/// sections, PM5xx consistency. docs/DIAGNOSTICS.md lists them with examples; keep the two
+/// in step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Code {
     /// Front matter missing, unterminated, or not valid TOML/YAML.
@@ -58,6 +60,46 @@ pub enum Code {
     Config,
     /// A site template failed to parse or render.
     Template,
+    /// A blaming word or phrase ("human error", "careless").
+    BlamingLanguage,
+    /// A person named as the subject of a sentence about causes.
+    PersonAsCause,
+    /// A `pmsite-allow` comment without a reason, or naming no known check.
+    AllowComment,
+    /// An AWS access key id.
+    AwsKey,
+    /// A private key block (`-----BEGIN ... PRIVATE KEY-----`).
+    PrivateKey,
+    /// A GitHub, GitLab or Slack token, or a Slack webhook URL.
+    ServiceToken,
+    /// A JSON Web Token.
+    Jwt,
+    /// A password inside a connection string (`postgres://user:pass@host`).
+    ConnectionPassword,
+    /// `password=...` / `secret: ...` with a literal value.
+    SecretAssignment,
+    /// A long, random-looking string in a code block.
+    HighEntropy,
+    /// An action item with no owner.
+    ActionItemOwner,
+    /// An action item with no due date.
+    ActionItemDue,
+    /// An action item due long after the incident.
+    ActionItemDueLate,
+    /// A `done` action item without `completed`.
+    ActionItemCompleted,
+    /// An open action item past its due date.
+    ActionItemOverdue,
+    /// A postmortem of a severity that needs action items has none.
+    NoActionItems,
+    /// A section required for the postmortem's severity is missing.
+    MissingSection,
+    /// Timeline entries out of order.
+    TimelineOrder,
+    /// The timeline disagrees with `detected_at` / `resolved_at`.
+    TimelineMismatch,
+    /// An earlier postmortem shares root cause and service but is not linked.
+    UnlinkedRecurrence,
 }
 
 impl Code {
@@ -76,7 +118,82 @@ impl Code {
             Code::UnreadableFile => "PM011",
             Code::Config => "PM090",
             Code::Template => "PM091",
+            Code::BlamingLanguage => "PM101",
+            Code::PersonAsCause => "PM102",
+            Code::AllowComment => "PM103",
+            Code::AwsKey => "PM201",
+            Code::PrivateKey => "PM202",
+            Code::ServiceToken => "PM203",
+            Code::Jwt => "PM204",
+            Code::ConnectionPassword => "PM205",
+            Code::SecretAssignment => "PM206",
+            Code::HighEntropy => "PM207",
+            Code::ActionItemOwner => "PM301",
+            Code::ActionItemDue => "PM302",
+            Code::ActionItemDueLate => "PM303",
+            Code::ActionItemCompleted => "PM304",
+            Code::ActionItemOverdue => "PM305",
+            Code::NoActionItems => "PM306",
+            Code::MissingSection => "PM401",
+            Code::TimelineOrder => "PM501",
+            Code::TimelineMismatch => "PM502",
+            Code::UnlinkedRecurrence => "PM503",
         }
+    }
+
+    /// The policy checks (PM1xx..PM5xx): their level is configurable in `[checks.levels]`
+    /// and a `pmsite-allow` comment can silence them on one line.
+    pub const POLICY: &[Code] = &[
+        Code::BlamingLanguage,
+        Code::PersonAsCause,
+        Code::AllowComment,
+        Code::AwsKey,
+        Code::PrivateKey,
+        Code::ServiceToken,
+        Code::Jwt,
+        Code::ConnectionPassword,
+        Code::SecretAssignment,
+        Code::HighEntropy,
+        Code::ActionItemOwner,
+        Code::ActionItemDue,
+        Code::ActionItemDueLate,
+        Code::ActionItemCompleted,
+        Code::ActionItemOverdue,
+        Code::NoActionItems,
+        Code::MissingSection,
+        Code::TimelineOrder,
+        Code::TimelineMismatch,
+        Code::UnlinkedRecurrence,
+    ];
+
+    /// A policy check by its code (`PM101`), for config and allow-comments.
+    pub fn policy(code: &str) -> Option<Code> {
+        Code::POLICY.iter().copied().find(|c| c.as_str() == code)
+    }
+
+    /// Leaked secrets are errors: the archive is read company-wide. Everything else a
+    /// policy check finds is a warning until a team tightens it, so that an archive
+    /// imported as it is still builds.
+    pub fn default_level(self) -> Level {
+        if self.is_secret() {
+            Level::Error
+        } else {
+            Level::Warning
+        }
+    }
+
+    /// Diagnostics about secrets never show the source line: it holds the secret.
+    pub fn is_secret(self) -> bool {
+        matches!(
+            self,
+            Code::AwsKey
+                | Code::PrivateKey
+                | Code::ServiceToken
+                | Code::Jwt
+                | Code::ConnectionPassword
+                | Code::SecretAssignment
+                | Code::HighEntropy
+        )
     }
 }
 
@@ -153,6 +270,15 @@ impl Diagnostic {
             field: None,
             message: message.into(),
             hint: None,
+        }
+    }
+
+    /// A policy finding at the check's default level (`crate::check` applies the site's
+    /// configured level afterwards).
+    pub fn policy(code: Code, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            level: code.default_level(),
+            ..Diagnostic::error(code, file, message)
         }
     }
 

@@ -1,11 +1,12 @@
 //! pmsite: a folder of blameless postmortems becomes a cross-linked static site.
 //!
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
-//! config -> content (load) -> validate -> site (model) -> render -> output.
+//! config -> content (load) -> validate -> check (policy) -> site (model) -> render -> output.
 //! `build` runs the stages in order; `cli` and `report` are the edges where arguments come
 //! in and diagnostics go out.
 
 pub mod build;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -13,6 +14,7 @@ pub mod diagnostic;
 pub mod output;
 pub mod render;
 pub mod report;
+pub mod scaffold;
 pub mod search;
 pub mod serve;
 pub mod site;

@@ -77,9 +77,11 @@ pub fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths, sty
             Level::Error => SnippetLevel::ERROR,
             Level::Warning => SnippetLevel::WARNING,
         };
+        // A secret's source line would print the secret: show only where it is.
         let source = d
             .location
             .as_ref()
+            .filter(|_| !d.code.is_secret())
             .and_then(|_| std::fs::read_to_string(paths.root.join(&d.file)).ok());
         let label = d.field.as_ref().map(|f| format!("`{f}`")).unwrap_or_default();
         let mut groups = Vec::new();

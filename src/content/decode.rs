@@ -10,37 +10,7 @@ use crate::tree::{Node, Reader, Table, Value};
 
 use super::moment::Moment;
 use super::postmortem::*;
-
-pub const KEYS: &[&str] = &[
-    "id",
-    "title",
-    "severity",
-    "status",
-    "visibility",
-    "started_at",
-    "detected_at",
-    "mitigated_at",
-    "resolved_at",
-    "summary",
-    "authors",
-    "owner",
-    "incident_commander",
-    "reviewers",
-    "services",
-    "teams",
-    "tags",
-    "root_causes",
-    "trigger",
-    "detection",
-    "contributing_factors",
-    "related",
-    "recurrence_of",
-    "impact",
-    "timeline",
-    "action_items",
-    "links",
-    "extra",
-];
+use super::schema;
 
 /// Hints for keys that are not misspellings but belong elsewhere, or come from other tools.
 const MISPLACED: &[(&str, &str)] = &[
@@ -68,30 +38,6 @@ const MISPLACED: &[(&str, &str)] = &[
     ("draft", "use `status = \"draft\"`"),
     ("slug", "use `id`"),
 ];
-
-const IMPACT_KEYS: &[&str] = &[
-    "users_affected",
-    "revenue_lost",
-    "requests_failed_pct",
-    "customer_facing",
-    "slo_breached",
-    "data_loss",
-    "description",
-];
-const TIMELINE_KEYS: &[&str] = &["at", "kind", "text"];
-const ACTION_KEYS: &[&str] = &[
-    "title",
-    "owner",
-    "due",
-    "status",
-    "priority",
-    "type",
-    "ticket",
-    "completed",
-    "team",
-    "service",
-];
-const LINK_KEYS: &[&str] = &["title", "url", "kind"];
 
 pub fn is_valid_id(id: &str) -> bool {
     let mut bytes = id.bytes();
@@ -202,7 +148,7 @@ pub fn decode(
     let links = t.get("links").map(|n| links(r, n)).unwrap_or_default();
     let extra = t.get("extra").map(to_json).unwrap_or(serde_json::Value::Null);
 
-    r.finish(&t, KEYS, MISPLACED);
+    r.finish(&t, &schema::keys(schema::FRONT_MATTER), MISPLACED);
 
     let (Some((severity, severity_rank)), Some(id), Some(title), Some(summary), Some(started_at)) =
         (severity, id, title, summary, started_at)
@@ -394,7 +340,7 @@ fn impact(r: &mut Reader<'_>, node: &Node) -> Impact {
             .get("description")
             .and_then(|n| r.string(n, "impact.description")),
     };
-    r.finish(&t, IMPACT_KEYS, &[]);
+    r.finish(&t, &schema::keys(schema::IMPACT), &[]);
     impact
 }
 
@@ -416,7 +362,7 @@ fn timeline(r: &mut Reader<'_>, node: &Node) -> Vec<TimelineEntry> {
                 .get("kind")
                 .and_then(|n| r.choice(n, &format!("{path}.kind"), EventKind::NAMES))
                 .unwrap_or(EventKind::Note);
-            r.finish(&t, TIMELINE_KEYS, &[]);
+            r.finish(&t, &schema::keys(schema::TIMELINE), &[]);
             Some(TimelineEntry {
                 at: at?,
                 kind,
@@ -465,7 +411,7 @@ fn action_items(r: &mut Reader<'_>, node: &Node, config: &Config) -> Vec<ActionI
             }
             r.finish(
                 &t,
-                ACTION_KEYS,
+                &schema::keys(schema::ACTION_ITEM),
                 &[("due_date", "use `due`"), ("assignee", "use `owner`")],
             );
             Some(ActionItem {
@@ -551,7 +497,7 @@ fn links(r: &mut Reader<'_>, node: &Node) -> Vec<Link> {
             let url_node = r.required(&mut t, "url", "url = \"https://...\"");
             let url = url_node.and_then(|n| r.string(n, &format!("{path}.url")));
             let kind = t.get("kind").and_then(|n| r.string(n, &format!("{path}.kind")));
-            r.finish(&t, LINK_KEYS, &[]);
+            r.finish(&t, &schema::keys(schema::LINK), &[]);
             let url = url?;
             if !["https://", "http://", "mailto:"]
                 .iter()
@@ -574,7 +520,8 @@ fn links(r: &mut Reader<'_>, node: &Node) -> Vec<Link> {
         .collect()
 }
 
-fn to_json(node: &Node) -> serde_json::Value {
+/// The tree as JSON: `extra` for templates, and the front matter for schema checks.
+pub fn to_json(node: &Node) -> serde_json::Value {
     use serde_json::Value as J;
     match &node.value {
         Value::Null => J::Null,
@@ -612,6 +559,8 @@ mod tests {
             path: "postmortems/2024-01-01-x.md".into(),
             key: "2024-01-01-x.md".into(),
             body: String::new(),
+            head: front.to_string(),
+            front_matter: node.clone(),
             body_offset: 0,
             body_line: 1,
             outline: Default::default(),

@@ -10,6 +10,7 @@ pub mod links;
 pub mod markdown;
 pub mod moment;
 pub mod postmortem;
+pub mod schema;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -168,6 +169,8 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
         path: display.to_path_buf(),
         key,
         body: split.body.to_string(),
+        head: text[..split.body_offset].to_string(),
+        front_matter: root.clone(),
         body_offset: split.body_offset,
         body_line: text[..split.body_offset].matches('\n').count() + 1,
         outline: markdown::scan(split.body, split.body_offset),

@@ -54,6 +54,10 @@ pub struct Source {
     /// Relative to `postmortems/`, with `/` separators: the key body links resolve to.
     pub key: String,
     pub body: String,
+    /// The file before the body: front matter and its delimiters. Scanned for secrets.
+    pub head: String,
+    /// The parsed front matter, with spans, so that later checks can point at a field.
+    pub front_matter: crate::tree::Node,
     /// Byte offset of the body in the file, for line numbers of body diagnostics.
     pub body_offset: usize,
     /// 1-based line on which the body starts.

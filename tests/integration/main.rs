@@ -3,11 +3,13 @@
 
 mod test;
 
+mod authoring;
 mod browser;
 mod build;
 mod check;
 mod example;
 mod markdown;
 mod output;
+mod policy;
 mod search;
 mod search_client;

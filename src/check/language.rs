@@ -1,0 +1,487 @@
+//! Blameless language. The Prime Directive: everyone did the best job they could with what
+//! they knew; fix systems, not people. Two checks:
+//!
+//! - PM101, a blaming word or phrase from `[checks] blaming_phrases` (whole words, any case),
+//!   anywhere in the body's prose or in the front matter's prose fields.
+//! - PM102, a person as the subject of a sentence in a Root cause or Contributing factors
+//!   section (and in `contributing_factors`). People are the postmortem's authors, owner,
+//!   incident commander, reviewers and action-item owners, plus `[checks] people`. A name
+//!   matches as written (`maya.patel`, any case), as its full natural form (`Maya Patel`,
+//!   any case), or as the first name alone (`Maya`) when written capitalized and that word
+//!   never appears in lowercase in the postmortem (so a team named `payments-oncall` does
+//!   not make "Payments" a person). It is the subject when it starts the sentence, or
+//!   follows a short opening clause that ends in a comma ("At 15:42, Maya ran ..."), and is
+//!   not a possessive ("Maya's script" is about the script).
+//!
+//! Text inside code spans, code blocks, block quotes and quotation marks is not prose: it
+//! quotes what someone else wrote (a log line, a customer's ticket).
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use regex::Regex;
+
+use super::{Step, find};
+use crate::content::markdown::options;
+use crate::content::{Postmortem, Source, body_location};
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::tree::{Node, Value};
+
+/// The site's blaming phrases as one matcher.
+pub struct Phrases {
+    regex: Option<Regex>,
+}
+
+impl Phrases {
+    pub fn new(phrases: &[String]) -> Phrases {
+        let mut words: Vec<String> = phrases
+            .iter()
+            .map(|p| {
+                p.split_whitespace()
+                    .map(regex::escape)
+                    .collect::<Vec<_>>()
+                    .join(r"\s+")
+            })
+            .filter(|p| !p.is_empty())
+            .collect();
+        // Longest first, so that "to blame" wins over "blame" at the same place.
+        words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        let regex = (!words.is_empty())
+            .then(|| Regex::new(&format!(r"(?i)\b(?:{})\b", words.join("|"))).ok())
+            .flatten();
+        Phrases { regex }
+    }
+
+    fn find_in<'t>(&self, text: &'t str) -> impl Iterator<Item = regex::Match<'t>> {
+        self.regex.iter().flat_map(move |r| r.find_iter(text))
+    }
+}
+
+/// The people a postmortem names, as patterns to find them at the start of a sentence.
+pub struct People {
+    names: Option<Regex>,
+}
+
+impl People {
+    pub fn of(pm: &Postmortem, configured: &[String]) -> People {
+        let mut handles: Vec<&str> = pm.authors.iter().map(String::as_str).collect();
+        handles.extend(pm.owner.as_deref());
+        handles.extend(pm.incident_commander.as_deref());
+        handles.extend(pm.reviewers.iter().map(String::as_str));
+        handles.extend(pm.action_items.iter().filter_map(|a| a.owner.as_deref()));
+        handles.extend(configured.iter().map(String::as_str));
+        let lowercase_words = lowercase_words(pm);
+        People::from_handles(handles, |word| lowercase_words.contains(&word.to_lowercase()))
+    }
+
+    fn from_handles<'a>(
+        handles: impl IntoIterator<Item = &'a str>,
+        is_common_word: impl Fn(&str) -> bool,
+    ) -> People {
+        let mut patterns: Vec<String> = Vec::new();
+        for handle in handles {
+            let handle = handle.trim().trim_start_matches('@');
+            let name = handle.split('@').next().unwrap_or(handle);
+            if name.is_empty() {
+                continue;
+            }
+            patterns.push(format!("(?i:{})", regex::escape(name)));
+            let parts: Vec<&str> = name
+                .split(['.', '_', '-', ' '])
+                .filter(|p| !p.is_empty())
+                .collect();
+            if parts.len() < 2 || !parts.iter().all(|p| p.chars().all(char::is_alphabetic)) {
+                continue;
+            }
+            patterns.push(format!(
+                "(?i:{})",
+                parts
+                    .iter()
+                    .map(|p| regex::escape(p))
+                    .collect::<Vec<_>>()
+                    .join(r"\s+")
+            ));
+            let first = capitalize(parts[0]);
+            if first.chars().count() >= 3 && !is_common_word(&first) {
+                patterns.push(regex::escape(&first));
+            }
+        }
+        patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        patterns.dedup();
+        let names = (!patterns.is_empty())
+            .then(|| Regex::new(&format!(r"^(?:{})\b", patterns.join("|"))).ok())
+            .flatten();
+        People { names }
+    }
+
+    /// The length of the name that starts `text`, if it is a person's and not possessive.
+    fn starts(&self, text: &str) -> Option<usize> {
+        let found = self.names.as_ref()?.find(text)?;
+        let after = &text[found.end()..];
+        if after.starts_with("'s") || after.starts_with("’s") || after.starts_with('\'') {
+            return None;
+        }
+        Some(found.end())
+    }
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase()
+            .chain(chars.flat_map(char::to_lowercase))
+            .collect()
+    })
+}
+
+/// Words written in lowercase anywhere in the postmortem's prose.
+fn lowercase_words(pm: &Postmortem) -> std::collections::HashSet<String> {
+    static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[\p{Ll}]+\b").expect("valid regex"));
+    let mut words = std::collections::HashSet::new();
+    for text in [pm.source.body.as_str(), pm.summary.as_str()] {
+        words.extend(WORD.find_iter(text).map(|m| m.as_str().to_string()));
+    }
+    words
+}
+
+/// A run of prose (a paragraph, list item, heading or table cell) with every byte mapped
+/// back to the file. Quoted and code text is blanked out, keeping byte offsets.
+struct Prose {
+    text: String,
+    /// (offset in `text`, offset in the file, length)
+    pieces: Vec<(usize, usize, usize)>,
+    in_cause_section: bool,
+}
+
+impl Prose {
+    fn new(in_cause_section: bool) -> Prose {
+        Prose {
+            text: String::new(),
+            pieces: Vec::new(),
+            in_cause_section,
+        }
+    }
+
+    fn push(&mut self, text: &str, file_offset: usize) {
+        self.pieces.push((self.text.len(), file_offset, text.len()));
+        self.text.push_str(text);
+    }
+
+    /// The file range of a range of `text`.
+    fn file_range(&self, range: Range<usize>) -> Range<usize> {
+        let map = |at: usize, is_end: bool| {
+            let i = self
+                .pieces
+                .partition_point(|(start, _, _)| if is_end { *start < at } else { *start <= at })
+                .saturating_sub(1);
+            self.pieces
+                .get(i)
+                .map_or(0, |(start, file, len)| file + (at - start).min(*len))
+        };
+        let start = map(range.start, false);
+        start..map(range.end, true).max(start)
+    }
+}
+
+/// Blanks text between quotation marks (straight or curly) and in backticks.
+fn blank_quotes(text: &mut String) {
+    let mut out = String::with_capacity(text.len());
+    let mut open: Option<char> = None;
+    for c in text.chars() {
+        let closes = match open {
+            Some('"') => c == '"',
+            Some('“') => c == '”',
+            Some('`') => c == '`',
+            _ => false,
+        };
+        if closes {
+            open = None;
+            out.push_str(&" ".repeat(c.len_utf8()));
+        } else if open.is_some() {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else if matches!(c, '"' | '“' | '`') {
+            open = Some(c);
+            out.push_str(&" ".repeat(c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    *text = out;
+}
+
+const CAUSE_HEADINGS: &[&str] = &[
+    "root cause",
+    "root causes",
+    "cause",
+    "causes",
+    "why it happened",
+    "contributing factors",
+    "contributing factor",
+    "contributors",
+];
+
+fn is_cause_heading(text: &str) -> bool {
+    let normalized = super::sections::normalize(text);
+    CAUSE_HEADINGS
+        .iter()
+        .any(|h| normalized == *h || normalized.starts_with(&format!("{h} ")))
+}
+
+/// The body's prose, block by block.
+fn body_prose(source: &Source) -> Vec<Prose> {
+    let body = source.body.as_str();
+    let mut blocks = Vec::new();
+    let mut current = Prose::new(false);
+    let mut in_code = false;
+    let mut quote_depth = 0usize;
+    let mut in_cause = false;
+    let mut cause_level = 0u8;
+    let mut heading_level: Option<u8> = None;
+    let mut heading_text = String::new();
+    let flush = |current: &mut Prose, blocks: &mut Vec<Prose>, in_cause: bool| {
+        let done = std::mem::replace(current, Prose::new(in_cause));
+        if !done.text.trim().is_empty() {
+            blocks.push(done);
+        }
+    };
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        let file = range.start + source.body_offset;
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Start(Tag::BlockQuote(_)) => quote_depth += 1,
+            Event::End(TagEnd::BlockQuote(_)) => quote_depth = quote_depth.saturating_sub(1),
+            Event::Start(Tag::Heading { level, .. }) => {
+                flush(&mut current, &mut blocks, in_cause);
+                heading_level = Some(crate::content::markdown::level_number(level));
+                heading_text.clear();
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                let level = heading_level.take().unwrap_or(1);
+                if is_cause_heading(&heading_text) {
+                    in_cause = true;
+                    cause_level = level;
+                } else if !in_cause || level <= cause_level {
+                    in_cause = false;
+                }
+                flush(&mut current, &mut blocks, in_cause);
+            }
+            Event::Start(Tag::Paragraph | Tag::Item | Tag::TableCell)
+            | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
+                flush(&mut current, &mut blocks, in_cause);
+            }
+            Event::Text(text) if !in_code && quote_depth == 0 => {
+                if heading_level.is_some() {
+                    heading_text.push_str(&text);
+                }
+                match body.get(range.clone()) {
+                    Some(raw) if raw == &*text => current.push(raw, file),
+                    _ => current.push(&" ".repeat(text.len()), file),
+                }
+            }
+            Event::Code(code) => {
+                if heading_level.is_some() {
+                    heading_text.push_str(&code);
+                }
+                // Not prose, but it keeps the words around it apart.
+                current.push("\u{FFFC}", file);
+            }
+            Event::SoftBreak | Event::HardBreak => current.push(" ", file),
+            _ => {}
+        }
+    }
+    flush(&mut current, &mut blocks, in_cause);
+    for block in &mut blocks {
+        blank_quotes(&mut block.text);
+    }
+    blocks
+}
+
+/// Prose fields of the front matter: (path, is it about causes).
+fn front_matter_prose(source: &Source) -> Vec<Prose> {
+    let root = &source.front_matter;
+    let mut nodes: Vec<(&Node, bool)> = Vec::new();
+    for key in ["summary", "trigger", "detection"] {
+        nodes.extend(find(root, &[Step::Key(key)]).map(|n| (n, false)));
+    }
+    nodes.extend(find(root, &[Step::Key("impact"), Step::Key("description")]).map(|n| (n, false)));
+    if let Some(Value::Array(items)) = find(root, &[Step::Key("contributing_factors")]).map(|n| &n.value) {
+        nodes.extend(items.iter().map(|n| (n, true)));
+    }
+    for (list, key) in [("timeline", "text"), ("action_items", "title")] {
+        if let Some(Value::Array(items)) = find(root, &[Step::Key(list)]).map(|n| &n.value) {
+            nodes.extend(
+                items
+                    .iter()
+                    .filter_map(|item| find(item, &[Step::Key(key)]))
+                    .map(|n| (n, false)),
+            );
+        }
+    }
+    nodes
+        .into_iter()
+        .filter(|(n, _)| matches!(n.value, Value::String(_)))
+        .filter_map(|(node, in_cause)| {
+            let raw = source.head.get(node.span.clone())?;
+            // The value's own quotes are syntax, not quotation marks.
+            let inner = ["\"\"\"", "'''", "\"", "'"].iter().find_map(|q| {
+                raw.strip_prefix(q)
+                    .and_then(|r| r.strip_suffix(q))
+                    .map(|r| (q.len(), r))
+            });
+            let (skip, text) = inner.unwrap_or((0, raw));
+            let mut prose = Prose::new(in_cause);
+            prose.push(text, node.span.start + skip);
+            blank_quotes(&mut prose.text);
+            Some(prose)
+        })
+        .collect()
+}
+
+pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: &mut Vec<Diagnostic>) {
+    let file_text_location = |range: Range<usize>| {
+        if range.start >= source.body_offset {
+            body_location(source, range)
+        } else {
+            Location::of(&source.head, range)
+        }
+    };
+    let body = body_prose(source);
+    let front = front_matter_prose(source);
+    for prose in front.iter().chain(&body) {
+        for m in phrases.find_in(&prose.text) {
+            let phrase = m.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
+            found.push(
+                Diagnostic::policy(
+                    Code::BlamingLanguage,
+                    &source.path,
+                    format!("blaming language: `{phrase}`"),
+                )
+                .at(file_text_location(prose.file_range(m.range())))
+                .hint(hint_for(&phrase)),
+            );
+        }
+        if let Some(people) = people
+            && prose.in_cause_section
+        {
+            for start in sentence_subjects(&prose.text) {
+                if let Some(len) = people.starts(&prose.text[start..]) {
+                    let name = &prose.text[start..start + len];
+                    found.push(
+                        Diagnostic::policy(
+                            Code::PersonAsCause,
+                            &source.path,
+                            format!("a person is the subject of a cause: `{name}`"),
+                        )
+                        .at(file_text_location(prose.file_range(start..start + len)))
+                        .hint("describe what the system allowed, not who acted: ask \"what made this action possible, and what would have caught it?\""),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn hint_for(phrase: &str) -> String {
+    let question = match phrase.to_lowercase().as_str() {
+        "human error" | "operator error" | "user error" => "What allowed this command to reach production?",
+        p if p.starts_with("should have") || p.starts_with("failed to") => {
+            "What would have made this visible in time?"
+        }
+        _ => "What in the system made this the easy thing to do?",
+    };
+    format!("fix systems, not people: ask \"{question}\" and write down the answer")
+}
+
+/// Offsets in `text` where a sentence's subject can start: the start of each sentence, and
+/// the word after a short opening clause ending in a comma.
+fn sentence_subjects(text: &str) -> Vec<usize> {
+    static SENTENCE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:^|[.!?;:]\s+)(\S)").expect("valid regex"));
+    static OPENING: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?i:at|after|before|then|when|while|on|in|during|later|meanwhile|however|because|since|so|afterwards|first|next|finally|instead)\b[^,.!?;]{0,40},\s+(\S)")
+            .expect("valid regex")
+    });
+    let mut starts = Vec::new();
+    for c in SENTENCE.captures_iter(text) {
+        let Some(start) = c.get(1).map(|m| m.start()) else {
+            continue;
+        };
+        // Leading list or emphasis punctuation is not part of the name.
+        let start =
+            start + text[start..].len() - text[start..].trim_start_matches(['*', '_', '(', '-', ' ']).len();
+        starts.push(start);
+        if let Some(after) = OPENING.captures(&text[start..]).and_then(|c| c.get(1)) {
+            starts.push(start + after.start());
+        }
+    }
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn people(handles: &[&str]) -> People {
+        People::from_handles(handles.iter().copied(), |w| w == "Payments")
+    }
+
+    #[test]
+    fn names_match_as_written_and_in_natural_forms() {
+        let p = people(&["maya.patel", "payments-team", "al.x"]);
+        assert_eq!(p.starts("maya.patel ran it"), Some(10));
+        assert_eq!(p.starts("Maya Patel ran it"), Some(10));
+        assert_eq!(p.starts("Maya ran it"), Some(4));
+        assert_eq!(
+            p.starts("maya ran it"),
+            None,
+            "a first name alone must be capitalized"
+        );
+        assert_eq!(
+            p.starts("Maya's script ran"),
+            None,
+            "possessives are about the thing"
+        );
+        assert_eq!(p.starts("Mayan ruins"), None, "whole words only");
+        assert_eq!(
+            p.starts("Payments failed"),
+            None,
+            "a common word is not a first name"
+        );
+        assert_eq!(
+            p.starts("Al ran"),
+            None,
+            "first names shorter than 3 letters are too ambiguous"
+        );
+    }
+
+    #[test]
+    fn subjects_start_sentences_or_follow_an_opening_clause() {
+        let text = "The script ran. At 15:42, Maya ran it; then it broke. See Maya.";
+        let words: Vec<&str> = sentence_subjects(text)
+            .into_iter()
+            .map(|i| text[i..].split(' ').next().unwrap())
+            .collect();
+        assert_eq!(words, ["The", "At", "Maya", "then", "See"]);
+    }
+
+    #[test]
+    fn quotes_and_code_are_blanked_keeping_offsets() {
+        let mut text = String::from("a \"human error\" b “négligent” c `careless` d");
+        let len = text.len();
+        blank_quotes(&mut text);
+        assert_eq!(text.len(), len);
+        assert_eq!(text.split_whitespace().collect::<Vec<_>>(), ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn phrases_are_whole_words_in_any_case_across_line_breaks() {
+        let p = Phrases::new(&["human error".into(), "blame".into()]);
+        let found: Vec<&str> = p
+            .find_in("Human\n error; blameless; no blame")
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(found, ["Human\n error", "blame"]);
+    }
+}
