@@ -2,6 +2,10 @@
 //! what order, at which URL, and everything computed across them: taxonomies, backlinks,
 //! recurrence chains, linked files. Rendering reads this model and nothing upstream of it.
 
+pub mod dossier;
+pub mod insights;
+pub mod ledger;
+pub mod stats;
 mod taxonomy;
 pub mod url;
 
