@@ -131,7 +131,8 @@ impl Ledger {
     }
 }
 
-fn days_overdue(item: &ActionItem, today: NaiveDate) -> i64 {
+/// Days past `due` of a pending item at the build date; 0 when it is not overdue.
+pub fn days_overdue(item: &ActionItem, today: NaiveDate) -> i64 {
     match item.due {
         Some(due) if item.status.is_pending() && due < today => (today - due).num_days(),
         _ => 0,

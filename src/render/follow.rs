@@ -1,0 +1,550 @@
+//! What the follow-through pages show: the action-item ledger, insights charts and tables,
+//! service dossiers and "on this day". Like `views`, this computes every value so the
+//! templates only lay them out; the numbers themselves come from the site model
+//! (`site::ledger`, `site::insights`, `site::dossier`).
+
+use chrono::Datelike;
+use serde::Serialize;
+
+use super::chart::{Chart, Layout, Unit};
+use super::views::{ActionRow, Item, TermLink, action_row, term_url};
+use crate::site::dossier::{Dossier, Tally};
+use crate::site::insights::{ACTION_SERIES, Counts, Distribution, Insights, Trend};
+use crate::site::ledger::{Group, Ledger, Summary};
+use crate::site::{Site, TaxonomyKind, Term};
+
+pub const LEDGER: &str = "action-items/";
+
+/// The ledger's filtered views, each a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerView {
+    Open,
+    Overdue,
+    Done,
+}
+
+impl LedgerView {
+    pub const ALL: [LedgerView; 3] = [LedgerView::Open, LedgerView::Overdue, LedgerView::Done];
+
+    pub fn path(self) -> String {
+        match self {
+            LedgerView::Open => LEDGER.to_string(),
+            LedgerView::Overdue => format!("{LEDGER}overdue/"),
+            LedgerView::Done => format!("{LEDGER}done/"),
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            LedgerView::Open => "Open action items",
+            LedgerView::Overdue => "Overdue action items",
+            LedgerView::Done => "Done and won't-do action items",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            LedgerView::Open => "Open",
+            LedgerView::Overdue => "Overdue",
+            LedgerView::Done => "Done",
+        }
+    }
+}
+
+pub fn owner_path(group: &Group) -> String {
+    format!("{LEDGER}owners/{}/", group.slug)
+}
+
+pub fn team_path(group: &Group) -> String {
+    format!("{LEDGER}teams/{}/", group.slug)
+}
+
+/// One action item in the ledger, with where it comes from.
+#[derive(Debug, Serialize)]
+pub struct LedgerRow<'a> {
+    pub incident: &'a Item,
+    pub action: ActionRow,
+    pub owner: Option<TermLink>,
+    pub team: Option<TermLink>,
+    pub service: Option<TermLink>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tab {
+    pub label: &'static str,
+    pub url: String,
+    pub count: usize,
+    pub current: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GroupRow {
+    pub name: String,
+    pub url: String,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LedgerPage<'a> {
+    pub summary: Summary,
+    pub tabs: Vec<Tab>,
+    pub rows: Vec<LedgerRow<'a>>,
+    /// Owners and teams at a glance: only on the main page.
+    pub owners: Vec<GroupRow>,
+    pub teams: Vec<GroupRow>,
+    /// For an owner or team page: its entry in the taxonomy, when it has one.
+    pub team_page: Option<String>,
+}
+
+pub struct LedgerModel<'s, 'a> {
+    pub site: &'s Site<'a>,
+    pub ledger: &'s Ledger,
+    pub items: &'s [Item],
+}
+
+impl<'s> LedgerModel<'s, '_> {
+    pub fn row(&self, index: usize) -> LedgerRow<'s> {
+        let entry = &self.ledger.entries[index];
+        let item = self.ledger.item(self.site, entry);
+        let group_link = |groups: &[Group], path: fn(&Group) -> String, name: &Option<String>| {
+            let slug = crate::site::term_slug(name.as_deref()?);
+            let group = groups.iter().find(|g| g.slug == slug)?;
+            Some(TermLink {
+                name: name.clone()?,
+                url: path(group),
+            })
+        };
+        LedgerRow {
+            incident: &self.items[entry.postmortem],
+            action: action_row(item, self.site.selection.today),
+            owner: group_link(&self.ledger.owners, owner_path, &item.owner),
+            team: group_link(&self.ledger.teams, team_path, &entry.team),
+            service: entry.service.as_ref().map(|s| TermLink {
+                name: s.clone(),
+                url: term_url(self.site, TaxonomyKind::Service, s),
+            }),
+        }
+    }
+
+    fn in_view(&self, view: LedgerView, index: usize) -> bool {
+        let entry = &self.ledger.entries[index];
+        let pending = self.ledger.item(self.site, entry).status.is_pending();
+        match view {
+            LedgerView::Open => pending,
+            LedgerView::Overdue => entry.is_overdue(),
+            LedgerView::Done => !pending,
+        }
+    }
+
+    pub fn view(&self, view: LedgerView) -> LedgerPage<'s> {
+        let all: Vec<usize> = (0..self.ledger.entries.len()).collect();
+        let groups = |groups: &[Group], path: fn(&Group) -> String| {
+            groups
+                .iter()
+                .map(|g| GroupRow {
+                    name: g.name.clone(),
+                    url: path(g),
+                    summary: self.summary(&g.entries),
+                })
+                .collect()
+        };
+        LedgerPage {
+            summary: self.summary(&all),
+            tabs: self.tabs(&all, |v| v.path(), Some(view)),
+            rows: all
+                .iter()
+                .filter(|&&i| self.in_view(view, i))
+                .map(|&i| self.row(i))
+                .collect(),
+            owners: if view == LedgerView::Open {
+                groups(&self.ledger.owners, owner_path)
+            } else {
+                Vec::new()
+            },
+            teams: if view == LedgerView::Open {
+                groups(&self.ledger.teams, team_path)
+            } else {
+                Vec::new()
+            },
+            team_page: None,
+        }
+    }
+
+    /// Every item of one owner or team, in ledger order, with their own counts.
+    pub fn group(&self, group: &Group, is_team: bool) -> LedgerPage<'s> {
+        LedgerPage {
+            summary: self.summary(&group.entries),
+            tabs: Vec::new(),
+            rows: group.entries.iter().map(|&i| self.row(i)).collect(),
+            owners: Vec::new(),
+            teams: Vec::new(),
+            team_page: is_team
+                .then(|| self.site.taxonomy(TaxonomyKind::Team).term_for(&group.name))
+                .flatten()
+                .map(|t| self.site.taxonomy(TaxonomyKind::Team).term_path(t)),
+        }
+    }
+
+    fn summary(&self, entries: &[usize]) -> Summary {
+        self.ledger
+            .summary(self.site, entries.iter().map(|&i| &self.ledger.entries[i]))
+    }
+
+    fn tabs(&self, entries: &[usize], path: fn(LedgerView) -> String, current: Option<LedgerView>) -> Vec<Tab> {
+        LedgerView::ALL
+            .iter()
+            .map(|&v| Tab {
+                label: v.label(),
+                url: path(v),
+                count: entries.iter().filter(|&&i| self.in_view(v, i)).count(),
+                current: current == Some(v),
+            })
+            .collect()
+    }
+}
+
+/// A chart and the same numbers as a table.
+#[derive(Debug, Serialize)]
+pub struct Figure {
+    pub id: String,
+    pub heading: String,
+    pub intro: String,
+    pub svg: String,
+    /// Names of the series, in colour order, for the legend.
+    pub legend: Vec<String>,
+    pub table: Table,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Table {
+    pub caption: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<TableRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TableRow {
+    pub label: String,
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MissingRow {
+    pub field: &'static str,
+    pub absent: usize,
+    pub date_only: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InsightsPage {
+    pub total: usize,
+    pub figures: Vec<Figure>,
+    pub missing: Vec<MissingRow>,
+}
+
+pub fn insights(insights: &Insights) -> InsightsPage {
+    let mut figures = Vec::new();
+    if !insights.per_month.is_empty() {
+        figures.push(counts_figure(
+            "per-month",
+            "Incidents per month",
+            "Each bar is a month, split by severity; empty months are shown as gaps.",
+            "Month",
+            &insights.severities,
+            &insights.per_month,
+            true,
+        ));
+    }
+    for (id, heading, what, rows, by) in [
+        (
+            "detect-quarter",
+            "Time to detect by quarter",
+            "detected_at",
+            &insights.detect_by_quarter,
+            "Quarter",
+        ),
+        (
+            "resolve-quarter",
+            "Time to resolve by quarter",
+            "resolved_at",
+            &insights.resolve_by_quarter,
+            "Quarter",
+        ),
+        (
+            "detect-severity",
+            "Time to detect by severity",
+            "detected_at",
+            &insights.detect_by_severity,
+            "Severity",
+        ),
+        (
+            "resolve-severity",
+            "Time to resolve by severity",
+            "resolved_at",
+            &insights.resolve_by_severity,
+            "Severity",
+        ),
+    ] {
+        if rows.iter().any(|d| d.spread.is_some()) {
+            figures.push(duration_figure(id, heading, what, rows, by));
+        }
+    }
+    for (id, heading, trend) in [
+        ("root-causes", "Top root causes by year", &insights.root_causes),
+        ("services", "Most affected services by year", &insights.services),
+    ] {
+        if !trend.series.is_empty() {
+            figures.push(trend_figure(id, heading, trend));
+        }
+    }
+    if !insights.actions_by_quarter.is_empty() {
+        let series: Vec<String> = ACTION_SERIES.iter().map(|s| s.to_string()).collect();
+        let mut figure = counts_figure(
+            "actions",
+            "Action items by quarter of their incident",
+            "How the action items of each quarter's incidents stand today: done, decided against, or still pending.",
+            "Quarter",
+            &series,
+            &insights.actions_by_quarter,
+            true,
+        );
+        figure.table.columns.push("Completion".into());
+        for (row, counts) in figure.table.rows.iter_mut().zip(&insights.actions_by_quarter) {
+            let counted = counts.total - counts.counts[1];
+            row.cells.push(if counted == 0 {
+                "—".into()
+            } else {
+                format!("{} %", ((counts.counts[0] * 100) as f64 / counted as f64).round())
+            });
+        }
+        figures.push(figure);
+    }
+    InsightsPage {
+        total: insights.total,
+        figures,
+        missing: insights
+            .missing
+            .iter()
+            .map(|m| MissingRow {
+                field: m.field,
+                absent: m.absent,
+                date_only: m.date_only,
+            })
+            .collect(),
+    }
+}
+
+fn counts_figure(
+    id: &str,
+    heading: &str,
+    intro: &str,
+    category: &str,
+    series: &[String],
+    rows: &[Counts],
+    with_total: bool,
+) -> Figure {
+    let total: usize = rows.iter().map(|r| r.total).sum();
+    let busiest = rows.iter().max_by(|a, b| a.total.cmp(&b.total).then(b.label.cmp(&a.label)));
+    let description = format!(
+        "Stacked bars, {} to {}: {total} in all{}. Series: {}.",
+        rows.first().map_or("", |r| r.label.as_str()),
+        rows.last().map_or("", |r| r.label.as_str()),
+        busiest.map_or(String::new(), |b| format!("; the highest bar is {} with {}", b.label, b.total)),
+        series.join(", ")
+    );
+    let chart = Chart {
+        id: format!("chart-{id}"),
+        title: heading.into(),
+        description,
+        categories: rows.iter().map(|r| r.label.clone()).collect(),
+        series: series.to_vec(),
+        values: rows
+            .iter()
+            .map(|r| r.counts.iter().map(|&c| Some(c as i64)).collect())
+            .collect(),
+        unit: Unit::Count,
+        layout: Layout::Stacked,
+    };
+    let mut columns = vec![category.to_string()];
+    columns.extend(series.iter().cloned());
+    if with_total {
+        columns.push("Total".into());
+    }
+    Figure {
+        id: id.into(),
+        heading: heading.into(),
+        intro: intro.into(),
+        svg: chart.svg(),
+        legend: series.to_vec(),
+        table: Table {
+            caption: format!("{heading}: the numbers"),
+            columns,
+            rows: rows
+                .iter()
+                .map(|r| {
+                    let mut cells: Vec<String> = r.counts.iter().map(|c| c.to_string()).collect();
+                    if with_total {
+                        cells.push(r.total.to_string());
+                    }
+                    TableRow {
+                        label: r.label.clone(),
+                        cells,
+                    }
+                })
+                .collect(),
+        },
+    }
+}
+
+fn duration_figure(id: &str, heading: &str, field: &str, rows: &[Distribution], by: &str) -> Figure {
+    let series = vec!["Median".to_string(), "90th percentile".to_string()];
+    let measured: usize = rows.iter().filter_map(|d| d.spread.map(|s| s.n)).sum();
+    let unmeasured: usize = rows.iter().map(|d| d.missing).sum();
+    let chart = Chart {
+        id: format!("chart-{id}"),
+        title: heading.into(),
+        description: format!(
+            "Median and 90th percentile per {}, from {measured} postmortems with exact started_at and {field}; \
+             {unmeasured} without one are not drawn.",
+            by.to_lowercase()
+        ),
+        categories: rows.iter().map(|d| d.label.clone()).collect(),
+        series: series.clone(),
+        values: rows
+            .iter()
+            .map(|d| vec![d.spread.map(|s| s.median), d.spread.map(|s| s.p90)])
+            .collect(),
+        unit: Unit::Minutes,
+        layout: Layout::Grouped,
+    };
+    let format = |v: Option<i64>| v.map_or_else(|| "—".to_string(), |m| Unit::Minutes.format(m));
+    Figure {
+        id: id.into(),
+        heading: heading.into(),
+        intro: format!(
+            "From started_at to {field}. Median and 90th percentile (nearest rank), never a mean: \
+             a few long incidents would swamp it."
+        ),
+        svg: chart.svg(),
+        legend: series,
+        table: Table {
+            caption: format!("{heading}: the numbers"),
+            columns: vec![
+                by.to_string(),
+                "Median".into(),
+                "90th percentile".into(),
+                "Measured".into(),
+                "Without a duration".into(),
+            ],
+            rows: rows
+                .iter()
+                .map(|d| TableRow {
+                    label: d.label.clone(),
+                    cells: vec![
+                        format(d.spread.map(|s| s.median)),
+                        format(d.spread.map(|s| s.p90)),
+                        d.spread.map_or(0, |s| s.n).to_string(),
+                        d.missing.to_string(),
+                    ],
+                })
+                .collect(),
+        },
+    }
+}
+
+fn trend_figure(id: &str, heading: &str, trend: &Trend) -> Figure {
+    let mut figure = counts_figure(
+        id,
+        heading,
+        "Incidents per year for the most frequent values overall; an incident with several counts once for each.",
+        "Year",
+        &trend.series,
+        &trend.periods,
+        false,
+    );
+    figure.heading = heading.into();
+    figure
+}
+
+/// A service page's dossier, for its first page.
+#[derive(Debug, Serialize)]
+pub struct DossierView<'a> {
+    pub root_causes: Vec<TallyLink>,
+    pub recurring_factors: Vec<TallyLink>,
+    pub related_services: Vec<TallyLink>,
+    pub open_actions: Vec<LedgerRow<'a>>,
+    pub detect: DurationFacts,
+    pub resolve: DurationFacts,
+    pub incidents: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TallyLink {
+    pub name: String,
+    pub url: Option<String>,
+    pub count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DurationFacts {
+    pub median: Option<String>,
+    pub p90: Option<String>,
+    pub measured: usize,
+    pub missing: usize,
+}
+
+pub fn dossier<'s>(model: &LedgerModel<'s, '_>, service: &Term) -> DossierView<'s> {
+    let site = model.site;
+    let dossier = Dossier::build(site, model.ledger, service);
+    let links = |tallies: &[Tally], kind: Option<TaxonomyKind>| {
+        tallies
+            .iter()
+            .map(|t| TallyLink {
+                name: t.name.clone(),
+                url: kind.map(|k| term_url(site, k, &t.name)),
+                count: t.count,
+            })
+            .collect()
+    };
+    let facts = |d: &Distribution| DurationFacts {
+        median: d.spread.map(|s| Unit::Minutes.format(s.median)),
+        p90: d.spread.map(|s| Unit::Minutes.format(s.p90)),
+        measured: d.spread.map_or(0, |s| s.n),
+        missing: d.missing,
+    };
+    DossierView {
+        root_causes: links(&dossier.root_causes, Some(TaxonomyKind::RootCause)),
+        recurring_factors: links(&dossier.recurring_factors, None),
+        related_services: links(&dossier.related_services, Some(TaxonomyKind::Service)),
+        open_actions: dossier.open_actions.iter().map(|&i| model.row(i)).collect(),
+        detect: facts(&dossier.time_to_detect),
+        resolve: facts(&dossier.time_to_resolve),
+        incidents: service.members.len(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct OnThisDay<'a> {
+    pub item: &'a Item,
+    pub years_ago: i32,
+}
+
+/// Published postmortems that started on today's month and day in an earlier year, most
+/// recent first. (A 29 February incident comes up only in leap years.)
+pub fn on_this_day<'a>(site: &Site<'_>, items: &'a [Item]) -> Vec<OnThisDay<'a>> {
+    let today = site.selection.today;
+    site.postmortems
+        .iter()
+        .enumerate()
+        .filter_map(|(i, pm)| {
+            let day = pm.started_at.date();
+            (day.month() == today.month() && day.day() == today.day() && day.year() < today.year()).then(|| {
+                OnThisDay {
+                    item: &items[i],
+                    years_ago: today.year() - day.year(),
+                }
+            })
+        })
+        .collect()
+}
