@@ -46,6 +46,8 @@ pub struct Chart {
     pub values: Vec<Vec<Option<i64>>>,
     pub unit: Unit,
     pub layout: Layout,
+    /// Colour class (`s0`..`s7`) per series, cycled; empty means `s0`, `s1`, ...
+    pub palette: Vec<usize>,
 }
 
 const HEIGHT: f64 = 260.0;
@@ -53,17 +55,18 @@ const TOP: f64 = 12.0;
 const LEFT: f64 = 72.0;
 const RIGHT: f64 = 12.0;
 const BOTTOM: f64 = 34.0;
-const MIN_WIDTH: f64 = 640.0;
-/// Horizontal room per category; charts with many categories grow wider (the SVG scales
-/// down to the page width through its viewBox).
-const SLOT: f64 = 22.0;
+/// The viewBox width: the SVG scales to the page, so a fixed width keeps its text at one
+/// size whatever the number of bars (bars get thinner instead).
+const WIDTH: f64 = 960.0;
+/// At most this wide per bar, so a chart with three bars does not look like a wall.
+const MAX_SLOT: f64 = 90.0;
 const MAX_X_LABELS: usize = 12;
 const TICKS: i64 = 4;
 
 impl Chart {
     pub fn svg(&self) -> String {
-        let plot_width = (self.categories.len() as f64 * SLOT).max(MIN_WIDTH - LEFT - RIGHT);
-        let width = LEFT + plot_width + RIGHT;
+        let width = WIDTH;
+        let plot_width = WIDTH - LEFT - RIGHT;
         let plot_height = HEIGHT - TOP - BOTTOM;
         let max = self.max_value();
         let step = nice_step(max, self.unit);
@@ -99,7 +102,7 @@ impl Chart {
             );
             tick += step;
         }
-        let slot = plot_width / self.categories.len().max(1) as f64;
+        let slot = (plot_width / self.categories.len().max(1) as f64).min(MAX_SLOT);
         let label_every = self.categories.len().div_ceil(MAX_X_LABELS).max(1);
         for (c, category) in self.categories.iter().enumerate() {
             if c % label_every == 0 {
@@ -140,7 +143,7 @@ impl Chart {
                     "<rect class=\"s{class}\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" \
                      data-category=\"{cat}\" data-series=\"{ser}\" data-value=\"{value}\">\
                      <title>{cat}, {ser}: {shown}</title></rect>",
-                    class = s % 8,
+                    class = self.class(s),
                     x = fmt(x),
                     y = fmt(y(top)),
                     w = fmt(w),
@@ -153,6 +156,15 @@ impl Chart {
         }
         out.push_str("</g></svg>");
         out
+    }
+
+    /// The colour class of series `s`.
+    pub fn class(&self, s: usize) -> usize {
+        if self.palette.is_empty() {
+            s % 8
+        } else {
+            self.palette[s % self.palette.len()] % 8
+        }
     }
 
     fn max_value(&self) -> i64 {
@@ -175,7 +187,9 @@ impl Chart {
 fn nice_step(max: i64, unit: Unit) -> i64 {
     let raw = (max.max(1) + TICKS - 1) / TICKS;
     let candidates: &[i64] = match unit {
-        Unit::Minutes => &[1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 7200, 10080],
+        Unit::Minutes => &[
+            1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 7200, 10080,
+        ],
         Unit::Count => &[1, 2, 5],
     };
     if let Some(step) = candidates.iter().copied().find(|c| *c >= raw) {
@@ -216,6 +230,7 @@ mod tests {
             values,
             unit: Unit::Count,
             layout,
+            palette: Vec::new(),
         }
     }
 
@@ -239,11 +254,17 @@ mod tests {
 
     #[test]
     fn stacked_bars_encode_their_values() {
-        let svg = chart(Layout::Stacked, vec![vec![Some(3), Some(1)], vec![Some(0), Some(2)]]).svg();
+        let svg = chart(
+            Layout::Stacked,
+            vec![vec![Some(3), Some(1)], vec![Some(0), Some(2)]],
+        )
+        .svg();
         assert!(svg.contains("<title id=\"c-title\">Incidents &lt;per&gt; month</title>"));
         let bars = bars(&svg);
         assert_eq!(
-            bars.iter().map(|b| (b.0.as_str(), b.1.as_str(), b.2)).collect::<Vec<_>>(),
+            bars.iter()
+                .map(|b| (b.0.as_str(), b.1.as_str(), b.2))
+                .collect::<Vec<_>>(),
             [("SEV1", "m0", 3), ("SEV2", "m0", 1), ("SEV2", "m1", 2)],
             "zero counts draw nothing"
         );

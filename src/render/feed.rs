@@ -57,7 +57,10 @@ pub fn feed_path(page: &str) -> String {
 
 /// Kinds whose term pages have a feed.
 pub fn has_feed(kind: TaxonomyKind) -> bool {
-    matches!(kind, TaxonomyKind::Service | TaxonomyKind::Tag | TaxonomyKind::RootCause)
+    matches!(
+        kind,
+        TaxonomyKind::Service | TaxonomyKind::Tag | TaxonomyKind::RootCause
+    )
 }
 
 pub fn atom(site: &Site<'_>, feed: &Feed) -> String {
@@ -94,7 +97,11 @@ pub fn atom(site: &Site<'_>, feed: &Feed) -> String {
     );
     // Atom requires an author for every entry; the site stands in for postmortems
     // without `authors`.
-    let _ = writeln!(out, "  <author><name>{}</name></author>", xml_text(&site.config.title));
+    let _ = writeln!(
+        out,
+        "  <author><name>{}</name></author>",
+        xml_text(&site.config.title)
+    );
     let _ = writeln!(
         out,
         "  <generator version=\"{}\">pmsite</generator>",
@@ -105,20 +112,30 @@ pub fn atom(site: &Site<'_>, feed: &Feed) -> String {
         out.push_str("  <entry>\n");
         let _ = writeln!(out, "    <id>{}</id>", xml_text(&page));
         let _ = writeln!(out, "    <title>{}</title>", xml_text(&pm.title));
-        let _ = writeln!(out, "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", xml_text(&page));
+        let _ = writeln!(
+            out,
+            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+            xml_text(&page)
+        );
         let _ = writeln!(out, "    <published>{}</published>", timestamp(&pm.started_at));
         let _ = writeln!(out, "    <updated>{}</updated>", timestamp(&updated(pm)));
         for author in &pm.authors {
             let _ = writeln!(out, "    <author><name>{}</name></author>", xml_text(author));
         }
-        let _ = writeln!(
-            out,
-            "    <category term=\"{}\" label=\"Severity {}\"/>",
-            xml_text(&pm.severity),
-            xml_text(&pm.severity)
-        );
-        for service in &pm.services {
-            let _ = writeln!(out, "    <category term=\"{}\"/>", xml_text(service));
+        // The scheme names the taxonomy, so a reader can tell a service from a tag.
+        let categories = std::iter::once((TaxonomyKind::Severity, &pm.severity))
+            .chain(pm.services.iter().map(|s| (TaxonomyKind::Service, s)))
+            .chain(pm.root_causes.iter().map(|s| (TaxonomyKind::RootCause, s)))
+            .chain(pm.tags.iter().map(|s| (TaxonomyKind::Tag, s)));
+        for (kind, value) in categories {
+            let _ = writeln!(
+                out,
+                "    <category term=\"{}\" scheme=\"{}\" label=\"{}: {}\"/>",
+                xml_text(value),
+                xml_text(&format!("{base}{}/", kind.path())),
+                kind.singular(),
+                xml_text(value)
+            );
         }
         let _ = writeln!(out, "    <summary>{}</summary>", xml_text(&pm.summary));
         out.push_str("  </entry>\n");
@@ -135,7 +152,11 @@ pub fn sitemap(base_url: &str, pages: &[String]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     out.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for page in pages {
-        let _ = writeln!(out, "  <url><loc>{}</loc></url>", xml_text(&format!("{base_url}{page}")));
+        let _ = writeln!(
+            out,
+            "  <url><loc>{}</loc></url>",
+            xml_text(&format!("{base_url}{page}"))
+        );
     }
     out.push_str("</urlset>\n");
     out
@@ -146,7 +167,13 @@ fn updated(pm: &Postmortem) -> Moment {
     [pm.detected_at, pm.mitigated_at, pm.resolved_at]
         .into_iter()
         .flatten()
-        .fold(pm.started_at, |latest, m| if m.sort_key() > latest.sort_key() { m } else { latest })
+        .fold(pm.started_at, |latest, m| {
+            if m.sort_key() > latest.sort_key() {
+                m
+            } else {
+                latest
+            }
+        })
 }
 
 /// RFC 3339 as Atom wants it: a plain date becomes midnight UTC.
@@ -186,13 +213,19 @@ mod tests {
 
     #[test]
     fn xml_text_escapes_and_drops_forbidden_characters() {
-        assert_eq!(xml_text("a < b & \"c\" 'd'\u{1}\u{b}"), "a &lt; b &amp; &quot;c&quot; &apos;d&apos;");
+        assert_eq!(
+            xml_text("a < b & \"c\" 'd'\u{1}\u{b}"),
+            "a &lt; b &amp; &quot;c&quot; &apos;d&apos;"
+        );
         assert!(roxmltree::Document::parse(&format!("<t>{}</t>", xml_text("x\u{0}y]]>"))).is_ok());
     }
 
     #[test]
     fn sitemaps_are_sorted_and_absolute() {
-        let xml = sitemap("https://x.example/kb/", &["tags/".into(), String::new(), "tags/".into()]);
+        let xml = sitemap(
+            "https://x.example/kb/",
+            &["tags/".into(), String::new(), "tags/".into()],
+        );
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let locs: Vec<&str> = doc
             .descendants()

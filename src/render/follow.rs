@@ -191,7 +191,12 @@ impl<'s> LedgerModel<'s, '_> {
             .summary(self.site, entries.iter().map(|&i| &self.ledger.entries[i]))
     }
 
-    fn tabs(&self, entries: &[usize], path: fn(LedgerView) -> String, current: Option<LedgerView>) -> Vec<Tab> {
+    fn tabs(
+        &self,
+        entries: &[usize],
+        path: fn(LedgerView) -> String,
+        current: Option<LedgerView>,
+    ) -> Vec<Tab> {
         LedgerView::ALL
             .iter()
             .map(|&v| Tab {
@@ -211,10 +216,34 @@ pub struct Figure {
     pub heading: String,
     pub intro: String,
     pub svg: String,
-    /// Names of the series, in colour order, for the legend.
-    pub legend: Vec<String>,
+    pub legend: Vec<LegendEntry>,
     pub table: Table,
 }
+
+#[derive(Debug, Serialize)]
+pub struct LegendEntry {
+    pub name: String,
+    /// The colour class, as on the bars.
+    pub class: usize,
+}
+
+fn legend(chart: &Chart) -> Vec<LegendEntry> {
+    chart
+        .series
+        .iter()
+        .enumerate()
+        .map(|(s, name)| LegendEntry {
+            name: name.clone(),
+            class: chart.class(s),
+        })
+        .collect()
+}
+
+/// Colours: severities red to blue in rank order (the default); others avoid the severity
+/// reds so a chart is not read as one about severity.
+const TREND_PALETTE: [usize; 5] = [3, 4, 5, 7, 2];
+const DURATION_PALETTE: [usize; 2] = [3, 5];
+const ACTION_PALETTE: [usize; 3] = [4, 6, 1];
 
 #[derive(Debug, Serialize)]
 pub struct Table {
@@ -249,11 +278,12 @@ pub fn insights(insights: &Insights) -> InsightsPage {
         figures.push(counts_figure(
             "per-month",
             "Incidents per month",
-            "Each bar is a month, split by severity; empty months are shown as gaps.",
+            "Each bar is a month, split by severity; empty months are gaps in the chart and left out of the table.",
             "Month",
             &insights.severities,
             &insights.per_month,
             true,
+            &[],
         ));
     }
     for (id, heading, what, rows, by) in [
@@ -308,6 +338,7 @@ pub fn insights(insights: &Insights) -> InsightsPage {
             &series,
             &insights.actions_by_quarter,
             true,
+            &ACTION_PALETTE,
         );
         figure.table.columns.push("Completion".into());
         for (row, counts) in figure.table.rows.iter_mut().zip(&insights.actions_by_quarter) {
@@ -343,14 +374,22 @@ fn counts_figure(
     series: &[String],
     rows: &[Counts],
     with_total: bool,
+    palette: &[usize],
 ) -> Figure {
+    // A month-by-month table of mostly zeros buries the months that matter.
+    let skip_empty = id == "per-month";
     let total: usize = rows.iter().map(|r| r.total).sum();
-    let busiest = rows.iter().max_by(|a, b| a.total.cmp(&b.total).then(b.label.cmp(&a.label)));
+    let busiest = rows
+        .iter()
+        .max_by(|a, b| a.total.cmp(&b.total).then(b.label.cmp(&a.label)));
     let description = format!(
         "Stacked bars, {} to {}: {total} in all{}. Series: {}.",
         rows.first().map_or("", |r| r.label.as_str()),
         rows.last().map_or("", |r| r.label.as_str()),
-        busiest.map_or(String::new(), |b| format!("; the highest bar is {} with {}", b.label, b.total)),
+        busiest.map_or(String::new(), |b| format!(
+            "; the highest bar is {} with {}",
+            b.label, b.total
+        )),
         series.join(", ")
     );
     let chart = Chart {
@@ -365,6 +404,7 @@ fn counts_figure(
             .collect(),
         unit: Unit::Count,
         layout: Layout::Stacked,
+        palette: palette.to_vec(),
     };
     let mut columns = vec![category.to_string()];
     columns.extend(series.iter().cloned());
@@ -376,12 +416,13 @@ fn counts_figure(
         heading: heading.into(),
         intro: intro.into(),
         svg: chart.svg(),
-        legend: series.to_vec(),
+        legend: legend(&chart),
         table: Table {
             caption: format!("{heading}: the numbers"),
             columns,
             rows: rows
                 .iter()
+                .filter(|r| r.total > 0 || !skip_empty)
                 .map(|r| {
                     let mut cells: Vec<String> = r.counts.iter().map(|c| c.to_string()).collect();
                     if with_total {
@@ -417,6 +458,7 @@ fn duration_figure(id: &str, heading: &str, field: &str, rows: &[Distribution], 
             .collect(),
         unit: Unit::Minutes,
         layout: Layout::Grouped,
+        palette: DURATION_PALETTE.to_vec(),
     };
     let format = |v: Option<i64>| v.map_or_else(|| "—".to_string(), |m| Unit::Minutes.format(m));
     Figure {
@@ -427,7 +469,7 @@ fn duration_figure(id: &str, heading: &str, field: &str, rows: &[Distribution], 
              a few long incidents would swamp it."
         ),
         svg: chart.svg(),
-        legend: series,
+        legend: legend(&chart),
         table: Table {
             caption: format!("{heading}: the numbers"),
             columns: vec![
@@ -454,7 +496,7 @@ fn duration_figure(id: &str, heading: &str, field: &str, rows: &[Distribution], 
 }
 
 fn trend_figure(id: &str, heading: &str, trend: &Trend) -> Figure {
-    let mut figure = counts_figure(
+    counts_figure(
         id,
         heading,
         "Incidents per year for the most frequent values overall; an incident with several counts once for each.",
@@ -462,9 +504,8 @@ fn trend_figure(id: &str, heading: &str, trend: &Trend) -> Figure {
         &trend.series,
         &trend.periods,
         false,
-    );
-    figure.heading = heading.into();
-    figure
+        &TREND_PALETTE,
+    )
 }
 
 /// A service page's dossier, for its first page.
@@ -539,12 +580,12 @@ pub fn on_this_day<'a>(site: &Site<'_>, items: &'a [Item]) -> Vec<OnThisDay<'a>>
         .enumerate()
         .filter_map(|(i, pm)| {
             let day = pm.started_at.date();
-            (day.month() == today.month() && day.day() == today.day() && day.year() < today.year()).then(|| {
-                OnThisDay {
+            (day.month() == today.month() && day.day() == today.day() && day.year() < today.year()).then(
+                || OnThisDay {
                     item: &items[i],
                     years_ago: today.year() - day.year(),
-                }
-            })
+                },
+            )
         })
         .collect()
 }

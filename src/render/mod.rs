@@ -159,7 +159,10 @@ impl Renderer {
                 .iter()
                 .filter_map(|file| file.strip_suffix("index.html").map(str::to_string))
                 .collect();
-            staging.write("sitemap.xml", feed::sitemap(&site.config.base_url, &pages).as_bytes())?;
+            staging.write(
+                "sitemap.xml",
+                feed::sitemap(&site.config.base_url, &pages).as_bytes(),
+            )?;
             files += 1;
         }
         Ok(Written { pages, files })
@@ -271,10 +274,18 @@ impl Renderer {
             Job::LedgerGroup { team, index } => {
                 let (group, path, title) = if team {
                     let g = &model.ledger.teams[index];
-                    (g, follow::team_path(g), format!("Action items of team {}", g.name))
+                    (
+                        g,
+                        follow::team_path(g),
+                        format!("Action items of team {}", g.name),
+                    )
                 } else {
                     let g = &model.ledger.owners[index];
-                    (g, follow::owner_path(g), format!("Action items owned by {}", g.name))
+                    (
+                        g,
+                        follow::owner_path(g),
+                        format!("Action items owned by {}", g.name),
+                    )
                 };
                 let mut ctx = self.common(site, &path, title);
                 ctx.insert("ledger", &model.group(group, team));
