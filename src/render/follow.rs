@@ -275,16 +275,7 @@ pub struct InsightsPage {
 pub fn insights(insights: &Insights) -> InsightsPage {
     let mut figures = Vec::new();
     if !insights.per_month.is_empty() {
-        figures.push(counts_figure(
-            "per-month",
-            "Incidents per month",
-            "Each bar is a month, split by severity; empty months are gaps in the chart and left out of the table.",
-            "Month",
-            &insights.severities,
-            &insights.per_month,
-            true,
-            &[],
-        ));
+        figures.push(counts_figure(CountsSpec { id: "per-month", heading: "Incidents per month", intro: "Each bar is a month, split by severity; empty months are gaps in the chart and left out of the table.", category: "Month", series: &insights.severities, rows: &insights.per_month, with_total: true, palette: &[] }));
     }
     for (id, heading, what, rows, by) in [
         (
@@ -330,16 +321,16 @@ pub fn insights(insights: &Insights) -> InsightsPage {
     }
     if !insights.actions_by_quarter.is_empty() {
         let series: Vec<String> = ACTION_SERIES.iter().map(|s| s.to_string()).collect();
-        let mut figure = counts_figure(
-            "actions",
-            "Action items by quarter of their incident",
-            "How the action items of each quarter's incidents stand today: done, decided against, or still pending.",
-            "Quarter",
-            &series,
-            &insights.actions_by_quarter,
-            true,
-            &ACTION_PALETTE,
-        );
+        let mut figure = counts_figure(CountsSpec {
+            id: "actions",
+            heading: "Action items by quarter of their incident",
+            intro: "How the action items of each quarter's incidents stand today: done, decided against, or still pending.",
+            category: "Quarter",
+            series: &series,
+            rows: &insights.actions_by_quarter,
+            with_total: true,
+            palette: &ACTION_PALETTE,
+        });
         figure.table.columns.push("Completion".into());
         for (row, counts) in figure.table.rows.iter_mut().zip(&insights.actions_by_quarter) {
             let counted = counts.total - counts.counts[1];
@@ -366,16 +357,30 @@ pub fn insights(insights: &Insights) -> InsightsPage {
     }
 }
 
-fn counts_figure(
-    id: &str,
-    heading: &str,
-    intro: &str,
-    category: &str,
-    series: &[String],
-    rows: &[Counts],
+/// A stacked-bar figure of counts and its table.
+struct CountsSpec<'a> {
+    id: &'a str,
+    heading: &'a str,
+    intro: &'a str,
+    /// The first column's heading (Month, Quarter, Year).
+    category: &'a str,
+    series: &'a [String],
+    rows: &'a [Counts],
     with_total: bool,
-    palette: &[usize],
-) -> Figure {
+    palette: &'a [usize],
+}
+
+fn counts_figure(spec: CountsSpec<'_>) -> Figure {
+    let CountsSpec {
+        id,
+        heading,
+        intro,
+        category,
+        series,
+        rows,
+        with_total,
+        palette,
+    } = spec;
     // A month-by-month table of mostly zeros buries the months that matter.
     let skip_empty = id == "per-month";
     let total: usize = rows.iter().map(|r| r.total).sum();
@@ -496,16 +501,16 @@ fn duration_figure(id: &str, heading: &str, field: &str, rows: &[Distribution], 
 }
 
 fn trend_figure(id: &str, heading: &str, trend: &Trend) -> Figure {
-    counts_figure(
+    counts_figure(CountsSpec {
         id,
         heading,
-        "Incidents per year for the most frequent values overall; an incident with several counts once for each.",
-        "Year",
-        &trend.series,
-        &trend.periods,
-        false,
-        &TREND_PALETTE,
-    )
+        intro: "Incidents per year for the most frequent values overall; an incident with several counts once for each.",
+        category: "Year",
+        series: &trend.series,
+        rows: &trend.periods,
+        with_total: false,
+        palette: &TREND_PALETTE,
+    })
 }
 
 /// A service page's dossier, for its first page.

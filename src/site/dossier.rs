@@ -35,7 +35,7 @@ impl Dossier {
         let mut factors = Counter::default();
         let mut related = Counter::default();
         for pm in &incidents {
-            causes.add_once(&pm.root_causes, |v| term_slug(v));
+            causes.add_once(&pm.root_causes, term_slug);
             factors.add_once(&pm.contributing_factors, normalise);
             let others: Vec<String> = pm
                 .services
@@ -43,7 +43,7 @@ impl Dossier {
                 .filter(|s| term_slug(s) != service.slug)
                 .cloned()
                 .collect();
-            related.add_once(&others, |v| term_slug(v));
+            related.add_once(&others, term_slug);
         }
         let open_actions = ledger
             .entries
