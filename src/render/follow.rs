@@ -52,6 +52,23 @@ impl LedgerView {
     }
 }
 
+/// Which rows of a list a page shows.
+#[derive(Clone, Copy, Debug)]
+pub struct Page {
+    /// 1-based.
+    pub number: usize,
+    /// Rows per page; `usize::MAX` without pagination.
+    pub size: usize,
+}
+
+impl Page {
+    fn slice<'v>(&self, rows: &'v [usize]) -> &'v [usize] {
+        let start = (self.number - 1).saturating_mul(self.size).min(rows.len());
+        let end = start.saturating_add(self.size).min(rows.len());
+        &rows[start..end]
+    }
+}
+
 pub fn owner_path(group: &Group) -> String {
     format!("{LEDGER}owners/{}/", group.slug)
 }
@@ -107,19 +124,18 @@ impl<'s> LedgerModel<'s, '_> {
     pub fn row(&self, index: usize) -> LedgerRow<'s> {
         let entry = &self.ledger.entries[index];
         let item = self.ledger.item(self.site, entry);
-        let group_link = |groups: &[Group], path: fn(&Group) -> String, name: &Option<String>| {
-            let slug = crate::site::term_slug(name.as_deref()?);
-            let group = groups.iter().find(|g| g.slug == slug)?;
+        let group_link = |group: Option<usize>, groups: &[Group], path: fn(&Group) -> String| {
+            let group = &groups[group?];
             Some(TermLink {
-                name: name.clone()?,
+                name: group.name.clone(),
                 url: path(group),
             })
         };
         LedgerRow {
             incident: &self.items[entry.postmortem],
             action: action_row(item, self.site.selection.today),
-            owner: group_link(&self.ledger.owners, owner_path, &item.owner),
-            team: group_link(&self.ledger.teams, team_path, &entry.team),
+            owner: group_link(entry.owner_group, &self.ledger.owners, owner_path),
+            team: group_link(entry.team_group, &self.ledger.teams, team_path),
             service: entry.service.as_ref().map(|s| TermLink {
                 name: s.clone(),
                 url: term_url(self.site, TaxonomyKind::Service, s),
@@ -137,9 +153,22 @@ impl<'s> LedgerModel<'s, '_> {
         }
     }
 
-    pub fn view(&self, view: LedgerView) -> LedgerPage<'s> {
+    /// The entries a view lists, in ledger order.
+    pub fn entries_in(&self, view: LedgerView) -> Vec<usize> {
+        (0..self.ledger.entries.len())
+            .filter(|&i| self.in_view(view, i))
+            .collect()
+    }
+
+    /// One page of a view. Counts always cover the whole ledger.
+    pub fn view(&self, view: LedgerView, page: Page) -> LedgerPage<'s> {
         let all: Vec<usize> = (0..self.ledger.entries.len()).collect();
+        // Owners and teams at a glance, once: on the first page of the main view.
+        let overview = view == LedgerView::Open && page.number == 1;
         let groups = |groups: &[Group], path: fn(&Group) -> String| {
+            if !overview {
+                return Vec::new();
+            }
             groups
                 .iter()
                 .map(|g| GroupRow {
@@ -151,61 +180,45 @@ impl<'s> LedgerModel<'s, '_> {
         };
         LedgerPage {
             summary: self.summary(&all),
-            tabs: self.tabs(&all, |v| v.path(), Some(view)),
-            rows: all
+            tabs: LedgerView::ALL
                 .iter()
-                .filter(|&&i| self.in_view(view, i))
+                .map(|&v| Tab {
+                    label: v.label(),
+                    url: v.path(),
+                    count: all.iter().filter(|&&i| self.in_view(v, i)).count(),
+                    current: v == view,
+                })
+                .collect(),
+            rows: page
+                .slice(&self.entries_in(view))
+                .iter()
                 .map(|&i| self.row(i))
                 .collect(),
-            owners: if view == LedgerView::Open {
-                groups(&self.ledger.owners, owner_path)
-            } else {
-                Vec::new()
-            },
-            teams: if view == LedgerView::Open {
-                groups(&self.ledger.teams, team_path)
-            } else {
-                Vec::new()
-            },
+            owners: groups(&self.ledger.owners, owner_path),
+            teams: groups(&self.ledger.teams, team_path),
             team_page: None,
         }
     }
 
-    /// Every item of one owner or team, in ledger order, with their own counts.
-    pub fn group(&self, group: &Group, is_team: bool) -> LedgerPage<'s> {
+    /// One page of an owner's or team's items, with their own counts.
+    pub fn group(&self, group: &Group, is_team: bool, page: Page) -> LedgerPage<'s> {
+        let teams = self.site.taxonomy(TaxonomyKind::Team);
         LedgerPage {
             summary: self.summary(&group.entries),
             tabs: Vec::new(),
-            rows: group.entries.iter().map(|&i| self.row(i)).collect(),
+            rows: page.slice(&group.entries).iter().map(|&i| self.row(i)).collect(),
             owners: Vec::new(),
             teams: Vec::new(),
             team_page: is_team
-                .then(|| self.site.taxonomy(TaxonomyKind::Team).term_for(&group.name))
+                .then(|| teams.term_for(&group.name))
                 .flatten()
-                .map(|t| self.site.taxonomy(TaxonomyKind::Team).term_path(t)),
+                .map(|t| teams.term_path(t)),
         }
     }
 
     fn summary(&self, entries: &[usize]) -> Summary {
         self.ledger
             .summary(self.site, entries.iter().map(|&i| &self.ledger.entries[i]))
-    }
-
-    fn tabs(
-        &self,
-        entries: &[usize],
-        path: fn(LedgerView) -> String,
-        current: Option<LedgerView>,
-    ) -> Vec<Tab> {
-        LedgerView::ALL
-            .iter()
-            .map(|&v| Tab {
-                label: v.label(),
-                url: path(v),
-                count: entries.iter().filter(|&&i| self.in_view(v, i)).count(),
-                current: current == Some(v),
-            })
-            .collect()
     }
 }
 

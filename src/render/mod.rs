@@ -133,7 +133,7 @@ impl Renderer {
             ledger: &ledger,
             items: &items,
         };
-        let jobs = jobs(site, &ledger);
+        let jobs = jobs(&model);
         let pages = jobs.len();
         progress.stage("Rendering", pages);
         let written: Vec<String> = jobs
@@ -263,16 +263,23 @@ impl Renderer {
                 }
                 self.page("term.html", &path, &ctx)
             }
-            Job::Ledger(view) => {
-                let path = view.path();
+            Job::Ledger { view, page } => {
+                let base = view.path();
+                let path = url::page(&base, page);
                 let mut ctx = self.common(site, &path, view.title().into());
-                ctx.insert("ledger", &model.view(view));
+                let number = follow::Page {
+                    number: page,
+                    size: page_size(site),
+                };
+                ctx.insert("ledger", &model.view(view, number));
+                let total = pages_for(site, model.entries_in(view).len());
+                ctx.insert("pager", &Pager::new(&base, page, total));
                 ctx.insert("view", &view);
                 ctx.insert("today", &site.selection.today.format("%Y-%m-%d").to_string());
                 self.page("action-items.html", &path, &ctx)
             }
-            Job::LedgerGroup { team, index } => {
-                let (group, path, title) = if team {
+            Job::LedgerGroup { team, index, page } => {
+                let (group, base, title) = if team {
                     let g = &model.ledger.teams[index];
                     (
                         g,
@@ -287,8 +294,15 @@ impl Renderer {
                         format!("Action items owned by {}", g.name),
                     )
                 };
+                let path = url::page(&base, page);
                 let mut ctx = self.common(site, &path, title);
-                ctx.insert("ledger", &model.group(group, team));
+                let number = follow::Page {
+                    number: page,
+                    size: page_size(site),
+                };
+                ctx.insert("ledger", &model.group(group, team, number));
+                let total = pages_for(site, group.entries.len());
+                ctx.insert("pager", &Pager::new(&base, page, total));
                 ctx.insert("group_name", &group.name);
                 ctx.insert("group_kind", if team { "team" } else { "owner" });
                 ctx.insert("today", &site.selection.today.format("%Y-%m-%d").to_string());
@@ -326,12 +340,8 @@ impl Renderer {
         page: usize,
         title: String,
     ) -> (String, Context) {
-        let per_page = if site.config.paginate_by == 0 {
-            usize::MAX
-        } else {
-            site.config.paginate_by
-        };
-        let total_pages = members.len().div_ceil(per_page).max(1);
+        let per_page = page_size(site);
+        let total_pages = pages_for(site, members.len());
         let path = url::page(base, page);
         let mut ctx = self.common(site, &path, title);
         let rows: Vec<&Item> = members
@@ -472,26 +482,46 @@ enum Job {
     },
     Search,
     NotFound,
-    Ledger(LedgerView),
+    Ledger {
+        view: LedgerView,
+        page: usize,
+    },
     LedgerGroup {
         team: bool,
         index: usize,
+        page: usize,
     },
     Insights,
 }
 
-fn jobs(site: &Site<'_>, ledger: &Ledger) -> Vec<Job> {
-    let pages_for = |count: usize| {
-        if site.config.paginate_by == 0 {
-            1
-        } else {
-            count.div_ceil(site.config.paginate_by).max(1)
-        }
-    };
+/// Rows per page of a list; `usize::MAX` when pagination is off.
+fn page_size(site: &Site<'_>) -> usize {
+    if site.config.paginate_by == 0 {
+        usize::MAX
+    } else {
+        site.config.paginate_by
+    }
+}
+
+/// Pages a list of `count` rows takes (at least one: an empty list still has its page).
+fn pages_for(site: &Site<'_>, count: usize) -> usize {
+    count.div_ceil(page_size(site)).max(1)
+}
+
+fn jobs(model: &LedgerModel<'_, '_>) -> Vec<Job> {
+    let (site, ledger) = (model.site, model.ledger);
+    let pages_for = |count: usize| pages_for(site, count);
     let mut jobs = vec![Job::Home, Job::Search, Job::NotFound, Job::Insights];
-    jobs.extend(LedgerView::ALL.map(Job::Ledger));
-    jobs.extend((0..ledger.owners.len()).map(|index| Job::LedgerGroup { team: false, index }));
-    jobs.extend((0..ledger.teams.len()).map(|index| Job::LedgerGroup { team: true, index }));
+    for view in LedgerView::ALL {
+        let pages = pages_for(model.entries_in(view).len());
+        jobs.extend((1..=pages).map(|page| Job::Ledger { view, page }));
+    }
+    for (team, groups) in [(false, &ledger.owners), (true, &ledger.teams)] {
+        for (index, group) in groups.iter().enumerate() {
+            let pages = pages_for(group.entries.len());
+            jobs.extend((1..=pages).map(|page| Job::LedgerGroup { team, index, page }));
+        }
+    }
     jobs.extend((0..site.postmortems.len()).map(Job::Incident));
     jobs.extend((1..=pages_for(site.postmortems.len())).map(|page| Job::Incidents { page }));
     for taxonomy in &site.taxonomies {

@@ -33,6 +33,10 @@ pub struct Entry {
     pub days_overdue: i64,
     /// Days from the incident's start to `completed`, for done items.
     pub days_to_close: Option<i64>,
+    /// Index into `Ledger::owners`, when the item has an owner.
+    pub owner_group: Option<usize>,
+    /// Index into `Ledger::teams`, when the item has a team.
+    pub team_group: Option<usize>,
 }
 
 impl Entry {
@@ -87,6 +91,8 @@ impl Ledger {
                     service: item.service.clone().or_else(|| pm.services.first().cloned()),
                     days_overdue: days_overdue(item, today),
                     days_to_close: days_to_close(pm, item),
+                    owner_group: None,
+                    team_group: None,
                 });
             }
         }
@@ -95,6 +101,16 @@ impl Ledger {
             site.postmortems[e.postmortem].action_items[e.item].owner.clone()
         });
         let teams = group(&entries, |e| e.team.clone());
+        for (g, owner) in owners.iter().enumerate() {
+            for &e in &owner.entries {
+                entries[e].owner_group = Some(g);
+            }
+        }
+        for (g, team) in teams.iter().enumerate() {
+            for &e in &team.entries {
+                entries[e].team_group = Some(g);
+            }
+        }
         Ledger {
             entries,
             owners,

@@ -368,24 +368,47 @@ fn insights_charts_are_drawn_in_light_and_dark_mode() {
         for chart in list {
             let name = chart["title"].as_str().unwrap_or_default();
             assert_eq!(chart["role"], "img", "{name}");
-            assert!(chart["width"].as_f64().unwrap_or(0.0) > 300.0, "{scheme} {name}: {chart}");
-            assert!(chart["height"].as_f64().unwrap_or(0.0) > 100.0, "{scheme} {name}: {chart}");
-            assert!(chart["bars"].as_u64().unwrap_or(0) > 0, "{scheme} {name}: no bars");
-            assert!(chart["table"].as_bool().unwrap_or(false), "{scheme} {name}: no table");
+            assert!(
+                chart["width"].as_f64().unwrap_or(0.0) > 300.0,
+                "{scheme} {name}: {chart}"
+            );
+            assert!(
+                chart["height"].as_f64().unwrap_or(0.0) > 100.0,
+                "{scheme} {name}: {chart}"
+            );
+            assert!(
+                chart["bars"].as_u64().unwrap_or(0) > 0,
+                "{scheme} {name}: no bars"
+            );
+            assert!(
+                chart["table"].as_bool().unwrap_or(false),
+                "{scheme} {name}: no table"
+            );
             // Bars are graphics: WCAG 1.4.11 asks for 3:1 against what is next to them.
             let worst = chart["worstBarContrast"].as_f64().unwrap_or(0.0);
             if worst < 3.0 {
-                failures.push(format!("{scheme} {name}: a bar colour has contrast {worst:.2} with the page"));
+                failures.push(format!(
+                    "{scheme} {name}: a bar colour has contrast {worst:.2} with the page"
+                ));
             }
         }
 
         let shot = screenshot(&tab, "svg.chart");
         let (distinct, luminance) = png_colours(&shot);
-        assert!(distinct >= 4, "{scheme}: the chart screenshot looks blank ({distinct} colours)");
+        assert!(
+            distinct >= 4,
+            "{scheme}: the chart screenshot looks blank ({distinct} colours)"
+        );
         if scheme == "dark" {
-            assert!(luminance < 0.3, "dark mode chart on a light background ({luminance:.2})");
+            assert!(
+                luminance < 0.3,
+                "dark mode chart on a light background ({luminance:.2})"
+            );
         } else {
-            assert!(luminance > 0.6, "light mode chart on a dark background ({luminance:.2})");
+            assert!(
+                luminance > 0.6,
+                "light mode chart on a dark background ({luminance:.2})"
+            );
         }
 
         for page in ["/insights/", "/action-items/"] {
@@ -493,7 +516,13 @@ fn mobile_layout_does_not_scroll_sideways() {
     })
     .unwrap();
     let mut problems = Vec::new();
-    for page in ["/", "/incidents/", CLEANUP_INCIDENT, "/insights/", "/action-items/"] {
+    for page in [
+        "/",
+        "/incidents/",
+        CLEANUP_INCIDENT,
+        "/insights/",
+        "/action-items/",
+    ] {
         open(&tab, &server.url(page));
         let m = eval(
             &tab,

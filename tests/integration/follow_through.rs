@@ -749,3 +749,35 @@ fn every_link_on_the_new_pages_resolves() {
     let problems = broken_links(&site.path().join("public"));
     assert!(problems.is_empty(), "broken links:\n{}", problems.join("\n"));
 }
+
+#[test]
+fn ledger_views_paginate_like_other_lists() {
+    let site = fixture();
+    site.write(
+        "pmsite.toml",
+        "title = \"T\"\nbase_url = \"https://incidents.example.com/\"\npaginate_by = 2\n",
+    );
+    build(&site);
+    let first = site.read("public/action-items/done/index.html");
+    assert_eq!(
+        ledger_titles(section(&first, "ledger-items")),
+        ["Document the limits", "Load test"]
+    );
+    assert!(text(&first).contains("Page 1 of 2"));
+    assert!(first.contains("href=\"../../action-items/done/page/2/\""));
+    let second = site.read("public/action-items/done/page/2/index.html");
+    assert_eq!(
+        ledger_titles(section(&second, "ledger-items")),
+        ["Add canary", "Rewrite runbook"]
+    );
+    assert!(
+        text(&second).contains("Done 3"),
+        "counts cover the whole ledger on every page"
+    );
+    assert!(!site.exists("public/action-items/done/page/3"));
+    let sre = site.read("public/action-items/teams/sre/page/2/index.html");
+    assert_eq!(
+        ledger_titles(section(&sre, "ledger-items")),
+        ["Add canary", "Rewrite runbook"]
+    );
+}
