@@ -110,3 +110,71 @@ impl Counter {
         tallies
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::site::fixture::{content, selection};
+
+    #[test]
+    fn recurring_factors_related_services_and_open_items() {
+        let config = Config::default();
+        let content = content(
+            &config,
+            &[
+                (
+                    "a",
+                    r#"started_at = 2024-01-01T00:00:00Z
+detected_at = 2024-01-01T00:10:00Z
+services = ["api", "db"]
+root_causes = ["deploy"]
+contributing_factors = ["No canary", "No canary ", "Pager fatigue"]
+[[action_items]]
+title = "api item"
+[[action_items]]
+title = "db item"
+service = "db"
+[[action_items]]
+title = "closed api item"
+status = "done""#,
+                ),
+                (
+                    "b",
+                    r#"started_at = 2024-02-01T00:00:00Z
+services = ["API", "cache"]
+root_causes = ["deploy", "capacity"]
+contributing_factors = ["no canary"]"#,
+                ),
+                ("c", "started_at = 2024-03-01T00:00:00Z\nservices = [\"db\"]"),
+            ],
+        );
+        let site = Site::build(&content, &config, selection("2025-01-01"));
+        let ledger = Ledger::build(&site);
+        let services = site.taxonomy(TaxonomyKind::Service);
+        let api = services.term_for("api").expect("api");
+        let dossier = Dossier::build(&site, &ledger, api);
+        let tally = |t: &[Tally]| t.iter().map(|t| (t.name.clone(), t.count)).collect::<Vec<_>>();
+        assert_eq!(
+            tally(&dossier.root_causes),
+            [("deploy".to_string(), 2), ("capacity".to_string(), 1)]
+        );
+        assert_eq!(
+            tally(&dossier.recurring_factors),
+            [("no canary".to_string(), 2)],
+            "once per incident, compared ignoring case and spaces; single mentions left out"
+        );
+        assert_eq!(
+            tally(&dossier.related_services),
+            [("cache".to_string(), 1), ("db".to_string(), 1)]
+        );
+        let open: Vec<&str> = dossier
+            .open_actions
+            .iter()
+            .map(|&i| ledger.item(&site, &ledger.entries[i]).title.as_str())
+            .collect();
+        assert_eq!(open, ["api item"]);
+        assert_eq!(dossier.time_to_detect.spread.map(|s| s.median), Some(10));
+        assert_eq!(dossier.time_to_detect.missing, 1);
+    }
+}

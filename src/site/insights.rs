@@ -255,3 +255,142 @@ fn quarter(pm: &Postmortem) -> String {
     let d = pm.started_at.date();
     format!("{}-Q{}", d.year(), d.month0() / 3 + 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::site::fixture::{content, selection};
+
+    fn insights(files: &[(&str, &str)]) -> Insights {
+        let config = Config::default();
+        let content = content(&config, files);
+        let site = Site::build(&content, &config, selection("2025-01-01"));
+        let ledger = Ledger::build(&site);
+        Insights::build(&site, &ledger)
+    }
+
+    #[test]
+    fn months_run_without_gaps_and_split_by_severity() {
+        let i = insights(&[
+            ("a", "started_at = 2023-11-30T23:00:00Z\nseverity = \"SEV1\""),
+            ("b", "started_at = 2024-02-01\nseverity = \"SEV3\""),
+            ("c", "started_at = 2024-02-29T10:00:00+05:00\nseverity = \"SEV3\""),
+        ]);
+        let months: Vec<(&str, &[usize])> = i
+            .per_month
+            .iter()
+            .map(|c| (c.label.as_str(), c.counts.as_slice()))
+            .collect();
+        assert_eq!(
+            months,
+            [
+                ("2023-11", &[1, 0, 0, 0][..]),
+                ("2023-12", &[0, 0, 0, 0][..]),
+                ("2024-01", &[0, 0, 0, 0][..]),
+                ("2024-02", &[0, 0, 2, 0][..]),
+            ]
+        );
+        assert_eq!(i.total, 3);
+    }
+
+    #[test]
+    fn durations_are_nearest_rank_and_count_what_they_cannot_measure() {
+        let at = |month: u32, minute: u32| format!("2024-0{month}-01T00:{minute:02}:00Z");
+        let mut files = Vec::new();
+        // Q1: detected after 60, 5, 20, 240 minutes; one only dated.
+        for (id, minutes) in [("q1a", 60), ("q1b", 5), ("q1c", 20), ("q1d", 240)] {
+            files.push((
+                id,
+                format!(
+                    "started_at = 2024-02-01T00:00:00Z\ndetected_at = 2024-02-01T{:02}:{:02}:00Z",
+                    minutes / 60,
+                    minutes % 60
+                ),
+            ));
+        }
+        files.push((
+            "q1e",
+            "started_at = 2024-03-01\ndetected_at = 2024-03-01".to_string(),
+        ));
+        files.push((
+            "q2a",
+            format!("started_at = {}\ndetected_at = {}", at(4, 0), at(4, 30)),
+        ));
+        files.push(("q2b", format!("started_at = {}", at(5, 0))));
+        let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_str())).collect();
+        let i = insights(&files);
+        let q: Vec<(&str, Option<Spread>, usize)> = i
+            .detect_by_quarter
+            .iter()
+            .map(|d| (d.label.as_str(), d.spread, d.missing))
+            .collect();
+        assert_eq!(
+            q,
+            [
+                (
+                    "2024-Q1",
+                    Some(Spread {
+                        n: 4,
+                        median: 20,
+                        p90: 240
+                    }),
+                    1
+                ),
+                (
+                    "2024-Q2",
+                    Some(Spread {
+                        n: 1,
+                        median: 30,
+                        p90: 30
+                    }),
+                    1
+                ),
+            ]
+        );
+        let detected = &i.missing[0];
+        assert_eq!(
+            (detected.field, detected.absent, detected.date_only),
+            ("detected_at", 1, 1)
+        );
+        assert_eq!(i.resolve_by_quarter.iter().map(|d| d.missing).sum::<usize>(), 7);
+        // Severity SEV2 (the default) holds them all, [5, 20, 30, 60, 240]: ranks 3 and 5.
+        assert_eq!(i.detect_by_severity.len(), 1);
+        assert_eq!(
+            i.detect_by_severity[0].spread.map(|s| (s.median, s.p90)),
+            Some((30, 240))
+        );
+    }
+
+    #[test]
+    fn trends_follow_the_top_terms_per_year_and_actions_per_quarter() {
+        let i = insights(&[
+            (
+                "a",
+                "started_at = 2023-05-01\nroot_causes = [\"dns\", \"deploy\"]\n[[action_items]]\ntitle = \"x\"\nstatus = \"done\"",
+            ),
+            (
+                "b",
+                "started_at = 2024-05-01\nroot_causes = [\"DNS\"]\n[[action_items]]\ntitle = \"y\"",
+            ),
+            ("c", "started_at = 2024-06-01\nroot_causes = [\"dns\"]"),
+        ]);
+        assert_eq!(i.root_causes.series, ["dns", "deploy"]);
+        let years: Vec<(&str, &[usize])> = i
+            .root_causes
+            .periods
+            .iter()
+            .map(|c| (c.label.as_str(), c.counts.as_slice()))
+            .collect();
+        assert_eq!(years, [("2023", &[1, 1][..]), ("2024", &[2, 0][..])]);
+        let actions: Vec<(&str, &[usize])> = i
+            .actions_by_quarter
+            .iter()
+            .map(|c| (c.label.as_str(), c.counts.as_slice()))
+            .collect();
+        assert_eq!(
+            actions,
+            [("2023-Q2", &[1, 0, 0][..]), ("2024-Q2", &[0, 0, 1][..])]
+        );
+    }
+}

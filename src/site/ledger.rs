@@ -210,3 +210,124 @@ fn group(entries: &[Entry], key: impl Fn(&Entry) -> Option<String>) -> Vec<Group
     }
     groups.into_values().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::site::fixture::{content, selection};
+
+    const ITEMS: &str = r#"started_at = 2024-01-01T00:00:00Z
+teams = ["sre"]
+services = ["api"]
+[[action_items]]
+title = "overdue-p2-long"
+owner = "Maya.Patel"
+due = 2024-01-01
+priority = "P2"
+[[action_items]]
+title = "overdue-p0-short"
+owner = "maya.patel"
+due = 2024-05-30
+priority = "P0"
+status = "in_progress"
+[[action_items]]
+title = "pending-undated"
+[[action_items]]
+title = "pending-due-later"
+due = 2024-07-01
+team = "payments"
+[[action_items]]
+title = "done-early"
+status = "done"
+completed = 2024-01-11
+[[action_items]]
+title = "done-late"
+status = "done"
+completed = 2024-02-20
+[[action_items]]
+title = "done-undated"
+status = "done"
+[[action_items]]
+title = "dropped"
+status = "wont_do"
+[[action_items]]
+title = "done-before-the-incident"
+status = "done"
+completed = 2023-12-01
+"#;
+
+    #[test]
+    fn order_summary_and_groups() {
+        let config = Config::default();
+        let content = content(&config, &[("a", ITEMS)]);
+        let site = Site::build(&content, &config, selection("2024-06-01"));
+        let ledger = Ledger::build(&site);
+        let titles: Vec<&str> = ledger
+            .entries
+            .iter()
+            .map(|e| ledger.item(&site, e).title.as_str())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "overdue-p0-short",
+                "overdue-p2-long",
+                "pending-due-later",
+                "pending-undated",
+                "done-late",
+                "done-early",
+                "done-before-the-incident",
+                "done-undated",
+                "dropped",
+            ]
+        );
+        assert_eq!(ledger.entries[0].days_overdue, 2);
+        assert_eq!(ledger.entries[1].days_overdue, 152);
+
+        let summary = ledger.summary(&site, &ledger.entries);
+        assert_eq!(
+            summary,
+            Summary {
+                total: 9,
+                pending: 4,
+                overdue: 2,
+                done: 4,
+                wont_do: 1,
+                // 4 done of the 8 that count.
+                completion_pct: Some(50),
+                // 10 and 50 days; an undated or impossible completion is no sample.
+                median_days_to_close: Some(10),
+                closed_with_date: 2,
+            }
+        );
+
+        // One person however their name is capitalised; the first spelling in ledger order.
+        assert_eq!(ledger.owners.len(), 1);
+        assert_eq!(ledger.owners[0].name, "maya.patel");
+        assert_eq!(ledger.owners[0].entries, [0, 1]);
+        let teams: Vec<(&str, usize)> = ledger
+            .teams
+            .iter()
+            .map(|g| (g.name.as_str(), g.entries.len()))
+            .collect();
+        assert_eq!(
+            teams,
+            [("payments", 1), ("sre", 8)],
+            "the postmortem's team by default"
+        );
+        assert_eq!(ledger.entries[2].team.as_deref(), Some("payments"));
+        assert!(ledger.entries.iter().all(|e| e.service.as_deref() == Some("api")));
+    }
+
+    #[test]
+    fn no_items_no_rates() {
+        let config = Config::default();
+        let content = content(&config, &[("a", "started_at = 2024-01-01")]);
+        let site = Site::build(&content, &config, selection("2024-06-01"));
+        let ledger = Ledger::build(&site);
+        let summary = ledger.summary(&site, &ledger.entries);
+        assert_eq!(summary.completion_pct, None);
+        assert_eq!(summary.median_days_to_close, None);
+    }
+}
