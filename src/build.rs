@@ -185,6 +185,20 @@ pub fn index_only(
         .map_err(|e| Fatal::Search(e.into()))
 }
 
+/// Atom feeds and sitemap.xml need absolute URLs; everything else works without them.
+fn no_base_url_warning() -> Diagnostic {
+    Diagnostic {
+        level: diagnostic::Level::Warning,
+        ..Diagnostic::error(
+            diagnostic::Code::Config,
+            config::FILE_NAME,
+            "base_url is not set: the Atom feeds and sitemap.xml are left out",
+        )
+        .field("base_url")
+        .hint("set the address the site is published at: base_url = \"https://incidents.example.com/\"")
+    }
+}
+
 fn write_site(
     content: &content::Content,
     config: &Config,
@@ -195,6 +209,9 @@ fn write_site(
     report: &mut Report,
 ) -> Result<Option<Built>, Fatal> {
     let mut site = Site::build(content, config, options.selection.clone());
+    if config.base_url.is_empty() {
+        report.diagnostics.push(no_base_url_warning());
+    }
     let indexing = Instant::now();
     let built = search::build_index(&site, &search::index_dir(output)).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));

@@ -5,6 +5,10 @@
 //! site's `templates/` folder overrides any of them by name. Static files likewise: the
 //! theme's `static/` then the site's `static/`.
 
+pub mod chart;
+pub mod export;
+pub mod feed;
+pub mod follow;
 pub mod markdown;
 pub mod views;
 
@@ -19,7 +23,10 @@ use crate::build::Progress;
 use crate::config::Config;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::output::{OutputError, Staging};
+use crate::site::insights::Insights;
+use crate::site::ledger::Ledger;
 use crate::site::{Site, TaxonomyKind, url};
+use follow::{LedgerModel, LedgerView};
 use views::{Item, TermLink};
 
 static THEME: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
@@ -120,25 +127,49 @@ impl Renderer {
         progress: &dyn Progress,
     ) -> Result<Written, RenderError> {
         let items = views::items(site);
-        let jobs = jobs(site);
+        let ledger = Ledger::build(site);
+        let model = LedgerModel {
+            site,
+            ledger: &ledger,
+            items: &items,
+        };
+        let jobs = jobs(&model);
         let pages = jobs.len();
         progress.stage("Rendering", pages);
-        jobs.par_iter().try_for_each(|job| {
-            let (path, html) = self.render_job(site, &items, job)?;
-            staging.write(&path, html.as_bytes())?;
-            progress.advance();
-            Ok::<(), RenderError>(())
-        })?;
-        let files = self.copy_static(site, staging)?;
+        let written: Vec<String> = jobs
+            .par_iter()
+            .map(|job| {
+                let (path, html) = self.render_job(&model, job)?;
+                staging.write(&path, html.as_bytes())?;
+                progress.advance();
+                Ok::<String, RenderError>(path)
+            })
+            .collect::<Result<_, _>>()?;
+        let mut files = self.copy_static(site, staging)?;
+        staging.write(export::FILE, export::incidents_json(site).as_bytes())?;
+        files += 1;
+        // Feeds and the sitemap need absolute URLs: without a base_url they are left out
+        // (the build warns about it).
+        if !site.config.base_url.is_empty() {
+            for feed in feed::feeds(site) {
+                staging.write(&feed::feed_path(&feed.page), feed::atom(site, &feed).as_bytes())?;
+                files += 1;
+            }
+            let pages: Vec<String> = written
+                .iter()
+                .filter_map(|file| file.strip_suffix("index.html").map(str::to_string))
+                .collect();
+            staging.write(
+                "sitemap.xml",
+                feed::sitemap(&site.config.base_url, &pages).as_bytes(),
+            )?;
+            files += 1;
+        }
         Ok(Written { pages, files })
     }
 
-    fn render_job(
-        &self,
-        site: &Site<'_>,
-        items: &[Item],
-        job: &Job,
-    ) -> Result<(String, String), RenderError> {
+    fn render_job(&self, model: &LedgerModel<'_, '_>, job: &Job) -> Result<(String, String), RenderError> {
+        let (site, items) = (model.site, model.items);
         match *job {
             Job::Home => {
                 let path = "";
@@ -164,6 +195,9 @@ impl Renderer {
                     .collect();
                 ctx.insert("severity_counts", &counts);
                 ctx.insert("taxonomies", &taxonomy_summaries(site));
+                ctx.insert("on_this_day", &follow::on_this_day(site, items));
+                ctx.insert("today", &site.selection.today.format("%Y-%m-%d").to_string());
+                ctx.insert("today_human", &site.selection.today.format("%-d %B").to_string());
                 self.page("index.html", path, &ctx)
             }
             Job::Incident(i) => {
@@ -221,7 +255,65 @@ impl Renderer {
                     },
                 );
                 ctx.insert("term_description", &term.description);
+                if feed::has_feed(kind) && !site.config.base_url.is_empty() {
+                    ctx.insert("page_feed", &feed::feed_path(&base));
+                }
+                if kind == TaxonomyKind::Service && page == 1 {
+                    ctx.insert("dossier", &follow::dossier(model, term));
+                }
                 self.page("term.html", &path, &ctx)
+            }
+            Job::Ledger { view, page } => {
+                let base = view.path();
+                let path = url::page(&base, page);
+                let mut ctx = self.common(site, &path, view.title().into());
+                let number = follow::Page {
+                    number: page,
+                    size: page_size(site),
+                };
+                ctx.insert("ledger", &model.view(view, number));
+                let total = pages_for(site, model.entries_in(view).len());
+                ctx.insert("pager", &Pager::new(&base, page, total));
+                ctx.insert("view", &view);
+                ctx.insert("today", &site.selection.today.format("%Y-%m-%d").to_string());
+                self.page("action-items.html", &path, &ctx)
+            }
+            Job::LedgerGroup { team, index, page } => {
+                let (group, base, title) = if team {
+                    let g = &model.ledger.teams[index];
+                    (
+                        g,
+                        follow::team_path(g),
+                        format!("Action items of team {}", g.name),
+                    )
+                } else {
+                    let g = &model.ledger.owners[index];
+                    (
+                        g,
+                        follow::owner_path(g),
+                        format!("Action items owned by {}", g.name),
+                    )
+                };
+                let path = url::page(&base, page);
+                let mut ctx = self.common(site, &path, title);
+                let number = follow::Page {
+                    number: page,
+                    size: page_size(site),
+                };
+                ctx.insert("ledger", &model.group(group, team, number));
+                let total = pages_for(site, group.entries.len());
+                ctx.insert("pager", &Pager::new(&base, page, total));
+                ctx.insert("group_name", &group.name);
+                ctx.insert("group_kind", if team { "team" } else { "owner" });
+                ctx.insert("today", &site.selection.today.format("%Y-%m-%d").to_string());
+                self.page("action-items-group.html", &path, &ctx)
+            }
+            Job::Insights => {
+                let path = "insights/";
+                let mut ctx = self.common(site, path, "Insights".into());
+                let insights = Insights::build(site, model.ledger);
+                ctx.insert("insights", &follow::insights(&insights));
+                self.page("insights.html", path, &ctx)
             }
             Job::Search => {
                 let path = "search/";
@@ -248,12 +340,8 @@ impl Renderer {
         page: usize,
         title: String,
     ) -> (String, Context) {
-        let per_page = if site.config.paginate_by == 0 {
-            usize::MAX
-        } else {
-            site.config.paginate_by
-        };
-        let total_pages = members.len().div_ceil(per_page).max(1);
+        let per_page = page_size(site);
+        let total_pages = pages_for(site, members.len());
         let path = url::page(base, page);
         let mut ctx = self.common(site, &path, title);
         let rows: Vec<&Item> = members
@@ -292,6 +380,11 @@ impl Renderer {
         );
         ctx.insert("section", path.split('/').next().unwrap_or(""));
         ctx.insert("nav", &nav());
+        ctx.insert(
+            "site_feed",
+            &(!config.base_url.is_empty()).then_some(feed::FEED_FILE),
+        );
+        ctx.insert("page_feed", &None::<String>);
         ctx
     }
 
@@ -389,17 +482,46 @@ enum Job {
     },
     Search,
     NotFound,
+    Ledger {
+        view: LedgerView,
+        page: usize,
+    },
+    LedgerGroup {
+        team: bool,
+        index: usize,
+        page: usize,
+    },
+    Insights,
 }
 
-fn jobs(site: &Site<'_>) -> Vec<Job> {
-    let pages_for = |count: usize| {
-        if site.config.paginate_by == 0 {
-            1
-        } else {
-            count.div_ceil(site.config.paginate_by).max(1)
+/// Rows per page of a list; `usize::MAX` when pagination is off.
+fn page_size(site: &Site<'_>) -> usize {
+    if site.config.paginate_by == 0 {
+        usize::MAX
+    } else {
+        site.config.paginate_by
+    }
+}
+
+/// Pages a list of `count` rows takes (at least one: an empty list still has its page).
+fn pages_for(site: &Site<'_>, count: usize) -> usize {
+    count.div_ceil(page_size(site)).max(1)
+}
+
+fn jobs(model: &LedgerModel<'_, '_>) -> Vec<Job> {
+    let (site, ledger) = (model.site, model.ledger);
+    let pages_for = |count: usize| pages_for(site, count);
+    let mut jobs = vec![Job::Home, Job::Search, Job::NotFound, Job::Insights];
+    for view in LedgerView::ALL {
+        let pages = pages_for(model.entries_in(view).len());
+        jobs.extend((1..=pages).map(|page| Job::Ledger { view, page }));
+    }
+    for (team, groups) in [(false, &ledger.owners), (true, &ledger.teams)] {
+        for (index, group) in groups.iter().enumerate() {
+            let pages = pages_for(group.entries.len());
+            jobs.extend((1..=pages).map(|page| Job::LedgerGroup { team, index, page }));
         }
-    };
-    let mut jobs = vec![Job::Home, Job::Search, Job::NotFound];
+    }
     jobs.extend((0..site.postmortems.len()).map(Job::Incident));
     jobs.extend((1..=pages_for(site.postmortems.len())).map(|page| Job::Incidents { page }));
     for taxonomy in &site.taxonomies {
@@ -435,11 +557,23 @@ struct NavItem {
 }
 
 fn nav() -> Vec<NavItem> {
-    let mut nav = vec![NavItem {
-        title: "Incidents",
-        url: "incidents/".into(),
-        section: "incidents",
-    }];
+    let mut nav = vec![
+        NavItem {
+            title: "Incidents",
+            url: "incidents/".into(),
+            section: "incidents",
+        },
+        NavItem {
+            title: "Action items",
+            url: follow::LEDGER.into(),
+            section: "action-items",
+        },
+        NavItem {
+            title: "Insights",
+            url: "insights/".into(),
+            section: "insights",
+        },
+    ];
     for kind in TaxonomyKind::ALL {
         nav.push(NavItem {
             title: kind.plural(),

@@ -54,7 +54,7 @@ pub fn items(site: &Site<'_>) -> Vec<Item> {
         .collect()
 }
 
-fn status_label(pm: &Postmortem) -> &'static str {
+pub fn status_label(pm: &Postmortem) -> &'static str {
     match pm.status {
         crate::content::Status::Draft => "draft",
         crate::content::Status::InReview => "in review",
@@ -357,47 +357,48 @@ pub fn action_rows(items: &[ActionItem], today: NaiveDate) -> (Vec<ActionRow>, A
     let rows = items
         .iter()
         .map(|a| {
-            let days_overdue = match a.due {
-                Some(due) if a.status.is_pending() && due < today => (today - due).num_days(),
-                _ => 0,
-            };
-            let overdue = days_overdue > 0;
+            let row = action_row(a, today);
             if a.status == ActionStatus::Done {
                 summary.done += 1;
             }
             if a.status.is_pending() {
                 summary.pending += 1;
             }
-            if overdue {
+            if row.overdue {
                 summary.overdue += 1;
             }
-            let (status, status_class) = match a.status {
-                ActionStatus::Open => ("Open", "open"),
-                ActionStatus::InProgress => ("In progress", "in-progress"),
-                ActionStatus::Done => ("Done", "done"),
-                ActionStatus::WontDo => ("Won't do", "wont-do"),
-            };
-            ActionRow {
-                title: a.title.clone(),
-                owner: a.owner.clone(),
-                due: a.due.map(|d| d.format("%Y-%m-%d").to_string()),
-                status,
-                status_class,
-                priority: a.priority.map(|p| format!("{p:?}")),
-                kind: a.kind.map(|k| serde_plain(&k)),
-                ticket_label: a.ticket.as_ref().map(|t| t.label.clone()),
-                ticket_url: a.ticket.as_ref().and_then(|t| t.url.clone()),
-                completed: a.completed.map(|d| d.format("%Y-%m-%d").to_string()),
-                overdue,
-                days_overdue,
-            }
+            row
         })
         .collect();
     (rows, summary)
 }
 
+pub fn action_row(a: &ActionItem, today: NaiveDate) -> ActionRow {
+    let days_overdue = crate::site::ledger::days_overdue(a, today);
+    let (status, status_class) = match a.status {
+        ActionStatus::Open => ("Open", "open"),
+        ActionStatus::InProgress => ("In progress", "in-progress"),
+        ActionStatus::Done => ("Done", "done"),
+        ActionStatus::WontDo => ("Won't do", "wont-do"),
+    };
+    ActionRow {
+        title: a.title.clone(),
+        owner: a.owner.clone(),
+        due: a.due.map(|d| d.format("%Y-%m-%d").to_string()),
+        status,
+        status_class,
+        priority: a.priority.map(|p| format!("{p:?}")),
+        kind: a.kind.map(|k| serde_plain(&k)),
+        ticket_label: a.ticket.as_ref().map(|t| t.label.clone()),
+        ticket_url: a.ticket.as_ref().and_then(|t| t.url.clone()),
+        completed: a.completed.map(|d| d.format("%Y-%m-%d").to_string()),
+        overdue: days_overdue > 0,
+        days_overdue,
+    }
+}
+
 /// An enum's serde name (`in_progress`), for display and CSS classes.
-fn serde_plain<T: Serialize>(value: &T) -> String {
+pub fn serde_plain<T: Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))

@@ -2,6 +2,10 @@
 //! what order, at which URL, and everything computed across them: taxonomies, backlinks,
 //! recurrence chains, linked files. Rendering reads this model and nothing upstream of it.
 
+pub mod dossier;
+pub mod insights;
+pub mod ledger;
+pub mod stats;
 mod taxonomy;
 pub mod url;
 
@@ -217,6 +221,61 @@ impl<'a> Site<'a> {
             }
         }
         chains
+    }
+}
+
+/// Builds in-memory archives for the model's unit tests.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use chrono::NaiveDate;
+
+    use super::{Audience, Selection};
+    use crate::config::Config;
+    use crate::content::{Content, parse_file};
+
+    /// Postmortems from `(id, front matter)` pairs; title, severity and summary default.
+    pub fn content(config: &Config, files: &[(&str, &str)]) -> Content {
+        let postmortems = files
+            .iter()
+            .map(|(id, front)| {
+                let mut text = String::from("+++\n");
+                for (key, default) in [
+                    ("title", format!("title = \"{id}\"")),
+                    ("severity", "severity = \"SEV2\"".to_string()),
+                    ("summary", "summary = \"s\"".to_string()),
+                ] {
+                    // Top-level keys only: an action item has a `title` too.
+                    let mut top = front.lines().take_while(|l| !l.starts_with('['));
+                    if !top.any(|l| l.starts_with(&format!("{key} ="))) {
+                        text.push_str(&default);
+                        text.push('\n');
+                    }
+                }
+                text.push_str(front);
+                text.push_str("\n+++\n");
+                let name = format!("postmortems/{id}.md");
+                let parsed = parse_file(Path::new(&name), format!("{id}.md"), &text, config);
+                assert!(parsed.diagnostics.is_empty(), "{id}: {:?}", parsed.diagnostics);
+                parsed.postmortem.expect("a postmortem")
+            })
+            .collect();
+        Content {
+            postmortems,
+            files: BTreeSet::new(),
+            unreadable_front_matter: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn selection(today: &str) -> Selection {
+        Selection {
+            audience: Audience::Internal,
+            drafts: false,
+            today: NaiveDate::parse_from_str(today, "%Y-%m-%d").expect("a date"),
+        }
     }
 }
 

@@ -260,6 +260,9 @@ fn every_page_has_landmarks_and_one_h1() {
         "/root-causes/expired-certificate/",
         CLEANUP_INCIDENT,
         "/404.html",
+        "/insights/",
+        "/action-items/",
+        "/action-items/owners/maya-patel/",
     ] {
         open(&tab, &server.url(page));
         for problem in eval(&tab, audit).as_array().expect("problem list") {
@@ -340,6 +343,156 @@ fn text_contrast_meets_wcag_aa_in_light_and_dark_mode() {
     );
 }
 
+/// The insights page in a real browser, light and dark: every chart is laid out with its
+/// bars visible against the background, the screenshot is not blank, and text (tables,
+/// legends) keeps AA contrast.
+#[test]
+fn insights_charts_are_drawn_in_light_and_dark_mode() {
+    let Some(browser) = browser() else { return };
+    let (_site, server) = serve_example();
+    let mut failures = Vec::new();
+    for scheme in ["light", "dark"] {
+        let tab = new_tab(&browser);
+        emulate_media(
+            &tab,
+            "",
+            &[
+                ("prefers-color-scheme", scheme),
+                ("prefers-reduced-motion", "reduce"),
+            ],
+        );
+        open(&tab, &server.url("/insights/"));
+        let charts = eval(&tab, CHARTS_JS);
+        let list = charts.as_array().expect("chart list");
+        assert_eq!(list.len(), 8, "{scheme}: charts on the page: {charts}");
+        for chart in list {
+            let name = chart["title"].as_str().unwrap_or_default();
+            assert_eq!(chart["role"], "img", "{name}");
+            assert!(
+                chart["width"].as_f64().unwrap_or(0.0) > 300.0,
+                "{scheme} {name}: {chart}"
+            );
+            assert!(
+                chart["height"].as_f64().unwrap_or(0.0) > 100.0,
+                "{scheme} {name}: {chart}"
+            );
+            assert!(
+                chart["bars"].as_u64().unwrap_or(0) > 0,
+                "{scheme} {name}: no bars"
+            );
+            assert!(
+                chart["table"].as_bool().unwrap_or(false),
+                "{scheme} {name}: no table"
+            );
+            // Bars are graphics: WCAG 1.4.11 asks for 3:1 against what is next to them.
+            let worst = chart["worstBarContrast"].as_f64().unwrap_or(0.0);
+            if worst < 3.0 {
+                failures.push(format!(
+                    "{scheme} {name}: a bar colour has contrast {worst:.2} with the page"
+                ));
+            }
+        }
+
+        let shot = screenshot(&tab, "svg.chart");
+        let (distinct, luminance) = png_colours(&shot);
+        assert!(
+            distinct >= 4,
+            "{scheme}: the chart screenshot looks blank ({distinct} colours)"
+        );
+        if scheme == "dark" {
+            assert!(
+                luminance < 0.3,
+                "dark mode chart on a light background ({luminance:.2})"
+            );
+        } else {
+            assert!(
+                luminance > 0.6,
+                "light mode chart on a dark background ({luminance:.2})"
+            );
+        }
+
+        for page in ["/insights/", "/action-items/"] {
+            open(&tab, &server.url(page));
+            let report = eval(&tab, CONTRAST_JS);
+            for f in report["failures"].as_array().expect("failures") {
+                failures.push(format!(
+                    "{scheme} {page}: {:.2} < {} {} {:?}",
+                    f["ratio"].as_f64().unwrap_or(0.0),
+                    f["need"],
+                    f["element"].as_str().unwrap_or_default(),
+                    f["text"].as_str().unwrap_or_default(),
+                ));
+            }
+        }
+        tab.close(false).ok();
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+const CHARTS_JS: &str = r#"(() => {
+    const rgb = s => (s.match(/[\d.]+/g) || []).slice(0, 3).map(Number);
+    const lum = ([r, g, b]) => {
+        const c = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+        return 0.2126 * c(r) + 0.7152 * c(g) + 0.0722 * c(b);
+    };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    const page = rgb(getComputedStyle(document.body).backgroundColor);
+    return [...document.querySelectorAll('svg.chart')].map(svg => {
+        const box = svg.getBoundingClientRect();
+        const fills = new Set([...svg.querySelectorAll('rect')].map(r => getComputedStyle(r).fill));
+        const section = svg.closest('section');
+        return {
+            title: svg.querySelector('title').textContent,
+            role: svg.getAttribute('role'),
+            width: box.width,
+            height: box.height,
+            bars: svg.querySelectorAll('rect').length,
+            table: !!(section && section.querySelector('table caption')),
+            worstBarContrast: Math.min(...[...fills].map(f => ratio(rgb(f), page))),
+        };
+    });
+})()"#;
+
+/// A PNG screenshot of the first element matching `selector`.
+fn screenshot(tab: &Tab, selector: &str) -> Vec<u8> {
+    use headless_chrome::protocol::cdp::Page;
+    let element = tab
+        .find_element(selector)
+        .unwrap_or_else(|e| panic!("{selector}: {e}"));
+    element.scroll_into_view().ok();
+    let viewport = element
+        .get_box_model()
+        .unwrap_or_else(|e| panic!("box of {selector}: {e}"))
+        .margin_viewport();
+    tab.capture_screenshot(
+        Page::CaptureScreenshotFormatOption::Png,
+        None,
+        Some(viewport),
+        true,
+    )
+    .unwrap_or_else(|e| panic!("screenshot of {selector}: {e}"))
+}
+
+/// How many distinct colours a PNG has, and its mean relative luminance (0 black, 1 white).
+fn png_colours(bytes: &[u8]) -> (usize, f64) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buffer = vec![0; reader.output_buffer_size().expect("PNG size")];
+    let info = reader.next_frame(&mut buffer).expect("PNG frame");
+    let channels = info.color_type.samples();
+    assert!(channels >= 3, "colour PNG expected");
+    let pixels = &buffer[..info.buffer_size()];
+    let mut colours = std::collections::BTreeSet::new();
+    let mut total = 0.0;
+    let mut count = 0usize;
+    for px in pixels.chunks_exact(channels) {
+        colours.insert((px[0], px[1], px[2]));
+        total += (0.2126 * px[0] as f64 + 0.7152 * px[1] as f64 + 0.0722 * px[2] as f64) / 255.0;
+        count += 1;
+    }
+    (colours.len(), total / count.max(1) as f64)
+}
+
 #[test]
 fn mobile_layout_does_not_scroll_sideways() {
     let Some(browser) = browser() else { return };
@@ -363,7 +516,13 @@ fn mobile_layout_does_not_scroll_sideways() {
     })
     .unwrap();
     let mut problems = Vec::new();
-    for page in ["/", "/incidents/", CLEANUP_INCIDENT] {
+    for page in [
+        "/",
+        "/incidents/",
+        CLEANUP_INCIDENT,
+        "/insights/",
+        "/action-items/",
+    ] {
         open(&tab, &server.url(page));
         let m = eval(
             &tab,

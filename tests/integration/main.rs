@@ -8,6 +8,7 @@ mod browser;
 mod build;
 mod check;
 mod example;
+mod follow_through;
 mod markdown;
 mod output;
 mod policy;

@@ -1,0 +1,304 @@
+//! Bar charts as inline SVG, drawn at build time: no JavaScript, and the numbers come
+//! straight from the site model.
+//!
+//! Colours are CSS classes (`s0`..`s7`, set in style.css for light, dark and print), so the
+//! same markup reads in every mode. Each bar carries its numbers (`data-category`,
+//! `data-series`, `data-value`) and a `<title>` tooltip; the SVG has `role="img"` with a
+//! `<title>` and `<desc>`, and every chart on a page is followed by a table of the same
+//! numbers for screen readers and print.
+
+use std::fmt::Write;
+
+use crate::content::moment::human_duration;
+use crate::render::escape_html;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    Minutes,
+}
+
+impl Unit {
+    pub fn format(self, value: i64) -> String {
+        match self {
+            Unit::Count => value.to_string(),
+            Unit::Minutes => human_duration(chrono::TimeDelta::minutes(value)),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// One bar per category, its series stacked (counts that add up).
+    Stacked,
+    /// One bar per series side by side in each category (statistics that do not add up).
+    Grouped,
+}
+
+pub struct Chart {
+    /// Unique on the page: prefixes the ids of `<title>` and `<desc>`.
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub categories: Vec<String>,
+    pub series: Vec<String>,
+    /// `values[category][series]`; `None` where there is nothing to draw.
+    pub values: Vec<Vec<Option<i64>>>,
+    pub unit: Unit,
+    pub layout: Layout,
+    /// Colour class (`s0`..`s7`) per series, cycled; empty means `s0`, `s1`, ...
+    pub palette: Vec<usize>,
+}
+
+const HEIGHT: f64 = 260.0;
+const TOP: f64 = 12.0;
+const LEFT: f64 = 72.0;
+const RIGHT: f64 = 12.0;
+const BOTTOM: f64 = 34.0;
+/// The viewBox width: the SVG scales to the page, so a fixed width keeps its text at one
+/// size whatever the number of bars (bars get thinner instead).
+const WIDTH: f64 = 960.0;
+/// At most this wide per bar, so a chart with three bars does not look like a wall.
+const MAX_SLOT: f64 = 90.0;
+const MAX_X_LABELS: usize = 12;
+const TICKS: i64 = 4;
+
+impl Chart {
+    pub fn svg(&self) -> String {
+        let width = WIDTH;
+        let plot_width = WIDTH - LEFT - RIGHT;
+        let plot_height = HEIGHT - TOP - BOTTOM;
+        let max = self.max_value();
+        let step = nice_step(max, self.unit);
+        let top_value = (max.max(1) + step - 1) / step * step;
+        let y = |v: i64| TOP + plot_height - v as f64 / top_value as f64 * plot_height;
+
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" \
+             preserveAspectRatio=\"xMinYMin meet\" aria-labelledby=\"{id}-title {id}-desc\" \
+             xmlns=\"http://www.w3.org/2000/svg\">\
+             <title id=\"{id}-title\">{title}</title><desc id=\"{id}-desc\">{desc}</desc>",
+            w = fmt(width),
+            h = fmt(HEIGHT),
+            id = escape_html(&self.id),
+            title = escape_html(&self.title),
+            desc = escape_html(&self.description),
+        );
+        out.push_str("<g class=\"axis\" aria-hidden=\"true\">");
+        let mut tick = 0;
+        while tick <= top_value {
+            let _ = write!(
+                out,
+                "<line class=\"grid\" x1=\"{x1}\" x2=\"{x2}\" y1=\"{y}\" y2=\"{y}\"/>\
+                 <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>",
+                x1 = fmt(LEFT),
+                x2 = fmt(LEFT + plot_width),
+                y = fmt(y(tick)),
+                tx = fmt(LEFT - 6.0),
+                ty = fmt(y(tick) + 4.0),
+                label = escape_html(&self.unit.format(tick)),
+            );
+            tick += step;
+        }
+        let slot = (plot_width / self.categories.len().max(1) as f64).min(MAX_SLOT);
+        let label_every = self.categories.len().div_ceil(MAX_X_LABELS).max(1);
+        for (c, category) in self.categories.iter().enumerate() {
+            if c % label_every == 0 {
+                let _ = write!(
+                    out,
+                    "<text class=\"tick\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\">{label}</text>",
+                    x = fmt(LEFT + slot * (c as f64 + 0.5)),
+                    y = fmt(HEIGHT - BOTTOM + 18.0),
+                    label = escape_html(category),
+                );
+            }
+        }
+        out.push_str("</g><g class=\"bars\">");
+        let bar_room = slot * 0.8;
+        for (c, category) in self.categories.iter().enumerate() {
+            let x0 = LEFT + slot * c as f64 + (slot - bar_room) / 2.0;
+            let mut stacked = 0;
+            for (s, series) in self.series.iter().enumerate() {
+                let Some(value) = self.values.get(c).and_then(|row| row.get(s).copied().flatten()) else {
+                    continue;
+                };
+                if value <= 0 {
+                    continue;
+                }
+                let (x, w, top, bottom) = match self.layout {
+                    Layout::Stacked => {
+                        let bottom = stacked;
+                        stacked += value;
+                        (x0, bar_room, stacked, bottom)
+                    }
+                    Layout::Grouped => {
+                        let w = bar_room / self.series.len().max(1) as f64;
+                        (x0 + w * s as f64, w, value, 0)
+                    }
+                };
+                let _ = write!(
+                    out,
+                    "<rect class=\"s{class}\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" \
+                     data-category=\"{cat}\" data-series=\"{ser}\" data-value=\"{value}\">\
+                     <title>{cat}, {ser}: {shown}</title></rect>",
+                    class = self.class(s),
+                    x = fmt(x),
+                    y = fmt(y(top)),
+                    w = fmt(w),
+                    h = fmt(y(bottom) - y(top)),
+                    cat = escape_html(category),
+                    ser = escape_html(series),
+                    shown = escape_html(&self.unit.format(value)),
+                );
+            }
+        }
+        out.push_str("</g></svg>");
+        out
+    }
+
+    /// The colour class of series `s`.
+    pub fn class(&self, s: usize) -> usize {
+        if self.palette.is_empty() {
+            s % 8
+        } else {
+            self.palette[s % self.palette.len()] % 8
+        }
+    }
+
+    fn max_value(&self) -> i64 {
+        self.values
+            .iter()
+            .map(|row| {
+                let values = row.iter().flatten().copied().filter(|v| *v > 0);
+                match self.layout {
+                    Layout::Stacked => values.sum(),
+                    Layout::Grouped => values.max().unwrap_or(0),
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// A grid step that gives at most [`TICKS`] intervals on round numbers: 1-2-5 for counts;
+/// minutes, hours and days for durations.
+fn nice_step(max: i64, unit: Unit) -> i64 {
+    let raw = (max.max(1) + TICKS - 1) / TICKS;
+    let candidates: &[i64] = match unit {
+        Unit::Minutes => &[
+            1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 7200, 10080,
+        ],
+        Unit::Count => &[1, 2, 5],
+    };
+    if let Some(step) = candidates.iter().copied().find(|c| *c >= raw) {
+        return step;
+    }
+    let base = match unit {
+        Unit::Minutes => 1440,
+        Unit::Count => 1,
+    };
+    let mut magnitude = base;
+    loop {
+        for m in [1, 2, 5] {
+            if magnitude * m >= raw {
+                return magnitude * m;
+            }
+        }
+        magnitude *= 10;
+    }
+}
+
+/// Coordinates with at most two decimals, trailing zeros dropped: short and stable.
+fn fmt(v: f64) -> String {
+    let s = format!("{:.2}", v);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(layout: Layout, values: Vec<Vec<Option<i64>>>) -> Chart {
+        Chart {
+            id: "c".into(),
+            title: "Incidents <per> month".into(),
+            description: "d".into(),
+            categories: (0..values.len()).map(|i| format!("m{i}")).collect(),
+            series: vec!["SEV1".into(), "SEV2".into()],
+            values,
+            unit: Unit::Count,
+            layout,
+            palette: Vec::new(),
+        }
+    }
+
+    /// (series, category, value, y, height) of every bar.
+    fn bars(svg: &str) -> Vec<(String, String, i64, f64, f64)> {
+        let doc = roxmltree::Document::parse(svg).expect("well-formed SVG");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("rect"))
+            .map(|n| {
+                let attr = |a: &str| n.attribute(a).unwrap().to_string();
+                (
+                    attr("data-series"),
+                    attr("data-category"),
+                    attr("data-value").parse().unwrap(),
+                    attr("y").parse().unwrap(),
+                    attr("height").parse().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn stacked_bars_encode_their_values() {
+        let svg = chart(
+            Layout::Stacked,
+            vec![vec![Some(3), Some(1)], vec![Some(0), Some(2)]],
+        )
+        .svg();
+        assert!(svg.contains("<title id=\"c-title\">Incidents &lt;per&gt; month</title>"));
+        let bars = bars(&svg);
+        assert_eq!(
+            bars.iter()
+                .map(|b| (b.0.as_str(), b.1.as_str(), b.2))
+                .collect::<Vec<_>>(),
+            [("SEV1", "m0", 3), ("SEV2", "m0", 1), ("SEV2", "m1", 2)],
+            "zero counts draw nothing"
+        );
+        // Heights are proportional to values, and the stack sits on the lower segment.
+        let unit = bars[0].4 / 3.0;
+        assert!((bars[1].4 - unit).abs() < 0.02);
+        assert!((bars[2].4 - 2.0 * unit).abs() < 0.02);
+        assert!((bars[1].3 + bars[1].4 - bars[0].3).abs() < 0.02);
+    }
+
+    #[test]
+    fn grouped_bars_share_a_baseline() {
+        let svg = chart(Layout::Grouped, vec![vec![Some(10), Some(40)]]).svg();
+        let bars = bars(&svg);
+        assert_eq!(bars.len(), 2);
+        let baseline = |b: &(String, String, i64, f64, f64)| b.3 + b.4;
+        assert!((baseline(&bars[0]) - baseline(&bars[1])).abs() < 0.02);
+        assert!((bars[1].4 / bars[0].4 - 4.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn steps_are_round() {
+        assert_eq!(nice_step(3, Unit::Count), 1);
+        assert_eq!(nice_step(7, Unit::Count), 2);
+        assert_eq!(nice_step(19, Unit::Count), 5);
+        assert_eq!(nice_step(130, Unit::Count), 50);
+        assert_eq!(nice_step(170, Unit::Minutes), 60);
+        assert_eq!(nice_step(0, Unit::Minutes), 1);
+        assert_eq!(nice_step(100_000, Unit::Minutes), 28_800);
+    }
+
+    #[test]
+    fn an_empty_chart_is_still_valid_svg() {
+        let svg = chart(Layout::Stacked, vec![]).svg();
+        assert!(bars(&svg).is_empty());
+    }
+}

@@ -1,0 +1,333 @@
+//! The action-item ledger: every action item of every published postmortem, in the order
+//! a follow-through meeting wants them, grouped by owner and team, with the numbers that
+//! show whether follow-through happens.
+//!
+//! Definitions (docs/FORMAT.md repeats them for readers):
+//! - *pending*: `open` or `in_progress`; *overdue*: pending with `due` before the build date.
+//! - *completion rate*: `done` items / all items except `wont_do` (a deliberate decision
+//!   not to do something is neither a success nor a failure of follow-through).
+//! - *days to close*: from the incident's start date (`started_at`, as a calendar day) to
+//!   `completed`, for `done` items that give `completed`; its median uses the nearest-rank
+//!   rule of [`super::stats`].
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::stats;
+use super::{Site, term_slug};
+use crate::content::{ActionItem, ActionStatus, Postmortem};
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Index into `Site::postmortems`.
+    pub postmortem: usize,
+    /// Index into that postmortem's `action_items`.
+    pub item: usize,
+    /// The item's team, or its postmortem's first team.
+    pub team: Option<String>,
+    /// The item's service, or its postmortem's first service.
+    pub service: Option<String>,
+    /// Days past `due` for a pending item; 0 when not overdue.
+    pub days_overdue: i64,
+    /// Days from the incident's start to `completed`, for done items.
+    pub days_to_close: Option<i64>,
+    /// Index into `Ledger::owners`, when the item has an owner.
+    pub owner_group: Option<usize>,
+    /// Index into `Ledger::teams`, when the item has a team.
+    pub team_group: Option<usize>,
+}
+
+impl Entry {
+    pub fn is_overdue(&self) -> bool {
+        self.days_overdue > 0
+    }
+}
+
+/// Counts over a set of entries.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub total: usize,
+    pub pending: usize,
+    pub overdue: usize,
+    pub done: usize,
+    pub wont_do: usize,
+    /// `done / (total - wont_do)`, in percent rounded to a whole number; `None` when
+    /// nothing counts.
+    pub completion_pct: Option<u32>,
+    pub median_days_to_close: Option<i64>,
+    /// How many done items gave a `completed` date (the sample of the median).
+    pub closed_with_date: usize,
+}
+
+/// Entries that share an owner or a team.
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub name: String,
+    pub slug: String,
+    /// Indices into `Ledger::entries`, in ledger order.
+    pub entries: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    /// Most overdue high-priority first: see [`ledger_order`].
+    pub entries: Vec<Entry>,
+    pub owners: Vec<Group>,
+    pub teams: Vec<Group>,
+}
+
+impl Ledger {
+    pub fn build(site: &Site<'_>) -> Ledger {
+        let today = site.selection.today;
+        let mut entries: Vec<Entry> = Vec::new();
+        for (p, pm) in site.postmortems.iter().enumerate() {
+            for (i, item) in pm.action_items.iter().enumerate() {
+                entries.push(Entry {
+                    postmortem: p,
+                    item: i,
+                    team: item.team.clone().or_else(|| pm.teams.first().cloned()),
+                    service: item.service.clone().or_else(|| pm.services.first().cloned()),
+                    days_overdue: days_overdue(item, today),
+                    days_to_close: days_to_close(pm, item),
+                    owner_group: None,
+                    team_group: None,
+                });
+            }
+        }
+        entries.sort_by(|a, b| ledger_order(site, a, b));
+        let owners = group(&entries, |e| {
+            site.postmortems[e.postmortem].action_items[e.item].owner.clone()
+        });
+        let teams = group(&entries, |e| e.team.clone());
+        for (g, owner) in owners.iter().enumerate() {
+            for &e in &owner.entries {
+                entries[e].owner_group = Some(g);
+            }
+        }
+        for (g, team) in teams.iter().enumerate() {
+            for &e in &team.entries {
+                entries[e].team_group = Some(g);
+            }
+        }
+        Ledger {
+            entries,
+            owners,
+            teams,
+        }
+    }
+
+    pub fn item<'a>(&self, site: &Site<'a>, entry: &Entry) -> &'a ActionItem {
+        &site.postmortems[entry.postmortem].action_items[entry.item]
+    }
+
+    pub fn summary<'e>(&self, site: &Site<'_>, entries: impl IntoIterator<Item = &'e Entry>) -> Summary {
+        let mut summary = Summary::default();
+        let mut days = Vec::new();
+        for entry in entries {
+            let item = self.item(site, entry);
+            summary.total += 1;
+            match item.status {
+                ActionStatus::Done => summary.done += 1,
+                ActionStatus::WontDo => summary.wont_do += 1,
+                _ => summary.pending += 1,
+            }
+            if entry.is_overdue() {
+                summary.overdue += 1;
+            }
+            days.extend(entry.days_to_close);
+        }
+        let counted = summary.total - summary.wont_do;
+        summary.completion_pct =
+            (counted > 0).then(|| ((summary.done * 100) as f64 / counted as f64).round() as u32);
+        summary.median_days_to_close = stats::median(&days);
+        summary.closed_with_date = days.len();
+        summary
+    }
+}
+
+/// Days past `due` of a pending item at the build date; 0 when it is not overdue.
+pub fn days_overdue(item: &ActionItem, today: NaiveDate) -> i64 {
+    match item.due {
+        Some(due) if item.status.is_pending() && due < today => (today - due).num_days(),
+        _ => 0,
+    }
+}
+
+fn days_to_close(pm: &Postmortem, item: &ActionItem) -> Option<i64> {
+    if item.status != ActionStatus::Done {
+        return None;
+    }
+    // A completion date before the incident is a typo, not a negative duration.
+    Some((item.completed? - pm.started_at.date()).num_days()).filter(|d| *d >= 0)
+}
+
+/// Overdue items first (highest priority first, then most days overdue), then other
+/// pending items by due date (undated last), then closed items, most recently completed
+/// first. Ties keep site order (newest incident first) and the author's item order.
+fn ledger_order(site: &Site<'_>, a: &Entry, b: &Entry) -> Ordering {
+    let item = |e: &Entry| &site.postmortems[e.postmortem].action_items[e.item];
+    let (ia, ib) = (item(a), item(b));
+    let bucket = |e: &Entry, i: &ActionItem| match (e.is_overdue(), i.status.is_pending()) {
+        (true, _) => 0,
+        (false, true) => 1,
+        (false, false) => 2,
+    };
+    // `None` priority sorts after P3.
+    let priority = |i: &ActionItem| i.priority.map_or(u8::MAX, |p| p as u8);
+    let (ba, bb) = (bucket(a, ia), bucket(b, ib));
+    ba.cmp(&bb)
+        .then_with(|| match ba {
+            0 => priority(ia)
+                .cmp(&priority(ib))
+                .then(b.days_overdue.cmp(&a.days_overdue)),
+            1 => (ia.due.is_none(), ia.due)
+                .cmp(&(ib.due.is_none(), ib.due))
+                .then(priority(ia).cmp(&priority(ib))),
+            _ => ib.completed.cmp(&ia.completed),
+        })
+        .then(a.postmortem.cmp(&b.postmortem))
+        .then(a.item.cmp(&b.item))
+}
+
+/// Groups by the slug of a name (so `Maya.Patel` and `maya.patel` are one person), named
+/// after the first spelling in ledger order; sorted by slug.
+fn group(entries: &[Entry], key: impl Fn(&Entry) -> Option<String>) -> Vec<Group> {
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(name) = key(entry) else { continue };
+        let slug = term_slug(&name);
+        groups
+            .entry(slug.clone())
+            .or_insert_with(|| Group {
+                name,
+                slug,
+                entries: Vec::new(),
+            })
+            .entries
+            .push(i);
+    }
+    groups.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::site::fixture::{content, selection};
+
+    const ITEMS: &str = r#"started_at = 2024-01-01T00:00:00Z
+teams = ["sre"]
+services = ["api"]
+[[action_items]]
+title = "overdue-p2-long"
+owner = "Maya.Patel"
+due = 2024-01-01
+priority = "P2"
+[[action_items]]
+title = "overdue-p0-short"
+owner = "maya.patel"
+due = 2024-05-30
+priority = "P0"
+status = "in_progress"
+[[action_items]]
+title = "pending-undated"
+[[action_items]]
+title = "pending-due-later"
+due = 2024-07-01
+team = "payments"
+[[action_items]]
+title = "done-early"
+status = "done"
+completed = 2024-01-11
+[[action_items]]
+title = "done-late"
+status = "done"
+completed = 2024-02-20
+[[action_items]]
+title = "done-undated"
+status = "done"
+[[action_items]]
+title = "dropped"
+status = "wont_do"
+[[action_items]]
+title = "done-before-the-incident"
+status = "done"
+completed = 2023-12-01
+"#;
+
+    #[test]
+    fn order_summary_and_groups() {
+        let config = Config::default();
+        let content = content(&config, &[("a", ITEMS)]);
+        let site = Site::build(&content, &config, selection("2024-06-01"));
+        let ledger = Ledger::build(&site);
+        let titles: Vec<&str> = ledger
+            .entries
+            .iter()
+            .map(|e| ledger.item(&site, e).title.as_str())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "overdue-p0-short",
+                "overdue-p2-long",
+                "pending-due-later",
+                "pending-undated",
+                "done-late",
+                "done-early",
+                "done-before-the-incident",
+                "done-undated",
+                "dropped",
+            ]
+        );
+        assert_eq!(ledger.entries[0].days_overdue, 2);
+        assert_eq!(ledger.entries[1].days_overdue, 152);
+
+        let summary = ledger.summary(&site, &ledger.entries);
+        assert_eq!(
+            summary,
+            Summary {
+                total: 9,
+                pending: 4,
+                overdue: 2,
+                done: 4,
+                wont_do: 1,
+                // 4 done of the 8 that count.
+                completion_pct: Some(50),
+                // 10 and 50 days; an undated or impossible completion is no sample.
+                median_days_to_close: Some(10),
+                closed_with_date: 2,
+            }
+        );
+
+        // One person however their name is capitalised; the first spelling in ledger order.
+        assert_eq!(ledger.owners.len(), 1);
+        assert_eq!(ledger.owners[0].name, "maya.patel");
+        assert_eq!(ledger.owners[0].entries, [0, 1]);
+        let teams: Vec<(&str, usize)> = ledger
+            .teams
+            .iter()
+            .map(|g| (g.name.as_str(), g.entries.len()))
+            .collect();
+        assert_eq!(
+            teams,
+            [("payments", 1), ("sre", 8)],
+            "the postmortem's team by default"
+        );
+        assert_eq!(ledger.entries[2].team.as_deref(), Some("payments"));
+        assert!(ledger.entries.iter().all(|e| e.service.as_deref() == Some("api")));
+    }
+
+    #[test]
+    fn no_items_no_rates() {
+        let config = Config::default();
+        let content = content(&config, &[("a", "started_at = 2024-01-01")]);
+        let site = Site::build(&content, &config, selection("2024-06-01"));
+        let ledger = Ledger::build(&site);
+        let summary = ledger.summary(&site, &ledger.entries);
+        assert_eq!(summary.completion_pct, None);
+        assert_eq!(summary.median_days_to_close, None);
+    }
+}
