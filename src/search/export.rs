@@ -4,10 +4,14 @@
 //!
 //! Every file is `pmsiteSearch.receive("<name>", <JSON>);`. Files:
 //! - `manifest.js`: version, document count, BM25 constants, per-field boost and average
-//!   length, the fieldnorm table, the first term of every term chunk and the first word of
-//!   every word chunk, the size of document groups.
+//!   length, the fieldnorm table, where each term chunk and word chunk starts (the shortest
+//!   prefix of its first key that sorts after the previous chunk), the size of document
+//!   groups.
 //! - `t/<i>.js`: terms in UTF-8 byte order, each with its postings per field: document ids
-//!   (delta-coded), term frequencies and the document's fieldnorm id for that field.
+//!   (delta-coded), term frequencies and the document's fieldnorm id for that field; a term
+//!   found in at least an eighth of the documents leaves the norms out (`""`): the client
+//!   reads them from `n/<field>.js`.
+//! - `n/<field>.js`: every document's fieldnorm id in that field.
 //! - `p/<i>.js`: for the same terms as `t/<i>.js`, in the same order, per field posting the
 //!   positions of the term in each document (`tf` of them: the first, then deltas). Only
 //!   exact-phrase queries load these.
@@ -32,7 +36,9 @@ use tantivy::{DocSet, TERMINATED};
 use super::{Fields, TEXT_FIELDS};
 use crate::site::{Site, url};
 
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// A term found in at least 1 / DENSE_SHARE of the documents leaves out its norms.
+const DENSE_SHARE: usize = 8;
 /// Target size of a term or word chunk, in bytes of JSON.
 const CHUNK_BYTES: usize = 8 * 1024;
 /// Documents per metadata file.
@@ -56,9 +62,9 @@ struct Manifest {
     fields: Vec<FieldInfo>,
     /// `norms[id]` is the field length a fieldnorm id stands for.
     norms: Vec<u32>,
-    /// First term of each term chunk.
+    /// Where each term chunk starts: a prefix of its first term.
     terms: Vec<String>,
-    /// First word of each word chunk.
+    /// Where each word chunk starts: a prefix of its first word.
     words: Vec<String>,
     group: usize,
 }
@@ -133,6 +139,8 @@ struct TermPostings {
 struct FieldTerms {
     total_tokens: u64,
     terms: Vec<(Vec<u8>, TermPostings)>,
+    /// Every document's fieldnorm id, in document order.
+    norms: String,
 }
 
 /// Reads every term of one field: its total token count and, per term in byte order, the
@@ -153,6 +161,9 @@ fn field_postings(
         let mut positions = Vec::new();
         let mut stream = inverted.terms().stream()?;
         while stream.advance() {
+            // A term in many documents leaves its norms to the field's norms file, which
+            // the client loads once and keeps; a rarer one carries its own.
+            let dense = stream.value().doc_freq as usize * DENSE_SHARE >= segment.num_docs() as usize;
             let mut postings = inverted
                 .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqsAndPositions)?;
             let (mut ids, mut tfs, mut ns, mut sections, mut deltas) =
@@ -163,7 +174,9 @@ fn field_postings(
                 ids.push(doc - previous);
                 previous = doc;
                 tfs.push(postings.term_freq());
-                ns.push(u32::from(norms.fieldnorm_id(doc)));
+                if !dense {
+                    ns.push(u32::from(norms.fieldnorm_id(doc)));
+                }
                 positions.clear();
                 postings.positions(&mut positions);
                 let mut at = 0;
@@ -196,9 +209,20 @@ fn field_postings(
             ));
         }
     }
+    let norms = searcher
+        .segment_readers()
+        .iter()
+        .map(|segment| {
+            let reader = segment.get_fieldnorms_reader(field)?;
+            Ok((0..segment.max_doc()).map(move |doc| u32::from(reader.fieldnorm_id(doc))))
+        })
+        .collect::<tantivy::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten();
     Ok(FieldTerms {
         total_tokens,
         terms: out,
+        norms: varints(norms),
     })
 }
 
@@ -236,6 +260,12 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
     let mut infos = Vec::new();
     for result in per_field {
         let (info, read) = result?;
+        let n = infos.len();
+        files.push(file(
+            &format!("n/{n}.js"),
+            &format!("n{n}"),
+            &format!("\"{}\"", read.norms),
+        ));
         infos.push(info);
         for (term, TermPostings { postings, positions }) in read.terms {
             let entry = terms.entry(term).or_default();
@@ -260,8 +290,9 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
         .into_iter()
         .enumerate()
     {
-        let slice = &entries[range];
-        term_starts.push(slice[0].0.clone());
+        let slice = &entries[range.clone()];
+        let before = range.start.checked_sub(1).map(|i| entries[i].0.as_str());
+        term_starts.push(boundary(before, &slice[0].0));
         let join = |pick: fn(&(String, String, String)) -> &str| {
             let items: Vec<&str> = slice.iter().map(pick).collect();
             format!("[{}]", items.join(","))
@@ -286,8 +317,9 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
         .into_iter()
         .enumerate()
     {
-        let slice = &entries[range];
-        word_starts.push(slice[0].0.clone());
+        let slice = &entries[range.clone()];
+        let before = range.start.checked_sub(1).map(|i| entries[i].0.as_str());
+        word_starts.push(boundary(before, slice[0].0));
         let items: Vec<&str> = slice.iter().map(|e| e.1.as_str()).collect();
         files.push(file(
             &format!("w/{n}.js"),
@@ -384,6 +416,20 @@ fn file(path: &str, name: &str, json: &str) -> File {
     }
 }
 
+/// The shortest prefix of a chunk's first key that still sorts after the previous chunk's
+/// last key: enough for the client to find the chunk of any key, in fewer manifest bytes.
+fn boundary(last_before: Option<&str>, first: &str) -> String {
+    let Some(last) = last_before else {
+        return String::new();
+    };
+    first
+        .char_indices()
+        .map(|(at, c)| &first[..at + c.len_utf8()])
+        .find(|prefix| *prefix > last)
+        .unwrap_or(first)
+        .to_string()
+}
+
 /// Cuts entries of the given JSON sizes, in order, into runs of about [`CHUNK_BYTES`].
 fn chunk_ranges(sizes: impl Iterator<Item = usize>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
@@ -412,6 +458,15 @@ mod tests {
         let text = varints(values);
         assert_eq!(decode_varints(&text), values);
         assert_eq!(varints([0, 31, 32]), "0vB0");
+    }
+
+    #[test]
+    fn boundaries_are_the_shortest_prefix_after_the_previous_chunk() {
+        assert_eq!(boundary(None, "abc"), "");
+        assert_eq!(boundary(Some("checkout"), "checkpoint"), "checkp");
+        assert_eq!(boundary(Some("b"), "cat"), "c");
+        assert_eq!(boundary(Some("ab"), "abc"), "abc");
+        assert_eq!(boundary(Some("naïf"), "naïve"), "naïv");
     }
 
     #[test]

@@ -148,6 +148,14 @@
     return i < 0 ? Promise.resolve([]) : this.load('w' + i, 'w/' + i + '.js');
   };
 
+  // Every document's fieldnorm id in a field (n/<field>.js), for the postings of frequent
+  // terms, which leave their norms out. Loaded once per field.
+  Engine.prototype.fieldNorms = async function (field) {
+    this.norms = this.norms || [];
+    if (!this.norms[field]) this.norms[field] = varints(await this.load('n' + field, 'n/' + field + '.js'));
+    return this.norms[field];
+  };
+
   Engine.prototype.termChunk = function (term) {
     const i = chunkOf(this.manifest.terms, term);
     return i < 0 ? Promise.resolve([]) : this.load('t' + i, 't/' + i + '.js');
@@ -165,7 +173,10 @@
       if (exact) stems.push(stemOf(exact));
       let list = entries;
       const next = chunkOf(this.manifest.words, part.word) + 1;
-      if (next < this.manifest.words.length && this.manifest.words[next].startsWith(part.word)) {
+      // Chunk boundaries are shortened keys: the next chunk can hold words starting with
+      // the typed word when its boundary and the word are prefixes one of the other.
+      const boundary = this.manifest.words[next];
+      if (next < this.manifest.words.length && (boundary.startsWith(part.word) || part.word.startsWith(boundary))) {
         list = list.concat(await this.load('w' + next, 'w/' + next + '.js'));
       }
       for (const e of list) {
@@ -203,14 +214,15 @@
       const field = m.fields[fieldIndex];
       const docs = varints(docText);
       const tfs = varints(tfText);
-      const norms = varints(normText);
+      const norms = normText === '' ? null : varints(normText);
+      const fieldNorms = norms ? null : await this.fieldNorms(fieldIndex);
       const df = docs.length;
       const idf = Math.fround(Math.log(1 + (m.docs - df + 0.5) / (df + 0.5)));
       const weight = Math.fround(Math.fround(idf * (1 + m.k1)) * field.boost);
       let doc = 0;
       for (let i = 0; i < docs.length; i++) {
         doc += docs[i];
-        const len = m.norms[norms[i]];
+        const len = m.norms[norms ? norms[i] : fieldNorms[doc]];
         const tf = tfs[i];
         const norm = Math.fround(m.k1 * Math.fround(1 - m.b + Math.fround((m.b * len) / field.avg)));
         const s = Math.fround(weight * Math.fround(tf / Math.fround(tf + norm)));
@@ -248,10 +260,11 @@
       });
       if (inField.some((x) => !x)) continue;
       let idf = 0;
+      const fieldNorms = inField.some(({ postings }) => postings[3] === '') ? await this.fieldNorms(f) : null;
       const docsOf = inField.map(({ postings, positions }) => {
         const ds = varints(postings[1]);
         const tfs = varints(postings[2]);
-        const ns = varints(postings[3]);
+        const ns = postings[3] === '' ? null : varints(postings[3]);
         const ss = postings[4] !== undefined ? varints(postings[4]) : null;
         const ps = varints(positions);
         const df = ds.length;
@@ -264,7 +277,7 @@
           const list = new Set();
           let p = 0;
           for (let k = 0; k < tfs[i]; k++) list.add((p += ps[at++]));
-          byDoc.set(d, { norm: ns[i], positions: list, section: ss ? ss[i] : -1 });
+          byDoc.set(d, { norm: ns ? ns[i] : fieldNorms[d], positions: list, section: ss ? ss[i] : -1 });
         }
         return byDoc;
       });
