@@ -2,6 +2,8 @@
 //! -> output. `pmsite build` runs all of it; `pmsite check` stops before the site model.
 
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
 use crate::config::{self, Config, ConfigError};
@@ -215,23 +217,29 @@ fn write_site(
     let indexing = Instant::now();
     let built = search::build_index(&site, &search::index_dir(output)).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));
-    let finding = Instant::now();
-    site.similar = search::similar_incidents(&site, &built.index).map_err(|e| Fatal::Search(e.into()))?;
-    report.timings.push(("similar incidents", finding.elapsed()));
-    let exporting = Instant::now();
-    let search_files = search::export::export(&built, &site).map_err(|e| Fatal::Search(e.into()))?;
-    report.timings.push(("search export", exporting.elapsed()));
+    // Similar incidents (which pages need) and the browser export (which they do not) read
+    // the finished index side by side; the export's long serial part, the body field,
+    // overlaps the similar-incidents queries.
+    let searching = Instant::now();
+    let (similar, search_files) = rayon::join(
+        || search::similar_incidents(&site, &built.index),
+        || search::export::export(&built, &site),
+    );
+    site.similar = similar.map_err(|e| Fatal::Search(e.into()))?;
+    let search_files = search_files.map_err(|e| Fatal::Search(e.into()))?;
     let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
+    search_files
+        .par_iter()
+        .try_for_each(|file| staging.write(&format!("search/{}", file.path), file.contents.as_bytes()))
+        .map_err(Fatal::Output)?;
+    report
+        .timings
+        .push(("similar incidents, search export", searching.elapsed()));
     // The front matter's JSON Schema, for editors pointed at the published site.
     let schema = serde_json::to_string_pretty(&content::schema::json_schema(config)).unwrap_or_default();
     staging
         .write(content::schema::OUTPUT_PATH, schema.as_bytes())
         .map_err(Fatal::Output)?;
-    for file in &search_files {
-        staging
-            .write(&format!("search/{}", file.path), file.contents.as_bytes())
-            .map_err(Fatal::Output)?;
-    }
     let rendering = Instant::now();
     match renderer.render(&site, &staging, progress) {
         Ok(written) => {
