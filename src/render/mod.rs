@@ -128,11 +128,7 @@ impl Renderer {
     ) -> Result<Written, RenderError> {
         let items = views::items(site);
         let ledger = Ledger::build(site);
-        let model = LedgerModel {
-            site,
-            ledger: &ledger,
-            items: &items,
-        };
+        let model = LedgerModel::new(site, &ledger, &items);
         let jobs = jobs(&model);
         let pages = jobs.len();
         progress.stage("Rendering", pages);
