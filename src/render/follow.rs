@@ -114,7 +114,9 @@ pub struct LedgerPage<'a> {
     pub team_page: Option<String>,
 }
 
-pub struct LedgerModel<'s, 'a> {
+/// What every page job reads: the site, its postmortems as list rows, and the ledger
+/// (with each view's entries worked out once).
+pub struct PageModel<'s, 'a> {
     pub site: &'s Site<'a>,
     pub ledger: &'s Ledger,
     pub items: &'s [Item],
@@ -124,9 +126,9 @@ pub struct LedgerModel<'s, 'a> {
     overall: Summary,
 }
 
-impl<'s, 'a> LedgerModel<'s, 'a> {
-    pub fn new(site: &'s Site<'a>, ledger: &'s Ledger, items: &'s [Item]) -> LedgerModel<'s, 'a> {
-        let mut model = LedgerModel {
+impl<'s, 'a> PageModel<'s, 'a> {
+    pub fn new(site: &'s Site<'a>, ledger: &'s Ledger, items: &'s [Item]) -> PageModel<'s, 'a> {
+        let mut model = PageModel {
             site,
             ledger,
             items,
@@ -576,7 +578,7 @@ pub struct DurationFacts {
     pub missing: usize,
 }
 
-pub fn dossier<'s>(model: &LedgerModel<'s, '_>, service: &Term) -> DossierView<'s> {
+pub fn dossier<'s>(model: &PageModel<'s, '_>, service: &Term) -> DossierView<'s> {
     let site = model.site;
     let dossier = Dossier::build(site, model.ledger, service);
     let links = |tallies: &[Tally], kind: Option<TaxonomyKind>| {
