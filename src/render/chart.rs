@@ -103,13 +103,15 @@ impl Chart {
             tick += step;
         }
         let slot = (plot_width / self.categories.len().max(1) as f64).min(MAX_SLOT);
+        // With few categories the bars are centred rather than crowded to the left.
+        let start = LEFT + (plot_width - slot * self.categories.len() as f64) / 2.0;
         let label_every = self.categories.len().div_ceil(MAX_X_LABELS).max(1);
         for (c, category) in self.categories.iter().enumerate() {
             if c % label_every == 0 {
                 let _ = write!(
                     out,
                     "<text class=\"tick\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\">{label}</text>",
-                    x = fmt(LEFT + slot * (c as f64 + 0.5)),
+                    x = fmt(start + slot * (c as f64 + 0.5)),
                     y = fmt(HEIGHT - BOTTOM + 18.0),
                     label = escape_html(category),
                 );
@@ -118,7 +120,7 @@ impl Chart {
         out.push_str("</g><g class=\"bars\">");
         let bar_room = slot * 0.8;
         for (c, category) in self.categories.iter().enumerate() {
-            let x0 = LEFT + slot * c as f64 + (slot - bar_room) / 2.0;
+            let x0 = start + slot * c as f64 + (slot - bar_room) / 2.0;
             let mut stacked = 0;
             for (s, series) in self.series.iter().enumerate() {
                 let Some(value) = self.values.get(c).and_then(|row| row.get(s).copied().flatten()) else {
@@ -294,6 +296,30 @@ mod tests {
         assert_eq!(nice_step(170, Unit::Minutes), 60);
         assert_eq!(nice_step(0, Unit::Minutes), 1);
         assert_eq!(nice_step(100_000, Unit::Minutes), 28_800);
+    }
+
+    #[test]
+    fn bars_stay_inside_the_plot_whatever_their_number() {
+        for n in [1, 3, 240] {
+            let svg = chart(Layout::Stacked, vec![vec![Some(1), Some(1)]; n]).svg();
+            let doc = roxmltree::Document::parse(&svg).unwrap();
+            let xs: Vec<(f64, f64)> = doc
+                .descendants()
+                .filter(|e| e.has_tag_name("rect"))
+                .map(|e| {
+                    let x: f64 = e.attribute("x").unwrap().parse().unwrap();
+                    (x, x + e.attribute("width").unwrap().parse::<f64>().unwrap())
+                })
+                .collect();
+            assert_eq!(xs.len(), 2 * n);
+            assert!(
+                xs.iter().all(|&(a, b)| a >= LEFT && b <= WIDTH - RIGHT && b > a),
+                "{n} bars"
+            );
+            // Centred: as much room left of the first bar as right of the last.
+            let (first, last) = (xs[0].0 - LEFT, WIDTH - RIGHT - xs[xs.len() - 1].1);
+            assert!((first - last).abs() < 0.05, "{n} bars: {first} vs {last}");
+        }
     }
 
     #[test]

@@ -114,13 +114,35 @@ pub struct LedgerPage<'a> {
     pub team_page: Option<String>,
 }
 
-pub struct LedgerModel<'s, 'a> {
+/// What every page job reads: the site, its postmortems as list rows, and the ledger
+/// (with each view's entries worked out once).
+pub struct PageModel<'s, 'a> {
     pub site: &'s Site<'a>,
     pub ledger: &'s Ledger,
     pub items: &'s [Item],
+    /// Per view (in `LedgerView::ALL` order), its entries in ledger order: every page of a
+    /// view needs them, so they are worked out once.
+    views: [Vec<usize>; 3],
+    overall: Summary,
 }
 
-impl<'s> LedgerModel<'s, '_> {
+impl<'s, 'a> PageModel<'s, 'a> {
+    pub fn new(site: &'s Site<'a>, ledger: &'s Ledger, items: &'s [Item]) -> PageModel<'s, 'a> {
+        let mut model = PageModel {
+            site,
+            ledger,
+            items,
+            views: Default::default(),
+            overall: ledger.summary(site, &ledger.entries),
+        };
+        model.views = LedgerView::ALL.map(|view| {
+            (0..ledger.entries.len())
+                .filter(|&i| model.in_view(view, i))
+                .collect()
+        });
+        model
+    }
+
     pub fn row(&self, index: usize) -> LedgerRow<'s> {
         let entry = &self.ledger.entries[index];
         let item = self.ledger.item(self.site, entry);
@@ -154,15 +176,13 @@ impl<'s> LedgerModel<'s, '_> {
     }
 
     /// The entries a view lists, in ledger order.
-    pub fn entries_in(&self, view: LedgerView) -> Vec<usize> {
-        (0..self.ledger.entries.len())
-            .filter(|&i| self.in_view(view, i))
-            .collect()
+    pub fn entries_in(&self, view: LedgerView) -> &[usize] {
+        let at = LedgerView::ALL.iter().position(|v| *v == view).unwrap_or(0);
+        &self.views[at]
     }
 
     /// One page of a view. Counts always cover the whole ledger.
     pub fn view(&self, view: LedgerView, page: Page) -> LedgerPage<'s> {
-        let all: Vec<usize> = (0..self.ledger.entries.len()).collect();
         // Owners and teams at a glance, once: on the first page of the main view.
         let overview = view == LedgerView::Open && page.number == 1;
         let groups = |groups: &[Group], path: fn(&Group) -> String| {
@@ -179,18 +199,18 @@ impl<'s> LedgerModel<'s, '_> {
                 .collect()
         };
         LedgerPage {
-            summary: self.summary(&all),
+            summary: self.overall.clone(),
             tabs: LedgerView::ALL
                 .iter()
                 .map(|&v| Tab {
                     label: v.label(),
                     url: v.path(),
-                    count: all.iter().filter(|&&i| self.in_view(v, i)).count(),
+                    count: self.entries_in(v).len(),
                     current: v == view,
                 })
                 .collect(),
             rows: page
-                .slice(&self.entries_in(view))
+                .slice(self.entries_in(view))
                 .iter()
                 .map(|&i| self.row(i))
                 .collect(),
@@ -526,13 +546,18 @@ fn trend_figure(id: &str, heading: &str, trend: &Trend) -> Figure {
     })
 }
 
+/// A busy service can have hundreds of open items; the dossier shows the most urgent.
+pub const DOSSIER_ACTIONS: usize = 20;
+
 /// A service page's dossier, for its first page.
 #[derive(Debug, Serialize)]
 pub struct DossierView<'a> {
     pub root_causes: Vec<TallyLink>,
     pub recurring_factors: Vec<TallyLink>,
     pub related_services: Vec<TallyLink>,
+    /// The most urgent open items (ledger order), at most [`DOSSIER_ACTIONS`].
     pub open_actions: Vec<LedgerRow<'a>>,
+    pub open_total: usize,
     pub detect: DurationFacts,
     pub resolve: DurationFacts,
     pub incidents: usize,
@@ -553,7 +578,7 @@ pub struct DurationFacts {
     pub missing: usize,
 }
 
-pub fn dossier<'s>(model: &LedgerModel<'s, '_>, service: &Term) -> DossierView<'s> {
+pub fn dossier<'s>(model: &PageModel<'s, '_>, service: &Term) -> DossierView<'s> {
     let site = model.site;
     let dossier = Dossier::build(site, model.ledger, service);
     let links = |tallies: &[Tally], kind: Option<TaxonomyKind>| {
@@ -576,7 +601,13 @@ pub fn dossier<'s>(model: &LedgerModel<'s, '_>, service: &Term) -> DossierView<'
         root_causes: links(&dossier.root_causes, Some(TaxonomyKind::RootCause)),
         recurring_factors: links(&dossier.recurring_factors, None),
         related_services: links(&dossier.related_services, Some(TaxonomyKind::Service)),
-        open_actions: dossier.open_actions.iter().map(|&i| model.row(i)).collect(),
+        open_actions: dossier
+            .open_actions
+            .iter()
+            .take(DOSSIER_ACTIONS)
+            .map(|&i| model.row(i))
+            .collect(),
+        open_total: dossier.open_actions.len(),
         detect: facts(&dossier.time_to_detect),
         resolve: facts(&dossier.time_to_resolve),
         incidents: service.members.len(),

@@ -26,7 +26,7 @@ use crate::output::{OutputError, Staging};
 use crate::site::insights::Insights;
 use crate::site::ledger::Ledger;
 use crate::site::{Site, TaxonomyKind, url};
-use follow::{LedgerModel, LedgerView};
+use follow::{LedgerView, PageModel};
 use views::{Item, TermLink};
 
 static THEME: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
@@ -128,11 +128,7 @@ impl Renderer {
     ) -> Result<Written, RenderError> {
         let items = views::items(site);
         let ledger = Ledger::build(site);
-        let model = LedgerModel {
-            site,
-            ledger: &ledger,
-            items: &items,
-        };
+        let model = PageModel::new(site, &ledger, &items);
         let jobs = jobs(&model);
         let pages = jobs.len();
         progress.stage("Rendering", pages);
@@ -168,7 +164,7 @@ impl Renderer {
         Ok(Written { pages, files })
     }
 
-    fn render_job(&self, model: &LedgerModel<'_, '_>, job: &Job) -> Result<(String, String), RenderError> {
+    fn render_job(&self, model: &PageModel<'_, '_>, job: &Job) -> Result<(String, String), RenderError> {
         let (site, items) = (model.site, model.items);
         match *job {
             Job::Home => {
@@ -508,7 +504,7 @@ fn pages_for(site: &Site<'_>, count: usize) -> usize {
     count.div_ceil(page_size(site)).max(1)
 }
 
-fn jobs(model: &LedgerModel<'_, '_>) -> Vec<Job> {
+fn jobs(model: &PageModel<'_, '_>) -> Vec<Job> {
     let (site, ledger) = (model.site, model.ledger);
     let pages_for = |count: usize| pages_for(site, count);
     let mut jobs = vec![Job::Home, Job::Search, Job::NotFound, Job::Insights];

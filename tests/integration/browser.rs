@@ -565,7 +565,7 @@ fn print_stylesheet_hides_navigation() {
     let (_site, server) = serve_example();
     let tab = new_tab(&browser);
     emulate_media(&tab, "print", &[]);
-    for page in ["/", CLEANUP_INCIDENT] {
+    for page in ["/", CLEANUP_INCIDENT, "/insights/"] {
         open(&tab, &server.url(page));
         assert_eq!(
             eval(&tab, "matchMedia('print').matches"),
@@ -596,6 +596,22 @@ fn print_stylesheet_hides_navigation() {
             json!(true),
             "{page}: print hides the page heading"
         );
+        if page == "/insights/" {
+            assert_eq!(shown("svg.chart"), json!(true), "print hides the charts");
+            assert_eq!(
+                shown(".chart-table table"),
+                json!(true),
+                "print hides the chart tables"
+            );
+            assert_eq!(
+                eval(
+                    &tab,
+                    "getComputedStyle(document.querySelector('svg.chart')).printColorAdjust"
+                ),
+                json!("exact"),
+                "print drops the bar colours"
+            );
+        }
     }
 }
 

@@ -781,3 +781,22 @@ fn ledger_views_paginate_like_other_lists() {
         ["Add canary", "Rewrite runbook"]
     );
 }
+
+#[test]
+fn a_busy_service_dossier_shows_the_most_urgent_open_items() {
+    let site = Site::new();
+    let mut front = String::from("services = [\"api\"]\n");
+    for day in 1..=22 {
+        front.push_str(&format!(
+            "[[action_items]]\ntitle = \"Item {day:02}\"\ndue = 2025-01-{day:02}\n"
+        ));
+    }
+    site.postmortem("busy.md", &front, "");
+    build(&site);
+    let api = site.read("public/services/api/index.html");
+    let expected: Vec<String> = (1..=20).map(|day| format!("Item {day:02}")).collect();
+    assert_eq!(ledger_titles(open_actions(&api)), expected, "most overdue first");
+    let dossier = text(section(&api, "dossier-title"));
+    assert!(dossier.contains("Open action items 22"), "{dossier}");
+    assert!(text(open_actions(&api)).contains("The 20 most urgent of 22; all are in the action-item ledger"));
+}
