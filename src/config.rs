@@ -34,7 +34,7 @@ pub struct Config {
 
 /// Policy for the checks of `crate::check`. Defaults let an archive imported as it is build
 /// with warnings; teams tighten per check.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Checks {
     /// Per-check level overrides; `None` turns a check off.
     pub levels: BTreeMap<Code, Option<Level>>,
@@ -158,35 +158,30 @@ impl Default for Config {
             name: name.into(),
             description: description.into(),
         };
+        let severities = vec![
+            severity("SEV1", "Critical: customer-facing outage or data loss"),
+            severity("SEV2", "Major: significant degradation for many customers"),
+            severity("SEV3", "Minor: limited impact, a workaround exists"),
+            severity("SEV4", "Low: no customer impact, or a near miss"),
+        ];
         Config {
+            checks: Checks::for_severities(&severities),
+            severities,
             title: "Postmortems".into(),
             base_url: String::new(),
             description: None,
             language: "en".into(),
             paginate_by: 50,
             currency: "USD".into(),
-            severities: vec![
-                severity("SEV1", "Critical: customer-facing outage or data loss"),
-                severity("SEV2", "Major: significant degradation for many customers"),
-                severity("SEV3", "Minor: limited impact, a workaround exists"),
-                severity("SEV4", "Low: no customer impact, or a near miss"),
-            ],
             root_causes: None,
             services: None,
             teams: None,
             tickets: BTreeMap::new(),
-            checks: Checks::default(),
         }
-        .with_default_checks()
     }
 }
 
 impl Config {
-    fn with_default_checks(mut self) -> Self {
-        self.checks = Checks::for_severities(&self.severities);
-        self
-    }
-
     pub fn severity(&self, name: &str) -> Option<(usize, &Severity)> {
         self.severities.iter().enumerate().find(|(_, s)| s.name == name)
     }
@@ -554,6 +549,39 @@ JIRA = "https://jira.example.com/browse/{id}"
         assert_eq!(lines, [2, 4, 1]);
         assert!(errors.iter().all(|d| d.code == Code::Config));
         assert_eq!(errors[2].hint.as_deref(), Some("did you mean `title`?"));
+    }
+
+    #[test]
+    fn checks_are_read_and_default_to_the_most_severe_levels() {
+        let config = parse(
+            r#"
+[[severities]]
+name = "P1"
+[[severities]]
+name = "P2"
+[[severities]]
+name = "P3"
+[checks]
+people = ["sam.lee"]
+due_days = 30
+extra_blaming_phrases = ["cowboy"]
+[checks.levels]
+PM101 = "error"
+PM305 = "off"
+"#,
+        )
+        .unwrap();
+        let checks = &config.checks;
+        assert_eq!(checks.action_items_required_for, ["P1", "P2"]);
+        assert_eq!(checks.required_sections.keys().collect::<Vec<_>>(), ["P1", "P2"]);
+        assert_eq!(checks.due_days, 30);
+        assert_eq!(checks.people, ["sam.lee"]);
+        assert!(checks.blaming_phrases.iter().any(|p| p == "human error"));
+        assert!(checks.blaming_phrases.iter().any(|p| p == "cowboy"));
+        assert_eq!(checks.level(Code::BlamingLanguage), Some(Level::Error));
+        assert_eq!(checks.level(Code::ActionItemOverdue), None);
+        assert_eq!(checks.level(Code::AwsKey), Some(Level::Error));
+        assert_eq!(checks.level(Code::MissingSection), Some(Level::Warning));
     }
 
     #[test]

@@ -950,3 +950,144 @@ fn check_outline(body: &str, offset: usize) -> Result<(), TestCaseError> {
     }
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Policy checks (pmsite::check): whatever the file says, they report, never panic, and point
+// into the file.
+// ---------------------------------------------------------------------------------------------
+
+/// Pieces that steer generated bodies towards what the policy scanners look at.
+const POLICY_FRAGMENTS: &[&str] = &[
+    "\n",
+    "\n\n",
+    " ",
+    "## Root cause\n",
+    "## Contributing factors\n",
+    "### x\n",
+    "- ",
+    "> ",
+    "```\n",
+    "`",
+    "\"",
+    "“",
+    "”",
+    "'s",
+    ". ",
+    ", ",
+    "At 15:42, ",
+    "human error",
+    "Human\nerror",
+    "careless",
+    "should have known",
+    "ana",
+    "Ana",
+    "ana.lee",
+    "Ana Lee",
+    "<!-- pmsite-allow: PM101 reason -->",
+    "<!-- pmsite-allow: PM",
+    "pmsite-allow:",
+    "-->",
+    "AKIAIOSFODNN7EXAMPLQ",
+    "-----BEGIN PRIVATE KEY-----",
+    "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
+    "eyJhbGciOiJI.eyJzdWIiOiIx.dozjgNryP4J3",
+    "postgres://u:p@h/",
+    "password=",
+    "secret: ",
+    "<redacted>",
+    "${X}",
+    "Zm9vYmFyQmF6UXV4MTIzNDU2Nzg5MEFCQ0RFRkdISUpL",
+    "&amp;",
+    "\\",
+    "é",
+    "\u{FFFC}",
+    "[x](y.md)",
+    "|",
+];
+
+const POLICY_FRONT: &str = "+++\ntitle = \"t\"\nseverity = \"SEV1\"\nstarted_at = 2024-03-08T15:42:00Z\ndetected_at = 2024-03-08T15:50:00Z\nsummary = \"s\"\nauthors = [\"ana.lee\"]\ncontributing_factors = [\"Ana ran it.\"]\n[[timeline]]\nat = 2024-03-08T15:45:00Z\nkind = \"alert\"\ntext = \"careless AKIAIOSFODNN7EXAMPLQ\"\n[[action_items]]\ntitle = \"x\"\ndue = 2025-01-01\nstatus = \"done\"\n+++\n";
+
+fn check_policy(text: &str) -> Result<(), TestCaseError> {
+    let parsed = parse(text);
+    let content = pmsite::content::Content {
+        postmortems: parsed.postmortem.into_iter().collect(),
+        files: Default::default(),
+        unreadable_front_matter: parsed.orphan.into_iter().collect(),
+        diagnostics: Vec::new(),
+    };
+    let mut config = Config::default();
+    config.checks.people = vec!["ana".into(), "\\".into(), "a b.c".into(), "@".into()];
+    let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let found = pmsite::check::check(&content, &config, today);
+    check_diagnostics(text, &found)?;
+    for d in &found {
+        prop_assert!(d.location.is_some(), "a finding without a place: {d:?}");
+    }
+    Ok(())
+}
+
+#[test]
+fn the_policy_seed_finds_something_of_every_family() {
+    let text = format!("{POLICY_FRONT}## Root cause\n\nAna ran it. It was human error. `secret: hunter2`\n");
+    let parsed = parse(&text);
+    let content = pmsite::content::Content {
+        postmortems: parsed.postmortem.into_iter().collect(),
+        files: Default::default(),
+        unreadable_front_matter: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let found = pmsite::check::check(&content, &Config::default(), today);
+    let families: std::collections::BTreeSet<char> = found
+        .iter()
+        .map(|d| d.code.as_str().as_bytes()[2] as char)
+        .collect();
+    assert_eq!(families.into_iter().collect::<String>(), "12345", "{found:#?}");
+}
+
+proptest! {
+    #![proptest_config(cases(256))]
+
+    #[test]
+    fn policy_checks_survive_arbitrary_bodies(body in fragments(POLICY_FRAGMENTS)) {
+        check_policy(&format!("{POLICY_FRONT}{body}"))?;
+    }
+
+    #[test]
+    fn policy_checks_survive_arbitrary_text(text in any::<String>()) {
+        check_policy(&format!("{POLICY_FRONT}{text}"))?;
+    }
+
+    #[test]
+    fn policy_checks_survive_mutated_postmortems(edits in edits()) {
+        check_policy(&mutate(TOML_POSTMORTEM, &edits))?;
+        check_policy(&mutate(POLICY_FRONT, &edits))?;
+    }
+
+    #[test]
+    fn configured_phrases_and_people_never_break_the_matchers(
+        words in prop::collection::vec(any::<String>(), 0..6),
+        body in fragments(POLICY_FRAGMENTS),
+    ) {
+        let text = format!("{POLICY_FRONT}{body}");
+        let parsed = parse(&text);
+        let content = pmsite::content::Content {
+            postmortems: parsed.postmortem.into_iter().collect(),
+            files: Default::default(),
+            unreadable_front_matter: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        let mut config = Config::default();
+        config.checks.blaming_phrases = words.clone();
+        config.checks.people = words;
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        check_diagnostics(&text, &pmsite::check::check(&content, &config, today))?;
+    }
+
+    #[test]
+    fn secret_scanners_never_panic(text in any::<String>()) {
+        let _ = pmsite::check::secrets::random_tokens(&text);
+        let _ = pmsite::check::secrets::is_placeholder(&text);
+        prop_assert!(pmsite::check::secrets::entropy(&text) >= 0.0);
+    }
+}

@@ -71,8 +71,12 @@ impl People {
         handles.extend(pm.reviewers.iter().map(String::as_str));
         handles.extend(pm.action_items.iter().filter_map(|a| a.owner.as_deref()));
         handles.extend(configured.iter().map(String::as_str));
-        let lowercase_words = lowercase_words(pm);
-        People::from_handles(handles, |word| lowercase_words.contains(&word.to_lowercase()))
+        People::from_handles(handles, |word| {
+            let lower = word.to_lowercase();
+            [pm.source.body.as_str(), pm.summary.as_str()]
+                .iter()
+                .any(|text| has_word(text, &lower))
+        })
     }
 
     fn from_handles<'a>(
@@ -135,14 +139,13 @@ fn capitalize(word: &str) -> String {
     })
 }
 
-/// Words written in lowercase anywhere in the postmortem's prose.
-fn lowercase_words(pm: &Postmortem) -> std::collections::HashSet<String> {
-    static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[\p{Ll}]+\b").expect("valid regex"));
-    let mut words = std::collections::HashSet::new();
-    for text in [pm.source.body.as_str(), pm.summary.as_str()] {
-        words.extend(WORD.find_iter(text).map(|m| m.as_str().to_string()));
-    }
-    words
+/// Whether `word` appears in `text` as a whole word, exactly as written.
+fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
 }
 
 /// A run of prose (a paragraph, list item, heading or table cell) with every byte mapped
@@ -454,6 +457,14 @@ mod tests {
             None,
             "first names shorter than 3 letters are too ambiguous"
         );
+    }
+
+    #[test]
+    fn a_lowercase_use_elsewhere_makes_a_first_name_a_common_word() {
+        assert!(has_word("the payments team paged", "payments"));
+        assert!(has_word("payments", "payments"));
+        assert!(!has_word("paymentsdb and repayments", "payments"));
+        assert!(!has_word("Payments failed", "payments"));
     }
 
     #[test]

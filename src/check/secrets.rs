@@ -82,7 +82,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Code::SecretAssignment,
             "a secret assigned a literal value",
-            r#"(?i)\b(?:password|passwd|pwd|secret|client_secret|secret_key|api_key|apikey|api_token|access_token|auth_token|private_key)\b["']?[ \t]*[:=][ \t]*("[^"\n]*"|'[^'\n]*'|[^\s"',;]+)"#,
+            r#"(?i)\b(?:[a-z0-9]+[_.-])*(?:password|passwd|pwd|secret|secret[_-]?key|secret[_-]access[_-]key|client[_-]secret|api[_-]?key|private[_-]?key|(?:access|auth|api|refresh|bearer)[_-]?token)\b["']?[ \t]*[:=][ \t]*("[^"\n]*"|'[^'\n]*'|[^\s"',;]+)"#,
             Some(1),
         ),
     ]
@@ -242,6 +242,24 @@ mod tests {
         for s in ["hunter2", "\"s3cr3t-Pa55\"", "prod-db-2024"] {
             assert!(!is_placeholder(s), "{s}");
         }
+    }
+
+    #[test]
+    fn assignments_are_found_with_prefixed_names_and_never_as_prose() {
+        let regex = &PATTERNS
+            .iter()
+            .find(|p| p.code == Code::SecretAssignment)
+            .unwrap()
+            .regex;
+        let values =
+            |text: &str| -> Vec<String> { regex.captures_iter(text).map(|c| c[1].to_string()).collect() };
+        assert_eq!(values("aws_secret_access_key = wJalrXUtnFEMI"), ["wJalrXUtnFEMI"]);
+        assert_eq!(
+            values("DB_PASSWORD=hunter2 and api-key: 'k3y'"),
+            ["hunter2", "'k3y'"]
+        );
+        assert_eq!(values("\"client_secret\": \"abc\""), ["\"abc\""]);
+        assert!(values("the password was rotated; a secret santa").is_empty());
     }
 
     #[test]

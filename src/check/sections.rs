@@ -145,7 +145,7 @@ pub fn check(pm: &Postmortem, checks: &Checks, found: &mut Vec<super::Diagnostic
                 pm,
                 Code::MissingSection,
                 &[Step::Key("severity")],
-                format!("a {} postmortem needs a `{section}` section", pm.severity),
+                format!("a {} postmortem has no `{section}` section", pm.severity),
             )
             .hint(format!("add a `## {section}` heading{also}")),
         );

@@ -29,8 +29,6 @@ pub enum Kind {
     AllowedText(Allowed),
     /// An id, or a list of ids.
     IdOrIds,
-    /// A list of ids.
-    Ids,
     /// A whole number >= 0.
     Count,
     /// A number within bounds.
@@ -43,7 +41,7 @@ pub enum Kind {
     Url,
     Table(&'static [Field]),
     TableList(&'static [Field]),
-    /// Anything: the author's own data.
+    /// Anything: the author's own data, not checked.
     Free,
 }
 
@@ -135,7 +133,7 @@ pub const FRONT_MATTER: &[Field] = &[
         Kind::TextList(Allowed::Any),
         "Conditions that made it possible or worse.",
     ),
-    field("related", Kind::Ids, "Ids of related postmortems."),
+    field("related", Kind::IdOrIds, "Ids of related postmortems."),
     field(
         "recurrence_of",
         Kind::IdOrIds,
@@ -317,7 +315,6 @@ fn kind(kind: Kind, config: &Config) -> Value {
             json!({ "anyOf": [item.clone(), { "type": "array", "items": item }] })
         }
         Kind::AllowedText(allowed) => allowed_text(allowed, config),
-        Kind::Ids => json!({ "type": "array", "items": { "type": "string", "pattern": TEXT_PATTERN } }),
         Kind::IdOrIds => {
             let id = json!({ "type": "string", "pattern": TEXT_PATTERN });
             json!({ "anyOf": [id.clone(), { "type": "array", "items": id }] })
@@ -334,7 +331,7 @@ fn kind(kind: Kind, config: &Config) -> Value {
         Kind::Url => json!({ "type": "string", "pattern": "^(https?://|mailto:)" }),
         Kind::Table(fields) => table(fields, config),
         Kind::TableList(fields) => json!({ "type": "array", "items": table(fields, config) }),
-        Kind::Free => json!({ "type": "object" }),
+        Kind::Free => json!({}),
     }
 }
 

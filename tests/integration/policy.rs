@@ -275,8 +275,8 @@ fn required_sections_match_synonyms_and_front_matter() {
     assert_eq!(
         found,
         [
-            "PM401 warning 5:12 a SEV1 postmortem needs a `Impact` section",
-            "PM401 warning 5:12 a SEV1 postmortem needs a `Lessons learned` section",
+            "PM401 warning 5:12 a SEV1 postmortem has no `Impact` section",
+            "PM401 warning 5:12 a SEV1 postmortem has no `Lessons learned` section",
         ]
     );
     let run = site.pmsite(&["check", "--format", "json", "--today", "2024-03-10"]);
@@ -292,7 +292,7 @@ fn required_sections_match_synonyms_and_front_matter() {
     );
     assert_eq!(
         findings(&site, &[]),
-        ["PM401 warning 5:12 a SEV1 postmortem needs a `Customer communication` section"]
+        ["PM401 warning 5:12 a SEV1 postmortem has no `Customer communication` section"]
     );
 }
 
