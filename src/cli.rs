@@ -232,7 +232,7 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
         Ok(report) => report,
         Err(fatal) => return fatal_error(&fatal, root),
     };
-    print_human(cli, &report, root);
+    print_human(cli, &report, root, !cli.verbose);
     if diagnostic::has_errors(&report.diagnostics) || report.built.is_none() {
         eprintln!(
             "{}: build failed: {}; the previous output was left untouched",
@@ -314,7 +314,7 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
             match build::index_only(root, &selection(&args.site), &dir) {
                 Ok(Ok(searcher)) => searcher,
                 Ok(Err(report)) => {
-                    print_human(cli, &report, root);
+                    print_human(cli, &report, root, !cli.verbose);
                     eprintln!(
                         "{}: {}",
                         error_word(),
@@ -479,7 +479,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
     let stdout = std::io::stdout();
     let result = match args.format {
         Format::Human => {
-            print_human(cli, &report, root);
+            print_human(cli, &report, root, false);
             Ok(())
         }
         Format::Json => report::json(&mut stdout.lock(), &report.diagnostics, &paths, report.files),
@@ -504,13 +504,31 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
     i32::from(failed)
 }
 
-fn print_human(cli: &Cli, report: &Report, root: &std::path::Path) {
+/// Warnings a build or search prints before it sums up the rest: an archive imported as it
+/// is can have thousands, and a CI log is no place to read them (`pmsite check` is).
+const WARNINGS_SHOWN: usize = 20;
+
+/// Prints diagnostics for a terminal: every error; warnings unless `--quiet`, and with
+/// `limit_warnings` only the first [`WARNINGS_SHOWN`] of them and a count of the others.
+fn print_human(cli: &Cli, report: &Report, root: &std::path::Path, limit_warnings: bool) {
+    let mut warnings = 0;
     let shown: Vec<_> = report
         .diagnostics
         .iter()
-        .filter(|d| !cli.quiet || d.level == diagnostic::Level::Error)
+        .filter(|d| {
+            if d.level == diagnostic::Level::Error {
+                return true;
+            }
+            warnings += 1;
+            !cli.quiet && (!limit_warnings || warnings <= WARNINGS_SHOWN)
+        })
         .cloned()
         .collect();
+    let hidden = if cli.quiet || !limit_warnings {
+        0
+    } else {
+        warnings.saturating_sub(WARNINGS_SHOWN)
+    };
     let stderr = std::io::stderr();
     let styled = anstream::ColorChoice::global() != anstream::ColorChoice::Never && stderr.is_terminal();
     let mut out = anstream::AutoStream::auto(stderr.lock());
@@ -522,6 +540,13 @@ fn print_human(cli: &Cli, report: &Report, root: &std::path::Path) {
         },
         styled,
     );
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "... and {hidden} more warning{}: `pmsite check` (or --verbose) lists them all",
+            if hidden == 1 { "" } else { "s" }
+        );
+    }
     let _ = out.flush();
 }
 

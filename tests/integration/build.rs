@@ -267,3 +267,33 @@ fn ci_gets_one_summary_line_and_quiet_gets_none() {
     let verbose = site.pmsite(&["build", "--verbose"]).success();
     assert!(verbose.stderr.contains("render and write") && verbose.stderr.contains("audience internal"));
 }
+
+/// An archive imported as it is can have thousands of policy warnings; a build prints the
+/// first ones and a count, `pmsite check` (and `build --verbose`) all of them.
+#[test]
+fn a_build_sums_up_long_lists_of_warnings() {
+    let site = Site::new();
+    let items = format!(
+        "severity = \"SEV3\"\n{}",
+        "[[action_items]]\ntitle = \"Something to do\"\n".repeat(25)
+    );
+    site.postmortem("2024-03-08-many.md", &items, "");
+    let count = |text: &str| text.matches("warning[").count();
+
+    let build = site.build();
+    assert_eq!(count(&build.stderr), 20, "{}", build.stderr);
+    assert!(
+        build
+            .stderr
+            .contains("... and 30 more warnings: `pmsite check` (or --verbose) lists them all"),
+        "{}",
+        build.stderr
+    );
+    let verbose = site
+        .pmsite(&["build", "--today", "2025-06-01", "--verbose"])
+        .success();
+    assert_eq!(count(&verbose.stderr), 50);
+    let check = site.pmsite(&["check"]);
+    assert_eq!(count(&check.stderr) + count(&check.stdout), 50);
+    assert!(!check.stderr.contains("more warnings"));
+}
