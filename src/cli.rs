@@ -508,8 +508,17 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
 /// is can have thousands, and a CI log is no place to read them (`pmsite check` is).
 const WARNINGS_SHOWN: usize = 20;
 
-/// Prints diagnostics for a terminal: every error; warnings unless `--quiet`, and with
-/// `limit_warnings` only the first [`WARNINGS_SHOWN`] of them and a count of the others.
+/// The policy checks (PM1xx-PM5xx: language, secrets, action items, sections,
+/// consistency), the only warnings an archive can have by the thousand.
+fn is_policy(d: &diagnostic::Diagnostic) -> bool {
+    d.code.as_str()[2..]
+        .parse::<u32>()
+        .is_ok_and(|n| (100..600).contains(&n))
+}
+
+/// Prints diagnostics for a terminal: every error and every warning about the site itself;
+/// policy warnings unless `--quiet`, and with `limit_warnings` only the first
+/// [`WARNINGS_SHOWN`] of them and a count of the others.
 fn print_human(cli: &Cli, report: &Report, root: &std::path::Path, limit_warnings: bool) {
     let mut warnings = 0;
     let shown: Vec<_> = report
@@ -519,8 +528,14 @@ fn print_human(cli: &Cli, report: &Report, root: &std::path::Path, limit_warning
             if d.level == diagnostic::Level::Error {
                 return true;
             }
+            if cli.quiet {
+                return false;
+            }
+            if !is_policy(d) {
+                return true;
+            }
             warnings += 1;
-            !cli.quiet && (!limit_warnings || warnings <= WARNINGS_SHOWN)
+            !limit_warnings || warnings <= WARNINGS_SHOWN
         })
         .cloned()
         .collect();
@@ -543,7 +558,7 @@ fn print_human(cli: &Cli, report: &Report, root: &std::path::Path, limit_warning
     if hidden > 0 {
         let _ = writeln!(
             out,
-            "... and {hidden} more warning{}: `pmsite check` (or --verbose) lists them all",
+            "... and {hidden} more policy warning{}: `pmsite check` (or --verbose) lists them all",
             if hidden == 1 { "" } else { "s" }
         );
     }
