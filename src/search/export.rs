@@ -16,8 +16,9 @@
 //!   positions of the term in each document (`tf` of them: the first, then deltas). Only
 //!   exact-phrase queries load these.
 //! - `w/<i>.js`: every word of the corpus (as the tokenizer sees it, lowercased) and its
-//!   stem, so the client never needs a stemmer of its own.
-//! - `d/<g>.js`: what a result shows, for documents `g*GROUP .. (g+1)*GROUP`.
+//!   stem (left out when it is the word), so the client never needs a stemmer of its own.
+//! - `d/<g>.js`: what a result shows, for documents `g*GROUP .. (g+1)*GROUP`; a section
+//!   is `[anchor, title]`, or the index of one in the manifest's `sections`.
 //! - `f/<kind>.js`: a facet kind's values and which documents have them.
 //!
 //! Numbers lists are strings of base-32 varints: each number is written most significant
@@ -67,6 +68,9 @@ struct Manifest {
     /// Where each word chunk starts: a prefix of its first word.
     words: Vec<String>,
     group: usize,
+    /// Sections (anchor, title) found in several documents; a row's sections name them by
+    /// index.
+    sections: Vec<(String, String)>,
 }
 
 #[derive(Serialize)]
@@ -328,11 +332,34 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
         ));
     }
 
+    // Most postmortems follow a template, so the same (anchor, title) sections recur: the
+    // manifest lists those found in several documents once and rows name them by index.
+    let mut section_counts: BTreeMap<&(String, String), usize> = BTreeMap::new();
+    for doc in &built.sections {
+        for section in &doc.anchors {
+            *section_counts.entry(section).or_default() += 1;
+        }
+    }
+    let mut common: Vec<(&(String, String), usize)> =
+        section_counts.into_iter().filter(|&(_, n)| n > 1).collect();
+    common.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let common_index: BTreeMap<&(String, String), usize> = common
+        .iter()
+        .enumerate()
+        .map(|(i, (section, _))| (*section, i))
+        .collect();
     for (g, group) in site.postmortems.chunks(GROUP).enumerate() {
         let rows: Vec<serde_json::Value> = group
             .iter()
             .map(|pm| {
-                let sections = &built.sections[doc_index(site, pm)].anchors;
+                let sections: Vec<serde_json::Value> = built.sections[doc_index(site, pm)]
+                    .anchors
+                    .iter()
+                    .map(|section| match common_index.get(section) {
+                        Some(&i) => i.into(),
+                        None => serde_json::json!(section),
+                    })
+                    .collect();
                 serde_json::json!([
                     pm.id,
                     pm.title,
@@ -363,6 +390,7 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
         terms: term_starts,
         words: word_starts,
         group: GROUP,
+        sections: common.into_iter().map(|(section, _)| section.clone()).collect(),
     };
     let body = serde_json::to_string(&manifest).unwrap_or_default();
     files.push(file("manifest.js", "manifest", &body));

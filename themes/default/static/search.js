@@ -365,7 +365,8 @@
     const g = Math.floor(doc / this.manifest.group);
     const rows = await this.load('d' + g, 'd/' + g + '.js');
     const r = rows[doc - g * this.manifest.group];
-    return { id: r[0], title: r[1], path: r[2], date: r[3], severity: r[4], summary: r[5], services: r[6], rootCauses: r[7], sections: r[8], rank: r[9] };
+    const sections = r[8].map((x) => (typeof x === 'number' ? this.manifest.sections[x] : x));
+    return { id: r[0], title: r[1], path: r[2], date: r[3], severity: r[4], summary: r[5], services: r[6], rootCauses: r[7], sections, rank: r[9] };
   };
 
   Engine.prototype.facet = async function (kind) {
