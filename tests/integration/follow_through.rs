@@ -280,6 +280,11 @@ fn the_ledger_counts_and_orders_action_items() {
         sre.contains("href=\"../../../teams/sre/\""),
         "links to the team's incidents"
     );
+    let team_page = site.read("public/teams/sre/index.html");
+    assert!(
+        team_page.contains("href=\"../../action-items/teams/sre/\""),
+        "and back to its action items"
+    );
 }
 
 #[test]
