@@ -147,7 +147,9 @@ pub fn incidents_json(site: &Site<'_>) -> String {
         built_on: today.format("%Y-%m-%d").to_string(),
         incidents,
     };
-    let mut json = serde_json::to_string_pretty(&export).unwrap_or_default();
+    // Compact: for a 10,000-postmortem archive, pretty-printing would add a third to a
+    // file that only programs read (`jq .` shows it indented).
+    let mut json = serde_json::to_string(&export).unwrap_or_default();
     json.push('\n');
     json
 }

@@ -47,7 +47,7 @@ impl LedgerView {
         match self {
             LedgerView::Open => "Open",
             LedgerView::Overdue => "Overdue",
-            LedgerView::Done => "Done",
+            LedgerView::Done => "Done and won't do",
         }
     }
 }

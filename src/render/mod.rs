@@ -254,6 +254,11 @@ impl Renderer {
                 if feed::has_feed(kind) && !site.config.base_url.is_empty() {
                     ctx.insert("page_feed", &feed::feed_path(&base));
                 }
+                if kind == TaxonomyKind::Team
+                    && let Some(group) = model.ledger.teams.iter().find(|g| g.slug == term.slug)
+                {
+                    ctx.insert("team_ledger", &follow::team_path(group));
+                }
                 if kind == TaxonomyKind::Service && page == 1 {
                     ctx.insert("dossier", &follow::dossier(model, term));
                 }

@@ -239,7 +239,7 @@ fn the_ledger_counts_and_orders_action_items() {
             .nth(1)
             .unwrap(),
     );
-    assert!(tabs.starts_with("Open 3 Overdue 2 Done 4"), "{tabs}");
+    assert!(tabs.starts_with("Open 3 Overdue 2 Done and won't do 4"), "{tabs}");
 
     let overdue = site.read("public/action-items/overdue/index.html");
     assert_eq!(
@@ -279,6 +279,11 @@ fn the_ledger_counts_and_orders_action_items() {
     assert!(
         sre.contains("href=\"../../../teams/sre/\""),
         "links to the team's incidents"
+    );
+    let team_page = site.read("public/teams/sre/index.html");
+    assert!(
+        team_page.contains("href=\"../../action-items/teams/sre/\""),
+        "and back to its action items"
     );
 }
 
