@@ -364,7 +364,7 @@ fn body_prose(source: &Source) -> Vec<Prose> {
     blocks
 }
 
-/// Prose fields of the front matter: (path, is it about causes).
+/// The front matter's prose fields, `contributing_factors` marked as being about causes.
 fn front_matter_prose(source: &Source) -> Vec<Prose> {
     let root = &source.front_matter;
     let mut nodes: Vec<(&Node, bool)> = Vec::new();
