@@ -63,6 +63,10 @@ fn blaming_phrases_are_flagged_and_quotes_and_code_are_not() {
         ]
     );
     let run = site.pmsite(&["check"]).success();
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "NO_COLOR and no terminal: no escape codes"
+    );
     run.stderr_has("warning[PM101]: blaming language: `Human error`")
         .stderr_has("help: fix systems, not people: ask \"What allowed this command to reach production?\"")
         .stderr_has("Checked: 0 errors, 3 warnings in 1 of 1 postmortem");
