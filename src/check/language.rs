@@ -451,7 +451,7 @@ pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: 
 
 fn hint_for(phrase: &str) -> String {
     let question = match phrase.to_lowercase().as_str() {
-        "human error" | "operator error" | "user error" => "What allowed this command to reach production?",
+        "human error" | "operator error" | "pilot error" => "What allowed this command to reach production?",
         p if p.starts_with("should have") || p.starts_with("failed to") => {
             "What would have made this visible in time?"
         }

@@ -47,6 +47,7 @@ fn blaming_phrases_are_flagged_and_quotes_and_code_are_not() {
          \n\
          The script lacked a confirmation step. Our process is blameless.\n\
          The log said `human error` and the ticket said \"negligent\".\n\
+         The user error rate rose while lazy loading hid the cause.\n\
          \n\
          > The customer wrote: this is incompetent.\n\
          \n\
