@@ -71,6 +71,8 @@ pub fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths, sty
     } else {
         Renderer::plain()
     };
+    // Diagnostics come sorted by file: read each file once, not once per problem.
+    let mut last_read: Option<(&Path, Option<String>)> = None;
     for d in diagnostics {
         let path = paths.display(&d.file).display().to_string();
         let level = match d.level {
@@ -78,15 +80,22 @@ pub fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths, sty
             Level::Warning => SnippetLevel::WARNING,
         };
         // A secret's source line would print the secret: show only where it is.
-        let source = d
-            .location
-            .as_ref()
-            .filter(|_| !d.code.is_secret())
-            .and_then(|_| std::fs::read_to_string(paths.root.join(&d.file)).ok());
+        let source = if d.location.is_some() && !d.code.is_secret() {
+            if last_read
+                .as_ref()
+                .is_none_or(|(file, _)| *file != d.file.as_path())
+            {
+                let text = std::fs::read_to_string(paths.root.join(&d.file)).ok();
+                last_read = Some((d.file.as_path(), text));
+            }
+            last_read.as_ref().and_then(|(_, text)| text.as_deref())
+        } else {
+            None
+        };
         let label = d.field.as_ref().map(|f| format!("`{f}`")).unwrap_or_default();
         let mut groups = Vec::new();
         let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
-        match (&d.location, &source) {
+        match (&d.location, source) {
             (Some(at), Some(text)) if at.bytes.end <= text.len() => {
                 let span = if at.bytes.is_empty() {
                     widen(text, at.bytes.start)
@@ -95,7 +104,7 @@ pub fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths, sty
                 };
                 groups.push(
                     title.element(
-                        Snippet::source(text.as_str())
+                        Snippet::source(text)
                             .path(path.as_str())
                             .annotation(AnnotationKind::Primary.span(span).label(label.as_str())),
                     ),

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::content::Source;
+use crate::content::{Source, body_location};
 use crate::diagnostic::{Code, Diagnostic, Location, did_you_mean};
 
 static ALLOW: LazyLock<Regex> =
@@ -27,19 +27,24 @@ pub struct Allows {
 
 impl Allows {
     pub fn parse(source: &Source) -> Allows {
-        let text = format!("{}{}", source.head, source.body);
         let mut allows = Allows {
             silenced: BTreeSet::new(),
             problems: Vec::new(),
         };
-        let lines: Vec<(usize, &str)> = line_starts(&text);
+        let mut lines: Vec<(usize, &str)> = line_starts(&source.head, 0);
+        lines.extend(line_starts(&source.body, source.body_offset));
         for (index, &(start, line)) in lines.iter().enumerate() {
             let Some(found) = ALLOW.captures(line) else {
                 continue;
             };
             let whole = found.get(0).expect("group 0");
             let rest = found.name("rest").map_or("", |m| m.as_str());
-            let at = Location::of(&text, start + whole.start()..start + whole.end());
+            let range = start + whole.start()..start + whole.end();
+            let at = if range.start >= source.body_offset {
+                body_location(source, range)
+            } else {
+                Location::of(&source.head, range)
+            };
             let before = line[..whole.start()].trim().trim_end_matches("<!--").trim();
             let alone = before.is_empty() || before == "#";
             let target = if alone {
@@ -108,10 +113,10 @@ impl Allows {
     }
 }
 
-/// Every line with the byte offset it starts at (line endings dropped).
-fn line_starts(text: &str) -> Vec<(usize, &str)> {
+/// Every line with the file offset it starts at (line endings dropped).
+fn line_starts(text: &str, offset: usize) -> Vec<(usize, &str)> {
     let mut lines = Vec::new();
-    let mut start = 0;
+    let mut start = offset;
     for line in text.split_inclusive('\n') {
         lines.push((start, line.trim_end_matches(['\n', '\r'])));
         start += line.len();

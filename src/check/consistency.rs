@@ -105,7 +105,9 @@ pub fn unlinked_recurrences(
     let links =
         |a: &Postmortem, b: &Postmortem| a.related.iter().chain(&a.recurrence_of).any(|r| r.id == b.id);
     for (i, pm) in postmortems.iter().enumerate() {
-        if (today - pm.started_at.date()).num_days() > i64::from(recent_days) {
+        // A day of slack for incidents dated "tomorrow" in another time zone.
+        let age = (today - pm.started_at.date()).num_days();
+        if !(-1..=i64::from(recent_days)).contains(&age) {
             continue;
         }
         let mut earlier: BTreeSet<usize> = BTreeSet::new();

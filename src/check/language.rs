@@ -38,59 +38,89 @@ impl Phrases {
         let mut words: Vec<String> = phrases
             .iter()
             .map(|p| {
-                p.split_whitespace()
-                    .map(regex::escape)
-                    .collect::<Vec<_>>()
-                    .join(r"\s+")
+                let words: Vec<String> = p.split_whitespace().map(regex::escape).collect();
+                // ASCII boundaries keep the fast regex engines on text with non-ASCII
+                // characters; `find_in` checks whole words in Unicode terms afterwards.
+                let edge = |c: Option<char>| {
+                    if c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        "(?-u:\\b)"
+                    } else {
+                        ""
+                    }
+                };
+                let joined = words.join(r"\s+");
+                let first = p.trim().chars().next();
+                let last = p.trim().chars().next_back();
+                format!("{}{joined}{}", edge(first), edge(last))
             })
             .filter(|p| !p.is_empty())
             .collect();
         // Longest first, so that "to blame" wins over "blame" at the same place.
         words.sort_by_key(|w| std::cmp::Reverse(w.len()));
         let regex = (!words.is_empty())
-            .then(|| Regex::new(&format!(r"(?i)\b(?:{})\b", words.join("|"))).ok())
+            .then(|| Regex::new(&format!("(?i)(?:{})", words.join("|"))).ok())
             .flatten();
         Phrases { regex }
     }
 
     fn find_in<'t>(&self, text: &'t str) -> impl Iterator<Item = regex::Match<'t>> {
-        self.regex.iter().flat_map(move |r| r.find_iter(text))
+        self.regex
+            .iter()
+            .flat_map(move |r| r.find_iter(text))
+            .filter(move |m| is_whole_word(text, m.range()))
     }
 }
 
-/// The people a postmortem names, as patterns to find them at the start of a sentence.
-pub struct People {
-    names: Option<Regex>,
+/// Neither end of `range` is inside a word (in Unicode terms: "négligent" is one word).
+fn is_whole_word(text: &str, range: Range<usize>) -> bool {
+    let before = text[..range.start].chars().next_back();
+    let after = text[range.end..].chars().next();
+    let first = text[range.clone()].chars().next();
+    let last = text[range].chars().next_back();
+    let joins = |a: Option<char>, b: Option<char>| {
+        a.zip(b)
+            .is_some_and(|(a, b)| a.is_alphanumeric() && b.is_alphanumeric())
+    };
+    !joins(before, first) && !joins(last, after)
 }
 
-impl People {
-    pub fn of(pm: &Postmortem, configured: &[String]) -> People {
+/// One way a person's name can be written.
+enum NameForm {
+    /// Words in any case, separated by whitespace: `maya.patel`, `Maya Patel`.
+    AnyCase(Vec<String>),
+    /// A first name, exactly as written: `Maya`.
+    Exact(String),
+}
+
+/// The people a postmortem names, to find them at the start of a sentence.
+pub struct People<'a> {
+    forms: Vec<NameForm>,
+    /// Where a first name used in lowercase makes it a common word, not a name.
+    prose: Vec<&'a str>,
+}
+
+impl<'a> People<'a> {
+    pub fn of(pm: &'a Postmortem, configured: &'a [String]) -> People<'a> {
         let mut handles: Vec<&str> = pm.authors.iter().map(String::as_str).collect();
         handles.extend(pm.owner.as_deref());
         handles.extend(pm.incident_commander.as_deref());
         handles.extend(pm.reviewers.iter().map(String::as_str));
         handles.extend(pm.action_items.iter().filter_map(|a| a.owner.as_deref()));
         handles.extend(configured.iter().map(String::as_str));
-        People::from_handles(handles, |word| {
-            let lower = word.to_lowercase();
-            [pm.source.body.as_str(), pm.summary.as_str()]
-                .iter()
-                .any(|text| has_word(text, &lower))
-        })
+        People::from_handles(handles, vec![pm.source.body.as_str(), pm.summary.as_str()])
     }
 
-    fn from_handles<'a>(
-        handles: impl IntoIterator<Item = &'a str>,
-        is_common_word: impl Fn(&str) -> bool,
-    ) -> People {
-        let mut patterns: Vec<String> = Vec::new();
+    fn from_handles<'h>(handles: impl IntoIterator<Item = &'h str>, prose: Vec<&'a str>) -> People<'a> {
+        let mut forms = Vec::new();
         for handle in handles {
             let handle = handle.trim().trim_start_matches('@');
             let name = handle.split('@').next().unwrap_or(handle);
             if name.is_empty() {
                 continue;
             }
-            patterns.push(format!("(?i:{})", regex::escape(name)));
+            forms.push(NameForm::AnyCase(
+                name.split_whitespace().map(str::to_string).collect(),
+            ));
             let parts: Vec<&str> = name
                 .split(['.', '_', '-', ' '])
                 .filter(|p| !p.is_empty())
@@ -98,36 +128,66 @@ impl People {
             if parts.len() < 2 || !parts.iter().all(|p| p.chars().all(char::is_alphabetic)) {
                 continue;
             }
-            patterns.push(format!(
-                "(?i:{})",
-                parts
-                    .iter()
-                    .map(|p| regex::escape(p))
-                    .collect::<Vec<_>>()
-                    .join(r"\s+")
-            ));
+            forms.push(NameForm::AnyCase(parts.iter().map(|p| p.to_string()).collect()));
             let first = capitalize(parts[0]);
-            if first.chars().count() >= 3 && !is_common_word(&first) {
-                patterns.push(regex::escape(&first));
+            if first.chars().count() >= 3 {
+                forms.push(NameForm::Exact(first));
             }
         }
-        patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        patterns.dedup();
-        let names = (!patterns.is_empty())
-            .then(|| Regex::new(&format!(r"^(?:{})\b", patterns.join("|"))).ok())
-            .flatten();
-        People { names }
+        People { forms, prose }
+    }
+
+    fn is_common_word(&self, word: &str) -> bool {
+        let lower = word.to_lowercase();
+        self.prose.iter().any(|text| has_word(text, &lower))
     }
 
     /// The length of the name that starts `text`, if it is a person's and not possessive.
     fn starts(&self, text: &str) -> Option<usize> {
-        let found = self.names.as_ref()?.find(text)?;
-        let after = &text[found.end()..];
+        let len = self
+            .forms
+            .iter()
+            .filter_map(|form| match form {
+                NameForm::AnyCase(words) => any_case_prefix(text, words),
+                NameForm::Exact(word) => (text.starts_with(word.as_str())
+                    && !text[word.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_alphanumeric)
+                    && !self.is_common_word(word))
+                .then_some(word.len()),
+            })
+            .filter(|&len| !text[len..].chars().next().is_some_and(char::is_alphanumeric))
+            .max()?;
+        let after = &text[len..];
         if after.starts_with("'s") || after.starts_with("’s") || after.starts_with('\'') {
             return None;
         }
-        Some(found.end())
+        Some(len)
     }
+}
+
+/// The length of the prefix of `text` that is `words`, in any case, separated by whitespace.
+fn any_case_prefix(text: &str, words: &[String]) -> Option<usize> {
+    let mut at = 0;
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            let gap = text[at..].len() - text[at..].trim_start().len();
+            if gap == 0 {
+                return None;
+            }
+            at += gap;
+        }
+        let mut chars = text[at..].char_indices();
+        for expected in word.chars() {
+            let (_, c) = chars.next()?;
+            if !c.to_lowercase().eq(expected.to_lowercase()) {
+                return None;
+            }
+        }
+        at += chars.next().map_or(text[at..].len(), |(i, _)| i);
+    }
+    Some(at)
 }
 
 fn capitalize(word: &str) -> String {
@@ -189,6 +249,9 @@ impl Prose {
 
 /// Blanks text between quotation marks (straight or curly) and in backticks.
 fn blank_quotes(text: &mut String) {
+    if !text.contains(['"', '“', '`']) {
+        return;
+    }
     let mut out = String::with_capacity(text.len());
     let mut open: Option<char> = None;
     for c in text.chars() {
@@ -301,7 +364,7 @@ fn body_prose(source: &Source) -> Vec<Prose> {
     blocks
 }
 
-/// Prose fields of the front matter: (path, is it about causes).
+/// The front matter's prose fields, `contributing_factors` marked as being about causes.
 fn front_matter_prose(source: &Source) -> Vec<Prose> {
     let root = &source.front_matter;
     let mut nodes: Vec<(&Node, bool)> = Vec::new();
@@ -388,7 +451,7 @@ pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: 
 
 fn hint_for(phrase: &str) -> String {
     let question = match phrase.to_lowercase().as_str() {
-        "human error" | "operator error" | "user error" => "What allowed this command to reach production?",
+        "human error" | "operator error" | "pilot error" => "What allowed this command to reach production?",
         p if p.starts_with("should have") || p.starts_with("failed to") => {
             "What would have made this visible in time?"
         }
@@ -403,7 +466,7 @@ fn sentence_subjects(text: &str) -> Vec<usize> {
     static SENTENCE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?:^|[.!?;:]\s+)(\S)").expect("valid regex"));
     static OPENING: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(?i:at|after|before|then|when|while|on|in|during|later|meanwhile|however|because|since|so|afterwards|first|next|finally|instead)\b[^,.!?;]{0,40},\s+(\S)")
+        Regex::new(r"^(?i:at|after|before|then|when|while|on|in|during|later|meanwhile|however|because|since|so|afterwards|first|next|finally|instead)(?-u:\b)[^,.!?;]{0,40},\s+(\S)")
             .expect("valid regex")
     });
     let mut starts = Vec::new();
@@ -426,8 +489,8 @@ fn sentence_subjects(text: &str) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    fn people(handles: &[&str]) -> People {
-        People::from_handles(handles.iter().copied(), |w| w == "Payments")
+    fn people(handles: &[&str]) -> People<'static> {
+        People::from_handles(handles.iter().copied(), vec!["the payments team"])
     }
 
     #[test]

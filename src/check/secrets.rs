@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use regex::Regex;
 
-use crate::content::Source;
 use crate::content::markdown::options;
+use crate::content::{Source, body_location};
 use crate::diagnostic::{Code, Diagnostic, Location};
 
 struct Pattern {
@@ -23,6 +23,8 @@ struct Pattern {
     value_group: Option<usize>,
 }
 
+// Word boundaries are ASCII (`(?-u:\b)`): the shapes are ASCII, and Unicode boundaries would
+// keep the fast regex engines off any text with a non-ASCII character.
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     let p = |code, kind, regex: &str, value_group| Pattern {
         code,
@@ -34,7 +36,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Code::AwsKey,
             "an AWS access key id",
-            r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
+            r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?-u:\b)",
             None,
         ),
         p(
@@ -46,19 +48,19 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Code::ServiceToken,
             "a GitHub token",
-            r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b",
+            r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})(?-u:\b)",
             None,
         ),
         p(
             Code::ServiceToken,
             "a GitLab token",
-            r"\bglpat-[A-Za-z0-9_-]{20,}",
+            r"(?-u:\b)glpat-[A-Za-z0-9_-]{20,}",
             None,
         ),
         p(
             Code::ServiceToken,
             "a Slack token",
-            r"\bxox[abposr]-[A-Za-z0-9-]{10,}",
+            r"(?-u:\b)xox[abposr]-[A-Za-z0-9-]{10,}",
             None,
         ),
         p(
@@ -70,19 +72,19 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Code::Jwt,
             "a JSON Web Token",
-            r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+            r"(?-u:\b)eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
             None,
         ),
         p(
             Code::ConnectionPassword,
             "a password in a connection string",
-            r#"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@"'<>]+:([^\s@/"'<>]+)@"#,
+            r#"(?-u:\b)[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@"'<>]+:([^\s@/"'<>]+)@"#,
             Some(1),
         ),
         p(
             Code::SecretAssignment,
             "a secret assigned a literal value",
-            r#"(?i)\b(?:[a-z0-9]+[_.-])*(?:password|passwd|pwd|secret|secret[_-]?key|secret[_-]access[_-]key|client[_-]secret|api[_-]?key|private[_-]?key|(?:access|auth|api|refresh|bearer)[_-]?token)\b["']?[ \t]*[:=][ \t]*("[^"\n]*"|'[^'\n]*'|[^\s"',;]+)"#,
+            r#"(?i)(?-u:\b)(?:[a-z0-9]+[_.-])*(?:password|passwd|pwd|secret|secret[_-]?key|secret[_-]access[_-]key|client[_-]secret|api[_-]?key|private[_-]?key|(?:access|auth|api|refresh|bearer)[_-]?token)(?-u:\b)["']?[ \t]*[:=][ \t]*("[^"\n]*"|'[^'\n]*'|[^\s"',;]+)"#,
             Some(1),
         ),
     ]
@@ -125,7 +127,19 @@ pub fn is_placeholder(value: &str) -> bool {
 }
 
 pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
-    let text = format!("{}{}", source.head, source.body);
+    // Front matter and body are scanned apart (no shape spans the `+++` line between them),
+    // which spares a copy of every file.
+    let parts = [
+        (source.head.as_str(), 0),
+        (source.body.as_str(), source.body_offset),
+    ];
+    let location = |range: Range<usize>| {
+        if range.start >= source.body_offset {
+            body_location(source, range)
+        } else {
+            Location::of(&source.head, range)
+        }
+    };
     let mut flagged: Vec<Range<usize>> = Vec::new();
     let mut report = |code: Code, kind: &str, range: Range<usize>, flagged: &mut Vec<Range<usize>>| {
         if flagged.iter().any(|f| f.start < range.end && range.start < f.end) {
@@ -134,22 +148,30 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
         flagged.push(range.clone());
         found.push(
             Diagnostic::policy(code, &source.path, format!("{kind} is in the postmortem"))
-                .at(Location::of(&text, range))
+                .at(location(range))
                 .hint("remove it, write <redacted> in its place, and rotate it: the archive is read company-wide and kept in version control"),
         );
     };
     for pattern in PATTERNS.iter() {
-        for captures in pattern.regex.captures_iter(&text) {
-            let range = match pattern.value_group.and_then(|g| captures.get(g)) {
-                Some(value) if is_placeholder(value.as_str()) => continue,
-                Some(value) => value.range(),
-                None => captures.get(0).expect("group 0").range(),
-            };
-            report(pattern.code, pattern.kind, range, &mut flagged);
+        for (text, offset) in parts {
+            for captures in pattern.regex.captures_iter(text) {
+                let range = match pattern.value_group.and_then(|g| captures.get(g)) {
+                    Some(value) if is_placeholder(value.as_str()) => continue,
+                    Some(value) => value.range(),
+                    None => captures.get(0).expect("group 0").range(),
+                };
+                report(
+                    pattern.code,
+                    pattern.kind,
+                    range.start + offset..range.end + offset,
+                    &mut flagged,
+                );
+            }
         }
     }
     for range in code_ranges(source) {
-        for token in random_tokens(&text[range.clone()]) {
+        let code = &source.body[range.start - source.body_offset..range.end - source.body_offset];
+        for token in random_tokens(code) {
             let token = token.start + range.start..token.end + range.start;
             report(
                 Code::HighEntropy,

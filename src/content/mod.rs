@@ -170,7 +170,11 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
         key,
         body: split.body.to_string(),
         head: text[..split.body_offset].to_string(),
-        front_matter: root.clone(),
+        // Filled in after decoding, which only borrows the tree: no copy of it.
+        front_matter: crate::tree::Node {
+            value: crate::tree::Value::Null,
+            span: 0..0,
+        },
         body_offset: split.body_offset,
         body_line: text[..split.body_offset].matches('\n').count() + 1,
         outline: markdown::scan(split.body, split.body_offset),
@@ -178,8 +182,14 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
     };
     let mut reader = Reader::new(display, text, Codes::FRONT_MATTER);
     let (postmortem, orphan) = match decode::decode(&mut reader, &root, config, source) {
-        Ok(pm) => (Some(pm), None),
-        Err(source) => (None, Some(*source)),
+        Ok(mut pm) => {
+            pm.source.front_matter = root;
+            (Some(pm), None)
+        }
+        Err(mut source) => {
+            source.front_matter = root;
+            (None, Some(*source))
+        }
     };
     Parsed {
         postmortem,

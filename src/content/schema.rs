@@ -250,6 +250,9 @@ pub fn json_schema(config: &Config) -> Value {
         "$schema".into(),
         json!("https://json-schema.org/draft/2020-12/schema"),
     );
+    if !config.base_url.is_empty() {
+        head.insert("$id".into(), json!(format!("{}{OUTPUT_PATH}", config.base_url)));
+    }
     head.insert(
         "title".into(),
         json!(format!("{} postmortem front matter", config.title)),
@@ -339,47 +342,66 @@ fn kind(kind: Kind, config: &Config) -> Value {
 mod tests {
     use super::*;
 
-    /// Every key `decode` reads (a `get("...")` or `required(..., "...")` on a table) is in
-    /// these tables: a key added to the decoder but not here would be accepted by pmsite
-    /// and missing from the schema.
+    /// Every key `decode` reads (a `get("...")`, `required(&mut t, "...")` and the like on
+    /// a table) is in these tables, and the keys it requires are required here: a key added
+    /// to the decoder but not here would be accepted by pmsite and missing from the schema.
     #[test]
     fn every_key_the_decoder_reads_is_in_the_schema() {
         let source = include_str!("decode.rs");
         let source = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
-        let all: Vec<&str> = [FRONT_MATTER, IMPACT, TIMELINE, ACTION_ITEM, LINK]
-            .iter()
-            .flat_map(|t| keys(t))
-            .collect();
-        let mut read = Vec::new();
-        for pattern in ["get(\"", "&mut t, \""] {
-            for (i, _) in source.match_indices(pattern) {
-                let rest = &source[i + pattern.len()..];
-                read.push(&rest[..rest.find('"').unwrap()]);
-            }
-        }
-        for pattern in [
-            "text(r, \"",
-            "strings(r, &mut t, \"",
-            "optional_moment(r, &mut t, \"",
-        ] {
-            for (i, _) in source.match_indices(pattern) {
-                let rest = &source[i + pattern.len()..];
-                read.push(&rest[..rest.find('"').unwrap()]);
-            }
-        }
+        // One space for every run of whitespace, so that line breaks do not hide a call.
+        let source = source
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace("( ", "(");
+        let tables = [FRONT_MATTER, IMPACT, TIMELINE, ACTION_ITEM, LINK];
+        let all: Vec<&Field> = tables.iter().flat_map(|t| t.iter()).collect();
+        let keys_after = |pattern: &str| -> Vec<String> {
+            source
+                .match_indices(pattern)
+                .map(|(i, _)| {
+                    let rest = &source[i + pattern.len()..];
+                    rest[..rest.find('"').unwrap()].to_string()
+                })
+                .collect()
+        };
+        let mut read = keys_after("get(\"");
+        read.extend(keys_after("&mut t, \""));
+        read.extend(keys_after("text(r, \""));
         assert!(
             read.len() > 40,
             "the decoder reads keys this test no longer sees: {read:?}"
         );
-        for key in read {
-            assert!(all.contains(&key), "decode reads `{key}`, which the schema lacks");
+        for key in &read {
+            assert!(
+                all.iter().any(|f| f.name == key),
+                "decode reads `{key}`, which the schema lacks"
+            );
+        }
+        let required = keys_after("required(&mut t, \"");
+        assert!(required.len() >= 9, "{required:?}");
+        for key in &required {
+            assert!(
+                all.iter().any(|f| f.name == key && f.required),
+                "decode requires `{key}`, which the schema does not"
+            );
+        }
+        for field in all.iter().filter(|f| f.required) {
+            assert!(
+                required.iter().any(|k| k == field.name),
+                "the schema requires `{}`, decode does not",
+                field.name
+            );
         }
     }
 
     #[test]
     fn the_schema_uses_the_site_configuration() {
-        let config = crate::config::parse("[teams]\nsre = \"SRE\"\n").unwrap();
+        let config =
+            crate::config::parse("base_url = \"https://x.example/\"\n[teams]\nsre = \"SRE\"\n").unwrap();
         let schema = json_schema(&config);
+        assert_eq!(schema["$id"], "https://x.example/schema/postmortem.json");
         assert_eq!(schema["properties"]["severity"]["enum"][0], "SEV1");
         assert_eq!(schema["properties"]["teams"]["anyOf"][0]["enum"], json!(["sre"]));
         assert_eq!(
