@@ -112,7 +112,7 @@ fn load_and_validate(
 ) -> Result<(Config, content::Content), Fatal> {
     let started = Instant::now();
     let (config, _) = config::load(root).map_err(|e| Fatal::Config(root.to_path_buf(), e))?;
-    let content = content::load(root, &config).map_err(Fatal::Content)?;
+    let mut content = content::load(root, &config).map_err(Fatal::Content)?;
     report.files = content.files.iter().filter(|k| k.ends_with(".md")).count();
     report.diagnostics = content.diagnostics.clone();
     report.timings.push(("load", started.elapsed()));
@@ -125,6 +125,7 @@ fn load_and_validate(
     report
         .diagnostics
         .extend(check::check(&content, &config, selection.today));
+    content.release_front_matter();
     if strict {
         for d in &mut report.diagnostics {
             d.level = diagnostic::Level::Error;
@@ -232,6 +233,8 @@ fn write_site(
         .par_iter()
         .try_for_each(|file| staging.write(&format!("search/{}", file.path), file.contents.as_bytes()))
         .map_err(Fatal::Output)?;
+    // Rendering needs neither: on a large archive they are a hundred megabytes.
+    drop((built, search_files));
     report
         .timings
         .push(("similar incidents, search export", searching.elapsed()));

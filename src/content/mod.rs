@@ -38,6 +38,26 @@ pub struct Content {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Content {
+    /// Lets go of each file's front matter text and parsed tree. The checks are their last
+    /// readers; on a large archive they are hundreds of megabytes that the rest of the build
+    /// would carry to the end.
+    pub fn release_front_matter(&mut self) {
+        for source in self
+            .postmortems
+            .iter_mut()
+            .map(|pm| &mut pm.source)
+            .chain(self.unreadable_front_matter.iter_mut())
+        {
+            source.head = String::new();
+            source.front_matter = crate::tree::Node {
+                value: crate::tree::Value::Null,
+                span: 0..0,
+            };
+        }
+    }
+}
+
 /// What one file gave.
 pub struct Parsed {
     pub postmortem: Option<Postmortem>,

@@ -290,19 +290,28 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
             (term, json, positions)
         })
         .collect();
-    for (n, range) in chunk_ranges(entries.iter().map(|e| e.1.len()))
-        .into_iter()
-        .enumerate()
-    {
-        let slice = &entries[range.clone()];
-        let before = range.start.checked_sub(1).map(|i| entries[i].0.as_str());
-        term_starts.push(boundary(before, &slice[0].0));
-        let join = |pick: fn(&(String, String, String)) -> &str| {
-            let items: Vec<&str> = slice.iter().map(pick).collect();
-            format!("[{}]", items.join(","))
-        };
-        files.push(file(&format!("t/{n}.js"), &format!("t{n}"), &join(|e| &e.1)));
-        files.push(file(&format!("p/{n}.js"), &format!("p{n}"), &join(|e| &e.2)));
+    // Consumed chunk by chunk, so the entries' JSON and the files' text are not all in
+    // memory twice.
+    let ranges = chunk_ranges(entries.iter().map(|e| e.1.len()));
+    let mut entries = entries.into_iter();
+    let mut last: Option<String> = None;
+    for (n, range) in ranges.into_iter().enumerate() {
+        let (mut postings, mut positions) = (String::from("["), String::from("["));
+        for (i, (term, json, term_positions)) in entries.by_ref().take(range.len()).enumerate() {
+            if i == 0 {
+                term_starts.push(boundary(last.as_deref(), &term));
+            } else {
+                postings.push(',');
+                positions.push(',');
+            }
+            postings.push_str(&json);
+            positions.push_str(&term_positions);
+            last = Some(term);
+        }
+        postings.push(']');
+        positions.push(']');
+        files.push(file(&format!("t/{n}.js"), &format!("t{n}"), &postings));
+        files.push(file(&format!("p/{n}.js"), &format!("p{n}"), &positions));
     }
 
     let mut word_starts = Vec::new();
