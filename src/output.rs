@@ -55,14 +55,10 @@ impl Staging {
         if output.exists() && !is_replaceable(&output) {
             return Err(OutputError::NotAnOutputFolder(output));
         }
-        let parent = output
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        fs::create_dir_all(&parent).map_err(|e| OutputError::Io(parent.clone(), e))?;
-        let name = output
-            .file_name()
-            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-        let dir = parent.join(format!(".{name}.pmsite-staging-{}", std::process::id()));
+        let dir = sibling(&output, &format!("pmsite-staging-{}", std::process::id()));
+        if let Some(parent) = dir.parent() {
+            fs::create_dir_all(parent).map_err(|e| OutputError::Io(parent.to_path_buf(), e))?;
+        }
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(|e| OutputError::Io(dir.clone(), e))?;
         }
@@ -99,31 +95,46 @@ impl Staging {
 
     /// Puts the staged site in place of the output folder.
     pub fn commit(mut self) -> Result<(), OutputError> {
-        let io = |p: &Path| {
-            let p = p.to_path_buf();
-            move |e| OutputError::Io(p, e)
-        };
-        if self.output.exists() {
-            if exchange(&self.dir, &self.output).is_ok() {
-                // The staging path now holds the previous build.
-                self.committed = true;
-                return remove_tree(&self.dir).map_err(io(&self.dir));
-            }
-            // No atomic exchange here (another OS, or a filesystem without it): two renames,
-            // with the old build kept until the new one is in place.
-            let old = self.dir.with_extension("old");
-            fs::rename(&self.output, &old).map_err(io(&self.output))?;
-            if let Err(e) = fs::rename(&self.dir, &self.output) {
-                let _ = fs::rename(&old, &self.output);
-                return Err(OutputError::Io(self.output.clone(), e));
-            }
-            self.committed = true;
-            return remove_tree(&old).map_err(io(&old));
-        }
-        fs::rename(&self.dir, &self.output).map_err(io(&self.output))?;
+        replace_dir(&self.dir, &self.output)?;
         self.committed = true;
         Ok(())
     }
+}
+
+/// A hidden folder beside `path` named after it: `public` -> `.public.SUFFIX`. Staging
+/// folders and the search index live there, on the same filesystem, so a rename swaps them in.
+pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+    let parent = path.parent().unwrap_or_else(|| Path::new("."));
+    parent.join(format!(".{name}.{suffix}"))
+}
+
+/// Puts the folder `new` in place of `target`, atomically where the OS can exchange two
+/// paths, and removes what `target` held. A reader of `target` sees the old or the new
+/// folder, never neither.
+pub fn replace_dir(new: &Path, target: &Path) -> Result<(), OutputError> {
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e| OutputError::Io(p, e)
+    };
+    if !target.exists() {
+        return fs::rename(new, target).map_err(io(target));
+    }
+    if exchange(new, target).is_ok() {
+        // `new` now holds the previous folder.
+        return remove_tree(new).map_err(io(new));
+    }
+    // No atomic exchange here (another OS, or a filesystem without it): two renames, with
+    // the old folder kept until the new one is in place.
+    let old = new.with_extension("old");
+    fs::rename(target, &old).map_err(io(target))?;
+    if let Err(e) = fs::rename(new, target) {
+        let _ = fs::rename(&old, target);
+        return Err(OutputError::Io(target.to_path_buf(), e));
+    }
+    remove_tree(&old).map_err(io(&old))
 }
 
 impl Drop for Staging {

@@ -25,6 +25,7 @@ const MIN_PART: usize = 200;
 #[derive(Debug)]
 pub enum IndexError {
     Io(PathBuf, io::Error),
+    Replace(crate::output::OutputError),
     Tantivy(tantivy::TantivyError),
 }
 
@@ -33,6 +34,7 @@ impl std::fmt::Display for IndexError {
         match self {
             IndexError::Io(p, e) => write!(f, "cannot write the search index at {}: {e}", p.display()),
             IndexError::Tantivy(e) => write!(f, "search index: {e}"),
+            IndexError::Replace(e) => write!(f, "search index: {e}"),
         }
     }
 }
@@ -163,15 +165,7 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
         tantivy::indexer::merge_indices(&indexes, directory)?;
     }
     drop(indexes);
-    // Swap in the new index; a reader of the old one at this instant would see either.
-    let old = with_suffix(dir, &format!("old-{}", std::process::id()));
-    if dir.exists() {
-        fs::rename(dir, &old).map_err(io(dir))?;
-    }
-    fs::rename(&staging, dir).map_err(io(dir))?;
-    if old.exists() {
-        fs::remove_dir_all(&old).map_err(io(&old))?;
-    }
+    crate::output::replace_dir(&staging, dir).map_err(IndexError::Replace)?;
     Ok(Built {
         index: Index::open_in_dir(dir)?,
         words,

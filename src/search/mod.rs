@@ -29,11 +29,7 @@ pub use similar::similar_incidents;
 
 /// Where the search index of a build writing to `output` lives.
 pub fn index_dir(output: &Path) -> PathBuf {
-    let name = output
-        .file_name()
-        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-    let parent = output.parent().unwrap_or_else(|| Path::new("."));
-    parent.join(format!(".{name}.search-index"))
+    crate::output::sibling(output, "search-index")
 }
 
 /// The text fields a query searches, with their boosts: a word in the title says more about
