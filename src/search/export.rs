@@ -123,13 +123,21 @@ struct FieldPostings(Vec<serde_json::Value>);
 
 /// The section (index) holding most of these body positions; the first on a tie.
 fn busiest_section(sections: &super::DocSections, positions: &[u32]) -> u32 {
-    let mut counts = vec![0u32; sections.starts.len().max(1)];
-    let last = counts.len() - 1;
+    // Positions come in order, so each section's positions are one run; a later run must
+    // be longer to win.
+    let (mut best, mut best_count) = (0, 0);
+    let (mut run, mut count) = (usize::MAX, 0);
     for &p in positions {
-        counts[sections.at(p).min(last)] += 1;
+        let section = sections.at(p);
+        if section != run {
+            (run, count) = (section, 0);
+        }
+        count += 1;
+        if count > best_count {
+            (best, best_count) = (run, count);
+        }
     }
-    let best = counts.iter().copied().max().unwrap_or(0);
-    counts.iter().position(|&c| c == best).unwrap_or(0) as u32
+    best as u32
 }
 
 /// One term's postings in one field: the encoded postings and, for phrases, the positions.
@@ -360,8 +368,9 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
     for (g, group) in site.postmortems.chunks(GROUP).enumerate() {
         let rows: Vec<serde_json::Value> = group
             .iter()
-            .map(|pm| {
-                let sections: Vec<serde_json::Value> = built.sections[doc_index(site, pm)]
+            .enumerate()
+            .map(|(j, pm)| {
+                let sections: Vec<serde_json::Value> = built.sections[g * GROUP + j]
                     .anchors
                     .iter()
                     .map(|section| match common_index.get(section) {
@@ -410,19 +419,10 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
 /// id order, the indices of its values: a count then the indices, as varints. Enough for
 /// filters and live counts over any set of results, with an empty query too. One file per
 /// kind, so the client loads tags (the largest) only when they are asked for.
-pub const FACET_KINDS: [&str; 6] = ["severity", "service", "team", "root_cause", "tag", "year"];
-
 fn facet_files(site: &Site<'_>) -> Vec<File> {
-    use crate::site::TaxonomyKind;
     let mut files = Vec::new();
-    for (key, kind) in [
-        ("severity", TaxonomyKind::Severity),
-        ("service", TaxonomyKind::Service),
-        ("team", TaxonomyKind::Team),
-        ("root_cause", TaxonomyKind::RootCause),
-        ("tag", TaxonomyKind::Tag),
-        ("year", TaxonomyKind::Year),
-    ] {
+    for kind in crate::site::TaxonomyKind::ALL {
+        let key = kind.key();
         let taxonomy = site.taxonomy(kind);
         let values: Vec<&str> = taxonomy.terms.iter().map(|t| t.name.as_str()).collect();
         let mut per_doc: Vec<Vec<u32>> = vec![Vec::new(); site.postmortems.len()];
@@ -440,10 +440,6 @@ fn facet_files(site: &Site<'_>) -> Vec<File> {
         files.push(file(&format!("f/{key}.js"), &format!("f-{key}"), &json));
     }
     files
-}
-
-fn doc_index(site: &Site<'_>, pm: &crate::content::Postmortem) -> usize {
-    site.index_of_id(&pm.id).unwrap_or(0)
 }
 
 fn file(path: &str, name: &str, json: &str) -> File {

@@ -11,11 +11,11 @@ use tantivy::directory::{Directory, MmapDirectory, RamDirectory};
 use tantivy::schema::Facet;
 use tantivy::{Index, IndexBuilder, TantivyDocument};
 
-use super::{Fields, facet};
+use super::Fields;
 use crate::content::Postmortem;
 use crate::content::markdown::{Section, sections};
-use crate::site::term_slug;
 use crate::site::{Site, url};
+use crate::site::{TaxonomyKind, term_slug};
 
 /// Memory for the one segment writer. Indexing 10,000 postmortems needs about 150 MB;
 /// the writer sizes its hash table from this, it does not reserve it.
@@ -235,19 +235,14 @@ pub fn texts(pm: &Postmortem, sections: &[Section]) -> Texts {
 }
 
 pub fn facets(pm: &Postmortem) -> Vec<Facet> {
-    let mut facets = vec![
-        Facet::from_path([facet::SEVERITY, &term_slug(&pm.severity)]),
-        Facet::from_path([facet::YEAR, &pm.started_at.year().to_string()]),
-    ];
-    for (kind, values) in [
-        (facet::SERVICE, &pm.services),
-        (facet::TEAM, &pm.teams),
-        (facet::ROOT_CAUSE, &pm.root_causes),
-        (facet::TAG, &pm.tags),
-    ] {
-        facets.extend(values.iter().map(|v| Facet::from_path([kind, &term_slug(v)])));
-    }
-    facets
+    TaxonomyKind::ALL
+        .into_iter()
+        .flat_map(|kind| {
+            kind.values(pm)
+                .into_iter()
+                .map(move |value| Facet::from_path([kind.key(), &term_slug(&value)]))
+        })
+        .collect()
 }
 
 fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> (TantivyDocument, DocSections) {

@@ -122,13 +122,3 @@ impl Fields {
             .collect()
     }
 }
-
-/// The facet kinds, as they appear in facet paths and filters.
-pub mod facet {
-    pub const SEVERITY: &str = "severity";
-    pub const SERVICE: &str = "service";
-    pub const TEAM: &str = "team";
-    pub const ROOT_CAUSE: &str = "root_cause";
-    pub const TAG: &str = "tag";
-    pub const YEAR: &str = "year";
-}

@@ -13,9 +13,8 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, IndexReader, Order as TantivyOrder, TantivyDocument, Term};
 
 use super::Fields;
-use super::facet;
 use super::index::Meta;
-use crate::site::term_slug;
+use crate::site::{TaxonomyKind, term_slug};
 
 #[derive(Debug)]
 pub enum SearchError {
@@ -148,12 +147,12 @@ impl Searcher {
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
         for (kind, values) in [
-            (facet::SERVICE, &filters.services),
-            (facet::TEAM, &filters.teams),
-            (facet::SEVERITY, &filters.severities),
-            (facet::ROOT_CAUSE, &filters.root_causes),
-            (facet::TAG, &filters.tags),
-            (facet::YEAR, &filters.years),
+            (TaxonomyKind::Service.key(), &filters.services),
+            (TaxonomyKind::Team.key(), &filters.teams),
+            (TaxonomyKind::Severity.key(), &filters.severities),
+            (TaxonomyKind::RootCause.key(), &filters.root_causes),
+            (TaxonomyKind::Tag.key(), &filters.tags),
+            (TaxonomyKind::Year.key(), &filters.years),
         ] {
             for value in values {
                 let term = Term::from_facet(self.fields.facets, &Facet::from_path([kind, &term_slug(value)]));
@@ -165,19 +164,17 @@ impl Searcher {
             clauses.push(filter(RangeQuery::new(Bound::Included(from), Bound::Unbounded)));
         }
         let query = BooleanQuery::new(clauses);
-        let total = searcher.search(&query, &Count)?;
-        let addresses: Vec<(f32, DocAddress)> = if order == Order::Date || !has_text {
-            searcher
-                .search(
-                    &query,
-                    &TopDocs::with_limit(limit.max(1))
-                        .order_by_fast_field::<i64>("started", TantivyOrder::Desc),
-                )?
-                .into_iter()
-                .map(|(_, a)| (0.0, a))
-                .collect()
+        // One pass counts the matches and keeps the best.
+        let (total, addresses): (usize, Vec<(f32, DocAddress)>) = if order == Order::Date || !has_text {
+            let newest =
+                TopDocs::with_limit(limit.max(1)).order_by_fast_field::<i64>("started", TantivyOrder::Desc);
+            let (total, top) = searcher.search(&query, &(Count, newest))?;
+            (total, top.into_iter().map(|(_, a)| (0.0, a)).collect())
         } else {
-            searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?
+            searcher.search(
+                &query,
+                &(Count, TopDocs::with_limit(limit.max(1)).order_by_score()),
+            )?
         };
         let snippets = if has_text {
             Some(SnippetGenerator::create(

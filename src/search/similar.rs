@@ -11,9 +11,9 @@ use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{Index, Term};
 
+use super::Fields;
 use super::index::texts;
-use super::{Fields, facet};
-use crate::site::{Similar, Site, term_slug};
+use crate::site::{Similar, Site, TaxonomyKind, term_slug};
 
 /// How many terms of an incident its "more like this" query keeps.
 const QUERY_TERMS: usize = 12;
@@ -66,12 +66,12 @@ pub fn similar_incidents(site: &Site<'_>, index: &Index) -> tantivy::Result<Vec<
             clauses.extend(
                 pm.root_causes
                     .iter()
-                    .map(|c| bonus(facet::ROOT_CAUSE, c, ROOT_CAUSE_BONUS)),
+                    .map(|c| bonus(TaxonomyKind::RootCause.key(), c, ROOT_CAUSE_BONUS)),
             );
             clauses.extend(
                 pm.services
                     .iter()
-                    .map(|s| bonus(facet::SERVICE, s, SERVICE_BONUS)),
+                    .map(|s| bonus(TaxonomyKind::Service.key(), s, SERVICE_BONUS)),
             );
             let top = searcher.search(
                 &BooleanQuery::new(clauses),

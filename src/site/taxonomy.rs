@@ -42,6 +42,18 @@ impl TaxonomyKind {
         }
     }
 
+    /// The kind as search facets, filters and URL parameters name it.
+    pub fn key(self) -> &'static str {
+        match self {
+            TaxonomyKind::Severity => "severity",
+            TaxonomyKind::Service => "service",
+            TaxonomyKind::RootCause => "root_cause",
+            TaxonomyKind::Team => "team",
+            TaxonomyKind::Tag => "tag",
+            TaxonomyKind::Year => "year",
+        }
+    }
+
     pub fn plural(self) -> &'static str {
         match self {
             TaxonomyKind::Severity => "Severities",
