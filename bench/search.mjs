@@ -80,7 +80,8 @@ for (let i = 0; i < queries.length; i++) {
 
 const stat = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  const at = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  // Nearest rank, as everywhere in pmsite (src/site/stats.rs).
+  const at = (p) => s[Math.max(0, Math.ceil(p * s.length) - 1)];
   return { median: at(0.5), p90: at(0.9), max: s[s.length - 1] };
 };
 const kb = (n) => (n / 1024).toFixed(1) + ' KB';

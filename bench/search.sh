@@ -25,9 +25,9 @@ bin="${CARGO_TARGET_DIR:-$repo/target}/release/pmsite"
 python3 "$gen" "$work/site" "$n" --seed "$seed" 2>/dev/null
 
 echo "== build with search, N=$n (on /dev/shm)"
-"$bin" build --root "$work/site" --output "$work/out" --verbose 2>&1 | grep -E '^ *(search index|similar incidents.*|render and write): |^Built' | sed 's/^ */  /'
-added=$("$bin" build --root "$work/site" --output "$work/out" --verbose 2>&1 \
-  | awk '/^ *(search index|similar incidents, search export): / {sum += $(NF-1)} END {printf "%.2f", sum}')
+log=$("$bin" build --root "$work/site" --output "$work/out" --verbose 2>&1)
+grep -E '^ *(search index|similar incidents.*|render and write): |^Built' <<<"$log" | sed 's/^ */  /'
+added=$(awk '/^ *(search index|similar incidents, search export): / {sum += $(NF-1)} END {printf "%.2f", sum}' <<<"$log")
 verdict=$(awk -v a="$added" 'BEGIN { print (a <= 3.0) ? "PASS" : "MISS" }')
 echo "  indexing + similar + export: ${added} s   target <= 3 s: $verdict"
 peak=$(/usr/bin/time -f '%M' "$bin" build --root "$work/site" --output "$work/out" --quiet 2>&1 | tail -1)

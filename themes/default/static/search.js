@@ -150,9 +150,10 @@
 
   // Every document's fieldnorm id in a field (n/<field>.js), for the postings of frequent
   // terms, which leave their norms out. Loaded once per field.
-  Engine.prototype.fieldNorms = async function (field) {
+  Engine.prototype.fieldNorms = function (field) {
     this.norms = this.norms || [];
-    if (!this.norms[field]) this.norms[field] = varints(await this.load('n' + field, 'n/' + field + '.js'));
+    // The promise is kept, so stems scored side by side decode the file once.
+    if (!this.norms[field]) this.norms[field] = this.load('n' + field, 'n/' + field + '.js').then(varints);
     return this.norms[field];
   };
 
@@ -201,17 +202,8 @@
     if (!entry) return scores;
     const m = this.manifest;
     for (const [fieldIndex, docText, tfText, normText, sectionText] of entry[1]) {
-      if (sections && sectionText !== undefined) {
-        const ds = varints(docText);
-        const ss = varints(sectionText);
-        let d = 0;
-        for (let i = 0; i < ds.length; i++) {
-          d += ds[i];
-          if (!sections.has(d)) sections.set(d, []);
-          sections.get(d).push(ss[i]);
-        }
-      }
       const field = m.fields[fieldIndex];
+      const busiest = sections && sectionText !== undefined ? varints(sectionText) : null;
       const docs = varints(docText);
       const tfs = varints(tfText);
       const norms = normText === '' ? null : varints(normText);
@@ -227,6 +219,10 @@
         const norm = Math.fround(m.k1 * Math.fround(1 - m.b + Math.fround((m.b * len) / field.avg)));
         const s = Math.fround(weight * Math.fround(tf / Math.fround(tf + norm)));
         scores.set(doc, Math.fround((scores.get(doc) || 0) + s));
+        if (busiest) {
+          if (!sections.has(doc)) sections.set(doc, []);
+          sections.get(doc).push(busiest[i]);
+        }
       }
     }
     return scores;
@@ -304,7 +300,32 @@
     return scores;
   };
 
-  // Runs a query: returns { docs: [[doc, score]...] in rank order, corrections, parts }.
+  // One clause of a query (a word, or a phrase of several): { scores: Map doc -> score,
+  // corrected: [[typed, used]...], stems: what to highlight }.
+  Engine.prototype.scoreClause = async function (clause, sections) {
+    const found = await Promise.all(clause.map((part) => this.stemsFor(part)));
+    const corrected = [];
+    const stems = [];
+    found.forEach((f, i) => {
+      if (f.corrected) corrected.push([clause[i].word, f.corrected]);
+      stems.push(...f.stems, clause[i].word);
+    });
+    let scores = new Map();
+    if (clause.length === 1) {
+      const perStem = await Promise.all(found[0].stems.map((s) => this.scoreStem(s, sections)));
+      // Several stems (a prefix): a document scores with the best of them.
+      for (const map of perStem) {
+        for (const [doc, s] of map) if (!scores.has(doc) || scores.get(doc) < s) scores.set(doc, s);
+      }
+    } else if (found.every((f) => f.stems.length)) {
+      const phrase = found.map((f) => f.stems[0]);
+      scores = await this.scorePhrase(phrase, clause.map((p) => p.offset), sections);
+    }
+    return { scores, corrected, stems };
+  };
+
+  // Runs a query: returns { docs: [[doc, score]...] in rank order, corrections, parts,
+  // section(doc), highlights (stems and words to mark) }.
   // An empty query matches every document.
   Engine.prototype.search = async function (text, options) {
     await this.init();
@@ -314,25 +335,13 @@
     const corrections = [];
     const sections = new Map(); // doc -> body sections where query words occur most
     let matched = null; // Map doc -> score
-    for (const clause of clauses(parts)) {
-      let scores = new Map();
-      if (clause.length === 1) {
-        const part = clause[0];
-        const { stems, corrected } = await this.stemsFor(part);
-        if (corrected) corrections.push([part.word, corrected]);
-        const perStem = await Promise.all(stems.map((s) => this.scoreStem(s, sections)));
-        // Several stems (a prefix): a document scores with the best of them.
-        for (const map of perStem) {
-          for (const [doc, s] of map) if (!scores.has(doc) || scores.get(doc) < s) scores.set(doc, s);
-        }
-      } else {
-        const found = await Promise.all(clause.map((part) => this.stemsFor(part)));
-        found.forEach(({ corrected }, i) => corrected && corrections.push([clause[i].word, corrected]));
-        if (found.every(({ stems }) => stems.length)) {
-          const stems = found.map(({ stems }) => stems[0]);
-          scores = await this.scorePhrase(stems, clause.map((p) => p.offset), sections);
-        }
-      }
+    // Every clause's files load side by side; scores are then combined in query order, so
+    // the float sums are tantivy's.
+    const scored = await Promise.all(clauses(parts).map((clause) => this.scoreClause(clause, sections)));
+    const highlights = [];
+    for (const { scores, corrected, stems } of scored) {
+      corrections.push(...corrected);
+      highlights.push(...stems);
       if (matched === null) matched = scores;
       else {
         const next = new Map();
@@ -358,7 +367,7 @@
       for (const [x, n] of counts) if (best < 0 || n > counts.get(best) || (n === counts.get(best) && x < best)) best = x;
       return best;
     };
-    return { docs, corrections, parts, section };
+    return { docs, corrections, parts, section, highlights };
   };
 
   Engine.prototype.doc = async function (doc) {
@@ -491,15 +500,16 @@
     }
 
     const facetData = {};
-    async function ensureFacets() {
-      for (const kind of opened) {
-        if (!facetData[kind]) {
-          facetData[kind] = await engine.facet(kind);
+    function ensureFacets() {
+      return Promise.all(
+        [...opened].filter((kind) => !facetData[kind]).map(async (kind) => {
+          const data = await engine.facet(kind);
+          facetData[kind] = data;
           if (wanted[kind]) {
-            selected[kind] = new Set(wanted[kind].map((v) => facetData[kind].values.indexOf(v)).filter((i) => i >= 0));
+            selected[kind] = new Set(wanted[kind].map((v) => data.values.indexOf(v)).filter((i) => i >= 0));
           }
-        }
-      }
+        })
+      );
     }
 
     function passes(doc, except) {
@@ -519,15 +529,13 @@
     async function run(typing) {
       const mine = ++generation;
       await engine.init();
-      await ensureFacets();
-      const found = await engine.search(input.value, { sort: sort.value, prefix: typing === true });
+      const [, found] = await Promise.all([
+        ensureFacets(),
+        engine.search(input.value, { sort: sort.value, prefix: typing === true }),
+      ]);
       if (mine !== generation) return;
       const docs = found.docs.filter(([d]) => passes(d));
-      const stems = [];
-      for (const part of found.parts) {
-        const { stems: s } = await engine.stemsFor(part);
-        stems.push(...s, part.word);
-      }
+      const stems = found.highlights;
       const page = docs.slice(0, shown);
       const rows = await Promise.all(page.map(([d]) => engine.doc(d).then((r) => Object.assign(r, { doc: d }))));
       if (mine !== generation) return;
