@@ -255,7 +255,7 @@ impl Renderer {
                     ctx.insert("page_feed", &feed::feed_path(&base));
                 }
                 if kind == TaxonomyKind::Team
-                    && let Some(group) = model.ledger.teams.iter().find(|g| g.slug == term.slug)
+                    && let Some(group) = model.ledger.team(&term.slug)
                 {
                     ctx.insert("team_ledger", &follow::team_path(group));
                 }

@@ -1,5 +1,5 @@
 //! The action-item ledger: every action item of every published postmortem, in the order
-//! a follow-through meeting wants them, grouped by owner and team, with the numbers that
+//! a follow-through meeting wants them, grouped by owner, team and service, with the numbers that
 //! show whether follow-through happens.
 //!
 //! Definitions (docs/FORMAT.md repeats them for readers):
@@ -61,7 +61,7 @@ pub struct Summary {
     pub closed_with_date: usize,
 }
 
-/// Entries that share an owner or a team.
+/// Entries that share an owner, a team or a service.
 #[derive(Clone, Debug)]
 pub struct Group {
     pub name: String,
@@ -76,6 +76,8 @@ pub struct Ledger {
     pub entries: Vec<Entry>,
     pub owners: Vec<Group>,
     pub teams: Vec<Group>,
+    /// By the entry's service: what a service's dossier lists.
+    pub services: Vec<Group>,
 }
 
 impl Ledger {
@@ -101,6 +103,7 @@ impl Ledger {
             site.postmortems[e.postmortem].action_items[e.item].owner.clone()
         });
         let teams = group(&entries, |e| e.team.clone());
+        let services = group(&entries, |e| e.service.clone());
         for (g, owner) in owners.iter().enumerate() {
             for &e in &owner.entries {
                 entries[e].owner_group = Some(g);
@@ -115,7 +118,18 @@ impl Ledger {
             entries,
             owners,
             teams,
+            services,
         }
+    }
+
+    /// The team group of a slug (see [`term_slug`]).
+    pub fn team(&self, slug: &str) -> Option<&Group> {
+        find_group(&self.teams, slug)
+    }
+
+    /// The service group of a slug (see [`term_slug`]).
+    pub fn service(&self, slug: &str) -> Option<&Group> {
+        find_group(&self.services, slug)
     }
 
     pub fn item<'a>(&self, site: &Site<'a>, entry: &Entry) -> &'a ActionItem {
@@ -209,6 +223,14 @@ fn group(entries: &[Entry], key: impl Fn(&Entry) -> Option<String>) -> Vec<Group
             .push(i);
     }
     groups.into_values().collect()
+}
+
+/// Groups are sorted by slug, so a binary search finds one.
+fn find_group<'g>(groups: &'g [Group], slug: &str) -> Option<&'g Group> {
+    groups
+        .binary_search_by(|g| g.slug.as_str().cmp(slug))
+        .ok()
+        .map(|at| &groups[at])
 }
 
 #[cfg(test)]
@@ -318,6 +340,10 @@ completed = 2023-12-01
         );
         assert_eq!(ledger.entries[2].team.as_deref(), Some("payments"));
         assert!(ledger.entries.iter().all(|e| e.service.as_deref() == Some("api")));
+        assert_eq!(ledger.service("api").map(|g| g.entries.len()), Some(9));
+        assert_eq!(ledger.team("payments").map(|g| g.name.as_str()), Some("payments"));
+        assert_eq!(ledger.team("sre").map(|g| g.entries.len()), Some(8));
+        assert!(ledger.team("api").is_none() && ledger.service("sre").is_none());
     }
 
     #[test]
