@@ -9,8 +9,10 @@ use serde::Serialize;
 use super::chart::{Chart, Layout, Unit};
 use super::views::{ActionRow, Item, TermLink, action_row, term_url};
 use crate::site::dossier::{Dossier, Tally};
-use crate::site::insights::{ACTION_SERIES, Counts, Distribution, Insights, Trend};
-use crate::site::ledger::{Group, Ledger, Summary};
+use crate::site::insights::{
+    ACTION_DONE, ACTION_SERIES, ACTION_WONT_DO, Counts, Distribution, Insights, Trend,
+};
+use crate::site::ledger::{Group, Ledger, Summary, completion_pct};
 use crate::site::{Site, TaxonomyKind, Term};
 
 pub const LEDGER: &str = "action-items/";
@@ -366,12 +368,11 @@ pub fn insights(insights: &Insights) -> InsightsPage {
         });
         figure.table.columns.push("Completion".into());
         for (row, counts) in figure.table.rows.iter_mut().zip(&insights.actions_by_quarter) {
-            let counted = counts.total - counts.counts[1];
-            row.cells.push(if counted == 0 {
-                "—".into()
-            } else {
-                format!("{} %", ((counts.counts[0] * 100) as f64 / counted as f64).round())
-            });
+            let counted = counts.total - counts.counts[ACTION_WONT_DO];
+            row.cells.push(
+                completion_pct(counts.counts[ACTION_DONE], counted)
+                    .map_or_else(|| "—".into(), |pct| format!("{pct} %")),
+            );
         }
         figures.push(figure);
     }

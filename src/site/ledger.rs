@@ -152,13 +152,17 @@ impl Ledger {
             }
             days.extend(entry.days_to_close);
         }
-        let counted = summary.total - summary.wont_do;
-        summary.completion_pct =
-            (counted > 0).then(|| ((summary.done * 100) as f64 / counted as f64).round() as u32);
+        summary.completion_pct = completion_pct(summary.done, summary.total - summary.wont_do);
         summary.median_days_to_close = stats::median(&days);
         summary.closed_with_date = days.len();
         summary
     }
+}
+
+/// The completion rate: `done` items out of the `counted` ones (all but `wont_do`), in
+/// percent rounded to a whole number; `None` when nothing counts.
+pub fn completion_pct(done: usize, counted: usize) -> Option<u32> {
+    (counted > 0).then(|| ((done * 100) as f64 / counted as f64).round() as u32)
 }
 
 /// Days past `due` of a pending item at the build date; 0 when it is not overdue.
@@ -344,6 +348,15 @@ completed = 2023-12-01
         assert_eq!(ledger.team("payments").map(|g| g.name.as_str()), Some("payments"));
         assert_eq!(ledger.team("sre").map(|g| g.entries.len()), Some(8));
         assert!(ledger.team("api").is_none() && ledger.service("sre").is_none());
+    }
+
+    #[test]
+    fn completion_rounds_to_whole_percent() {
+        assert_eq!(completion_pct(1, 3), Some(33));
+        assert_eq!(completion_pct(2, 3), Some(67));
+        assert_eq!(completion_pct(1, 8), Some(13), "half rounds up");
+        assert_eq!(completion_pct(4, 4), Some(100));
+        assert_eq!(completion_pct(0, 0), None);
     }
 
     #[test]
