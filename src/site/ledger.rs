@@ -89,8 +89,8 @@ impl Ledger {
                 entries.push(Entry {
                     postmortem: p,
                     item: i,
-                    team: item.team.clone().or_else(|| pm.teams.first().cloned()),
-                    service: item.service.clone().or_else(|| pm.services.first().cloned()),
+                    team: filed_team(pm, item).map(str::to_string),
+                    service: filed_service(pm, item).map(str::to_string),
                     days_overdue: days_overdue(item, today),
                     days_to_close: days_to_close(pm, item),
                     owner_group: None,
@@ -157,6 +157,20 @@ impl Ledger {
         summary.closed_with_date = days.len();
         summary
     }
+}
+
+/// The team the ledger files an item under: its own, or its postmortem's first.
+pub fn filed_team<'a>(pm: &'a Postmortem, item: &'a ActionItem) -> Option<&'a str> {
+    item.team
+        .as_deref()
+        .or_else(|| pm.teams.first().map(String::as_str))
+}
+
+/// The service the ledger files an item under: its own, or its postmortem's first.
+pub fn filed_service<'a>(pm: &'a Postmortem, item: &'a ActionItem) -> Option<&'a str> {
+    item.service
+        .as_deref()
+        .or_else(|| pm.services.first().map(String::as_str))
 }
 
 /// The completion rate: `done` items out of the `counted` ones (all but `wont_do`), in
