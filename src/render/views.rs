@@ -424,7 +424,9 @@ pub fn thousands(n: f64) -> String {
     out
 }
 
-fn trim_float(n: f64) -> String {
+/// At most two decimals, trailing zeros dropped: short and stable (numbers in text, and
+/// the charts' SVG coordinates).
+pub fn trim_float(n: f64) -> String {
     let s = format!("{n:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
