@@ -609,20 +609,13 @@ fn taxonomy_summaries(site: &Site<'_>) -> Vec<TaxonomySummary> {
         .into_iter()
         .map(|kind| {
             let taxonomy = site.taxonomy(kind);
-            let mut top: Vec<&crate::site::Term> = taxonomy.terms.iter().collect();
-            top.sort_by(|a, b| {
-                b.members
-                    .len()
-                    .cmp(&a.members.len())
-                    .then_with(|| a.slug.cmp(&b.slug))
-            });
             TaxonomySummary {
                 name: kind.plural(),
                 url: format!("{}/", kind.path()),
                 count: taxonomy.terms.len(),
-                top: top
+                top: taxonomy
+                    .most_used(8)
                     .into_iter()
-                    .take(8)
                     .map(|t| TermCount {
                         name: t.name.clone(),
                         rank: 0,

@@ -206,14 +206,7 @@ impl Distribution {
 impl Trend {
     fn top(site: &Site<'_>, kind: TaxonomyKind, chronological: &[&Postmortem]) -> Trend {
         let taxonomy = site.taxonomy(kind);
-        let mut terms: Vec<&super::Term> = taxonomy.terms.iter().collect();
-        terms.sort_by(|a, b| {
-            b.members
-                .len()
-                .cmp(&a.members.len())
-                .then_with(|| a.slug.cmp(&b.slug))
-        });
-        terms.truncate(TOP);
+        let terms = taxonomy.most_used(TOP);
         let mut years: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
         for pm in chronological {
             years
