@@ -301,7 +301,7 @@ impl Renderer {
                     number: page,
                     size: page_size(site),
                 };
-                ctx.insert("ledger", &model.group(group, team, number));
+                ctx.insert("ledger", &model.group(team, index, number));
                 let total = pages_for(site, group.entries.len());
                 ctx.insert("pager", &Pager::new(&base, page, total));
                 ctx.insert("group_name", &group.name);

@@ -357,7 +357,7 @@ pub fn action_rows(items: &[ActionItem], today: NaiveDate) -> (Vec<ActionRow>, A
     let rows = items
         .iter()
         .map(|a| {
-            let row = action_row(a, today);
+            let row = action_row(a, crate::site::ledger::days_overdue(a, today));
             if a.status == ActionStatus::Done {
                 summary.done += 1;
             }
@@ -373,8 +373,9 @@ pub fn action_rows(items: &[ActionItem], today: NaiveDate) -> (Vec<ActionRow>, A
     (rows, summary)
 }
 
-pub fn action_row(a: &ActionItem, today: NaiveDate) -> ActionRow {
-    let days_overdue = crate::site::ledger::days_overdue(a, today);
+/// One action item as a row; `days_overdue` as `site::ledger::days_overdue` gives it (the
+/// ledger keeps it on each entry).
+pub fn action_row(a: &ActionItem, days_overdue: i64) -> ActionRow {
     let (status, status_class) = match a.status {
         ActionStatus::Open => ("Open", "open"),
         ActionStatus::InProgress => ("In progress", "in-progress"),
