@@ -11,6 +11,7 @@ use std::fmt::Write;
 
 use crate::content::moment::human_duration;
 use crate::render::escape_html;
+use crate::render::views::trim_float;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
@@ -80,8 +81,8 @@ impl Chart {
              preserveAspectRatio=\"xMinYMin meet\" aria-labelledby=\"{id}-title {id}-desc\" \
              xmlns=\"http://www.w3.org/2000/svg\">\
              <title id=\"{id}-title\">{title}</title><desc id=\"{id}-desc\">{desc}</desc>",
-            w = fmt(width),
-            h = fmt(HEIGHT),
+            w = trim_float(width),
+            h = trim_float(HEIGHT),
             id = escape_html(&self.id),
             title = escape_html(&self.title),
             desc = escape_html(&self.description),
@@ -93,11 +94,11 @@ impl Chart {
                 out,
                 "<line class=\"grid\" x1=\"{x1}\" x2=\"{x2}\" y1=\"{y}\" y2=\"{y}\"/>\
                  <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>",
-                x1 = fmt(LEFT),
-                x2 = fmt(LEFT + plot_width),
-                y = fmt(y(tick)),
-                tx = fmt(LEFT - 6.0),
-                ty = fmt(y(tick) + 4.0),
+                x1 = trim_float(LEFT),
+                x2 = trim_float(LEFT + plot_width),
+                y = trim_float(y(tick)),
+                tx = trim_float(LEFT - 6.0),
+                ty = trim_float(y(tick) + 4.0),
                 label = escape_html(&self.unit.format(tick)),
             );
             tick += step;
@@ -111,8 +112,8 @@ impl Chart {
                 let _ = write!(
                     out,
                     "<text class=\"tick\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\">{label}</text>",
-                    x = fmt(start + slot * (c as f64 + 0.5)),
-                    y = fmt(HEIGHT - BOTTOM + 18.0),
+                    x = trim_float(start + slot * (c as f64 + 0.5)),
+                    y = trim_float(HEIGHT - BOTTOM + 18.0),
                     label = escape_html(category),
                 );
             }
@@ -146,10 +147,10 @@ impl Chart {
                      data-category=\"{cat}\" data-series=\"{ser}\" data-value=\"{value}\">\
                      <title>{cat}, {ser}: {shown}</title></rect>",
                     class = self.class(s),
-                    x = fmt(x),
-                    y = fmt(y(top)),
-                    w = fmt(w),
-                    h = fmt(y(bottom) - y(top)),
+                    x = trim_float(x),
+                    y = trim_float(y(top)),
+                    w = trim_float(w),
+                    h = trim_float(y(bottom) - y(top)),
                     cat = escape_html(category),
                     ser = escape_html(series),
                     shown = escape_html(&self.unit.format(value)),
@@ -210,12 +211,6 @@ fn nice_step(max: i64, unit: Unit) -> i64 {
         }
         magnitude *= 10;
     }
-}
-
-/// Coordinates with at most two decimals, trailing zeros dropped: short and stable.
-fn fmt(v: f64) -> String {
-    let s = format!("{:.2}", v);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]

@@ -124,11 +124,8 @@ pub fn incidents_json(site: &Site<'_>) -> String {
                     .iter()
                     .map(|item| Action {
                         item,
-                        ledger_team: item.team.as_deref().or(pm.teams.first().map(String::as_str)),
-                        ledger_service: item
-                            .service
-                            .as_deref()
-                            .or(pm.services.first().map(String::as_str)),
+                        ledger_team: ledger::filed_team(pm, item),
+                        ledger_service: ledger::filed_service(pm, item),
                         days_overdue: ledger::days_overdue(item, today),
                     })
                     .collect(),

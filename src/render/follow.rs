@@ -9,8 +9,10 @@ use serde::Serialize;
 use super::chart::{Chart, Layout, Unit};
 use super::views::{ActionRow, Item, TermLink, action_row, term_url};
 use crate::site::dossier::{Dossier, Tally};
-use crate::site::insights::{ACTION_SERIES, Counts, Distribution, Insights, Trend};
-use crate::site::ledger::{Group, Ledger, Summary};
+use crate::site::insights::{
+    ACTION_DONE, ACTION_SERIES, ACTION_WONT_DO, Counts, Distribution, Insights, Trend,
+};
+use crate::site::ledger::{Group, Ledger, Summary, completion_pct};
 use crate::site::{Site, TaxonomyKind, Term};
 
 pub const LEDGER: &str = "action-items/";
@@ -124,6 +126,10 @@ pub struct PageModel<'s, 'a> {
     /// view needs them, so they are worked out once.
     views: [Vec<usize>; 3],
     overall: Summary,
+    /// Per owner and per team (as `Ledger::owners`, `Ledger::teams`): the overview and
+    /// every page of the group show them.
+    owner_summaries: Vec<Summary>,
+    team_summaries: Vec<Summary>,
 }
 
 impl<'s, 'a> PageModel<'s, 'a> {
@@ -134,7 +140,17 @@ impl<'s, 'a> PageModel<'s, 'a> {
             items,
             views: Default::default(),
             overall: ledger.summary(site, &ledger.entries),
+            owner_summaries: Vec::new(),
+            team_summaries: Vec::new(),
         };
+        let summaries = |groups: &[Group]| {
+            groups
+                .iter()
+                .map(|g| ledger.summary(site, g.entries.iter().map(|&i| &ledger.entries[i])))
+                .collect()
+        };
+        model.owner_summaries = summaries(&ledger.owners);
+        model.team_summaries = summaries(&ledger.teams);
         model.views = LedgerView::ALL.map(|view| {
             (0..ledger.entries.len())
                 .filter(|&i| model.in_view(view, i))
@@ -155,7 +171,7 @@ impl<'s, 'a> PageModel<'s, 'a> {
         };
         LedgerRow {
             incident: &self.items[entry.postmortem],
-            action: action_row(item, self.site.selection.today),
+            action: action_row(item, entry.days_overdue),
             owner: group_link(entry.owner_group, &self.ledger.owners, owner_path),
             team: group_link(entry.team_group, &self.ledger.teams, team_path),
             service: entry.service.as_ref().map(|s| TermLink {
@@ -185,16 +201,17 @@ impl<'s, 'a> PageModel<'s, 'a> {
     pub fn view(&self, view: LedgerView, page: Page) -> LedgerPage<'s> {
         // Owners and teams at a glance, once: on the first page of the main view.
         let overview = view == LedgerView::Open && page.number == 1;
-        let groups = |groups: &[Group], path: fn(&Group) -> String| {
+        let groups = |groups: &[Group], summaries: &[Summary], path: fn(&Group) -> String| {
             if !overview {
                 return Vec::new();
             }
             groups
                 .iter()
-                .map(|g| GroupRow {
+                .zip(summaries)
+                .map(|(g, summary)| GroupRow {
                     name: g.name.clone(),
                     url: path(g),
-                    summary: self.summary(&g.entries),
+                    summary: summary.clone(),
                 })
                 .collect()
         };
@@ -214,17 +231,23 @@ impl<'s, 'a> PageModel<'s, 'a> {
                 .iter()
                 .map(|&i| self.row(i))
                 .collect(),
-            owners: groups(&self.ledger.owners, owner_path),
-            teams: groups(&self.ledger.teams, team_path),
+            owners: groups(&self.ledger.owners, &self.owner_summaries, owner_path),
+            teams: groups(&self.ledger.teams, &self.team_summaries, team_path),
             team_page: None,
         }
     }
 
-    /// One page of an owner's or team's items, with their own counts.
-    pub fn group(&self, group: &Group, is_team: bool, page: Page) -> LedgerPage<'s> {
+    /// One page of the items of an owner or a team (`index` into `Ledger::owners` or
+    /// `Ledger::teams`), with their own counts.
+    pub fn group(&self, is_team: bool, index: usize, page: Page) -> LedgerPage<'s> {
         let teams = self.site.taxonomy(TaxonomyKind::Team);
+        let (group, summary) = if is_team {
+            (&self.ledger.teams[index], &self.team_summaries[index])
+        } else {
+            (&self.ledger.owners[index], &self.owner_summaries[index])
+        };
         LedgerPage {
-            summary: self.summary(&group.entries),
+            summary: summary.clone(),
             tabs: Vec::new(),
             rows: page.slice(&group.entries).iter().map(|&i| self.row(i)).collect(),
             owners: Vec::new(),
@@ -234,11 +257,6 @@ impl<'s, 'a> PageModel<'s, 'a> {
                 .flatten()
                 .map(|t| teams.term_path(t)),
         }
-    }
-
-    fn summary(&self, entries: &[usize]) -> Summary {
-        self.ledger
-            .summary(self.site, entries.iter().map(|&i| &self.ledger.entries[i]))
     }
 }
 
@@ -366,12 +384,11 @@ pub fn insights(insights: &Insights) -> InsightsPage {
         });
         figure.table.columns.push("Completion".into());
         for (row, counts) in figure.table.rows.iter_mut().zip(&insights.actions_by_quarter) {
-            let counted = counts.total - counts.counts[1];
-            row.cells.push(if counted == 0 {
-                "—".into()
-            } else {
-                format!("{} %", ((counts.counts[0] * 100) as f64 / counted as f64).round())
-            });
+            let counted = counts.total - counts.counts[ACTION_WONT_DO];
+            row.cells.push(
+                completion_pct(counts.counts[ACTION_DONE], counted)
+                    .map_or_else(|| "—".into(), |pct| format!("{pct} %")),
+            );
         }
         figures.push(figure);
     }

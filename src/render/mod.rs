@@ -255,7 +255,7 @@ impl Renderer {
                     ctx.insert("page_feed", &feed::feed_path(&base));
                 }
                 if kind == TaxonomyKind::Team
-                    && let Some(group) = model.ledger.teams.iter().find(|g| g.slug == term.slug)
+                    && let Some(group) = model.ledger.team(&term.slug)
                 {
                     ctx.insert("team_ledger", &follow::team_path(group));
                 }
@@ -301,7 +301,7 @@ impl Renderer {
                     number: page,
                     size: page_size(site),
                 };
-                ctx.insert("ledger", &model.group(group, team, number));
+                ctx.insert("ledger", &model.group(team, index, number));
                 let total = pages_for(site, group.entries.len());
                 ctx.insert("pager", &Pager::new(&base, page, total));
                 ctx.insert("group_name", &group.name);
@@ -609,20 +609,13 @@ fn taxonomy_summaries(site: &Site<'_>) -> Vec<TaxonomySummary> {
         .into_iter()
         .map(|kind| {
             let taxonomy = site.taxonomy(kind);
-            let mut top: Vec<&crate::site::Term> = taxonomy.terms.iter().collect();
-            top.sort_by(|a, b| {
-                b.members
-                    .len()
-                    .cmp(&a.members.len())
-                    .then_with(|| a.slug.cmp(&b.slug))
-            });
             TaxonomySummary {
                 name: kind.plural(),
                 url: format!("{}/", kind.path()),
                 count: taxonomy.terms.len(),
-                top: top
+                top: taxonomy
+                    .most_used(8)
                     .into_iter()
-                    .take(8)
                     .map(|t| TermCount {
                         name: t.name.clone(),
                         rank: 0,
@@ -636,38 +629,76 @@ fn taxonomy_summaries(site: &Site<'_>) -> Vec<TaxonomySummary> {
         .collect()
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 struct Pager {
     current: usize,
     total: usize,
     prev: Option<String>,
     next: Option<String>,
+    /// A window of pages, not all of them: see [`page_window`].
     pages: Vec<PageLink>,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, PartialEq, Serialize)]
 struct PageLink {
     number: usize,
     url: String,
     current: bool,
+    /// Pages between the previous link and this one are left out (an ellipsis).
+    gap_before: bool,
 }
 
 impl Pager {
     fn new(base: &str, current: usize, total: usize) -> Pager {
+        let mut previous = 0;
+        let pages = page_window(current, total)
+            .into_iter()
+            .map(|number| {
+                let gap_before = previous != 0 && number > previous + 1;
+                previous = number;
+                PageLink {
+                    number,
+                    url: url::page(base, number),
+                    current: number == current,
+                    gap_before,
+                }
+            })
+            .collect();
         Pager {
             current,
             total,
             prev: (current > 1).then(|| url::page(base, current - 1)),
             next: (current < total).then(|| url::page(base, current + 1)),
-            pages: (1..=total)
-                .map(|number| PageLink {
-                    number,
-                    url: url::page(base, number),
-                    current: number == current,
-                })
-                .collect(),
+            pages,
         }
     }
+}
+
+/// Pages either side of the current one that the pager links.
+const PAGER_AROUND: usize = 2;
+
+/// The page numbers a pager links, ascending: the first, the last, and the current one
+/// with [`PAGER_AROUND`] either side. Linking every page would make every page of a long
+/// list carry a link to every other (quadratic in the list's length). A gap of a single
+/// page shows that page: an ellipsis in its place would be no shorter.
+fn page_window(current: usize, total: usize) -> Vec<usize> {
+    let low = current.saturating_sub(PAGER_AROUND).max(1);
+    let high = current.saturating_add(PAGER_AROUND).min(total);
+    let mut numbers = vec![1];
+    numbers.extend(low..=high);
+    numbers.push(total.max(1));
+    numbers.sort_unstable();
+    numbers.dedup();
+    let mut shown: Vec<usize> = Vec::with_capacity(numbers.len() + 2);
+    for number in numbers {
+        if let Some(&last) = shown.last()
+            && number == last + 2
+        {
+            shown.push(last + 1);
+        }
+        shown.push(number);
+    }
+    shown
 }
 
 fn template_diagnostic(e: &tera::Error, templates: &[(String, String, PathBuf)]) -> Diagnostic {
@@ -689,4 +720,53 @@ fn error_chain(e: &tera::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pager_links_the_ends_and_a_window_around_the_current_page() {
+        assert_eq!(page_window(1, 1), [1]);
+        assert_eq!(page_window(3, 5), [1, 2, 3, 4, 5], "short lists: every page");
+        assert_eq!(page_window(1, 20), [1, 2, 3, 20]);
+        assert_eq!(page_window(10, 20), [1, 8, 9, 10, 11, 12, 20]);
+        assert_eq!(page_window(20, 20), [1, 18, 19, 20]);
+        assert_eq!(page_window(4, 20), [1, 2, 3, 4, 5, 6, 20]);
+        assert_eq!(
+            page_window(5, 20),
+            [1, 2, 3, 4, 5, 6, 7, 20],
+            "a gap of one page shows the page"
+        );
+        assert_eq!(page_window(16, 20), [1, 14, 15, 16, 17, 18, 19, 20]);
+        assert_eq!(page_window(250, 500).len(), 7, "bounded however long the list");
+    }
+
+    #[test]
+    fn pager_marks_gaps_and_the_current_page() {
+        let pager = Pager::new("incidents/", 10, 20);
+        let link = |number: usize, current, gap_before| PageLink {
+            number,
+            url: url::page("incidents/", number),
+            current,
+            gap_before,
+        };
+        assert_eq!(
+            pager.pages,
+            [
+                link(1, false, false),
+                link(8, false, true),
+                link(9, false, false),
+                link(10, true, false),
+                link(11, false, false),
+                link(12, false, false),
+                link(20, false, true),
+            ]
+        );
+        assert_eq!(pager.pages[0].url, "incidents/");
+        assert_eq!(pager.pages[6].url, "incidents/page/20/");
+        assert_eq!(pager.prev.as_deref(), Some("incidents/page/9/"));
+        assert_eq!(pager.next.as_deref(), Some("incidents/page/11/"));
+    }
 }

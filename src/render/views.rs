@@ -357,7 +357,7 @@ pub fn action_rows(items: &[ActionItem], today: NaiveDate) -> (Vec<ActionRow>, A
     let rows = items
         .iter()
         .map(|a| {
-            let row = action_row(a, today);
+            let row = action_row(a, crate::site::ledger::days_overdue(a, today));
             if a.status == ActionStatus::Done {
                 summary.done += 1;
             }
@@ -373,8 +373,9 @@ pub fn action_rows(items: &[ActionItem], today: NaiveDate) -> (Vec<ActionRow>, A
     (rows, summary)
 }
 
-pub fn action_row(a: &ActionItem, today: NaiveDate) -> ActionRow {
-    let days_overdue = crate::site::ledger::days_overdue(a, today);
+/// One action item as a row; `days_overdue` as `site::ledger::days_overdue` gives it (the
+/// ledger keeps it on each entry).
+pub fn action_row(a: &ActionItem, days_overdue: i64) -> ActionRow {
     let (status, status_class) = match a.status {
         ActionStatus::Open => ("Open", "open"),
         ActionStatus::InProgress => ("In progress", "in-progress"),
@@ -424,7 +425,9 @@ pub fn thousands(n: f64) -> String {
     out
 }
 
-fn trim_float(n: f64) -> String {
+/// At most two decimals, trailing zeros dropped: short and stable (numbers in text, and
+/// the charts' SVG coordinates).
+pub fn trim_float(n: f64) -> String {
     let s = format!("{n:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -45,16 +45,14 @@ impl Dossier {
                 .collect();
             related.add_once(&others, term_slug);
         }
-        let open_actions = ledger
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                e.service.as_deref().is_some_and(|s| term_slug(s) == service.slug)
-                    && ledger.item(site, e).status.is_pending()
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let open_actions = ledger.service(&service.slug).map_or_else(Vec::new, |group| {
+            group
+                .entries
+                .iter()
+                .copied()
+                .filter(|&i| ledger.item(site, &ledger.entries[i]).status.is_pending())
+                .collect()
+        });
         let distribution = |end| Distribution::of(service.name.clone(), &incidents, end);
         Dossier {
             root_causes: causes.tallies(site, Some(TaxonomyKind::RootCause), 1),

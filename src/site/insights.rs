@@ -70,6 +70,10 @@ pub struct Missing {
 }
 
 pub const ACTION_SERIES: [&str; 3] = ["Done", "Won't do", "Pending"];
+/// Where each status is counted in an `actions_by_quarter` row (see [`ACTION_SERIES`]).
+pub const ACTION_DONE: usize = 0;
+pub const ACTION_WONT_DO: usize = 1;
+pub const ACTION_PENDING: usize = 2;
 
 impl Insights {
     pub fn build(site: &Site<'_>, ledger: &Ledger) -> Insights {
@@ -132,9 +136,9 @@ impl Insights {
         for entry in &ledger.entries {
             let pm = pms[entry.postmortem];
             let slot = match ledger.item(site, entry).status {
-                ActionStatus::Done => 0,
-                ActionStatus::WontDo => 1,
-                _ => 2,
+                ActionStatus::Done => ACTION_DONE,
+                ActionStatus::WontDo => ACTION_WONT_DO,
+                _ => ACTION_PENDING,
             };
             actions.entry(quarter(pm)).or_insert_with(|| vec![0; 3])[slot] += 1;
         }
@@ -202,14 +206,7 @@ impl Distribution {
 impl Trend {
     fn top(site: &Site<'_>, kind: TaxonomyKind, chronological: &[&Postmortem]) -> Trend {
         let taxonomy = site.taxonomy(kind);
-        let mut terms: Vec<&super::Term> = taxonomy.terms.iter().collect();
-        terms.sort_by(|a, b| {
-            b.members
-                .len()
-                .cmp(&a.members.len())
-                .then_with(|| a.slug.cmp(&b.slug))
-        });
-        terms.truncate(TOP);
+        let terms = taxonomy.most_used(TOP);
         let mut years: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
         for pm in chronological {
             years

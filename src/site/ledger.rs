@@ -1,5 +1,5 @@
 //! The action-item ledger: every action item of every published postmortem, in the order
-//! a follow-through meeting wants them, grouped by owner and team, with the numbers that
+//! a follow-through meeting wants them, grouped by owner, team and service, with the numbers that
 //! show whether follow-through happens.
 //!
 //! Definitions (docs/FORMAT.md repeats them for readers):
@@ -61,7 +61,7 @@ pub struct Summary {
     pub closed_with_date: usize,
 }
 
-/// Entries that share an owner or a team.
+/// Entries that share an owner, a team or a service.
 #[derive(Clone, Debug)]
 pub struct Group {
     pub name: String,
@@ -76,6 +76,8 @@ pub struct Ledger {
     pub entries: Vec<Entry>,
     pub owners: Vec<Group>,
     pub teams: Vec<Group>,
+    /// By the entry's service: what a service's dossier lists.
+    pub services: Vec<Group>,
 }
 
 impl Ledger {
@@ -87,8 +89,8 @@ impl Ledger {
                 entries.push(Entry {
                     postmortem: p,
                     item: i,
-                    team: item.team.clone().or_else(|| pm.teams.first().cloned()),
-                    service: item.service.clone().or_else(|| pm.services.first().cloned()),
+                    team: filed_team(pm, item).map(str::to_string),
+                    service: filed_service(pm, item).map(str::to_string),
                     days_overdue: days_overdue(item, today),
                     days_to_close: days_to_close(pm, item),
                     owner_group: None,
@@ -101,6 +103,7 @@ impl Ledger {
             site.postmortems[e.postmortem].action_items[e.item].owner.clone()
         });
         let teams = group(&entries, |e| e.team.clone());
+        let services = group(&entries, |e| e.service.clone());
         for (g, owner) in owners.iter().enumerate() {
             for &e in &owner.entries {
                 entries[e].owner_group = Some(g);
@@ -115,7 +118,18 @@ impl Ledger {
             entries,
             owners,
             teams,
+            services,
         }
+    }
+
+    /// The team group of a slug (see [`term_slug`]).
+    pub fn team(&self, slug: &str) -> Option<&Group> {
+        find_group(&self.teams, slug)
+    }
+
+    /// The service group of a slug (see [`term_slug`]).
+    pub fn service(&self, slug: &str) -> Option<&Group> {
+        find_group(&self.services, slug)
     }
 
     pub fn item<'a>(&self, site: &Site<'a>, entry: &Entry) -> &'a ActionItem {
@@ -138,13 +152,31 @@ impl Ledger {
             }
             days.extend(entry.days_to_close);
         }
-        let counted = summary.total - summary.wont_do;
-        summary.completion_pct =
-            (counted > 0).then(|| ((summary.done * 100) as f64 / counted as f64).round() as u32);
+        summary.completion_pct = completion_pct(summary.done, summary.total - summary.wont_do);
         summary.median_days_to_close = stats::median(&days);
         summary.closed_with_date = days.len();
         summary
     }
+}
+
+/// The team the ledger files an item under: its own, or its postmortem's first.
+pub fn filed_team<'a>(pm: &'a Postmortem, item: &'a ActionItem) -> Option<&'a str> {
+    item.team
+        .as_deref()
+        .or_else(|| pm.teams.first().map(String::as_str))
+}
+
+/// The service the ledger files an item under: its own, or its postmortem's first.
+pub fn filed_service<'a>(pm: &'a Postmortem, item: &'a ActionItem) -> Option<&'a str> {
+    item.service
+        .as_deref()
+        .or_else(|| pm.services.first().map(String::as_str))
+}
+
+/// The completion rate: `done` items out of the `counted` ones (all but `wont_do`), in
+/// percent rounded to a whole number; `None` when nothing counts.
+pub fn completion_pct(done: usize, counted: usize) -> Option<u32> {
+    (counted > 0).then(|| ((done * 100) as f64 / counted as f64).round() as u32)
 }
 
 /// Days past `due` of a pending item at the build date; 0 when it is not overdue.
@@ -209,6 +241,14 @@ fn group(entries: &[Entry], key: impl Fn(&Entry) -> Option<String>) -> Vec<Group
             .push(i);
     }
     groups.into_values().collect()
+}
+
+/// Groups are sorted by slug, so a binary search finds one.
+fn find_group<'g>(groups: &'g [Group], slug: &str) -> Option<&'g Group> {
+    groups
+        .binary_search_by(|g| g.slug.as_str().cmp(slug))
+        .ok()
+        .map(|at| &groups[at])
 }
 
 #[cfg(test)]
@@ -318,6 +358,19 @@ completed = 2023-12-01
         );
         assert_eq!(ledger.entries[2].team.as_deref(), Some("payments"));
         assert!(ledger.entries.iter().all(|e| e.service.as_deref() == Some("api")));
+        assert_eq!(ledger.service("api").map(|g| g.entries.len()), Some(9));
+        assert_eq!(ledger.team("payments").map(|g| g.name.as_str()), Some("payments"));
+        assert_eq!(ledger.team("sre").map(|g| g.entries.len()), Some(8));
+        assert!(ledger.team("api").is_none() && ledger.service("sre").is_none());
+    }
+
+    #[test]
+    fn completion_rounds_to_whole_percent() {
+        assert_eq!(completion_pct(1, 3), Some(33));
+        assert_eq!(completion_pct(2, 3), Some(67));
+        assert_eq!(completion_pct(1, 8), Some(13), "half rounds up");
+        assert_eq!(completion_pct(4, 4), Some(100));
+        assert_eq!(completion_pct(0, 0), None);
     }
 
     #[test]

@@ -177,6 +177,19 @@ impl Taxonomy {
         self.index_by_slug.get(&term_slug(value)).map(|&i| &self.terms[i])
     }
 
+    /// The `n` terms with the most postmortems, most first; ties by slug.
+    pub fn most_used(&self, n: usize) -> Vec<&Term> {
+        let mut terms: Vec<&Term> = self.terms.iter().collect();
+        terms.sort_by(|a, b| {
+            b.members
+                .len()
+                .cmp(&a.members.len())
+                .then_with(|| a.slug.cmp(&b.slug))
+        });
+        terms.truncate(n);
+        terms
+    }
+
     /// Site-relative path of a term's page.
     pub fn term_path(&self, term: &Term) -> String {
         format!("{}/{}/", self.kind.path(), term.slug)
@@ -191,5 +204,44 @@ pub fn term_slug(value: &str) -> String {
         value.bytes().map(|b| format!("{b:02x}")).collect()
     } else {
         slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::Site;
+    use crate::site::fixture::{content, selection};
+
+    #[test]
+    fn most_used_terms_most_members_first_then_by_slug() {
+        let config = Config::default();
+        let content = content(
+            &config,
+            &[
+                (
+                    "a",
+                    "started_at = 2024-01-01\nservices = [\"db\", \"api\", \"queue\"]",
+                ),
+                (
+                    "b",
+                    "started_at = 2024-02-01\nservices = [\"cache\", \"API\", \"queue\"]",
+                ),
+                ("c", "started_at = 2024-03-01\nservices = [\"Cache\", \"queue\"]"),
+            ],
+        );
+        let site = Site::build(&content, &config, selection("2025-01-01"));
+        let services = site.taxonomy(TaxonomyKind::Service);
+        let slugs = |n| {
+            services
+                .most_used(n)
+                .iter()
+                .map(|t| t.slug.clone())
+                .collect::<Vec<_>>()
+        };
+        // queue 3, api 2 (two spellings), cache 2, db 1.
+        assert_eq!(slugs(3), ["queue", "api", "cache"]);
+        assert_eq!(slugs(10), ["queue", "api", "cache", "db"]);
+        assert!(slugs(0).is_empty());
     }
 }

@@ -113,6 +113,47 @@ fn long_lists_are_paginated() {
 }
 
 #[test]
+fn a_long_list_links_the_first_last_and_nearby_pages() {
+    let site = Site::new();
+    site.write("pmsite.toml", "paginate_by = 1\n");
+    for i in 1..=12 {
+        site.postmortem(
+            &format!("p{i:02}.md"),
+            &format!("started_at = 2024-01-{i:02}"),
+            "",
+        );
+    }
+    site.build();
+    let page6 = site.read("public/incidents/page/6/index.html");
+    let start = page6.find("<nav class=\"pager\"").expect("a pager");
+    let pager = &page6[start..start + page6[start..].find("</nav>").unwrap()];
+    let numbers = &pager[pager.find("<ol>").unwrap()..pager.find("</ol>").unwrap()];
+    assert_eq!(
+        attribute_values(numbers, &["href"]),
+        [
+            "../../../incidents/",
+            "../../../incidents/page/4/",
+            "../../../incidents/page/5/",
+            "../../../incidents/page/7/",
+            "../../../incidents/page/8/",
+            "../../../incidents/page/12/",
+        ],
+        "not a link to every one of the 12 pages"
+    );
+    assert!(numbers.contains("<span aria-current=\"page\">6</span>"));
+    assert_eq!(
+        numbers
+            .matches("<li class=\"pager-gap\" aria-hidden=\"true\">…</li>")
+            .count(),
+        2,
+        "pages 2-3 and 9-11 are left out, each gap marked once"
+    );
+    assert!(pager.contains("rel=\"prev\" href=\"../../../incidents/page/5/\""));
+    assert!(pager.contains("rel=\"next\" href=\"../../../incidents/page/7/\""));
+    assert!(broken_links(&site.path().join("public")).is_empty());
+}
+
+#[test]
 fn audiences_select_by_visibility() {
     let site = Site::new();
     site.postmortem("open.md", "visibility = \"public\"\ntitle = \"PUBLICONE\"", "")
