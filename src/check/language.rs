@@ -22,6 +22,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use regex::Regex;
 
+use super::sections::is_section;
 use super::{Step, find};
 use crate::content::markdown::options;
 use crate::content::{Postmortem, Source, body_location};
@@ -276,22 +277,9 @@ fn blank_quotes(text: &mut String) {
     *text = out;
 }
 
-const CAUSE_HEADINGS: &[&str] = &[
-    "root cause",
-    "root causes",
-    "cause",
-    "causes",
-    "why it happened",
-    "contributing factors",
-    "contributing factor",
-    "contributors",
-];
-
+/// A heading that opens a section about causes, as PM401 would recognize it.
 fn is_cause_heading(text: &str) -> bool {
-    let normalized = super::sections::normalize(text);
-    CAUSE_HEADINGS
-        .iter()
-        .any(|h| normalized == *h || normalized.starts_with(&format!("{h} ")))
+    is_section(text, "root cause") || is_section(text, "contributing factors")
 }
 
 /// The body's prose, block by block.
