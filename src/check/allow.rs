@@ -11,8 +11,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::content::{Source, body_location};
-use crate::diagnostic::{Code, Diagnostic, Location, did_you_mean};
+use crate::content::Source;
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 
 static ALLOW: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"pmsite-allow:[ \t]*(?P<rest>.*?)[ \t]*(?:-->|$)").expect("valid regex"));
@@ -43,12 +43,7 @@ impl Allows {
             };
             let whole = found.get(0).expect("group 0");
             let rest = found.name("rest").map_or("", |m| m.as_str());
-            let range = start + whole.start()..start + whole.end();
-            let at = if range.start >= source.body_offset {
-                body_location(source, range)
-            } else {
-                Location::of(&source.head, range)
-            };
+            let at = source.location(start + whole.start()..start + whole.end());
             let before = line[..whole.start()].trim().trim_end_matches("<!--").trim();
             let alone = before.is_empty() || before == "#";
             let target = if alone {

@@ -25,8 +25,8 @@ use regex::Regex;
 use super::sections::is_section;
 use super::{Step, find};
 use crate::content::markdown::options;
-use crate::content::{Postmortem, Source, body_location};
-use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::content::{Postmortem, Source};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::tree::{Node, Value};
 
 /// The site's blaming phrases as one matcher.
@@ -394,13 +394,6 @@ fn front_matter_prose(source: &Source) -> Vec<Prose> {
 }
 
 pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: &mut Vec<Diagnostic>) {
-    let file_text_location = |range: Range<usize>| {
-        if range.start >= source.body_offset {
-            body_location(source, range)
-        } else {
-            Location::of(&source.head, range)
-        }
-    };
     let body = body_prose(source);
     let front = front_matter_prose(source);
     for prose in front.iter().chain(&body) {
@@ -412,7 +405,7 @@ pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: 
                     &source.path,
                     format!("blaming language: `{phrase}`"),
                 )
-                .at(file_text_location(prose.file_range(m.range())))
+                .at(source.location(prose.file_range(m.range())))
                 .hint(hint_for(&phrase)),
             );
         }
@@ -428,7 +421,7 @@ pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: 
                             &source.path,
                             format!("a person is the subject of a cause: `{name}`"),
                         )
-                        .at(file_text_location(prose.file_range(start..start + len)))
+                        .at(source.location(prose.file_range(start..start + len)))
                         .hint("describe what the system allowed, not who acted: ask \"what made this action possible, and what would have caught it?\""),
                     );
                 }

@@ -101,7 +101,7 @@ pub fn locate(source: &Source, path: &[Step<'_>]) -> Location {
         .rev()
         .find_map(|n| find(&source.front_matter, &path[..n]))
         .map_or(0..0, |node| node.span.clone());
-    Location::of(&source.head, span)
+    source.location(span)
 }
 
 /// `action_items[2].due`, for the `field` of a diagnostic.

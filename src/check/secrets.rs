@@ -10,9 +10,9 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use regex::Regex;
 
+use crate::content::Source;
 use crate::content::markdown::options;
-use crate::content::{Source, body_location};
-use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::diagnostic::{Code, Diagnostic};
 
 struct Pattern {
     code: Code,
@@ -133,13 +133,6 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
         (source.head.as_str(), 0),
         (source.body.as_str(), source.body_offset),
     ];
-    let location = |range: Range<usize>| {
-        if range.start >= source.body_offset {
-            body_location(source, range)
-        } else {
-            Location::of(&source.head, range)
-        }
-    };
     let mut flagged: Vec<Range<usize>> = Vec::new();
     let mut report = |code: Code, kind: &str, range: Range<usize>, flagged: &mut Vec<Range<usize>>| {
         if flagged.iter().any(|f| f.start < range.end && range.start < f.end) {
@@ -148,7 +141,7 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
         flagged.push(range.clone());
         found.push(
             Diagnostic::policy(code, &source.path, format!("{kind} is in the postmortem"))
-                .at(location(range))
+                .at(source.location(range))
                 .hint("remove it, write <redacted> in its place, and rotate it: the archive is read company-wide and kept in version control"),
         );
     };
