@@ -508,14 +508,6 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
 /// is can have thousands, and a CI log is no place to read them (`pmsite check` is).
 const WARNINGS_SHOWN: usize = 20;
 
-/// The policy checks (PM1xx-PM5xx: language, secrets, action items, sections,
-/// consistency), the only warnings an archive can have by the thousand.
-fn is_policy(d: &diagnostic::Diagnostic) -> bool {
-    d.code.as_str()[2..]
-        .parse::<u32>()
-        .is_ok_and(|n| (100..600).contains(&n))
-}
-
 /// Prints diagnostics for a terminal: every error and every warning about the site itself;
 /// policy warnings unless `--quiet`, and with `limit_warnings` only the first
 /// [`WARNINGS_SHOWN`] of them and a count of the others.
@@ -531,7 +523,8 @@ fn print_human(cli: &Cli, report: &Report, root: &std::path::Path, limit_warning
             if cli.quiet {
                 return false;
             }
-            if !is_policy(d) {
+            // Policy warnings are the only ones an archive can have by the thousand.
+            if !d.code.is_policy() {
                 return true;
             }
             warnings += 1;

@@ -195,6 +195,11 @@ impl Code {
                 | Code::HighEntropy
         )
     }
+
+    /// A policy check (PM1xx..PM5xx) rather than a problem with the site itself.
+    pub fn is_policy(self) -> bool {
+        Code::POLICY.contains(&self)
+    }
 }
 
 impl fmt::Display for Code {
@@ -339,6 +344,17 @@ pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policy_codes_are_the_pm1xx_to_pm5xx_ones() {
+        assert!(Code::BlamingLanguage.is_policy());
+        assert!(Code::UnlinkedRecurrence.is_policy());
+        assert!(!Code::UnknownKey.is_policy());
+        assert!(!Code::Template.is_policy());
+        for code in Code::POLICY {
+            assert!(("PM100".."PM600").contains(&code.as_str()), "{code}");
+        }
+    }
 
     #[test]
     fn location_counts_lines_and_chars_from_one() {
