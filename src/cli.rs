@@ -394,22 +394,13 @@ fn new(cli: &Cli, args: &NewArgs) -> i32 {
             }
             0
         }
-        Err(crate::scaffold::ScaffoldError::Config) => fatal_error(
-            &Fatal::Config(args.root.clone(), config_error(&args.root)),
-            &args.root,
-        ),
+        Err(crate::scaffold::ScaffoldError::Config(e)) => {
+            fatal_error(&Fatal::Config(args.root.clone(), e), &args.root)
+        }
         Err(e) => {
             eprintln!("{}: {e}", error_word());
             2
         }
-    }
-}
-
-/// The full error of an invalid pmsite.toml, for its diagnostics.
-fn config_error(root: &std::path::Path) -> crate::config::ConfigError {
-    match crate::config::load(root) {
-        Err(e) => e,
-        Ok(_) => crate::config::ConfigError::Invalid(Vec::new()),
     }
 }
 
