@@ -7,11 +7,9 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use regex::Regex;
 
 use crate::content::Source;
-use crate::content::markdown::options;
 use crate::diagnostic::{Code, Diagnostic};
 
 struct Pattern {
@@ -162,7 +160,7 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for range in code_ranges(source) {
+    for range in source.outline.code.iter().cloned() {
         let code = &source.body[range.start - source.body_offset..range.end - source.body_offset];
         for token in random_tokens(code) {
             let token = token.start + range.start..token.end + range.start;
@@ -174,23 +172,6 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
             );
         }
     }
-}
-
-/// File ranges of the body's code blocks and code spans.
-fn code_ranges(source: &Source) -> Vec<Range<usize>> {
-    let mut ranges = Vec::new();
-    let mut in_code = false;
-    for (event, range) in Parser::new_ext(&source.body, options()).into_offset_iter() {
-        let file = range.start + source.body_offset..range.end + source.body_offset;
-        match event {
-            Event::Start(Tag::CodeBlock(_)) => in_code = true,
-            Event::End(TagEnd::CodeBlock) => in_code = false,
-            Event::Text(_) if in_code => ranges.push(file),
-            Event::Code(_) => ranges.push(file),
-            _ => {}
-        }
-    }
-    ranges
 }
 
 /// Bits of Shannon entropy per character.
