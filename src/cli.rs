@@ -394,22 +394,13 @@ fn new(cli: &Cli, args: &NewArgs) -> i32 {
             }
             0
         }
-        Err(crate::scaffold::ScaffoldError::Config) => fatal_error(
-            &Fatal::Config(args.root.clone(), config_error(&args.root)),
-            &args.root,
-        ),
+        Err(crate::scaffold::ScaffoldError::Config(e)) => {
+            fatal_error(&Fatal::Config(args.root.clone(), e), &args.root)
+        }
         Err(e) => {
             eprintln!("{}: {e}", error_word());
             2
         }
-    }
-}
-
-/// The full error of an invalid pmsite.toml, for its diagnostics.
-fn config_error(root: &std::path::Path) -> crate::config::ConfigError {
-    match crate::config::load(root) {
-        Err(e) => e,
-        Ok(_) => crate::config::ConfigError::Invalid(Vec::new()),
     }
 }
 
@@ -508,14 +499,6 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
 /// is can have thousands, and a CI log is no place to read them (`pmsite check` is).
 const WARNINGS_SHOWN: usize = 20;
 
-/// The policy checks (PM1xx-PM5xx: language, secrets, action items, sections,
-/// consistency), the only warnings an archive can have by the thousand.
-fn is_policy(d: &diagnostic::Diagnostic) -> bool {
-    d.code.as_str()[2..]
-        .parse::<u32>()
-        .is_ok_and(|n| (100..600).contains(&n))
-}
-
 /// Prints diagnostics for a terminal: every error and every warning about the site itself;
 /// policy warnings unless `--quiet`, and with `limit_warnings` only the first
 /// [`WARNINGS_SHOWN`] of them and a count of the others.
@@ -531,7 +514,8 @@ fn print_human(cli: &Cli, report: &Report, root: &std::path::Path, limit_warning
             if cli.quiet {
                 return false;
             }
-            if !is_policy(d) {
+            // Policy warnings are the only ones an archive can have by the thousand.
+            if !d.code.is_policy() {
                 return true;
             }
             warnings += 1;

@@ -195,6 +195,11 @@ impl Code {
                 | Code::HighEntropy
         )
     }
+
+    /// A policy check (PM1xx..PM5xx) rather than a problem with the site itself.
+    pub fn is_policy(self) -> bool {
+        Code::POLICY.contains(&self)
+    }
 }
 
 impl fmt::Display for Code {
@@ -325,6 +330,16 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(|d| d.level == Level::Error)
 }
 
+/// At most `max_chars` characters of `text`, to quote it in a message; `…` marks a cut.
+pub fn shorten(text: &str, max_chars: usize) -> String {
+    let short: String = text.chars().take(max_chars).collect();
+    if short.len() < text.len() {
+        format!("{}…", short.trim_end())
+    } else {
+        short
+    }
+}
+
 /// "did you mean" for a misspelt name, from the names that would have been valid.
 pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let given = given.to_lowercase();
@@ -339,6 +354,25 @@ pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policy_codes_are_the_pm1xx_to_pm5xx_ones() {
+        assert!(Code::BlamingLanguage.is_policy());
+        assert!(Code::UnlinkedRecurrence.is_policy());
+        assert!(!Code::UnknownKey.is_policy());
+        assert!(!Code::Template.is_policy());
+        for code in Code::POLICY {
+            assert!(("PM100".."PM600").contains(&code.as_str()), "{code}");
+        }
+    }
+
+    #[test]
+    fn shorten_cuts_at_a_character_count_and_marks_the_cut() {
+        assert_eq!(shorten("Rotate the key", 20), "Rotate the key");
+        assert_eq!(shorten("Rotate the key", 14), "Rotate the key");
+        assert_eq!(shorten("Rotate the key", 7), "Rotate…");
+        assert_eq!(shorten("Zähler zählen", 3), "Zäh…");
+    }
 
     #[test]
     fn location_counts_lines_and_chars_from_one() {

@@ -12,6 +12,7 @@ use crate::config::{self, Config};
 use crate::content::POSTMORTEMS_DIR;
 use crate::content::markdown::slugify;
 use crate::diagnostic::did_you_mean;
+use crate::render::error_chain;
 
 const NEW_TEMPLATE: &str = include_str!("../themes/default/new.md");
 /// Where a site puts its own template for `pmsite new`.
@@ -28,9 +29,13 @@ const INIT_GITIGNORE: &str = "# pmsite build output and its search index\n/publi
 #[derive(Debug)]
 pub enum ScaffoldError {
     NotASite(PathBuf),
-    Config,
+    /// pmsite.toml is invalid: its diagnostics say where.
+    Config(config::ConfigError),
     Exists(PathBuf),
-    Invalid { message: String, hint: String },
+    Invalid {
+        message: String,
+        hint: String,
+    },
     Template(String),
     Io(PathBuf, std::io::Error),
 }
@@ -44,7 +49,7 @@ impl std::fmt::Display for ScaffoldError {
                 config::FILE_NAME,
                 root.display()
             ),
-            ScaffoldError::Config => write!(f, "{} is invalid", config::FILE_NAME),
+            ScaffoldError::Config(_) => write!(f, "{} is invalid", config::FILE_NAME),
             ScaffoldError::Exists(path) => {
                 write!(f, "{} already exists; pmsite never overwrites it", path.display())
             }
@@ -73,7 +78,7 @@ pub fn new_postmortem(root: &Path, new: &NewPostmortem<'_>) -> Result<PathBuf, S
         Err(config::ConfigError::Unreadable(e)) => {
             return Err(ScaffoldError::Io(root.join(config::FILE_NAME), e));
         }
-        Err(config::ConfigError::Invalid(_)) => return Err(ScaffoldError::Config),
+        Err(e @ config::ConfigError::Invalid(_)) => return Err(ScaffoldError::Config(e)),
     };
     let severity = severity(&config, new.severity)?;
     check_services(&config, new.services)?;
@@ -111,15 +116,8 @@ pub fn new_postmortem(root: &Path, new: &NewPostmortem<'_>) -> Result<PathBuf, S
     context.insert("services", new.services);
     context.insert("date", &new.date.format("%Y-%m-%d").to_string());
     context.insert("due", &due.format("%Y-%m-%d").to_string());
-    let text = tera::Tera::one_off(&template, &context, false).map_err(|e| {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
-        ScaffoldError::Template(message)
-    })?;
+    let text = tera::Tera::one_off(&template, &context, false)
+        .map_err(|e| ScaffoldError::Template(error_chain(&e)))?;
     write_new(root, &relative, &text)?;
     Ok(relative)
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::content::links::{self, Target};
 use crate::content::{Content, Postmortem, Source, body_location, decode};
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean, shorten};
 
 pub fn validate(content: &Content) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
@@ -95,7 +95,7 @@ fn check_body_links(
         if links::is_dangerous(&link.destination) {
             diagnostics.push(broken(
                 Code::BrokenLink,
-                format!("link to a script URL `{}`", shorten(&link.destination)),
+                format!("link to a script URL `{}`", shorten(&link.destination, 40)),
                 "content cannot run scripts; link to a page instead".into(),
             ));
             continue;
@@ -187,14 +187,5 @@ fn missing_file_hint(key: &str, content: &Content) -> String {
     match did_you_mean(key, content.files.iter().map(String::as_str)) {
         Some(near) => format!("did you mean postmortems/{near}?"),
         None => "paths are relative to the linking file's folder".into(),
-    }
-}
-
-fn shorten(text: &str) -> String {
-    let short: String = text.chars().take(40).collect();
-    if short.len() < text.len() {
-        format!("{short}…")
-    } else {
-        short
     }
 }

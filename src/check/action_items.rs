@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::{Step, at_field};
 use crate::config::Checks;
 use crate::content::{ActionStatus, Postmortem};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, shorten};
 
 pub fn check(pm: &Postmortem, checks: &Checks, today: NaiveDate, found: &mut Vec<Diagnostic>) {
     if pm.action_items.is_empty() && checks.action_items_required_for.contains(&pm.severity) {
@@ -25,7 +25,7 @@ pub fn check(pm: &Postmortem, checks: &Checks, today: NaiveDate, found: &mut Vec
     let started = pm.started_at.date();
     for (i, item) in pm.action_items.iter().enumerate() {
         let path = |key| [Step::Key("action_items"), Step::Index(i), Step::Key(key)];
-        let title = shorten(&item.title);
+        let title = shorten(&item.title, 50);
         if item.status != ActionStatus::WontDo {
             if item.owner.is_none() {
                 found.push(
@@ -100,13 +100,4 @@ fn status_name(status: ActionStatus) -> &'static str {
         .iter()
         .find(|(_, s)| *s == status)
         .map_or("open", |(n, _)| n)
-}
-
-fn shorten(text: &str) -> String {
-    let short: String = text.chars().take(50).collect();
-    if short.len() < text.len() {
-        format!("{}…", short.trim_end())
-    } else {
-        short
-    }
 }

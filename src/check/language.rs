@@ -22,10 +22,11 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use regex::Regex;
 
+use super::sections::is_section;
 use super::{Step, find};
 use crate::content::markdown::options;
-use crate::content::{Postmortem, Source, body_location};
-use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::content::{Postmortem, Source};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::tree::{Node, Value};
 
 /// The site's blaming phrases as one matcher.
@@ -276,22 +277,9 @@ fn blank_quotes(text: &mut String) {
     *text = out;
 }
 
-const CAUSE_HEADINGS: &[&str] = &[
-    "root cause",
-    "root causes",
-    "cause",
-    "causes",
-    "why it happened",
-    "contributing factors",
-    "contributing factor",
-    "contributors",
-];
-
+/// A heading that opens a section about causes, as PM401 would recognize it.
 fn is_cause_heading(text: &str) -> bool {
-    let normalized = super::sections::normalize(text);
-    CAUSE_HEADINGS
-        .iter()
-        .any(|h| normalized == *h || normalized.starts_with(&format!("{h} ")))
+    is_section(text, "root cause") || is_section(text, "contributing factors")
 }
 
 /// The body's prose, block by block.
@@ -406,13 +394,6 @@ fn front_matter_prose(source: &Source) -> Vec<Prose> {
 }
 
 pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: &mut Vec<Diagnostic>) {
-    let file_text_location = |range: Range<usize>| {
-        if range.start >= source.body_offset {
-            body_location(source, range)
-        } else {
-            Location::of(&source.head, range)
-        }
-    };
     let body = body_prose(source);
     let front = front_matter_prose(source);
     for prose in front.iter().chain(&body) {
@@ -424,7 +405,7 @@ pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: 
                     &source.path,
                     format!("blaming language: `{phrase}`"),
                 )
-                .at(file_text_location(prose.file_range(m.range())))
+                .at(source.location(prose.file_range(m.range())))
                 .hint(hint_for(&phrase)),
             );
         }
@@ -440,7 +421,7 @@ pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: 
                             &source.path,
                             format!("a person is the subject of a cause: `{name}`"),
                         )
-                        .at(file_text_location(prose.file_range(start..start + len)))
+                        .at(source.location(prose.file_range(start..start + len)))
                         .hint("describe what the system allowed, not who acted: ask \"what made this action possible, and what would have caught it?\""),
                     );
                 }

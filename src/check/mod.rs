@@ -27,10 +27,10 @@ use crate::tree::{Node, Value};
 
 pub fn check(content: &Content, config: &Config, today: NaiveDate) -> Vec<Diagnostic> {
     let phrases = language::Phrases::new(&config.checks.blaming_phrases);
-    let mut found: Vec<Diagnostic> = content
+    let (per_file, mut allows): (Vec<Vec<Diagnostic>>, Vec<allow::Allows>) = content
         .postmortems
         .par_iter()
-        .flat_map_iter(|pm| {
+        .map(|pm| {
             let mut found = Vec::new();
             secrets::scan(&pm.source, &mut found);
             let people = language::People::of(pm, &config.checks.people);
@@ -38,12 +38,14 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate) -> Vec<Diagno
             action_items::check(pm, &config.checks, today, &mut found);
             sections::check(pm, &config.checks, &mut found);
             consistency::timeline(pm, &mut found);
-            found
+            (found, allow::Allows::parse(&pm.source))
         })
-        .collect();
+        .unzip();
+    let mut found: Vec<Diagnostic> = per_file.into_iter().flatten().collect();
     for source in &content.unreadable_front_matter {
         secrets::scan(source, &mut found);
         language::scan(source, &phrases, None, &mut found);
+        allows.push(allow::Allows::parse(source));
     }
     consistency::unlinked_recurrences(&content.postmortems, today, config.checks.recent_days, &mut found);
 
@@ -52,17 +54,16 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate) -> Vec<Diagno
         .iter()
         .map(|pm| &pm.source)
         .chain(&content.unreadable_front_matter);
-    let mut allows: HashMap<&Path, allow::Allows> = HashMap::new();
-    for source in sources {
-        let allows_here = allow::Allows::parse(source);
-        found.extend(allows_here.problems.iter().cloned());
-        allows.insert(source.path.as_path(), allows_here);
+    let mut allows_by_file: HashMap<&Path, allow::Allows> = HashMap::new();
+    for (source, mut allows_here) in sources.zip(allows) {
+        found.append(&mut allows_here.problems);
+        allows_by_file.insert(source.path.as_path(), allows_here);
     }
     found
         .into_iter()
         .filter(|d| {
             d.code == Code::AllowComment
-                || allows
+                || allows_by_file
                     .get(d.file.as_path())
                     .is_none_or(|a| !a.silences(d.code, d.line()))
         })
@@ -100,7 +101,7 @@ pub fn locate(source: &Source, path: &[Step<'_>]) -> Location {
         .rev()
         .find_map(|n| find(&source.front_matter, &path[..n]))
         .map_or(0..0, |node| node.span.clone());
-    Location::of(&source.head, span)
+    source.location(span)
 }
 
 /// `action_items[2].due`, for the `field` of a diagnostic.

@@ -7,12 +7,10 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use regex::Regex;
 
-use crate::content::markdown::options;
-use crate::content::{Source, body_location};
-use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::content::Source;
+use crate::diagnostic::{Code, Diagnostic};
 
 struct Pattern {
     code: Code,
@@ -133,13 +131,6 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
         (source.head.as_str(), 0),
         (source.body.as_str(), source.body_offset),
     ];
-    let location = |range: Range<usize>| {
-        if range.start >= source.body_offset {
-            body_location(source, range)
-        } else {
-            Location::of(&source.head, range)
-        }
-    };
     let mut flagged: Vec<Range<usize>> = Vec::new();
     let mut report = |code: Code, kind: &str, range: Range<usize>, flagged: &mut Vec<Range<usize>>| {
         if flagged.iter().any(|f| f.start < range.end && range.start < f.end) {
@@ -148,7 +139,7 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
         flagged.push(range.clone());
         found.push(
             Diagnostic::policy(code, &source.path, format!("{kind} is in the postmortem"))
-                .at(location(range))
+                .at(source.location(range))
                 .hint("remove it, write <redacted> in its place, and rotate it: the archive is read company-wide and kept in version control"),
         );
     };
@@ -169,7 +160,7 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for range in code_ranges(source) {
+    for range in source.outline.code.iter().cloned() {
         let code = &source.body[range.start - source.body_offset..range.end - source.body_offset];
         for token in random_tokens(code) {
             let token = token.start + range.start..token.end + range.start;
@@ -181,23 +172,6 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
             );
         }
     }
-}
-
-/// File ranges of the body's code blocks and code spans.
-fn code_ranges(source: &Source) -> Vec<Range<usize>> {
-    let mut ranges = Vec::new();
-    let mut in_code = false;
-    for (event, range) in Parser::new_ext(&source.body, options()).into_offset_iter() {
-        let file = range.start + source.body_offset..range.end + source.body_offset;
-        match event {
-            Event::Start(Tag::CodeBlock(_)) => in_code = true,
-            Event::End(TagEnd::CodeBlock) => in_code = false,
-            Event::Text(_) if in_code => ranges.push(file),
-            Event::Code(_) => ranges.push(file),
-            _ => {}
-        }
-    }
-    ranges
 }
 
 /// Bits of Shannon entropy per character.

@@ -80,7 +80,12 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ),
     (
         "contributing factors",
-        &["contributing factors", "contributors", "contributing causes"],
+        &[
+            "contributing factors",
+            "contributing factor",
+            "contributors",
+            "contributing causes",
+        ],
     ),
     ("5 whys", &["5 whys", "five whys"]),
 ];
@@ -106,11 +111,21 @@ fn accepted(section: &str) -> Vec<String> {
         )
 }
 
+/// Whether `heading` is, or starts with, one of the `accepted` headings (as whole words).
 fn heading_matches(heading: &str, accepted: &[String]) -> bool {
     let heading = normalize(heading);
-    accepted
-        .iter()
-        .any(|a| heading == *a || heading.starts_with(&format!("{a} ")))
+    accepted.iter().any(|a| {
+        heading
+            .strip_prefix(a.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    })
+}
+
+/// Whether `heading` opens the section named `section` (or one of its synonyms), the same
+/// way a required section is found: other checks that look inside a section use this so
+/// that they agree with PM401 on which headings count.
+pub fn is_section(heading: &str, section: &str) -> bool {
+    heading_matches(heading, &accepted(section))
 }
 
 pub fn check(pm: &Postmortem, checks: &Checks, found: &mut Vec<super::Diagnostic>) {
@@ -164,5 +179,15 @@ mod tests {
         assert!(heading_matches("What we learned", &accepted("Lessons learned")));
         assert!(!heading_matches("Rooted", &accepted("Root cause")));
         assert!(heading_matches("Customer comms", &accepted("Customer comms")));
+    }
+
+    #[test]
+    fn sections_are_found_by_their_name_or_a_synonym() {
+        assert!(is_section("Contributing causes", "Contributing factors"));
+        assert!(is_section("Contributing factor", "contributing factors"));
+        assert!(is_section("Root cause analysis", "Root cause"));
+        assert!(is_section("Why it happened:", "Root cause"));
+        assert!(!is_section("Causes of delay", "Contributing factors"));
+        assert!(!is_section("Timeline", "Root cause"));
     }
 }

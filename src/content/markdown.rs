@@ -1,6 +1,6 @@
 //! What the loader needs to know about a Markdown body before any page exists: its headings
-//! (with the anchor ids the page will use) and its links (with where they are, to report a
-//! broken one). Rendering to HTML happens later, in `render::markdown`, which reuses the ids
+//! (with the anchor ids the page will use), its links (with where they are, to report a
+//! broken one) and where its code is (for the secrets check). Rendering to HTML happens later, in `render::markdown`, which reuses the ids
 //! found here so that the two can never disagree.
 
 use std::collections::HashSet;
@@ -35,6 +35,9 @@ pub const RESERVED_IDS: &[&str] = &[
 pub struct Outline {
     pub headings: Vec<Heading>,
     pub links: Vec<BodyLink>,
+    /// Byte ranges in the whole file of the text of code blocks and code spans: quoted logs
+    /// and configs, where a long random string is likely a key.
+    pub code: Vec<Range<usize>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -62,7 +65,9 @@ pub fn scan(body: &str, body_offset: usize) -> Outline {
     let mut outline = Outline::default();
     let mut ids = IdAllocator::new();
     let mut heading: Option<(u8, Option<String>, String)> = None;
+    let mut in_code_block = false;
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        let file_range = range.start + body_offset..range.end + body_offset;
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
                 heading = Some((level_number(level), id.map(|i| i.to_string()), String::new()));
@@ -74,7 +79,17 @@ pub fn scan(body: &str, body_offset: usize) -> Outline {
                     outline.headings.push(Heading { level, text, id });
                 }
             }
-            Event::Text(t) | Event::Code(t) => {
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            Event::Text(t) => {
+                if in_code_block {
+                    outline.code.push(file_range);
+                } else if let Some((_, _, text)) = heading.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Event::Code(t) => {
+                outline.code.push(file_range);
                 if let Some((_, _, text)) = heading.as_mut() {
                     text.push_str(&t);
                 }
@@ -82,12 +97,12 @@ pub fn scan(body: &str, body_offset: usize) -> Outline {
             Event::Start(Tag::Link { dest_url, .. }) => outline.links.push(BodyLink {
                 destination: dest_url.to_string(),
                 is_image: false,
-                span: range.start + body_offset..range.end + body_offset,
+                span: file_range,
             }),
             Event::Start(Tag::Image { dest_url, .. }) => outline.links.push(BodyLink {
                 destination: dest_url.to_string(),
                 is_image: true,
-                span: range.start + body_offset..range.end + body_offset,
+                span: file_range,
             }),
             _ => {}
         }
@@ -249,6 +264,19 @@ mod tests {
                 ("impact", "a b"),
             ]
         );
+    }
+
+    #[test]
+    fn code_blocks_and_spans_are_found_with_file_offsets() {
+        let body = "## The `lock` key\n\nKey `k1` and:\n\n```text\nline one\nline two\n```\n\n    indented\n";
+        let outline = scan(body, 100);
+        let code: Vec<&str> = outline
+            .code
+            .iter()
+            .map(|r| &body[r.start - 100..r.end - 100])
+            .collect();
+        assert_eq!(code, ["`lock`", "`k1`", "line one\nline two\n", "indented\n"]);
+        assert_eq!(outline.headings[0].text, "The lock key");
     }
 
     #[test]

@@ -238,6 +238,17 @@ pub fn body_location(source: &Source, span: std::ops::Range<usize>) -> Location 
     at
 }
 
+impl Source {
+    /// The location in the file of a span of the file, in the front matter or in the body.
+    pub fn location(&self, span: std::ops::Range<usize>) -> Location {
+        if span.start >= self.body_offset {
+            body_location(self, span)
+        } else {
+            Location::of(&self.head, span)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

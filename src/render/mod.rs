@@ -711,7 +711,8 @@ fn template_diagnostic(e: &tera::Error, templates: &[(String, String, PathBuf)])
         .hint("templates use Tera syntax: https://keats.github.io/tera/docs/")
 }
 
-fn error_chain(e: &tera::Error) -> String {
+/// A Tera error with its causes, which hold the line and what went wrong.
+pub(crate) fn error_chain(e: &tera::Error) -> String {
     let mut message = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {

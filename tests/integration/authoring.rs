@@ -97,6 +97,27 @@ fn new_checks_its_arguments_against_the_site() {
 }
 
 #[test]
+fn new_with_an_invalid_config_or_template_says_what_is_wrong_and_writes_nothing() {
+    let site = Site::new();
+    site.write("pmsite.toml", "paginate_by = \"many\"\n[checks]\ndue_dayz = 3\n");
+    site.pmsite(&["new", "Disk full", "--date", "2024-05-02"])
+        .status(2)
+        .stderr_has("error[PM090]: `paginate_by` must be a whole number, found a string")
+        .stderr_has("pmsite.toml:3:1")
+        .stderr_has("did you mean `due_days`?")
+        .stderr_has("error: pmsite.toml is invalid");
+    assert!(!site.exists("postmortems/2024/2024-05-02-disk-full.md"));
+
+    site.write("pmsite.toml", "");
+    site.write("templates/new.md", "+++\ntitle = {{ title | nope }}\n");
+    site.pmsite(&["new", "Disk full", "--date", "2024-05-02"])
+        .status(2)
+        .stderr_has("the postmortem template (templates/new.md) failed: ")
+        .stderr_has("Filter 'nope' not found");
+    assert!(!site.exists("postmortems/2024/2024-05-02-disk-full.md"));
+}
+
+#[test]
 fn a_site_template_overrides_the_new_postmortem() {
     let site = Site::new();
     site.write(

@@ -128,6 +128,33 @@ fn people_as_the_subject_of_a_cause_are_flagged_only_in_cause_sections() {
 }
 
 #[test]
+fn every_heading_that_counts_as_a_cause_section_is_scanned_for_people() {
+    let site = Site::new();
+    sev4(
+        &site,
+        "authors = [\"maya.patel\"]",
+        "## Contributing causes\n\
+         \n\
+         Maya skipped the review.\n\
+         \n\
+         ## Contributing factor\n\
+         \n\
+         Maya Patel merged it.\n\
+         \n\
+         ## Detection\n\
+         \n\
+         Maya paged late.\n",
+    );
+    assert_eq!(
+        findings(&site, &[]),
+        [
+            "PM102 warning 10:1 a person is the subject of a cause: `Maya`",
+            "PM102 warning 14:1 a person is the subject of a cause: `Maya Patel`",
+        ]
+    );
+}
+
+#[test]
 fn allow_comments_silence_one_line_and_need_a_reason() {
     let site = Site::new();
     sev4(
