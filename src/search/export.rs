@@ -3,22 +3,25 @@
 //! any static host). See docs/SEARCH-DESIGN.md for why it is cut this way.
 //!
 //! Every file is `pmsiteSearch.receive("<name>", <JSON>);`. Files:
-//! - `manifest.js`: version, document count, BM25 constants, per-field boost and average
-//!   length, the fieldnorm table, where each term chunk and word chunk starts (the shortest
-//!   prefix of its first key that sorts after the previous chunk), the size of document
-//!   groups.
-//! - `t/<i>.js`: terms in UTF-8 byte order, each with its postings per field: document ids
-//!   (delta-coded), term frequencies and the document's fieldnorm id for that field; a term
-//!   found in at least an eighth of the documents leaves the norms out (`""`): the client
-//!   reads them from `n/<field>.js`.
-//! - `n/<field>.js`: every document's fieldnorm id in that field.
+//! - `manifest.js`: version, document count, BM25 constants, per field its boost, average
+//!   length and whether it has norms, the fieldnorm table, where each term chunk and word
+//!   chunk starts (the shortest prefix of its first key that sorts after the previous
+//!   chunk), the size of document groups, the incident URL pattern, the severities in rank
+//!   order.
+//! - `t/<i>.js`: terms in UTF-8 byte order, each `[term, postings, 1?]`; the `1` says the
+//!   term is also a word of the corpus that stems to itself. Per field the term occurs in:
+//!   document ids (delta-coded), term frequencies and the document's fieldnorm id; norms are
+//!   left out (`""`) for a term found in at least an eighth of the documents (the client
+//!   reads them from `n/<field>.js`) and for a field without norms.
+//! - `n/<field>.js`: every document's fieldnorm id in that field (fields with norms only).
 //! - `p/<i>.js`: for the same terms as `t/<i>.js`, in the same order, per field posting the
 //!   positions of the term in each document (`tf` of them: the first, then deltas). Only
 //!   exact-phrase queries load these.
-//! - `w/<i>.js`: every word of the corpus (as the tokenizer sees it, lowercased) and its
-//!   stem (left out when it is the word), so the client never needs a stemmer of its own.
-//! - `d/<g>.js`: what a result shows, for documents `g*GROUP .. (g+1)*GROUP`; a section
-//!   is `[anchor, title]`, or the index of one in the manifest's `sections`.
+//! - `w/<i>.js`: every word of the corpus whose stem is not the word itself, and its stem,
+//!   so the client never needs a stemmer of its own. (A word that is its own stem is a
+//!   term flagged in `t/`.)
+//! - `d/<g>.js`: what a result shows, for documents `g*GROUP .. (g+1)*GROUP`: id, title,
+//!   date, summary, services (severity and root causes are in the facet files).
 //! - `f/<kind>.js`: a facet kind's values and which documents have them.
 //!
 //! Numbers lists are strings of base-32 varints: each number is written most significant
@@ -37,13 +40,18 @@ use tantivy::{DocSet, TERMINATED};
 use super::{Fields, TEXT_FIELDS};
 use crate::site::{Site, url};
 
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// A term found in at least 1 / DENSE_SHARE of the documents leaves out its norms.
 const DENSE_SHARE: usize = 8;
-/// Target size of a term or word chunk, in bytes of JSON.
+/// Target size of a term chunk, in bytes of JSON. A term whose postings alone are half of
+/// this gets a chunk of its own, so a query for it does not also download its neighbours.
 const CHUNK_BYTES: usize = 8 * 1024;
-/// Documents per metadata file.
-pub const GROUP: usize = 8;
+/// Target size of a word chunk: a query loads one per word before it knows the stem, so
+/// these are small.
+const WORD_CHUNK_BYTES: usize = 1024;
+/// Documents per metadata file. Ten results come from up to ten files, so small groups
+/// (but not one file per document: some hosts cap file counts).
+pub const GROUP: usize = 4;
 
 const FINAL: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
 const CONTINUE: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&*";
@@ -68,9 +76,10 @@ struct Manifest {
     /// Where each word chunk starts: a prefix of its first word.
     words: Vec<String>,
     group: usize,
-    /// Sections (anchor, title) found in several documents; a row's sections name them by
-    /// index.
-    sections: Vec<(String, String)>,
+    /// An incident page's path, `{id}` standing for the postmortem id.
+    incident: String,
+    /// Severity names, most severe first.
+    severities: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -79,6 +88,9 @@ struct FieldInfo {
     boost: f32,
     /// Average length in tokens, as tantivy computes it: total tokens / documents.
     avg: f32,
+    /// The length every document has in a field without norms (tantivy's constant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<u32>,
 }
 
 pub fn varints(values: impl IntoIterator<Item = u32>) -> String {
@@ -116,77 +128,62 @@ pub fn decode_varints(text: &str) -> Vec<u32> {
     out
 }
 
-/// One term's postings in one field, encoded: `[field, docs, tfs, norms, (sections)]`.
-#[derive(Serialize)]
-#[serde(transparent)]
-struct FieldPostings(Vec<serde_json::Value>);
-
-/// The section (index) holding most of these body positions; the first on a tie.
-fn busiest_section(sections: &super::DocSections, positions: &[u32]) -> u32 {
-    // Positions come in order, so each section's positions are one run; a later run must
-    // be longer to win.
-    let (mut best, mut best_count) = (0, 0);
-    let (mut run, mut count) = (usize::MAX, 0);
-    for &p in positions {
-        let section = sections.at(p);
-        if section != run {
-            (run, count) = (section, 0);
-        }
-        count += 1;
-        if count > best_count {
-            (best, best_count) = (run, count);
-        }
-    }
-    best as u32
-}
-
-/// One term's postings in one field: the encoded postings and, for phrases, the positions.
-struct TermPostings {
-    postings: FieldPostings,
-    /// Per posting, in the same order: `tf` positions, the first absolute, then deltas.
+/// One term's postings in one field.
+struct FieldPostings {
+    /// Document ids, ascending.
+    docs: Vec<u32>,
+    /// Term frequencies, one per document (varints, as every column below).
+    tfs: String,
+    /// Fieldnorm ids, one per document; empty when the client reads them from the field's
+    /// norms file or the field has none.
+    norms: String,
+    /// `tf` positions per document, the first absolute, then deltas.
     positions: String,
 }
 
 /// A field's terms in byte order, with their postings, and its total token count.
 struct FieldTerms {
     total_tokens: u64,
-    terms: Vec<(Vec<u8>, TermPostings)>,
-    /// Every document's fieldnorm id, in document order.
-    norms: String,
+    terms: Vec<(Vec<u8>, FieldPostings)>,
+    /// Every document's fieldnorm id, in document order, when the field's frequent terms
+    /// share them.
+    norms: Option<String>,
 }
 
-/// Reads every term of one field: its total token count and, per term in byte order, the
-/// encoded postings and positions.
+/// Reads every term of one field: its total token count and, per term in byte order, its
+/// postings. `shared_norms`: frequent terms leave their norms to a file of the field's.
 fn field_postings(
     searcher: &tantivy::Searcher,
-    built: &super::Built,
-    field_index: usize,
     field: tantivy::schema::Field,
-    is_body: bool,
+    has_norms: bool,
+    shared_norms: bool,
 ) -> tantivy::Result<FieldTerms> {
     let mut total_tokens = 0u64;
     let mut out = Vec::new();
+    let mut base = 0;
     for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field)?;
         total_tokens += inverted.total_num_tokens();
-        let norms = segment.get_fieldnorms_reader(field)?;
+        let norms = if has_norms {
+            Some(segment.get_fieldnorms_reader(field)?)
+        } else {
+            None
+        };
         let mut positions = Vec::new();
         let mut stream = inverted.terms().stream()?;
         while stream.advance() {
             // A term in many documents leaves its norms to the field's norms file, which
             // the client loads once and keeps; a rarer one carries its own.
             let dense = stream.value().doc_freq as usize * DENSE_SHARE >= segment.num_docs() as usize;
+            let inline_norms = norms.as_ref().filter(|_| !(shared_norms && dense));
             let mut postings = inverted
                 .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqsAndPositions)?;
-            let (mut ids, mut tfs, mut ns, mut sections, mut deltas) =
-                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            let mut previous = 0;
+            let (mut docs, mut tfs, mut ns, mut deltas) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             while postings.doc() != TERMINATED {
                 let doc = postings.doc();
-                ids.push(doc - previous);
-                previous = doc;
+                docs.push(base + doc);
                 tfs.push(postings.term_freq());
-                if !dense {
+                if let Some(norms) = inline_norms {
                     ns.push(u32::from(norms.fieldnorm_id(doc)));
                 }
                 positions.clear();
@@ -196,46 +193,83 @@ fn field_postings(
                     deltas.push(p - at);
                     at = p;
                 }
-                // Body postings also say which section holds most of the term's
-                // occurrences, so a result can link to that section.
-                if is_body {
-                    sections.push(busiest_section(&built.sections[doc as usize], &positions));
-                }
                 postings.advance();
             }
-            let mut entry = vec![
-                serde_json::json!(field_index),
-                varints(ids).into(),
-                varints(tfs).into(),
-                varints(ns).into(),
-            ];
-            if is_body {
-                entry.push(varints(sections).into());
-            }
-            out.push((
-                stream.key().to_vec(),
-                TermPostings {
-                    postings: FieldPostings(entry),
-                    positions: varints(deltas),
-                },
-            ));
+            let read = FieldPostings {
+                docs,
+                tfs: varints(tfs),
+                norms: varints(ns),
+                positions: varints(deltas),
+            };
+            out.push((stream.key().to_vec(), read));
         }
+        base += segment.max_doc();
     }
-    let norms = searcher
-        .segment_readers()
-        .iter()
-        .map(|segment| {
-            let reader = segment.get_fieldnorms_reader(field)?;
-            Ok((0..segment.max_doc()).map(move |doc| u32::from(reader.fieldnorm_id(doc))))
-        })
-        .collect::<tantivy::Result<Vec<_>>>()?
-        .into_iter()
-        .flatten();
+    let norms = if has_norms && shared_norms {
+        let ids = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| {
+                let reader = segment.get_fieldnorms_reader(field)?;
+                Ok((0..segment.max_doc()).map(move |doc| u32::from(reader.fieldnorm_id(doc))))
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten();
+        Some(varints(ids))
+    } else {
+        None
+    };
     Ok(FieldTerms {
         total_tokens,
         terms: out,
-        norms: varints(norms),
+        norms,
     })
+}
+
+/// A term's entry in `t/<i>.js`, `[term, docs, fields, tfs, norms, 1?]`: the documents
+/// holding the term in any field (delta-coded), per document a bit mask of those fields,
+/// then per field its term frequencies and inline norms, for the documents whose mask has
+/// the field. Fields often hold a term in the same documents (a service named in the title,
+/// the summary and the labels), and the ids are written once. Also returns the positions
+/// entry of `p/<i>.js`: per field, the positions of each of those documents.
+fn term_entry(term: &str, per_field: &[Option<FieldPostings>], is_word: bool) -> (String, String) {
+    let mut docs: Vec<u32> = per_field
+        .iter()
+        .flatten()
+        .flat_map(|p| p.docs.iter().copied())
+        .collect();
+    docs.sort_unstable();
+    docs.dedup();
+    let mut masks = vec![0u32; docs.len()];
+    for (f, postings) in per_field.iter().enumerate() {
+        let Some(postings) = postings else { continue };
+        let mut at = 0;
+        for doc in &postings.docs {
+            at += docs[at..].partition_point(|d| d < doc);
+            masks[at] |= 1 << f;
+        }
+    }
+    let mut previous = 0;
+    let deltas = docs.iter().map(|&d| {
+        let delta = d - previous;
+        previous = d;
+        delta
+    });
+    let column = |pick: fn(&FieldPostings) -> &str| -> Vec<&str> {
+        per_field.iter().map(|p| p.as_ref().map_or("", pick)).collect()
+    };
+    let (tfs, norms, positions) = (column(|p| &p.tfs), column(|p| &p.norms), column(|p| &p.positions));
+    let (docs, masks) = (varints(deltas), varints(masks));
+    let json = if is_word {
+        serde_json::to_string(&(term, docs, masks, tfs, norms, 1))
+    } else {
+        serde_json::to_string(&(term, docs, masks, tfs, norms))
+    };
+    (
+        json.unwrap_or_default(),
+        serde_json::to_string(&positions).unwrap_or_default(),
+    )
 }
 
 /// Exports a built index of `site`: postings, the word -> stem map, documents, facets.
@@ -248,41 +282,52 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
     let mut files = Vec::new();
 
     // Each field's terms are read on their own thread, then gathered per term, in byte
-    // order of the term and field order within a term.
-    let text_fields: Vec<(usize, (tantivy::schema::Field, f32), &'static str)> = fields
+    // order of the term. Only the body, long and in nearly every query, shares its norms:
+    // for the short fields, inline norms cost a following query less than a norms file.
+    let per_field: Vec<tantivy::Result<(FieldInfo, FieldTerms)>> = fields
         .text_fields()
-        .into_iter()
+        .into_par_iter()
         .zip(TEXT_FIELDS)
-        .enumerate()
-        .map(|(i, (field, (name, _)))| (i, field, *name))
-        .collect();
-    let per_field: Vec<tantivy::Result<(FieldInfo, FieldTerms)>> = text_fields
-        .par_iter()
-        .map(|&(field_index, (field, boost), name)| {
-            let read = field_postings(&searcher, built, field_index, field, field == fields.body)?;
+        .map(|((field, boost), info)| {
+            let read = field_postings(&searcher, field, info.norms, field == fields.body)?;
             let avg = if docs == 0 {
                 0.0
             } else {
                 read.total_tokens as f32 / docs as f32
             };
-            Ok((FieldInfo { name, boost, avg }, read))
+            // What tantivy scores a field without norms with: `FieldNormReader::constant(_, 1)`.
+            let fixed =
+                (!info.norms).then(|| FieldNormReader::id_to_fieldnorm(FieldNormReader::fieldnorm_to_id(1)));
+            Ok((
+                FieldInfo {
+                    name: info.name,
+                    boost,
+                    avg,
+                    fixed,
+                },
+                read,
+            ))
         })
         .collect();
-    let mut terms: BTreeMap<Vec<u8>, (Vec<FieldPostings>, Vec<String>)> = BTreeMap::new();
+    let field_count = TEXT_FIELDS.len();
+    let mut terms: BTreeMap<Vec<u8>, Vec<Option<FieldPostings>>> = BTreeMap::new();
     let mut infos = Vec::new();
     for result in per_field {
         let (info, read) = result?;
         let n = infos.len();
-        files.push(file(
-            &format!("n/{n}.js"),
-            &format!("n{n}"),
-            &format!("\"{}\"", read.norms),
-        ));
+        if let Some(norms) = read.norms {
+            files.push(file(
+                &format!("n/{n}.js"),
+                &format!("n{n}"),
+                &format!("\"{norms}\""),
+            ));
+        }
         infos.push(info);
-        for (term, TermPostings { postings, positions }) in read.terms {
-            let entry = terms.entry(term).or_default();
-            entry.0.push(postings);
-            entry.1.push(positions);
+        for (term, postings) in read.terms {
+            let entry = terms
+                .entry(term)
+                .or_insert_with(|| (0..field_count).map(|_| None).collect());
+            entry[n] = Some(postings);
         }
     }
 
@@ -291,16 +336,18 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
     let mut term_starts = Vec::new();
     let entries: Vec<(String, String, String)> = terms
         .into_iter()
-        .map(|(term, (postings, positions))| {
+        .map(|(term, per_field)| {
             let term = String::from_utf8_lossy(&term).into_owned();
-            let json = serde_json::to_string(&(term.as_str(), postings)).unwrap_or_default();
-            let positions = serde_json::to_string(&positions).unwrap_or_default();
+            // Flagged: the term is also a word that stems to itself, so a query for that
+            // word needs no entry in the word files.
+            let is_word = words.get(&term).is_some_and(|stem| *stem == term);
+            let (json, positions) = term_entry(&term, &per_field, is_word);
             (term, json, positions)
         })
         .collect();
     // Consumed chunk by chunk, so the entries' JSON and the files' text are not all in
     // memory twice.
-    let ranges = chunk_ranges(entries.iter().map(|e| e.1.len()));
+    let ranges = chunk_ranges(entries.iter().map(|e| e.1.len()), CHUNK_BYTES);
     let mut entries = entries.into_iter();
     let mut last: Option<String> = None;
     for (n, range) in ranges.into_iter().enumerate() {
@@ -322,19 +369,15 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
         files.push(file(&format!("p/{n}.js"), &format!("p{n}"), &positions));
     }
 
+    // Only words whose stem differs: most words (and every id, hash and number) are their
+    // own stem, found among the terms.
     let mut word_starts = Vec::new();
     let entries: Vec<(&String, String)> = words
         .iter()
-        .map(|(word, stem)| {
-            let json = if word == stem {
-                serde_json::to_string(&[word]).unwrap_or_default()
-            } else {
-                serde_json::to_string(&[word, stem]).unwrap_or_default()
-            };
-            (word, json)
-        })
+        .filter(|(word, stem)| word != stem)
+        .map(|(word, stem)| (word, serde_json::to_string(&[word, stem]).unwrap_or_default()))
         .collect();
-    for (n, range) in chunk_ranges(entries.iter().map(|e| e.1.len()))
+    for (n, range) in chunk_ranges(entries.iter().map(|e| e.1.len()), WORD_CHUNK_BYTES)
         .into_iter()
         .enumerate()
     {
@@ -349,46 +392,18 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
         ));
     }
 
-    // Most postmortems follow a template, so the same (anchor, title) sections recur: the
-    // manifest lists those found in several documents once and rows name them by index.
-    let mut section_counts: BTreeMap<&(String, String), usize> = BTreeMap::new();
-    for doc in &built.sections {
-        for section in &doc.anchors {
-            *section_counts.entry(section).or_default() += 1;
-        }
-    }
-    let mut common: Vec<(&(String, String), usize)> =
-        section_counts.into_iter().filter(|&(_, n)| n > 1).collect();
-    common.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let common_index: BTreeMap<&(String, String), usize> = common
-        .iter()
-        .enumerate()
-        .map(|(i, (section, _))| (*section, i))
-        .collect();
     for (g, group) in site.postmortems.chunks(GROUP).enumerate() {
         let rows: Vec<serde_json::Value> = group
             .iter()
-            .enumerate()
-            .map(|(j, pm)| {
-                let sections: Vec<serde_json::Value> = built.sections[g * GROUP + j]
-                    .anchors
-                    .iter()
-                    .map(|section| match common_index.get(section) {
-                        Some(&i) => i.into(),
-                        None => serde_json::json!(section),
-                    })
-                    .collect();
+            .map(|pm| {
+                // Severity and root causes come from their facet files, which the search
+                // page has loaded anyway.
                 serde_json::json!([
                     pm.id,
                     pm.title,
-                    url::incident(&pm.id),
                     pm.started_at.date().format("%Y-%m-%d").to_string(),
-                    pm.severity,
                     pm.summary,
                     pm.services,
-                    pm.root_causes,
-                    sections,
-                    pm.severity_rank,
                 ])
             })
             .collect();
@@ -408,7 +423,8 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
         terms: term_starts,
         words: word_starts,
         group: GROUP,
-        sections: common.into_iter().map(|(section, _)| section.clone()).collect(),
+        incident: url::incident("{id}"),
+        severities: site.config.severities.iter().map(|s| s.name.clone()).collect(),
     };
     let body = serde_json::to_string(&manifest).unwrap_or_default();
     files.push(file("manifest.js", "manifest", &body));
@@ -463,17 +479,22 @@ fn boundary(last_before: Option<&str>, first: &str) -> String {
         .to_string()
 }
 
-/// Cuts entries of the given JSON sizes, in order, into runs of about [`CHUNK_BYTES`].
-fn chunk_ranges(sizes: impl Iterator<Item = usize>) -> Vec<Range<usize>> {
+/// Cuts entries of the given JSON sizes, in order, into runs of about `target` bytes. An
+/// entry of half the target or more is a run of its own.
+fn chunk_ranges(sizes: impl Iterator<Item = usize>, target: usize) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let (mut start, mut bytes, mut len) = (0, 0, 0);
     for size in sizes {
-        if len > start && bytes >= CHUNK_BYTES {
+        if len > start && (bytes >= target || size * 2 >= target) {
             out.push(start..len);
             (start, bytes) = (len, 0);
         }
         bytes += size + 1;
         len += 1;
+        if size * 2 >= target {
+            out.push(start..len);
+            (start, bytes) = (len, 0);
+        }
     }
     if len > start {
         out.push(start..len);
@@ -504,7 +525,7 @@ mod tests {
 
     #[test]
     fn chunk_ranges_cover_every_entry_in_order() {
-        let ranges = chunk_ranges(std::iter::repeat_n(100, 2000));
+        let ranges = chunk_ranges(std::iter::repeat_n(100, 2000), CHUNK_BYTES);
         assert!(ranges.len() > 1);
         assert_eq!(ranges[0].start, 0);
         assert_eq!(ranges.last().unwrap().end, 2000);
@@ -512,7 +533,52 @@ mod tests {
             assert_eq!(pair[0].end, pair[1].start);
             assert!(pair[0].len() * 101 >= CHUNK_BYTES);
         }
-        assert!(chunk_ranges(std::iter::empty()).is_empty());
-        assert_eq!(chunk_ranges(std::iter::once(1 << 20)), vec![0..1]);
+        assert!(chunk_ranges(std::iter::empty(), CHUNK_BYTES).is_empty());
+        assert_eq!(chunk_ranges(std::iter::once(1 << 20), CHUNK_BYTES), vec![0..1]);
+    }
+
+    #[test]
+    fn a_term_entry_lists_each_document_once_with_a_mask_of_its_fields() {
+        let postings = |docs: &[u32], tfs: &[u32]| FieldPostings {
+            docs: docs.to_vec(),
+            tfs: varints(tfs.iter().copied()),
+            norms: String::new(),
+            positions: varints(tfs.iter().map(|_| 0)),
+        };
+        // In the title of documents 1 and 5, in the body of 5 and 9.
+        let per_field = [
+            Some(postings(&[1, 5], &[1, 2])),
+            None,
+            Some(postings(&[5, 9], &[3, 4])),
+        ];
+        let (json, positions) = term_entry("api", &per_field, true);
+        let entry: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(entry[0], "api");
+        assert_eq!(decode_varints(entry[1].as_str().unwrap()), [1, 4, 4]);
+        assert_eq!(decode_varints(entry[2].as_str().unwrap()), [0b001, 0b101, 0b100]);
+        assert_eq!(
+            entry[3],
+            serde_json::json!([varints([1, 2]), "", varints([3, 4])])
+        );
+        assert_eq!(entry[4], serde_json::json!(["", "", ""]));
+        assert_eq!(entry[5], 1, "a word that is its own stem is flagged");
+        assert_eq!(positions, r#"["00","","00"]"#);
+        let (json, _) = term_entry("certif", &per_field, false);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&json)
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            5
+        );
+    }
+
+    #[test]
+    fn a_large_entry_gets_a_chunk_of_its_own() {
+        // Small, small, large, small: the large one is alone, its neighbours are not
+        // downloaded with it.
+        let ranges = chunk_ranges([10, 10, 600, 10].into_iter(), 1000);
+        assert_eq!(ranges, vec![0..2, 2..3, 3..4]);
     }
 }

@@ -66,43 +66,6 @@ pub struct Meta {
 pub struct Built {
     pub index: Index,
     pub words: BTreeMap<String, String>,
-    /// Per document: its body's sections, for deep links from search results.
-    pub sections: Vec<DocSections>,
-}
-
-/// A body's sections: anchor and title, and the position of each one's first token in the
-/// indexed body, so a body posting's positions tell which section it is in.
-pub struct DocSections {
-    pub anchors: Vec<(String, String)>,
-    pub starts: Vec<u32>,
-}
-
-impl DocSections {
-    fn of(sections: &[Section]) -> DocSections {
-        let mut tokenizer = tantivy::tokenizer::SimpleTokenizer::default();
-        let mut starts = Vec::with_capacity(sections.len());
-        let mut position = 0u32;
-        for section in sections {
-            starts.push(position);
-            // Positions come from this tokenizer (filters after it only drop tokens), and
-            // no token spans the newline that joins two sections.
-            let mut stream = tantivy::tokenizer::Tokenizer::token_stream(&mut tokenizer, &section.text);
-            while tantivy::tokenizer::TokenStream::advance(&mut stream) {
-                position += 1;
-            }
-        }
-        DocSections {
-            anchors: sections.iter().map(|s| (s.id.clone(), s.title.clone())).collect(),
-            starts,
-        }
-    }
-
-    /// The section a body token position falls in.
-    pub fn at(&self, position: u32) -> usize {
-        self.starts
-            .partition_point(|&start| start <= position)
-            .saturating_sub(1)
-    }
 }
 
 /// Indexes the site's postmortems into `dir` (replacing what was there). Document ids
@@ -126,7 +89,7 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
     // the number of parts.
     let parts = parts(site.postmortems.len());
     let base_url = site.config.base_url.as_str();
-    let built: Vec<tantivy::Result<(Index, Vec<DocSections>, super::stem::Memo)>> = parts
+    let built: Vec<tantivy::Result<(Index, super::stem::Memo)>> = parts
         .par_iter()
         .map(|range| {
             let memo = super::stem::Memo::default();
@@ -141,22 +104,17 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
                 .schema(schema.clone())
                 .tokenizers(tokenizers)
                 .single_segment_index_writer::<TantivyDocument>(target, MEMORY_BUDGET / parts.len())?;
-            let mut sections = Vec::with_capacity(range.len());
             for pm in &site.postmortems[range.clone()] {
-                let (doc, doc_sections) = document(pm, &fields, base_url);
-                writer.add_document(doc)?;
-                sections.push(doc_sections);
+                writer.add_document(document(pm, &fields, base_url))?;
             }
-            Ok((writer.finalize()?, sections, memo))
+            Ok((writer.finalize()?, memo))
         })
         .collect();
     let mut indexes = Vec::with_capacity(parts.len());
-    let mut all_sections = Vec::with_capacity(site.postmortems.len());
     let mut words = BTreeMap::new();
     for part in built {
-        let (index, sections, memo) = part?;
+        let (index, memo) = part?;
         indexes.push(index);
-        all_sections.extend(sections);
         words.extend(std::mem::take(
             &mut *memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
         ));
@@ -169,7 +127,6 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
     Ok(Built {
         index: Index::open_in_dir(dir)?,
         words,
-        sections: all_sections,
     })
 }
 
@@ -245,9 +202,8 @@ pub fn facets(pm: &Postmortem) -> Vec<Facet> {
         .collect()
 }
 
-fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> (TantivyDocument, DocSections) {
+fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> TantivyDocument {
     let sections = sections(&pm.source.body, &pm.source.outline);
-    let doc_sections = DocSections::of(&sections);
     let t = texts(pm, &sections);
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &pm.id);
@@ -255,9 +211,10 @@ fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> (TantivyDocumen
     doc.add_text(fields.summary, &t.summary);
     doc.add_text(fields.causes, &t.causes);
     doc.add_text(fields.labels, &t.labels);
+    // Three values of one field: a phrase does not run from the body into the timeline.
     doc.add_text(fields.body, &t.body);
-    doc.add_text(fields.timeline, &t.timeline);
-    doc.add_text(fields.actions, &t.actions);
+    doc.add_text(fields.body, &t.timeline);
+    doc.add_text(fields.body, &t.actions);
     for f in facets(pm) {
         doc.add_facet(fields.facets, f);
     }
@@ -276,5 +233,5 @@ fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> (TantivyDocumen
         sections,
     };
     doc.add_text(fields.meta, serde_json::to_string(&meta).unwrap_or_default());
-    (doc, doc_sections)
+    doc
 }

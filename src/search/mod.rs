@@ -22,7 +22,7 @@ use tantivy::schema::{
     TextOptions,
 };
 
-pub use index::{Built, DocSections, IndexError, build_index};
+pub use index::{Built, IndexError, build_index};
 pub use print::{print_human, print_json};
 pub use query::{Filters, Hit, Order, SearchError, Searcher, Snippet};
 pub use similar::similar_incidents;
@@ -32,16 +32,48 @@ pub fn index_dir(output: &Path) -> PathBuf {
     crate::output::sibling(output, "search-index")
 }
 
-/// The text fields a query searches, with their boosts: a word in the title says more about
-/// an incident than the same word in its timeline.
-pub const TEXT_FIELDS: &[(&str, f32)] = &[
-    ("title", 3.0),
-    ("summary", 2.0),
-    ("causes", 1.5),
-    ("labels", 1.5),
-    ("body", 1.0),
-    ("timeline", 1.0),
-    ("actions", 1.0),
+/// A text field a query searches.
+pub struct TextField {
+    pub name: &'static str,
+    /// A word in the title says more about an incident than the same word in its timeline.
+    pub boost: f32,
+    /// Whether the field's length counts (BM25's length normalisation). Only for the
+    /// fields whose length varies a lot: titles and summaries are a line or two, and labels
+    /// are names (an incident that lists four services is not less about each of them, as
+    /// keyword fields have no norms in Elasticsearch). The browser export needs no
+    /// per-document lengths for a field without norms, which keeps queries small.
+    pub norms: bool,
+}
+
+/// The text fields, in the order the export numbers them. Few fields on purpose: a term's
+/// postings are written once per field it occurs in, and the browser downloads all of them
+/// for a query.
+pub const TEXT_FIELDS: &[TextField] = &[
+    TextField {
+        name: "title",
+        boost: 3.0,
+        norms: false,
+    },
+    TextField {
+        name: "summary",
+        boost: 2.0,
+        norms: false,
+    },
+    TextField {
+        name: "causes",
+        boost: 1.5,
+        norms: true,
+    },
+    TextField {
+        name: "labels",
+        boost: 1.5,
+        norms: false,
+    },
+    TextField {
+        name: "body",
+        boost: 1.0,
+        norms: true,
+    },
 ];
 
 /// The fields of the index, resolved once.
@@ -54,9 +86,9 @@ pub struct Fields {
     pub causes: Field,
     /// Services, teams, tags and severity, as words.
     pub labels: Field,
+    /// The Markdown body, then the timeline (and how it was detected) and the action items:
+    /// the rest of what the incident page says.
     pub body: Field,
-    pub timeline: Field,
-    pub actions: Field,
     /// `/service/checkout-api`, `/severity/SEV1`, ...: exact filters.
     pub facets: Field,
     /// Start of impact, seconds since 1970 (negative before): sort by date, `--since`.
@@ -68,20 +100,33 @@ pub struct Fields {
 impl Fields {
     pub fn schema() -> (Schema, Fields) {
         let mut b = Schema::builder();
-        let text = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(stem::NAME)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        let mut text = |name: &str| {
+            let norms = TEXT_FIELDS
+                .iter()
+                .find(|f| f.name == name)
+                .is_none_or(|f| f.norms);
+            let options = TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(stem::NAME)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions)
+                    .set_fieldnorms(norms),
+            );
+            b.add_text_field(name, options)
+        };
+        let (title, summary, causes, labels, body) = (
+            text("title"),
+            text("summary"),
+            text("causes"),
+            text("labels"),
+            text("body"),
         );
         let fields = Fields {
             id: b.add_text_field("id", STRING | STORED),
-            title: b.add_text_field("title", text.clone()),
-            summary: b.add_text_field("summary", text.clone()),
-            causes: b.add_text_field("causes", text.clone()),
-            labels: b.add_text_field("labels", text.clone()),
-            body: b.add_text_field("body", text.clone()),
-            timeline: b.add_text_field("timeline", text.clone()),
-            actions: b.add_text_field("actions", text),
+            title,
+            summary,
+            causes,
+            labels,
+            body,
             facets: b.add_facet_field("facets", FacetOptions::default()),
             started: b.add_i64_field("started", INDEXED | FAST),
             meta: b.add_text_field("meta", STORED),
@@ -98,8 +143,6 @@ impl Fields {
             causes: get("causes")?,
             labels: get("labels")?,
             body: get("body")?,
-            timeline: get("timeline")?,
-            actions: get("actions")?,
             facets: get("facets")?,
             started: get("started")?,
             meta: get("meta")?,
@@ -112,13 +155,8 @@ impl Fields {
             "summary" => self.summary,
             "causes" => self.causes,
             "labels" => self.labels,
-            "body" => self.body,
-            "timeline" => self.timeline,
-            _ => self.actions,
+            _ => self.body,
         };
-        TEXT_FIELDS
-            .iter()
-            .map(|(name, boost)| (by_name(name), *boost))
-            .collect()
+        TEXT_FIELDS.iter().map(|f| (by_name(f.name), f.boost)).collect()
     }
 }

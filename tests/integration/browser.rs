@@ -726,20 +726,17 @@ fn search_page_finds_highlights_filters_and_links_to_the_section_over_http() {
     );
     check_facet_counts(&tab, &site, query, &[("severity", "SEV3")]);
 
-    // "Found in" leads to the section of the incident page where the words are.
+    // A result leads to the incident page, which marks the query's words and moves to the
+    // section holding most of them.
     let first = &results[0];
-    let found = &first["found"];
-    assert!(
-        found.is_object(),
-        "the first result has no \"Found in\" link: {first}"
-    );
-    let section_title = found["text"].as_str().unwrap().to_string();
     let page = format!("/incidents/{}/", first["id"].as_str().unwrap());
-    click(&tab, "#pm-results > li.incident-row p.result-section a");
+    click(&tab, "#pm-results > li.incident-row .incident-row-title a");
     wait_for(
         &tab,
-        &format!("{page} to load after clicking \"Found in {section_title}\""),
-        &format!("location.pathname === {page:?} && document.readyState === 'complete'"),
+        &format!("{page} to load and move to a section after clicking the first result"),
+        &format!(
+            "location.pathname === {page:?} && document.readyState === 'complete' && location.hash.length > 1"
+        ),
     );
     let target = eval(
         &tab,
@@ -747,28 +744,50 @@ fn search_page_finds_highlights_filters_and_links_to_the_section_over_http() {
             const id = decodeURIComponent(location.hash.slice(1));
             const el = id && document.getElementById(id);
             if (!el) return { hash: location.hash, found: false };
+            const heading = /^H[1-6]$/.test(el.tagName) ? el : el.querySelector('h2, h3, h4');
             // The section: the heading and what follows it up to the next heading of its level.
-            let text = el.textContent;
-            for (let n = el.nextElementSibling; n && !(/^H[1-6]$/.test(n.tagName) && n.tagName <= el.tagName); n = n.nextElementSibling) text += ' ' + n.textContent;
-            return { hash: location.hash, found: true, heading: el.textContent.trim(), text: text.toLowerCase() }; })()",
+            let text = heading.textContent;
+            const marks = [];
+            for (let n = heading.nextElementSibling; n && !(/^H[1-6]$/.test(n.tagName) && n.tagName <= heading.tagName); n = n.nextElementSibling) {
+                text += ' ' + n.textContent;
+                marks.push(...[...n.querySelectorAll('mark')].map(m => m.textContent.toLowerCase()));
+            }
+            const rect = heading.getBoundingClientRect();
+            return { hash: location.hash, found: true, target: document.querySelector(':target') === el,
+                     heading: heading.textContent.trim(), text: text.toLowerCase(), marks,
+                     onScreen: rect.top >= 0 && rect.top < innerHeight,
+                     pageMarks: document.querySelectorAll('main mark').length }; })()",
     );
     assert_eq!(
         target["found"],
         json!(true),
-        "\"Found in\" landed on {page}{}, which has no such id",
+        "the result landed on {page}{}, which has no such id",
         target["hash"]
     );
     assert_eq!(
-        target["heading"],
-        json!(section_title),
-        "\"Found in {section_title}\" landed on a different heading ({})",
-        target["hash"]
+        target["target"],
+        json!(true),
+        "the section is not the page's :target: {target}"
+    );
+    assert_eq!(
+        target["onScreen"],
+        json!(true),
+        "the section's heading is not on screen: {target}"
     );
     let text = target["text"].as_str().unwrap_or_default();
     assert!(
-        text.contains("expir") || text.contains("certif"),
-        "the section \"Found in\" points to ({}) holds none of the query words",
+        text.contains("expir") && text.contains("certif"),
+        "the section the result landed on ({}) does not hold both query words",
         target["hash"]
+    );
+    let marks = target["marks"].as_array().unwrap();
+    assert!(
+        !marks.is_empty()
+            && marks.iter().all(|m| {
+                let m = m.as_str().unwrap_or_default();
+                m.starts_with("expir") || m.starts_with("certif")
+            }),
+        "the section's query words are not marked, or other words are: {target}"
     );
 }
 
@@ -928,7 +947,7 @@ fn keyboard_users_can_search() {
             format!("document.activeElement === document.querySelectorAll('#pm-results a')[{i}]")
         }
     };
-    // The result links in page order: a result's title, then its "Found in" link if it has one.
+    // The result links in page order: one title link per result.
     let describe = "(() => { const a = document.activeElement;
                             return a ? a.outerHTML.slice(0, 120) : null; })()";
     for (key, to, what) in [
@@ -1107,18 +1126,16 @@ The expired certificate was renewed <em>late</em>.
 "#;
 
 /// The rendered results: the incident id (from the title link), title, summary, severity and
-/// date as shown, the highlighted words, and the "Found in" link.
+/// date as shown, and the highlighted words.
 const RESULTS_JS: &str = "[...document.querySelectorAll('#pm-results > li.incident-row')].map(li => {
     const a = li.querySelector('.incident-row-title a');
-    const found = li.querySelector('p.result-section a');
     const text = sel => { const e = li.querySelector(sel); return e ? e.textContent : null; };
     // The id is the folder after incidents/ (the link may end in index.html, from file://).
     const id = a && (s => s[s.lastIndexOf('incidents') + 1])(new URL(a.href).pathname.split('/'));
     return { id: id || null,
              href: a ? a.href : null, title: a ? a.textContent : null,
              summary: text('.incident-row-summary'), severity: text('.sev'), date: text('time'),
-             marks: [...li.querySelectorAll('mark')].map(m => m.textContent),
-             found: found ? { href: found.href, text: found.textContent } : null }; })";
+             marks: [...li.querySelectorAll('mark')].map(m => m.textContent) }; })";
 
 /// `pmsite search QUERY --json` on the site, every hit, with `filters` as (facet kind, value).
 fn cli_search(site: &Site, query: &str, filters: &[(&str, &str)], sort: &str) -> Value {

@@ -86,6 +86,30 @@ fn the_browser_ranks_the_example_site_like_pmsite_search() {
     );
 }
 
+/// Typed words to stems in the client: tests/js/words.mjs on the example site's export.
+#[test]
+fn the_browser_finds_the_stems_of_typed_words() {
+    let Some(node) = node() else { return };
+    let site = Site::copy_of(&example_dir());
+    site.build();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/words.mjs");
+    let out = Command::new(node)
+        .arg(&script)
+        .arg(site.path().join("public/search"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "words.mjs failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("# fail 0") && !stdout.contains("# pass 0"),
+        "{stdout}"
+    );
+}
+
 /// A synthetic archive from ../shared/bench/gen_corpus.py, or `None` (skip) outside CI
 /// when the shared folder is missing.
 fn generated_archive(postmortems: usize, seed: u64) -> Option<Site> {

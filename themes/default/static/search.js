@@ -143,10 +143,16 @@
     return this.manifest;
   };
 
-  Engine.prototype.wordChunk = function (word) {
-    const i = chunkOf(this.manifest.words, word);
-    return i < 0 ? Promise.resolve([]) : this.load('w' + i, 'w/' + i + '.js');
-  };
+  // The chunks (of `starts`) that can hold `key`, and when `key` is being typed, the next
+  // one if it can hold keys starting with it: boundaries are shortened keys, so it can when
+  // its boundary and the key are prefixes one of the other.
+  function chunksFor(starts, key, prefix) {
+    const first = chunkOf(starts, key);
+    if (first < 0) return [];
+    const next = first + 1;
+    if (prefix && next < starts.length && (starts[next].startsWith(key) || key.startsWith(starts[next]))) return [first, next];
+    return [first];
+  }
 
   // Every document's fieldnorm id in a field (n/<field>.js), for the postings of frequent
   // terms, which leave their norms out. Loaded once per field.
@@ -157,86 +163,110 @@
     return this.norms[field];
   };
 
-  Engine.prototype.termChunk = function (term) {
-    const i = chunkOf(this.manifest.terms, term);
-    return i < 0 ? Promise.resolve([]) : this.load('t' + i, 't/' + i + '.js');
-  };
-
   // The stems a query word stands for: its own stem, or for a word being typed, the stems
   // of the words it starts (the exact word first), or for an unknown word, the stem of a
   // word one edit away. Returns { stems, corrected }.
+  // A word whose stem differs is in the word files; a word that is its own stem is a term
+  // flagged as a word. Both are looked at in the chunks around the typed word.
   Engine.prototype.stemsFor = async function (part) {
-    const entries = await this.wordChunk(part.word);
-    const stemOf = (e) => (e.length > 1 ? e[1] : e[0]);
-    const exact = entries.find((e) => e[0] === part.word);
+    const word = part.word;
+    const m = this.manifest;
+    const around = async (starts, letter) => {
+      const chunks = await Promise.all(chunksFor(starts, word, part.prefix).map((i) => this.load(letter + i, letter + '/' + i + '.js')));
+      return [].concat(...chunks);
+    };
+    const aliases = await around(m.words, 'w');
+    const alias = aliases.find((e) => e[0] === word);
+    // Most words are looked up this way: the term files are only needed for the stem.
+    if (alias && !part.prefix) return { stems: [alias[1]] };
+    const terms = await around(m.terms, 't');
+    const candidates = aliases.concat(terms.filter((e) => e[5] === 1).map((e) => [e[0], e[0]]));
+    candidates.sort((a, b) => compare(a[0], b[0]));
+    const exact = candidates.find((e) => e[0] === word);
     if (part.prefix) {
       const stems = [];
-      if (exact) stems.push(stemOf(exact));
-      let list = entries;
-      const next = chunkOf(this.manifest.words, part.word) + 1;
-      // Chunk boundaries are shortened keys: the next chunk can hold words starting with
-      // the typed word when its boundary and the word are prefixes one of the other.
-      const boundary = this.manifest.words[next];
-      if (next < this.manifest.words.length && (boundary.startsWith(part.word) || part.word.startsWith(boundary))) {
-        list = list.concat(await this.load('w' + next, 'w/' + next + '.js'));
-      }
-      for (const e of list) {
-        if (e[0].startsWith(part.word) && !stems.includes(stemOf(e))) stems.push(stemOf(e));
+      if (exact) stems.push(exact[1]);
+      for (const e of candidates) {
+        if (e[0].startsWith(word) && !stems.includes(e[1])) stems.push(e[1]);
         if (stems.length >= 12) break;
       }
       if (stems.length) return { stems };
     }
-    if (exact) return { stems: [stemOf(exact)] };
-    const near = entries.find((e) => editDistanceAtMostOne(e[0], part.word));
-    if (near) return { stems: [stemOf(near)], corrected: near[0] };
+    if (exact) return { stems: [exact[1]] };
+    const near = candidates.find((e) => editDistanceAtMostOne(e[0], word));
+    if (near) return { stems: [near[1]], corrected: near[0] };
     return { stems: [] };
   };
 
+  // A field's length for a document: from the posting, the field's norms file, or the one
+  // length every document has in a field without norms.
+  function lengthOf(m, field, norms, i, fieldNorms, doc) {
+    if (field.fixed !== undefined) return field.fixed;
+    return m.norms[norms ? norms[i] : fieldNorms[doc]];
+  }
+
+  // A term's postings per field, from its entry `[term, docs, masks, tfs, norms, 1?]`:
+  // the documents holding the term in any field (delta-coded), per document a bit mask of
+  // those fields, then per field the term frequencies and inline norms of the documents
+  // whose mask has it. Returns, per field index, { docs, tfs, norms (ids, or null) } or
+  // null where the term is not in the field.
+  function postingsByField(entry, fieldCount) {
+    const deltas = varints(entry[1]);
+    const masks = varints(entry[2]);
+    const out = [];
+    for (let f = 0; f < fieldCount; f++) {
+      if (!entry[3][f]) {
+        out.push(null);
+        continue;
+      }
+      const docs = [];
+      let d = 0;
+      for (let i = 0; i < deltas.length; i++) {
+        d += deltas[i];
+        if (masks[i] & (1 << f)) docs.push(d);
+      }
+      out.push({ docs, tfs: varints(entry[3][f]), norms: entry[4][f] ? varints(entry[4][f]) : null });
+    }
+    return out;
+  }
+
   // BM25 per field, summed over fields, exactly as tantivy scores a term in a multi-field
   // query: idf = ln(1 + (N - df + .5) / (df + .5)); tf part with the doc's fieldnorm.
-  // Also records, in `sections`, the body section where the stem occurs most, per doc.
-  Engine.prototype.scoreStem = async function (stem, sections) {
-    const chunk = await this.termChunk(stem);
-    const entry = chunk.find((e) => e[0] === stem);
+  Engine.prototype.scoreStem = async function (stem) {
+    const found = await this.term(stem, false);
     const scores = new Map();
-    if (!entry) return scores;
+    if (!found) return scores;
     const m = this.manifest;
-    for (const [fieldIndex, docText, tfText, normText, sectionText] of entry[1]) {
-      const field = m.fields[fieldIndex];
-      const busiest = sections && sectionText !== undefined ? varints(sectionText) : null;
-      const docs = varints(docText);
-      const tfs = varints(tfText);
-      const norms = normText === '' ? null : varints(normText);
-      const fieldNorms = norms ? null : await this.fieldNorms(fieldIndex);
-      const df = docs.length;
+    for (let f = 0; f < m.fields.length; f++) {
+      const p = found.postings[f];
+      if (!p) continue;
+      const field = m.fields[f];
+      const fieldNorms = p.norms || field.fixed !== undefined ? null : await this.fieldNorms(f);
+      const df = p.docs.length;
       const idf = Math.fround(Math.log(1 + (m.docs - df + 0.5) / (df + 0.5)));
       const weight = Math.fround(Math.fround(idf * (1 + m.k1)) * field.boost);
-      let doc = 0;
-      for (let i = 0; i < docs.length; i++) {
-        doc += docs[i];
-        const len = m.norms[norms ? norms[i] : fieldNorms[doc]];
-        const tf = tfs[i];
+      for (let i = 0; i < df; i++) {
+        const doc = p.docs[i];
+        const len = lengthOf(m, field, p.norms, i, fieldNorms, doc);
+        const tf = p.tfs[i];
         const norm = Math.fround(m.k1 * Math.fround(1 - m.b + Math.fround((m.b * len) / field.avg)));
         const s = Math.fround(weight * Math.fround(tf / Math.fround(tf + norm)));
         scores.set(doc, Math.fround((scores.get(doc) || 0) + s));
-        if (busiest) {
-          if (!sections.has(doc)) sections.set(doc, []);
-          sections.get(doc).push(busiest[i]);
-        }
       }
     }
     return scores;
   };
 
-  // A term's postings and, when `positions` is set, its positions (p/<i>.js is aligned
-  // with t/<i>.js and loaded only for phrases): { postings, positions } or null.
+  // A term's postings per field and, when `positions` is set, its positions per field
+  // (p/<i>.js is aligned with t/<i>.js and loaded only for phrases): { postings,
+  // positions } or null.
   Engine.prototype.term = async function (stem, positions) {
     const i = chunkOf(this.manifest.terms, stem);
     if (i < 0) return null;
     const chunk = await this.load('t' + i, 't/' + i + '.js');
     const k = chunk.findIndex((e) => e[0] === stem);
     if (k < 0) return null;
-    const found = { postings: chunk[k][1] };
+    const found = { postings: postingsByField(chunk[k], this.manifest.fields.length) };
     if (positions) found.positions = (await this.load('p' + i, 'p/' + i + '.js'))[k];
     return found;
   };
@@ -244,40 +274,32 @@
   // An exact phrase, scored as tantivy scores a phrase query in each field (BM25 with the
   // sum of the terms' idfs and the number of occurrences of the phrase as its frequency),
   // summed over the fields it occurs in. `offsets` are the words' positions in the phrase.
-  Engine.prototype.scorePhrase = async function (stems, offsets, sections) {
+  Engine.prototype.scorePhrase = async function (stems, offsets) {
     const m = this.manifest;
     const terms = await Promise.all(stems.map((s) => this.term(s, true)));
     const scores = new Map();
     if (terms.some((t) => !t)) return scores;
     for (let f = 0; f < m.fields.length; f++) {
-      const inField = terms.map((t) => {
-        const j = t.postings.findIndex((p) => p[0] === f);
-        return j < 0 ? null : { postings: t.postings[j], positions: t.positions[j] };
-      });
-      if (inField.some((x) => !x)) continue;
+      const field = m.fields[f];
+      if (terms.some((t) => !t.postings[f])) continue;
       let idf = 0;
-      const fieldNorms = inField.some(({ postings }) => postings[3] === '') ? await this.fieldNorms(f) : null;
-      const docsOf = inField.map(({ postings, positions }) => {
-        const ds = varints(postings[1]);
-        const tfs = varints(postings[2]);
-        const ns = postings[3] === '' ? null : varints(postings[3]);
-        const ss = postings[4] !== undefined ? varints(postings[4]) : null;
-        const ps = varints(positions);
-        const df = ds.length;
+      const needsNorms = field.fixed === undefined && terms.some((t) => !t.postings[f].norms);
+      const fieldNorms = needsNorms ? await this.fieldNorms(f) : null;
+      const docsOf = terms.map((t) => {
+        const p = t.postings[f];
+        const ps = varints(t.positions[f]);
+        const df = p.docs.length;
         idf = Math.fround(idf + Math.fround(Math.log(1 + (m.docs - df + 0.5) / (df + 0.5))));
         const byDoc = new Map();
-        let d = 0;
         let at = 0;
-        for (let i = 0; i < ds.length; i++) {
-          d += ds[i];
+        for (let i = 0; i < df; i++) {
           const list = new Set();
-          let p = 0;
-          for (let k = 0; k < tfs[i]; k++) list.add((p += ps[at++]));
-          byDoc.set(d, { norm: ns ? ns[i] : fieldNorms[d], positions: list, section: ss ? ss[i] : -1 });
+          let pos = 0;
+          for (let k = 0; k < p.tfs[i]; k++) list.add((pos += ps[at++]));
+          byDoc.set(p.docs[i], { len: lengthOf(m, field, p.norms, i, fieldNorms, p.docs[i]), positions: list });
         }
         return byDoc;
       });
-      const field = m.fields[f];
       const weight = Math.fround(Math.fround(idf * (1 + m.k1)) * field.boost);
       for (const [doc, first] of docsOf[0]) {
         const here = docsOf.map((byDoc) => byDoc.get(doc));
@@ -287,14 +309,9 @@
           if (here.every((x, i) => x.positions.has(p - offsets[0] + offsets[i]))) count++;
         }
         if (!count) continue;
-        const len = m.norms[first.norm];
-        const norm = Math.fround(m.k1 * Math.fround(1 - m.b + Math.fround((m.b * len) / field.avg)));
+        const norm = Math.fround(m.k1 * Math.fround(1 - m.b + Math.fround((m.b * first.len) / field.avg)));
         const s = Math.fround(weight * Math.fround(count / Math.fround(count + norm)));
         scores.set(doc, Math.fround((scores.get(doc) || 0) + s));
-        if (sections && first.section >= 0) {
-          if (!sections.has(doc)) sections.set(doc, []);
-          sections.get(doc).push(...here.map((x) => x.section));
-        }
       }
     }
     return scores;
@@ -302,7 +319,7 @@
 
   // One clause of a query (a word, or a phrase of several): { scores: Map doc -> score,
   // corrected: [[typed, used]...], stems: what to highlight }.
-  Engine.prototype.scoreClause = async function (clause, sections) {
+  Engine.prototype.scoreClause = async function (clause) {
     const found = await Promise.all(clause.map((part) => this.stemsFor(part)));
     const corrected = [];
     const stems = [];
@@ -312,32 +329,30 @@
     });
     let scores = new Map();
     if (clause.length === 1) {
-      const perStem = await Promise.all(found[0].stems.map((s) => this.scoreStem(s, sections)));
+      const perStem = await Promise.all(found[0].stems.map((s) => this.scoreStem(s)));
       // Several stems (a prefix): a document scores with the best of them.
       for (const map of perStem) {
         for (const [doc, s] of map) if (!scores.has(doc) || scores.get(doc) < s) scores.set(doc, s);
       }
     } else if (found.every((f) => f.stems.length)) {
       const phrase = found.map((f) => f.stems[0]);
-      scores = await this.scorePhrase(phrase, clause.map((p) => p.offset), sections);
+      scores = await this.scorePhrase(phrase, clause.map((p) => p.offset));
     }
     return { scores, corrected, stems };
   };
 
   // Runs a query: returns { docs: [[doc, score]...] in rank order, corrections, parts,
-  // section(doc), highlights (stems and words to mark) }.
-  // An empty query matches every document.
+  // highlights (stems and words to mark) }. An empty query matches every document.
   Engine.prototype.search = async function (text, options) {
     await this.init();
     const opts = options || {};
     const parts = parseQuery(text);
     if (opts.prefix === false) for (const part of parts) part.prefix = false;
     const corrections = [];
-    const sections = new Map(); // doc -> body sections where query words occur most
     let matched = null; // Map doc -> score
     // Every clause's files load side by side; scores are then combined in query order, so
     // the float sums are tantivy's.
-    const scored = await Promise.all(clauses(parts).map((clause) => this.scoreClause(clause, sections)));
+    const scored = await Promise.all(clauses(parts).map((clause) => this.scoreClause(clause)));
     const highlights = [];
     for (const { scores, corrected, stems } of scored) {
       corrections.push(...corrected);
@@ -357,25 +372,28 @@
     if (opts.filter) docs = docs.filter(([d]) => opts.filter(d));
     if (opts.sort === 'date' || parts.length === 0) docs.sort((a, b) => a[0] - b[0]);
     else docs.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    // The section most query words point at; the earliest on a tie.
-    const section = (doc) => {
-      const list = sections.get(doc);
-      if (!list) return -1;
-      const counts = new Map();
-      for (const x of list) counts.set(x, (counts.get(x) || 0) + 1);
-      let best = -1;
-      for (const [x, n] of counts) if (best < 0 || n > counts.get(best) || (n === counts.get(best) && x < best)) best = x;
-      return best;
-    };
-    return { docs, corrections, parts, section, highlights };
+    return { docs, corrections, parts, highlights: [...new Set(highlights)] };
   };
 
+  // What a result shows: { id, title, path (from the site root), date, severity, rank
+  // (0 = most severe), summary, services, rootCauses }. Severity and root causes come
+  // from their facet files.
   Engine.prototype.doc = async function (doc) {
-    const g = Math.floor(doc / this.manifest.group);
-    const rows = await this.load('d' + g, 'd/' + g + '.js');
-    const r = rows[doc - g * this.manifest.group];
-    const sections = r[8].map((x) => (typeof x === 'number' ? this.manifest.sections[x] : x));
-    return { id: r[0], title: r[1], path: r[2], date: r[3], severity: r[4], summary: r[5], services: r[6], rootCauses: r[7], sections, rank: r[9] };
+    const m = this.manifest;
+    const g = Math.floor(doc / m.group);
+    const [rows, severity, causes] = await Promise.all([
+      this.load('d' + g, 'd/' + g + '.js'),
+      this.facet('severity'),
+      this.facet('root_cause'),
+    ]);
+    const r = rows[doc - g * m.group];
+    const name = severity.values[severity.perDoc[doc][0]] || '';
+    const rank = m.severities.indexOf(name);
+    return {
+      id: r[0], title: r[1], path: m.incident.replace('{id}', r[0]), date: r[2], severity: name,
+      rank: rank < 0 ? m.severities.length : rank, summary: r[3], services: r[4],
+      rootCauses: causes.perDoc[doc].map((v) => causes.values[v]),
+    };
   };
 
   Engine.prototype.facet = async function (kind) {
@@ -393,7 +411,7 @@
     return data;
   };
 
-  const api = { Engine, varints, compare, chunkOf, parseQuery, clauses, words, tokens, editDistanceAtMostOne };
+  const api = { Engine, varints, compare, chunkOf, chunksFor, parseQuery, clauses, words, tokens, editDistanceAtMostOne };
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
 
   // ---------------------------------------------------------------------------------------
@@ -548,19 +566,19 @@
       status.textContent = line;
       results.innerHTML = rows
         .map((r) => {
-          const where = r.sections[found.section(r.doc)];
-          const anchor = where && where[0] ? '#' + encodeURIComponent(where[0]) : '';
           // Opened from file:// (a zip of the archive), folders do not open their index.html.
           const page = location.protocol === 'file:' ? r.path + 'index.html' : r.path;
-          const href = root + page + anchor;
-          const inSection = where && where[1] ? '<p class="muted result-section">Found in <a href="' + escapeHtml(href) + '">' + escapeHtml(where[1]) + '</a></p>' : '';
+          // The incident page marks these words and moves to the section holding them
+          // (assets/highlight.js).
+          const words = stems.length ? '?' + new URLSearchParams({ highlight: stems.join(' ') }) : '';
+          const href = root + page + words;
           const chips = r.services.map((s) => '<span class="chip">' + escapeHtml(s) + '</span>').join(' ');
           return (
             '<li class="incident-row"><div class="incident-row-head"><span class="sev sev-' + Math.min(Number(r.rank) || 0, 4) + '">' + escapeHtml(r.severity) +
             '</span> <time datetime="' + escapeHtml(r.date) + '">' + escapeHtml(r.date) + '</time></div>' +
             '<h2 class="incident-row-title"><a href="' + escapeHtml(href) + '">' + highlight(r.title, stems) + '</a></h2>' +
             '<p class="incident-row-summary">' + highlight(r.summary, stems) + '</p>' +
-            inSection + (chips ? '<p class="chips">' + chips + '</p>' : '') + '</li>'
+            (chips ? '<p class="chips">' + chips + '</p>' : '') + '</li>'
           );
         })
         .join('');
