@@ -151,7 +151,8 @@ struct FieldTerms {
 }
 
 /// Reads every term of one field: its total token count and, per term in byte order, its
-/// postings. `shared_norms`: frequent terms leave their norms to a file of the field's.
+/// postings, with document ids counted across segments in order. `shared_norms`: frequent
+/// terms leave their norms to a file of the field's.
 fn field_postings(
     searcher: &tantivy::Searcher,
     field: tantivy::schema::Field,
@@ -172,10 +173,6 @@ fn field_postings(
         let mut positions = Vec::new();
         let mut stream = inverted.terms().stream()?;
         while stream.advance() {
-            // A term in many documents leaves its norms to the field's norms file, which
-            // the client loads once and keeps; a rarer one carries its own.
-            let dense = stream.value().doc_freq as usize * DENSE_SHARE >= segment.num_docs() as usize;
-            let inline_norms = norms.as_ref().filter(|_| !(shared_norms && dense));
             let mut postings = inverted
                 .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqsAndPositions)?;
             let (mut docs, mut tfs, mut ns, mut deltas) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -183,7 +180,7 @@ fn field_postings(
                 let doc = postings.doc();
                 docs.push(base + doc);
                 tfs.push(postings.term_freq());
-                if let Some(norms) = inline_norms {
+                if let Some(norms) = &norms {
                     ns.push(u32::from(norms.fieldnorm_id(doc)));
                 }
                 positions.clear();
@@ -204,6 +201,33 @@ fn field_postings(
             out.push((stream.key().to_vec(), read));
         }
         base += segment.max_doc();
+    }
+    // One list per segment, each in term order: the same term's postings, segment after
+    // segment, make one (varint columns concatenate).
+    if searcher.segment_readers().len() > 1 {
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut merged: Vec<(Vec<u8>, FieldPostings)> = Vec::with_capacity(out.len());
+        for (term, postings) in out {
+            match merged.last_mut() {
+                Some((last, into)) if *last == term => {
+                    into.docs.extend(postings.docs);
+                    into.tfs.push_str(&postings.tfs);
+                    into.norms.push_str(&postings.norms);
+                    into.positions.push_str(&postings.positions);
+                }
+                _ => merged.push((term, postings)),
+            }
+        }
+        out = merged;
+    }
+    // A term in many documents leaves its norms to the field's norms file, which the
+    // client loads once and keeps; a rarer one carries its own.
+    if shared_norms {
+        for (_, postings) in &mut out {
+            if postings.docs.len() * DENSE_SHARE >= base as usize {
+                postings.norms = String::new();
+            }
+        }
     }
     let norms = if has_norms && shared_norms {
         let ids = searcher
@@ -234,19 +258,19 @@ fn field_postings(
 /// the summary and the labels), and the ids are written once. Also returns the positions
 /// entry of `p/<i>.js`: per field, the positions of each of those documents.
 fn term_entry(term: &str, per_field: &[Option<FieldPostings>], is_word: bool) -> (String, String) {
-    let mut docs: Vec<u32> = per_field
-        .iter()
-        .flatten()
-        .flat_map(|p| p.docs.iter().copied())
-        .collect();
-    docs.sort_unstable();
-    docs.dedup();
+    let mut docs: Vec<u32> = Vec::new();
+    for postings in per_field.iter().flatten() {
+        docs = union(&docs, &postings.docs);
+    }
     let mut masks = vec![0u32; docs.len()];
     for (f, postings) in per_field.iter().enumerate() {
         let Some(postings) = postings else { continue };
+        // Both ascending: one walk.
         let mut at = 0;
         for doc in &postings.docs {
-            at += docs[at..].partition_point(|d| d < doc);
+            while docs[at] < *doc {
+                at += 1;
+            }
             masks[at] |= 1 << f;
         }
     }
@@ -270,6 +294,24 @@ fn term_entry(term: &str, per_field: &[Option<FieldPostings>], is_word: bool) ->
         json.unwrap_or_default(),
         serde_json::to_string(&positions).unwrap_or_default(),
     )
+}
+
+/// The ids in either of two ascending lists, ascending, once each.
+fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
+    if a.is_empty() {
+        return b.to_vec();
+    }
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let next = a[i].min(b[j]);
+        out.push(next);
+        i += usize::from(a[i] == next);
+        j += usize::from(b[j] == next);
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// Exports a built index of `site`: postings, the word -> stem map, documents, facets.
@@ -334,8 +376,9 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
     // Term chunks are cut by the size of their postings; the positions file of a chunk
     // (`p/<i>.js`, loaded only for phrases) holds the same terms.
     let mut term_starts = Vec::new();
+    let terms: Vec<(Vec<u8>, Vec<Option<FieldPostings>>)> = terms.into_iter().collect();
     let entries: Vec<(String, String, String)> = terms
-        .into_iter()
+        .into_par_iter()
         .map(|(term, per_field)| {
             let term = String::from_utf8_lossy(&term).into_owned();
             // Flagged: the term is also a word that stems to itself, so a query for that
