@@ -165,6 +165,22 @@ pub fn slugify(text: &str) -> String {
     slug
 }
 
+/// Appends `text` to `out` with each run of whitespace as one space, and none at the start
+/// of `out`: in one pass, as the text of a whole archive goes through here.
+fn append_collapsed(out: &mut String, text: &str) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let space = rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len());
+        if space > 0 && !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        rest = &rest[space..];
+        let word = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        out.push_str(&rest[..word]);
+        rest = &rest[word..];
+    }
+}
+
 /// A body as plain text, cut at its headings: what search indexes and quotes. Code blocks
 /// stay in (quoted logs are what people search for: "x509", "deadlock detected").
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -199,13 +215,13 @@ pub fn sections(body: &str, outline: &Outline) -> Vec<Section> {
             Event::End(TagEnd::Heading(_)) => in_heading = false,
             Event::Text(t) | Event::Code(t) if !in_heading => {
                 let text = &mut sections.last_mut().expect("never empty").text;
-                text.push_str(&t);
+                append_collapsed(text, &t);
             }
             Event::SoftBreak
             | Event::HardBreak
             | Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock) => {
                 let text = &mut sections.last_mut().expect("never empty").text;
-                if !text.ends_with([' ', '\n']) && !text.is_empty() {
+                if !text.ends_with(' ') && !text.is_empty() {
                     text.push(' ');
                 }
             }
@@ -213,7 +229,9 @@ pub fn sections(body: &str, outline: &Outline) -> Vec<Section> {
         }
     }
     for s in &mut sections {
-        s.text = s.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if s.text.ends_with(' ') {
+            s.text.pop();
+        }
     }
     sections.retain(|s| !s.text.is_empty() || !s.id.is_empty());
     sections

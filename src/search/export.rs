@@ -94,7 +94,8 @@ struct FieldInfo {
 }
 
 pub fn varints(values: impl IntoIterator<Item = u32>) -> String {
-    let mut out = String::new();
+    let values = values.into_iter();
+    let mut out = String::with_capacity(values.size_hint().0);
     for mut value in values {
         let mut groups = [0u8; 7];
         let mut n = 0;
@@ -394,7 +395,10 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
     let mut entries = entries.into_iter();
     let mut last: Option<String> = None;
     for (n, range) in ranges.into_iter().enumerate() {
-        let (mut postings, mut positions) = (String::from("["), String::from("["));
+        // Written as the files' text from the start: these are most of the export's bytes.
+        let (mut postings, mut positions) = (file_start(&format!("t{n}")), file_start(&format!("p{n}")));
+        postings.push('[');
+        positions.push('[');
         for (i, (term, json, term_positions)) in entries.by_ref().take(range.len()).enumerate() {
             if i == 0 {
                 term_starts.push(boundary(last.as_deref(), &term));
@@ -408,8 +412,16 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
         }
         postings.push(']');
         positions.push(']');
-        files.push(file(&format!("t/{n}.js"), &format!("t{n}"), &postings));
-        files.push(file(&format!("p/{n}.js"), &format!("p{n}"), &positions));
+        postings.push_str(FILE_END);
+        positions.push_str(FILE_END);
+        files.push(File {
+            path: format!("t/{n}.js"),
+            contents: postings,
+        });
+        files.push(File {
+            path: format!("p/{n}.js"),
+            contents: positions,
+        });
     }
 
     // Only words whose stem differs: most words (and every id, hash and number) are their
@@ -502,11 +514,22 @@ fn facet_files(site: &Site<'_>) -> Vec<File> {
 }
 
 fn file(path: &str, name: &str, json: &str) -> File {
+    let mut contents = file_start(name);
+    contents.push_str(json);
+    contents.push_str(FILE_END);
     File {
         path: path.to_string(),
-        contents: format!("pmsiteSearch.receive(\"{name}\",{json});\n"),
+        contents,
     }
 }
+
+/// A file's text up to its JSON: `pmsiteSearch.receive("<name>",`.
+fn file_start(name: &str) -> String {
+    format!("pmsiteSearch.receive(\"{name}\",")
+}
+
+/// A file's text after its JSON.
+const FILE_END: &str = ");\n";
 
 /// The shortest prefix of a chunk's first key that still sorts after the previous chunk's
 /// last key: enough for the client to find the chunk of any key, in fewer manifest bytes.

@@ -3,16 +3,18 @@
 //! lists favour what an engineer about to change that service should read.
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use tantivy::collector::TopDocs;
 
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
-use tantivy::tokenizer::TokenStream;
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{Index, Term};
 
 use super::Fields;
 use super::index::texts;
+use crate::content::Postmortem;
 use crate::site::{Similar, Site, TaxonomyKind, term_slug};
 
 /// How many terms of an incident its "more like this" query keeps.
@@ -43,62 +45,80 @@ pub fn similar_incidents(site: &Site<'_>, index: &Index) -> tantivy::Result<Vec<
             Some(start)
         })
         .collect();
+    // Services and root causes as the facets name them, once per postmortem.
+    let labels: Vec<Labels> = site
+        .postmortems
+        .par_iter()
+        .map(|pm| Labels {
+            services: pm.services.iter().map(|s| term_slug(s)).collect(),
+            root_causes: pm.root_causes.iter().map(|c| term_slug(c)).collect(),
+        })
+        .collect();
     (0..site.postmortems.len())
         .into_par_iter()
-        .map(|i| {
-            let pm = site.postmortems[i];
-            let t = texts(pm, &[]);
-            let more_like_this = more_like_this(
-                &searcher,
-                &[
-                    (fields.title, &t.title),
-                    (fields.summary, &t.summary),
-                    (fields.causes, &t.causes),
-                ],
-            )?;
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-                (Occur::Should, Box::new(more_like_this)),
-                (
-                    Occur::MustNot,
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(fields.id, &pm.id),
-                        IndexRecordOption::Basic,
-                    )),
-                ),
-            ];
-            let bonus = |kind: &str, value: &str, score: f32| -> (Occur, Box<dyn Query>) {
-                let term = Term::from_facet(fields.facets, &Facet::from_path([kind, &term_slug(value)]));
-                let query = TermQuery::new(term, IndexRecordOption::Basic);
-                (
-                    Occur::Should,
-                    Box::new(ConstScoreQuery::new(Box::new(query), score)),
-                )
-            };
-            clauses.extend(
-                pm.root_causes
-                    .iter()
-                    .map(|c| bonus(TaxonomyKind::RootCause.key(), c, ROOT_CAUSE_BONUS)),
-            );
-            clauses.extend(
-                pm.services
-                    .iter()
-                    .map(|s| bonus(TaxonomyKind::Service.key(), s, SERVICE_BONUS)),
-            );
-            let top = searcher.search(
-                &BooleanQuery::new(clauses),
-                &TopDocs::with_limit(LIMIT).order_by_score(),
-            )?;
-            Ok(top
-                .into_iter()
-                .map(|(_, address)| {
-                    let index = bases[address.segment_ord as usize] + address.doc_id as usize;
-                    Similar {
-                        index,
-                        reasons: reasons(pm, site.postmortems[index]),
-                    }
-                })
-                .collect())
-        })
+        // Per thread: the analyzer (with its memo of stems) and the document frequencies
+        // looked up so far, as incidents share most of their words.
+        .map_init(
+            || (super::stem::analyzer(Default::default()), FxHashMap::default()),
+            |(analyzer, doc_freqs), i| {
+                let pm = site.postmortems[i];
+                let t = texts(pm, &[]);
+                let more_like_this = more_like_this(
+                    &searcher,
+                    analyzer,
+                    doc_freqs,
+                    &[
+                        (fields.title, &t.title),
+                        (fields.summary, &t.summary),
+                        (fields.causes, &t.causes),
+                    ],
+                )?;
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+                    (Occur::Should, Box::new(more_like_this)),
+                    (
+                        Occur::MustNot,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(fields.id, &pm.id),
+                            IndexRecordOption::Basic,
+                        )),
+                    ),
+                ];
+                let bonus = |kind: &str, slug: &String, score: f32| -> (Occur, Box<dyn Query>) {
+                    let term = Term::from_facet(fields.facets, &Facet::from_path([kind, slug]));
+                    let query = TermQuery::new(term, IndexRecordOption::Basic);
+                    (
+                        Occur::Should,
+                        Box::new(ConstScoreQuery::new(Box::new(query), score)),
+                    )
+                };
+                clauses.extend(
+                    labels[i]
+                        .root_causes
+                        .iter()
+                        .map(|c| bonus(TaxonomyKind::RootCause.key(), c, ROOT_CAUSE_BONUS)),
+                );
+                clauses.extend(
+                    labels[i]
+                        .services
+                        .iter()
+                        .map(|s| bonus(TaxonomyKind::Service.key(), s, SERVICE_BONUS)),
+                );
+                let top = searcher.search(
+                    &BooleanQuery::new(clauses),
+                    &TopDocs::with_limit(LIMIT).order_by_score(),
+                )?;
+                Ok(top
+                    .into_iter()
+                    .map(|(_, address)| {
+                        let index = bases[address.segment_ord as usize] + address.doc_id as usize;
+                        Similar {
+                            index,
+                            reasons: reasons((pm, &labels[i]), (site.postmortems[index], &labels[index])),
+                        }
+                    })
+                    .collect())
+            },
+        )
         .collect()
 }
 
@@ -109,16 +129,18 @@ pub fn similar_incidents(site: &Site<'_>, index: &Index) -> tantivy::Result<Vec<
 /// at least 2 and at most a quarter of the incidents) with ties broken by the term itself.
 /// The body is left out: what an incident is about is in its title, summary and causes,
 /// and the body's long postings lists would make every query slow.
+/// `analyzer` is the fields' (`en_stem`), `doc_freqs` a cache of the searcher's.
 fn more_like_this(
     searcher: &tantivy::Searcher,
+    analyzer: &mut TextAnalyzer,
+    doc_freqs: &mut FxHashMap<Term, u64>,
     texts: &[(tantivy::schema::Field, &str)],
 ) -> tantivy::Result<BooleanQuery> {
     let num_docs = searcher.num_docs();
     let max_doc_freq = (num_docs / 4).max(2);
     let mut frequencies: BTreeMap<Term, usize> = BTreeMap::new();
     for (field, text) in texts {
-        let mut tokenizer = searcher.index().tokenizer_for_field(*field)?;
-        let mut stream = tokenizer.token_stream(text);
+        let mut stream = analyzer.token_stream(text);
         while stream.advance() {
             let token = stream.token();
             if token.text.chars().count() >= 3 {
@@ -130,7 +152,10 @@ fn more_like_this(
     }
     let mut scored: Vec<(f32, Term)> = Vec::new();
     for (term, frequency) in frequencies {
-        let doc_freq = searcher.doc_freq(&term)?;
+        let doc_freq = match doc_freqs.get(&term) {
+            Some(&n) => n,
+            None => *doc_freqs.entry(term.clone()).or_insert(searcher.doc_freq(&term)?),
+        };
         if doc_freq < 2 || doc_freq > max_doc_freq {
             continue;
         }
@@ -152,15 +177,24 @@ fn more_like_this(
     ))
 }
 
-fn reasons(a: &crate::content::Postmortem, b: &crate::content::Postmortem) -> Vec<String> {
-    let shared = |x: &[String], y: &[String]| -> Vec<String> {
-        x.iter()
-            .filter(|v| y.iter().any(|w| term_slug(w) == term_slug(v)))
-            .cloned()
+/// A postmortem's services and root causes as slugs, in its order.
+struct Labels {
+    services: Vec<String>,
+    root_causes: Vec<String>,
+}
+
+/// What `a` shares with `b`, named as `a` names it.
+fn reasons(a: (&Postmortem, &Labels), b: (&Postmortem, &Labels)) -> Vec<String> {
+    let shared = |names: &[String], x: &[String], y: &[String]| -> Vec<String> {
+        names
+            .iter()
+            .zip(x)
+            .filter(|(_, slug)| y.contains(slug))
+            .map(|(name, _)| name.clone())
             .collect()
     };
-    let mut reasons = shared(&a.services, &b.services);
-    reasons.extend(shared(&a.root_causes, &b.root_causes));
+    let mut reasons = shared(&a.0.services, &a.1.services, &b.1.services);
+    reasons.extend(shared(&a.0.root_causes, &a.1.root_causes, &b.1.root_causes));
     if reasons.is_empty() {
         reasons.push("similar wording".into());
     }

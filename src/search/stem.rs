@@ -6,8 +6,9 @@
 //! identical), so the index is the one `en_stem` would make and queries parse with the
 //! stock analyzer.
 
-use std::collections::HashMap;
 use std::mem;
+
+use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::tokenizer::{
@@ -19,7 +20,7 @@ pub const NAME: &str = "en_stem";
 /// Every word the analyzer has seen (lowercased, as indexed) and its stem: after indexing,
 /// the vocabulary of the corpus, which the browser export ships so the client needs no
 /// stemmer.
-pub type Memo = Arc<Mutex<HashMap<String, String>>>;
+pub type Memo = Arc<Mutex<FxHashMap<String, String>>>;
 
 /// The `en_stem` pipeline, memoized in `memo`.
 pub fn analyzer(memo: Memo) -> TextAnalyzer {
@@ -67,7 +68,7 @@ impl<T: Tokenizer> Tokenizer for MemoStemmerFilter<T> {
 
 pub struct MemoStemmerStream<'a, T> {
     tail: T,
-    memo: std::sync::MutexGuard<'a, HashMap<String, String>>,
+    memo: std::sync::MutexGuard<'a, FxHashMap<String, String>>,
     stemmer: frostem::Stemmer,
 }
 
