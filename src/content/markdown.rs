@@ -168,16 +168,34 @@ pub fn slugify(text: &str) -> String {
 /// Appends `text` to `out` with each run of whitespace as one space, and none at the start
 /// of `out`: in one pass, as the text of a whole archive goes through here.
 fn append_collapsed(out: &mut String, text: &str) {
-    let mut rest = text;
-    while !rest.is_empty() {
-        let space = rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len());
-        if space > 0 && !out.is_empty() && !out.ends_with(' ') {
-            out.push(' ');
+    let bytes = text.as_bytes();
+    // Where the run of non-space characters being read started, if in one.
+    let mut word = None;
+    let mut at = 0;
+    while at < bytes.len() {
+        // `char::is_whitespace`, with ASCII (nearly all of it) decided from the byte.
+        let (space, width) = match bytes[at] {
+            b'\t'..=b'\r' | b' ' => (true, 1),
+            b if b < 0x80 => (false, 1),
+            _ => text[at..]
+                .chars()
+                .next()
+                .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8())),
+        };
+        if space {
+            if let Some(start) = word.take() {
+                out.push_str(&text[start..at]);
+            }
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else if word.is_none() {
+            word = Some(at);
         }
-        rest = &rest[space..];
-        let word = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        out.push_str(&rest[..word]);
-        rest = &rest[word..];
+        at += width;
+    }
+    if let Some(start) = word {
+        out.push_str(&text[start..]);
     }
 }
 
@@ -282,6 +300,40 @@ mod tests {
                 ("impact", "a b"),
             ]
         );
+    }
+
+    #[test]
+    fn section_text_has_single_spaces_between_words() {
+        let mut out = String::new();
+        for piece in [
+            "  a\tb \n",
+            "c",
+            "\u{a0}\u{2003}d\u{1f600}e ",
+            "",
+            "  ",
+            "ünï\x0bcode",
+        ] {
+            append_collapsed(&mut out, piece);
+        }
+        assert_eq!(out, "a b c d\u{1f600}e ünï code");
+        let body = "Words\u{a0} with\ttabs\n\n| a  | b |\n|---|---|\n| c |  d |\n\n  Spaced   out. ";
+        let got = sections(body, &scan(body, 0));
+        assert_eq!(got[0].text, "Words with tabs a b c d Spaced out.");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn collapsing_pieces_is_collapsing_their_concatenation(pieces in proptest::collection::vec("[ a\\t\\n\u{a0}\u{3000}é\u{1f600}\\x0b]{0,8}", 0..6)) {
+            let mut out = String::new();
+            for piece in &pieces {
+                append_collapsed(&mut out, piece);
+            }
+            if out.ends_with(' ') {
+                out.pop();
+            }
+            let expected = pieces.concat().split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(out, expected);
+        }
     }
 
     #[test]
