@@ -24,12 +24,17 @@ trap 'rm -rf "$work"' EXIT
 bin="${CARGO_TARGET_DIR:-$repo/target}/release/pmsite"
 python3 "$gen" "$work/site" "$n" --seed "$seed" 2>/dev/null
 
-echo "== build with search, N=$n (on /dev/shm)"
-log=$("$bin" build --root "$work/site" --output "$work/out" --verbose 2>&1)
-grep -E '^ *(search index|similar incidents.*|render and write): |^Built' <<<"$log" | sed 's/^ */  /'
-added=$(awk '/^ *(search index|similar incidents, search export): / {sum += $(NF-1)} END {printf "%.2f", sum}' <<<"$log")
+echo "== build with search, N=$n (on /dev/shm; three builds, the median)"
+# Stage timings on this machine vary by about a tenth from one build to the next.
+sums=()
+for run in 1 2 3; do
+  log=$("$bin" build --root "$work/site" --output "$work/out" --verbose 2>&1)
+  grep -E '^ *(search index|similar incidents.*|render and write): |^Built' <<<"$log" | sed "s/^ */  build $run: /"
+  sums+=("$(awk '/^ *(search index|similar incidents, search export): / {sum += $(NF-1)} END {printf "%.2f", sum}' <<<"$log")")
+done
+added=$(printf '%s\n' "${sums[@]}" | sort -n | sed -n 2p)
 verdict=$(awk -v a="$added" 'BEGIN { print (a <= 3.0) ? "PASS" : "MISS" }')
-echo "  indexing + similar + export: ${added} s   target <= 3 s: $verdict"
+echo "  indexing + similar + export: ${sums[*]} s, median ${added} s   target <= 3 s: $verdict"
 peak=$(/usr/bin/time -f '%M' "$bin" build --root "$work/site" --output "$work/out" --quiet 2>&1 | tail -1)
 echo "  whole build peak RSS: $((peak / 1024)) MB"
 

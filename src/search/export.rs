@@ -427,9 +427,10 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
     // Only words whose stem differs: most words (and every id, hash and number) are their
     // own stem, found among the terms.
     let mut word_starts = Vec::new();
-    let entries: Vec<(&String, String)> = words
-        .iter()
-        .filter(|(word, stem)| word != stem)
+    let mut aliases: Vec<(&String, &String)> = words.iter().filter(|(word, stem)| word != stem).collect();
+    aliases.sort_unstable();
+    let entries: Vec<(&String, String)> = aliases
+        .into_iter()
         .map(|(word, stem)| (word, serde_json::to_string(&[word, stem]).unwrap_or_default()))
         .collect();
     for (n, range) in chunk_ranges(entries.iter().map(|e| e.1.len()), WORD_CHUNK_BYTES)

@@ -1,11 +1,11 @@
 //! Building the search index of a site.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::Directory;
 use tantivy::indexer::{AddOperation, SegmentWriter};
@@ -66,7 +66,8 @@ pub struct Meta {
 /// A built index and the vocabulary (word -> stem) its analyzer saw.
 pub struct Built {
     pub index: Index,
-    pub words: BTreeMap<String, String>,
+    /// Every word (lowercased, as indexed) and its stem, in no order.
+    pub words: FxHashMap<String, String>,
 }
 
 /// Indexes the site's postmortems into `dir` (replacing what was there). Document ids
@@ -117,7 +118,7 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
         })
         .collect();
     let mut segments = Vec::with_capacity(parts.len());
-    let mut words = BTreeMap::new();
+    let mut words = FxHashMap::default();
     for part in built {
         let (segment, memo) = part?;
         // An empty part would be an empty segment, which tantivy does not list.
@@ -188,36 +189,48 @@ pub struct Texts {
 }
 
 pub fn texts(pm: &Postmortem, sections: &[Section]) -> Texts {
-    let join = |parts: &[&[String]]| {
-        parts
-            .iter()
-            .flat_map(|p| p.iter())
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let trigger: Vec<String> = pm.trigger.iter().cloned().collect();
-    let detection: Vec<String> = pm.detection.iter().cloned().collect();
-    let timeline: Vec<String> = pm.timeline.iter().map(|e| e.text.clone()).collect();
-    let actions: Vec<String> = pm.action_items.iter().map(|a| a.title.clone()).collect();
     Texts {
         title: pm.title.clone(),
         summary: pm.summary.clone(),
-        causes: join(&[&pm.root_causes, &pm.contributing_factors, &trigger]),
-        labels: join(&[
-            &pm.services,
-            &pm.teams,
-            &pm.tags,
-            std::slice::from_ref(&pm.severity),
-        ]),
-        body: sections
-            .iter()
-            .map(|s| s.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        timeline: join(&[&timeline, &detection]),
-        actions: join(&[&actions]),
+        causes: causes(pm),
+        labels: lines(
+            [&pm.services, &pm.teams, &pm.tags]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .chain([pm.severity.as_str()]),
+        ),
+        body: lines(sections.iter().map(|s| s.text.as_str())),
+        timeline: lines(
+            pm.timeline
+                .iter()
+                .map(|e| e.text.as_str())
+                .chain(pm.detection.as_deref()),
+        ),
+        actions: lines(pm.action_items.iter().map(|a| a.title.as_str())),
     }
+}
+
+/// Root causes, contributing factors and the trigger, a line each.
+pub fn causes(pm: &Postmortem) -> String {
+    lines(
+        pm.root_causes
+            .iter()
+            .chain(&pm.contributing_factors)
+            .map(String::as_str)
+            .chain(pm.trigger.as_deref()),
+    )
+}
+
+fn lines<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 pub fn facets(pm: &Postmortem) -> Vec<Facet> {

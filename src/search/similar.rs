@@ -13,7 +13,7 @@ use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{Index, Term};
 
 use super::Fields;
-use super::index::texts;
+use super::index::causes;
 use crate::content::Postmortem;
 use crate::site::{Similar, Site, TaxonomyKind, term_slug};
 
@@ -62,15 +62,15 @@ pub fn similar_incidents(site: &Site<'_>, index: &Index) -> tantivy::Result<Vec<
             || (super::stem::analyzer(Default::default()), FxHashMap::default()),
             |(analyzer, doc_freqs), i| {
                 let pm = site.postmortems[i];
-                let t = texts(pm, &[]);
+                let causes = causes(pm);
                 let more_like_this = more_like_this(
                     &searcher,
                     analyzer,
                     doc_freqs,
                     &[
-                        (fields.title, &t.title),
-                        (fields.summary, &t.summary),
-                        (fields.causes, &t.causes),
+                        (fields.title, &pm.title),
+                        (fields.summary, &pm.summary),
+                        (fields.causes, &causes),
                     ],
                 )?;
                 let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
