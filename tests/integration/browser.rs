@@ -829,6 +829,14 @@ fn search_page_works_from_file_urls() {
         target.is_file(),
         "the first result links to {href}, which does not exist"
     );
+    // The incident page, from the file system too, marks the words and moves to a section.
+    click(&tab, "#pm-results > li.incident-row .incident-row-title a");
+    wait_for(
+        &tab,
+        "the first result's page to open at a section, with the word marked (from file://)",
+        "location.protocol === 'file:' && location.pathname.includes('/incidents/') && location.hash.length > 1 \
+         && [...document.querySelectorAll('main mark')].some(m => m.textContent.toLowerCase().startsWith('migrat'))",
+    );
     // An exact phrase loads the positions files, by <script> too.
     open_search(&tab, &format!("{}?q=%22the%20migration%22", file_url(&page)));
     let phrase = cli_search(&site, "\"the migration\"", &[], "relevance");
