@@ -574,6 +574,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_client_reads_this_format() {
+        let client = include_str!("../../themes/default/static/search.js");
+        assert!(
+            client.contains(&format!("const FORMAT = {FORMAT_VERSION};")),
+            "search.js's FORMAT is not the export's FORMAT_VERSION"
+        );
+    }
+
+    #[test]
     fn varints_round_trip() {
         let values = [0, 1, 31, 32, 1023, 1024, 65_535, 1 << 20, u32::MAX];
         let text = varints(values);

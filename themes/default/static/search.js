@@ -138,8 +138,18 @@
     this.manifest = null;
   }
 
+  // The export format this client reads (src/search/export.rs FORMAT_VERSION).
+  const FORMAT = 3;
+
   Engine.prototype.init = async function () {
-    if (!this.manifest) this.manifest = await this.load('manifest', 'manifest.js');
+    if (!this.manifest) {
+      const manifest = await this.load('manifest', 'manifest.js');
+      // A site's own static/search.js overriding the theme's can fall behind the format.
+      if (manifest.version !== FORMAT) {
+        throw new Error('the search index is format ' + manifest.version + ', this page reads format ' + FORMAT);
+      }
+      this.manifest = manifest;
+    }
     return this.manifest;
   };
 
