@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
 use crate::config::{self, Config, ConfigError};
@@ -21,12 +20,19 @@ pub struct Options {
     pub selection: Selection,
     /// `--strict`: every warning is an error.
     pub strict: bool,
+    /// Keep only the first this many policy warnings (in report order) and count the rest:
+    /// a build's log shows no more, and an archive imported as it is can have tens of
+    /// thousands, which a large build would otherwise hold in memory throughout. `None`
+    /// keeps every one (`pmsite check`, `--verbose`).
+    pub policy_warnings_kept: Option<usize>,
 }
 
 /// What a run found and did.
 #[derive(Debug, Default)]
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
+    /// Policy warnings counted but not kept in `diagnostics`.
+    pub left_out: crate::report::LeftOut,
     /// Postmortem files looked at.
     pub files: usize,
     pub built: Option<Built>,
@@ -108,6 +114,7 @@ fn load_and_validate(
     root: &Path,
     selection: &Selection,
     strict: bool,
+    policy_warnings_kept: Option<usize>,
     report: &mut Report,
 ) -> Result<(Config, content::Content), Fatal> {
     let started = Instant::now();
@@ -132,6 +139,21 @@ fn load_and_validate(
         }
     }
     diagnostic::sort(&mut report.diagnostics);
+    if let Some(kept) = policy_warnings_kept {
+        let (mut seen, left_out) = (0, &mut report.left_out);
+        report.diagnostics.retain(|d| {
+            if d.level == diagnostic::Level::Error || !d.code.is_policy() {
+                return true;
+            }
+            seen += 1;
+            if seen > kept {
+                left_out.warnings += 1;
+                left_out.files.insert(d.file.clone());
+            }
+            seen <= kept
+        });
+        report.diagnostics.shrink_to_fit();
+    }
     report.timings.push(("check", started.elapsed()));
     Ok((config, content))
 }
@@ -139,8 +161,13 @@ fn load_and_validate(
 pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> {
     let mut report = Report::default();
     progress.stage("Loading", 0);
-    let (config, content) =
-        load_and_validate(&options.root, &options.selection, options.strict, &mut report)?;
+    let (config, content) = load_and_validate(
+        &options.root,
+        &options.selection,
+        options.strict,
+        options.policy_warnings_kept,
+        &mut report,
+    )?;
     let preparing = Instant::now();
 
     let Some(output) = &options.output else {
@@ -177,7 +204,7 @@ pub fn index_only(
     dir: &Path,
 ) -> Result<Result<search::Searcher, Report>, Fatal> {
     let mut report = Report::default();
-    let (config, content) = load_and_validate(root, selection, false, &mut report)?;
+    let (config, content) = load_and_validate(root, selection, false, None, &mut report)?;
     if diagnostic::has_errors(&report.diagnostics) {
         return Ok(Err(report));
     }
@@ -222,19 +249,19 @@ fn write_site(
     // the finished index side by side; the export's long serial part, the body field,
     // overlaps the similar-incidents queries.
     let searching = Instant::now();
-    let (similar, search_files) = rayon::join(
+    let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
+    let write = |path: &str, contents: &str| staging.write(&format!("search/{path}"), contents.as_bytes());
+    let (similar, exported) = rayon::join(
         || search::similar_incidents(&site, &built.index),
-        || search::export::export(&built, &site),
+        || search::export::export(&built, &site, &write),
     );
     site.similar = similar.map_err(|e| Fatal::Search(e.into()))?;
-    let search_files = search_files.map_err(|e| Fatal::Search(e.into()))?;
-    let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
-    search_files
-        .par_iter()
-        .try_for_each(|file| staging.write(&format!("search/{}", file.path), file.contents.as_bytes()))
-        .map_err(Fatal::Output)?;
-    // Rendering needs neither: on a large archive they are a hundred megabytes.
-    drop((built, search_files));
+    exported.map_err(|e| match e {
+        search::export::Error::Index(e) => Fatal::Search(e.into()),
+        search::export::Error::Write(e) => Fatal::Output(e),
+    })?;
+    // Rendering does not need the index: on a large archive it is a hundred megabytes.
+    drop(built);
     report
         .timings
         .push(("similar incidents, search export", searching.elapsed()));

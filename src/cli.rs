@@ -224,6 +224,7 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
         output: Some(output_dir(args)),
         selection: selection(&args.site),
         strict: args.strict,
+        policy_warnings_kept: (!cli.verbose).then_some(WARNINGS_SHOWN),
     };
     let progress = Bar::new(cli.quiet);
     let result = build::run(&options, &progress);
@@ -237,7 +238,7 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
         eprintln!(
             "{}: build failed: {}; the previous output was left untouched",
             error_word(),
-            report::summary(&report.diagnostics, report.files)
+            report::summary(&report.diagnostics, &report.left_out, report.files)
         );
         return 1;
     }
@@ -318,7 +319,7 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
                     eprintln!(
                         "{}: {}",
                         error_word(),
-                        report::summary(&report.diagnostics, report.files)
+                        report::summary(&report.diagnostics, &report.left_out, report.files)
                     );
                     return 1;
                 }
@@ -461,6 +462,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
         output: None,
         selection: selection(&args.site),
         strict: args.strict,
+        policy_warnings_kept: None,
     };
     let report = match build::run(&options, &build::NoProgress) {
         Ok(report) => report,
@@ -485,7 +487,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
     }
     let failed = diagnostic::has_errors(&report.diagnostics);
     if args.format == Format::Human && (failed || !cli.quiet) {
-        let line = report::summary(&report.diagnostics, report.files);
+        let line = report::summary(&report.diagnostics, &report.left_out, report.files);
         if failed {
             eprintln!("{}: {line}", error_word());
         } else {
@@ -526,7 +528,7 @@ fn print_human(cli: &Cli, report: &Report, root: &std::path::Path, limit_warning
     let hidden = if cli.quiet || !limit_warnings {
         0
     } else {
-        warnings.saturating_sub(WARNINGS_SHOWN)
+        warnings.saturating_sub(WARNINGS_SHOWN) + report.left_out.warnings
     };
     let stderr = std::io::stderr();
     let styled = anstream::ColorChoice::global() != anstream::ColorChoice::Never && stderr.is_terminal();

@@ -36,9 +36,24 @@ pub fn counts(diagnostics: &[Diagnostic]) -> Counts {
     }
 }
 
+/// Policy warnings a build counted but did not keep (`build::Options::policy_warnings_kept`):
+/// how many, and which files they were about, so that summaries still add up.
+#[derive(Debug, Default)]
+pub struct LeftOut {
+    pub warnings: usize,
+    pub files: BTreeSet<PathBuf>,
+}
+
 /// `3 errors, 1 warning in 2 of 42 postmortems`.
-pub fn summary(diagnostics: &[Diagnostic], files: usize) -> String {
-    let c = counts(diagnostics);
+pub fn summary(diagnostics: &[Diagnostic], left_out: &LeftOut, files: usize) -> String {
+    let mut c = counts(diagnostics);
+    c.warnings += left_out.warnings;
+    let kept: BTreeSet<&Path> = diagnostics.iter().map(|d| d.file.as_path()).collect();
+    c.files_with_problems += left_out
+        .files
+        .iter()
+        .filter(|f| !kept.contains(f.as_path()))
+        .count();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
         "{}, {} in {} of {}",
@@ -272,8 +287,17 @@ mod tests {
     #[test]
     fn summary_line_counts() {
         assert_eq!(
-            summary(&sample(), 42),
+            summary(&sample(), &LeftOut::default(), 42),
             "1 error, 0 warnings in 1 of 42 postmortems"
+        );
+        // Warnings a build counted but did not keep still count, their files once each.
+        let left_out = LeftOut {
+            warnings: 3,
+            files: ["postmortems/a.md".into(), "postmortems/b.md".into()].into(),
+        };
+        assert_eq!(
+            summary(&sample(), &left_out, 42),
+            "1 error, 3 warnings in 2 of 42 postmortems"
         );
     }
 }

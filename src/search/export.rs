@@ -130,6 +130,7 @@ pub fn decode_varints(text: &str) -> Vec<u32> {
 }
 
 /// One term's postings in one field.
+#[derive(Clone)]
 struct FieldPostings {
     /// Document ids, ascending.
     docs: Vec<u32>,
@@ -256,9 +257,10 @@ fn field_postings(
 /// holding the term in any field (delta-coded), per document a bit mask of those fields,
 /// then per field its term frequencies and inline norms, for the documents whose mask has
 /// the field. Fields often hold a term in the same documents (a service named in the title,
-/// the summary and the labels), and the ids are written once. Also returns the positions
-/// entry of `p/<i>.js`: per field, the positions of each of those documents.
-fn term_entry(term: &str, per_field: &[Option<FieldPostings>], is_word: bool) -> (String, String) {
+/// the summary and the labels), and the ids are written once. Also returns what the term's
+/// entry of `p/<i>.js` lists: per field, the positions of each of those documents (moved,
+/// not copied: they are the largest part of the export).
+fn term_entry(term: &str, per_field: Vec<Option<FieldPostings>>, is_word: bool) -> (String, Vec<String>) {
     let mut docs: Vec<u32> = Vec::new();
     for postings in per_field.iter().flatten() {
         docs = union(&docs, &postings.docs);
@@ -284,17 +286,18 @@ fn term_entry(term: &str, per_field: &[Option<FieldPostings>], is_word: bool) ->
     let column = |pick: fn(&FieldPostings) -> &str| -> Vec<&str> {
         per_field.iter().map(|p| p.as_ref().map_or("", pick)).collect()
     };
-    let (tfs, norms, positions) = (column(|p| &p.tfs), column(|p| &p.norms), column(|p| &p.positions));
+    let (tfs, norms) = (column(|p| &p.tfs), column(|p| &p.norms));
     let (docs, masks) = (varints(deltas), varints(masks));
     let json = if is_word {
         serde_json::to_string(&(term, docs, masks, tfs, norms, 1))
     } else {
         serde_json::to_string(&(term, docs, masks, tfs, norms))
     };
-    (
-        json.unwrap_or_default(),
-        serde_json::to_string(&positions).unwrap_or_default(),
-    )
+    let positions = per_field
+        .into_iter()
+        .map(|p| p.map(|p| p.positions).unwrap_or_default())
+        .collect();
+    (json.unwrap_or_default(), positions)
 }
 
 /// The ids in either of two ascending lists, ascending, once each.
@@ -315,14 +318,33 @@ fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
     out
 }
 
+/// Why an export failed: reading the index, or writing a file.
+#[derive(Debug)]
+pub enum Error<E> {
+    Index(tantivy::TantivyError),
+    Write(E),
+}
+
+impl<E> From<tantivy::TantivyError> for Error<E> {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Error::Index(e)
+    }
+}
+
 /// Exports a built index of `site`: postings, the word -> stem map, documents, facets.
-pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File>> {
+/// Each file goes to `write` (path under `search/`, contents) as soon as it is made, from
+/// several threads: on a large archive they are tens of megabytes, better not held at once.
+pub fn export<E: Send>(
+    built: &super::Built,
+    site: &Site<'_>,
+    write: &(dyn Fn(&str, &str) -> Result<(), E> + Sync),
+) -> Result<(), Error<E>> {
     let (index, words) = (&built.index, &built.words);
     let fields = Fields::from_schema(&index.schema())?;
     let reader = index.reader()?;
     let searcher = reader.searcher();
     let docs = searcher.num_docs() as u32;
-    let mut files = Vec::new();
+    let emit = |file: File| write(&file.path, &file.contents).map_err(Error::Write);
 
     // Each field's terms are read on their own thread, then gathered per term, in byte
     // order of the term. Only the body, long and in nearly every query, shares its norms:
@@ -359,11 +381,11 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
         let (info, read) = result?;
         let n = infos.len();
         if let Some(norms) = read.norms {
-            files.push(file(
+            emit(file(
                 &format!("n/{n}.js"),
                 &format!("n{n}"),
                 &format!("\"{norms}\""),
-            ));
+            ))?;
         }
         infos.push(info);
         for (term, postings) in read.terms {
@@ -376,53 +398,58 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
 
     // Term chunks are cut by the size of their postings; the positions file of a chunk
     // (`p/<i>.js`, loaded only for phrases) holds the same terms.
-    let mut term_starts = Vec::new();
     let terms: Vec<(Vec<u8>, Vec<Option<FieldPostings>>)> = terms.into_iter().collect();
-    let entries: Vec<(String, String, String)> = terms
+    let entries: Vec<(String, String, Vec<String>)> = terms
         .into_par_iter()
         .map(|(term, per_field)| {
             let term = String::from_utf8_lossy(&term).into_owned();
             // Flagged: the term is also a word that stems to itself, so a query for that
             // word needs no entry in the word files.
             let is_word = words.get(&term).is_some_and(|stem| *stem == term);
-            let (json, positions) = term_entry(&term, &per_field, is_word);
+            let (json, positions) = term_entry(&term, per_field, is_word);
             (term, json, positions)
         })
         .collect();
-    // Consumed chunk by chunk, so the entries' JSON and the files' text are not all in
-    // memory twice.
     let ranges = chunk_ranges(entries.iter().map(|e| e.1.len()), CHUNK_BYTES);
+    let term_starts: Vec<String> = ranges
+        .iter()
+        .map(|range| {
+            let before = range.start.checked_sub(1).map(|i| entries[i].0.as_str());
+            boundary(before, &entries[range.start].0)
+        })
+        .collect();
+    // Each chunk's entries are dropped once its files are written.
     let mut entries = entries.into_iter();
-    let mut last: Option<String> = None;
-    for (n, range) in ranges.into_iter().enumerate() {
+    let chunks: Vec<Vec<(String, String, Vec<String>)>> = ranges
+        .iter()
+        .map(|range| entries.by_ref().take(range.len()).collect())
+        .collect();
+    chunks.into_par_iter().enumerate().try_for_each(|(n, chunk)| {
         // Written as the files' text from the start: these are most of the export's bytes.
         let (mut postings, mut positions) = (file_start(&format!("t{n}")), file_start(&format!("p{n}")));
         postings.push('[');
         positions.push('[');
-        for (i, (term, json, term_positions)) in entries.by_ref().take(range.len()).enumerate() {
-            if i == 0 {
-                term_starts.push(boundary(last.as_deref(), &term));
-            } else {
+        for (i, (_, json, term_positions)) in chunk.into_iter().enumerate() {
+            if i > 0 {
                 postings.push(',');
                 positions.push(',');
             }
             postings.push_str(&json);
-            positions.push_str(&term_positions);
-            last = Some(term);
+            positions.push_str(&serde_json::to_string(&term_positions).unwrap_or_default());
         }
-        postings.push(']');
-        positions.push(']');
-        postings.push_str(FILE_END);
-        positions.push_str(FILE_END);
-        files.push(File {
+        for text in [&mut postings, &mut positions] {
+            text.push(']');
+            text.push_str(FILE_END);
+        }
+        emit(File {
             path: format!("t/{n}.js"),
             contents: postings,
-        });
-        files.push(File {
+        })?;
+        emit(File {
             path: format!("p/{n}.js"),
             contents: positions,
-        });
-    }
+        })
+    })?;
 
     // Only words whose stem differs: most words (and every id, hash and number) are their
     // own stem, found among the terms.
@@ -441,11 +468,11 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
         let before = range.start.checked_sub(1).map(|i| entries[i].0.as_str());
         word_starts.push(boundary(before, slice[0].0));
         let items: Vec<&str> = slice.iter().map(|e| e.1.as_str()).collect();
-        files.push(file(
+        emit(file(
             &format!("w/{n}.js"),
             &format!("w{n}"),
             &format!("[{}]", items.join(",")),
-        ));
+        ))?;
     }
 
     for (g, group) in site.postmortems.chunks(GROUP).enumerate() {
@@ -464,10 +491,12 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
             })
             .collect();
         let body = serde_json::to_string(&rows).unwrap_or_default();
-        files.push(file(&format!("d/{g}.js"), &format!("d{g}"), &body));
+        emit(file(&format!("d/{g}.js"), &format!("d{g}"), &body))?;
     }
 
-    files.extend(facet_files(site));
+    for facet in facet_files(site) {
+        emit(facet)?;
+    }
 
     let manifest = Manifest {
         version: FORMAT_VERSION,
@@ -483,8 +512,7 @@ pub fn export(built: &super::Built, site: &Site<'_>) -> tantivy::Result<Vec<File
         severities: site.config.severities.iter().map(|s| s.name.clone()).collect(),
     };
     let body = serde_json::to_string(&manifest).unwrap_or_default();
-    files.push(file("manifest.js", "manifest", &body));
-    Ok(files)
+    emit(file("manifest.js", "manifest", &body))
 }
 
 /// `f/<kind>.js`: a facet kind's values (as taxonomy pages name them) and, per document in
@@ -622,12 +650,12 @@ mod tests {
             positions: varints(tfs.iter().map(|_| 0)),
         };
         // In the title of documents 1 and 5, in the body of 5 and 9.
-        let per_field = [
+        let per_field = vec![
             Some(postings(&[1, 5], &[1, 2])),
             None,
             Some(postings(&[5, 9], &[3, 4])),
         ];
-        let (json, positions) = term_entry("api", &per_field, true);
+        let (json, positions) = term_entry("api", per_field.clone(), true);
         let entry: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(entry[0], "api");
         assert_eq!(decode_varints(entry[1].as_str().unwrap()), [1, 4, 4]);
@@ -638,8 +666,8 @@ mod tests {
         );
         assert_eq!(entry[4], serde_json::json!(["", "", ""]));
         assert_eq!(entry[5], 1, "a word that is its own stem is flagged");
-        assert_eq!(positions, r#"["00","","00"]"#);
-        let (json, _) = term_entry("certif", &per_field, false);
+        assert_eq!(positions, [varints([0, 0]), String::new(), varints([0, 0])]);
+        let (json, _) = term_entry("certif", per_field, false);
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&json)
                 .unwrap()
