@@ -25,16 +25,21 @@ bin="${CARGO_TARGET_DIR:-$repo/target}/release/pmsite"
 python3 "$gen" "$work/site" "$n" --seed "$seed" 2>/dev/null
 
 echo "== build with search, N=$n (on /dev/shm; three builds, the median)"
-# Stage timings on this machine vary by about a tenth from one build to the next.
-sums=()
+# Stage timings on this machine vary by about a tenth from one build to the next. The
+# target is the issue's "indexing and export"; similar incidents, which also read the
+# index, are their own stage and reported beside it.
+sums=() similar=()
 for run in 1 2 3; do
   log=$("$bin" build --root "$work/site" --output "$work/out" --verbose 2>&1)
-  grep -E '^ *(search index|similar incidents.*|render and write): |^Built' <<<"$log" | sed "s/^ */  build $run: /"
-  sums+=("$(awk '/^ *(search index|similar incidents, search export): / {sum += $(NF-1)} END {printf "%.2f", sum}' <<<"$log")")
+  grep -E '^ *(search index|search export|similar incidents|render and write): |^Built' <<<"$log" | sed "s/^ */  build $run: /"
+  sums+=("$(awk '/^ *(search index|search export): / {sum += $(NF-1)} END {printf "%.2f", sum}' <<<"$log")")
+  similar+=("$(awk '/^ *similar incidents: / {printf "%.2f", $(NF-1)}' <<<"$log")")
 done
-added=$(printf '%s\n' "${sums[@]}" | sort -n | sed -n 2p)
+median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+added=$(median "${sums[@]}")
 verdict=$(awk -v a="$added" 'BEGIN { print (a <= 3.0) ? "PASS" : "MISS" }')
-echo "  indexing + similar + export: ${sums[*]} s, median ${added} s   target <= 3 s: $verdict"
+echo "  indexing + export: ${sums[*]} s, median ${added} s   target <= 3 s: $verdict"
+echo "  similar incidents: ${similar[*]} s, median $(median "${similar[@]}") s (no target of its own)"
 peak=$(/usr/bin/time -f '%M' "$bin" build --root "$work/site" --output "$work/out" --quiet 2>&1 | tail -1)
 echo "  whole build peak RSS: $((peak / 1024)) MB"
 

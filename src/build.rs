@@ -245,26 +245,21 @@ fn write_site(
     let indexing = Instant::now();
     let built = search::build_index(&site, &search::index_dir(output)).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));
-    // Similar incidents (which pages need) and the browser export (which they do not) read
-    // the finished index side by side; the export's long serial part, the body field,
-    // overlaps the similar-incidents queries.
-    let searching = Instant::now();
+    // The browser export, then similar incidents (which pages need): each uses every core
+    // on its own, and timed apart, they say what each costs.
+    let exporting = Instant::now();
     let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
     let write = |path: &str, contents: &str| staging.write(&format!("search/{path}"), contents.as_bytes());
-    let (similar, exported) = rayon::join(
-        || search::similar_incidents(&site, &built.index),
-        || search::export::export(&built, &site, &write),
-    );
-    site.similar = similar.map_err(|e| Fatal::Search(e.into()))?;
-    exported.map_err(|e| match e {
+    search::export::export(&built, &site, &write).map_err(|e| match e {
         search::export::Error::Index(e) => Fatal::Search(e.into()),
         search::export::Error::Write(e) => Fatal::Output(e),
     })?;
+    report.timings.push(("search export", exporting.elapsed()));
+    let searching = Instant::now();
+    site.similar = search::similar_incidents(&site, &built.index).map_err(|e| Fatal::Search(e.into()))?;
+    report.timings.push(("similar incidents", searching.elapsed()));
     // Rendering does not need the index: on a large archive it is a hundred megabytes.
     drop(built);
-    report
-        .timings
-        .push(("similar incidents, search export", searching.elapsed()));
     // The front matter's JSON Schema, for editors pointed at the published site.
     let schema = serde_json::to_string_pretty(&content::schema::json_schema(config)).unwrap_or_default();
     staging

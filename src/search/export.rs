@@ -96,23 +96,28 @@ struct FieldInfo {
 pub fn varints(values: impl IntoIterator<Item = u32>) -> String {
     let values = values.into_iter();
     let mut out = String::with_capacity(values.size_hint().0);
-    for mut value in values {
-        let mut groups = [0u8; 7];
-        let mut n = 0;
-        loop {
-            groups[n] = (value & 31) as u8;
-            n += 1;
-            value >>= 5;
-            if value == 0 {
-                break;
-            }
-        }
-        for i in (0..n).rev() {
-            let alphabet = if i == 0 { FINAL } else { CONTINUE };
-            out.push(alphabet[groups[i] as usize] as char);
-        }
+    for value in values {
+        push_varint(&mut out, value);
     }
     out
+}
+
+/// Appends one number to a list of varints.
+fn push_varint(out: &mut String, mut value: u32) {
+    let mut groups = [0u8; 7];
+    let mut n = 0;
+    loop {
+        groups[n] = (value & 31) as u8;
+        n += 1;
+        value >>= 5;
+        if value == 0 {
+            break;
+        }
+    }
+    for i in (0..n).rev() {
+        let alphabet = if i == 0 { FINAL } else { CONTINUE };
+        out.push(alphabet[groups[i] as usize] as char);
+    }
 }
 
 pub fn decode_varints(text: &str) -> Vec<u32> {
@@ -146,7 +151,7 @@ struct FieldPostings {
 /// A field's terms in byte order, with their postings, and its total token count.
 struct FieldTerms {
     total_tokens: u64,
-    terms: Vec<(Vec<u8>, FieldPostings)>,
+    terms: Terms,
     /// Every document's fieldnorm id, in document order, when the field's frequent terms
     /// share them.
     norms: Option<String>,
@@ -154,61 +159,35 @@ struct FieldTerms {
 
 /// Reads every term of one field: its total token count and, per term in byte order, its
 /// postings, with document ids counted across segments in order. `shared_norms`: frequent
-/// terms leave their norms to a file of the field's.
+/// terms leave their norms to a file of the field's. Segments are read side by side.
 fn field_postings(
     searcher: &tantivy::Searcher,
     field: tantivy::schema::Field,
     has_norms: bool,
     shared_norms: bool,
 ) -> tantivy::Result<FieldTerms> {
-    let mut total_tokens = 0u64;
-    let mut out = Vec::new();
-    let mut base = 0;
-    for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(field)?;
-        total_tokens += inverted.total_num_tokens();
-        let norms = if has_norms {
-            Some(segment.get_fieldnorms_reader(field)?)
-        } else {
-            None
-        };
-        let mut positions = Vec::new();
-        let mut stream = inverted.terms().stream()?;
-        while stream.advance() {
-            let mut postings = inverted
-                .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqsAndPositions)?;
-            let (mut docs, mut tfs, mut ns, mut deltas) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            while postings.doc() != TERMINATED {
-                let doc = postings.doc();
-                docs.push(base + doc);
-                tfs.push(postings.term_freq());
-                if let Some(norms) = &norms {
-                    ns.push(u32::from(norms.fieldnorm_id(doc)));
-                }
-                positions.clear();
-                postings.positions(&mut positions);
-                let mut at = 0;
-                for &p in &positions {
-                    deltas.push(p - at);
-                    at = p;
-                }
-                postings.advance();
-            }
-            let read = FieldPostings {
-                docs,
-                tfs: varints(tfs),
-                norms: varints(ns),
-                positions: varints(deltas),
-            };
-            out.push((stream.key().to_vec(), read));
-        }
-        base += segment.max_doc();
-    }
+    let segments = searcher.segment_readers();
+    let bases: Vec<u32> = segments
+        .iter()
+        .scan(0, |base, segment| {
+            let start = *base;
+            *base += segment.max_doc();
+            Some(start)
+        })
+        .collect();
+    let base: u32 = segments.iter().map(|s| s.max_doc()).sum();
+    let read: Vec<(u64, Terms)> = segments
+        .par_iter()
+        .zip(bases)
+        .map(|(segment, base)| segment_postings(segment, base, field, has_norms))
+        .collect::<tantivy::Result<_>>()?;
+    let total_tokens = read.iter().map(|(tokens, _)| tokens).sum();
+    let mut out: Terms = read.into_iter().flat_map(|(_, terms)| terms).collect();
     // One list per segment, each in term order: the same term's postings, segment after
     // segment, make one (varint columns concatenate).
-    if searcher.segment_readers().len() > 1 {
+    if segments.len() > 1 {
         out.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut merged: Vec<(Vec<u8>, FieldPostings)> = Vec::with_capacity(out.len());
+        let mut merged: Terms = Vec::with_capacity(out.len());
         for (term, postings) in out {
             match merged.last_mut() {
                 Some((last, into)) if *last == term => {
@@ -251,6 +230,56 @@ fn field_postings(
         terms: out,
         norms,
     })
+}
+
+/// Terms (as bytes) and their postings in one field.
+type Terms = Vec<(Vec<u8>, FieldPostings)>;
+
+/// One segment's terms of one field, in byte order, with their postings; document ids
+/// start at `base`. Also the segment's token count in the field.
+fn segment_postings(
+    segment: &tantivy::SegmentReader,
+    base: u32,
+    field: tantivy::schema::Field,
+    has_norms: bool,
+) -> tantivy::Result<(u64, Terms)> {
+    let inverted = segment.inverted_index(field)?;
+    let norms = if has_norms {
+        Some(segment.get_fieldnorms_reader(field)?)
+    } else {
+        None
+    };
+    let mut out = Vec::new();
+    let mut positions = Vec::new();
+    let mut stream = inverted.terms().stream()?;
+    while stream.advance() {
+        let mut postings =
+            inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqsAndPositions)?;
+        let mut read = FieldPostings {
+            docs: Vec::with_capacity(stream.value().doc_freq as usize),
+            tfs: String::new(),
+            norms: String::new(),
+            positions: String::new(),
+        };
+        while postings.doc() != TERMINATED {
+            let doc = postings.doc();
+            read.docs.push(base + doc);
+            push_varint(&mut read.tfs, postings.term_freq());
+            if let Some(norms) = &norms {
+                push_varint(&mut read.norms, u32::from(norms.fieldnorm_id(doc)));
+            }
+            positions.clear();
+            postings.positions(&mut positions);
+            let mut at = 0;
+            for &p in &positions {
+                push_varint(&mut read.positions, p - at);
+                at = p;
+            }
+            postings.advance();
+        }
+        out.push((stream.key().to_vec(), read));
+    }
+    Ok((inverted.total_num_tokens(), out))
 }
 
 /// A term's entry in `t/<i>.js`, `[term, docs, fields, tfs, norms, 1?]`: the documents
