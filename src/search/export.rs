@@ -167,14 +167,7 @@ fn field_postings(
     shared_norms: bool,
 ) -> tantivy::Result<FieldTerms> {
     let segments = searcher.segment_readers();
-    let bases: Vec<u32> = segments
-        .iter()
-        .scan(0, |base, segment| {
-            let start = *base;
-            *base += segment.max_doc();
-            Some(start)
-        })
-        .collect();
+    let bases = super::segment_bases(searcher);
     let base: u32 = segments.iter().map(|s| s.max_doc()).sum();
     let read: Vec<(u64, Terms)> = segments
         .par_iter()

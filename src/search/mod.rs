@@ -27,6 +27,21 @@ pub use print::{print_human, print_json};
 pub use query::{Filters, Hit, Order, SearchError, Searcher, Snippet};
 pub use similar::similar_incidents;
 
+/// Per segment of `searcher`, the site index of its first document: the build lists the
+/// segments in site order (see `index::build_index`), so document `d` of segment `s` is
+/// the site's postmortem `bases[s] + d`.
+pub fn segment_bases(searcher: &tantivy::Searcher) -> Vec<u32> {
+    searcher
+        .segment_readers()
+        .iter()
+        .scan(0, |base, segment| {
+            let start = *base;
+            *base += segment.max_doc();
+            Some(start)
+        })
+        .collect()
+}
+
 /// Where the search index of a build writing to `output` lives.
 pub fn index_dir(output: &Path) -> PathBuf {
     crate::output::sibling(output, "search-index")

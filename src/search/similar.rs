@@ -34,17 +34,7 @@ pub fn similar_incidents(site: &Site<'_>, index: &Index) -> tantivy::Result<Vec<
     let fields = Fields::from_schema(&index.schema())?;
     let reader = index.reader()?;
     let searcher = reader.searcher();
-    // Segments hold the site's postmortems in order: a document's site index is its id
-    // plus the documents of the segments before it.
-    let bases: Vec<usize> = searcher
-        .segment_readers()
-        .iter()
-        .scan(0, |base, segment| {
-            let start = *base;
-            *base += segment.max_doc() as usize;
-            Some(start)
-        })
-        .collect();
+    let bases = super::segment_bases(&searcher);
     // Services and root causes as the facets name them, once per postmortem.
     let labels: Vec<Labels> = site
         .postmortems
@@ -111,7 +101,7 @@ pub fn similar_incidents(site: &Site<'_>, index: &Index) -> tantivy::Result<Vec<
                 Ok(top
                     .into_iter()
                     .map(|(_, address)| {
-                        let index = bases[address.segment_ord as usize] + address.doc_id as usize;
+                        let index = (bases[address.segment_ord as usize] + address.doc_id) as usize;
                         Similar {
                             index,
                             reasons: reasons((pm, &labels[i]), (site.postmortems[index], &labels[index])),
