@@ -8,11 +8,12 @@
 //!   chunk starts (the shortest prefix of its first key that sorts after the previous
 //!   chunk), the size of document groups, the incident URL pattern, the severities in rank
 //!   order.
-//! - `t/<i>.js`: terms in UTF-8 byte order, each `[term, postings, 1?]`; the `1` says the
-//!   term is also a word of the corpus that stems to itself. Per field the term occurs in:
-//!   document ids (delta-coded), term frequencies and the document's fieldnorm id; norms are
-//!   left out (`""`) for a term found in at least an eighth of the documents (the client
-//!   reads them from `n/<field>.js`) and for a field without norms.
+//! - `t/<i>.js`: terms in UTF-8 byte order, each `[term, docs, masks, tfs, norms, 1?]`
+//!   (see `term_entry`): the documents holding the term in any field, per document a bit
+//!   mask of those fields, per field the term frequencies and fieldnorm ids of its
+//!   documents; the `1` says the term is also a word of the corpus that stems to itself.
+//!   Norms are left out (`""`) for a field without norms and, in the body, for a term found
+//!   in at least an eighth of the documents (the client reads them from `n/<field>.js`).
 //! - `n/<field>.js`: every document's fieldnorm id in that field (fields with norms only).
 //! - `p/<i>.js`: for the same terms as `t/<i>.js`, in the same order, per field posting the
 //!   positions of the term in each document (`tf` of them: the first, then deltas). Only
@@ -169,10 +170,16 @@ fn field_postings(
     let segments = searcher.segment_readers();
     let bases = super::segment_bases(searcher);
     let base: u32 = segments.iter().map(|s| s.max_doc()).sum();
+    // A term found in this many documents is dense: its norms come from the norms file.
+    let dense = if shared_norms {
+        (base as usize).div_ceil(DENSE_SHARE)
+    } else {
+        usize::MAX
+    };
     let read: Vec<(u64, Terms)> = segments
         .par_iter()
         .zip(bases)
-        .map(|(segment, base)| segment_postings(segment, base, field, has_norms))
+        .map(|(segment, base)| segment_postings(segment, base, field, has_norms, dense))
         .collect::<tantivy::Result<_>>()?;
     let total_tokens = read.iter().map(|(tokens, _)| tokens).sum();
     let mut out: Terms = read.into_iter().flat_map(|(_, terms)| terms).collect();
@@ -195,17 +202,15 @@ fn field_postings(
         out = merged;
     }
     // A term in many documents leaves its norms to the field's norms file, which the
-    // client loads once and keeps; a rarer one carries its own.
-    if shared_norms {
-        for (_, postings) in &mut out {
-            if postings.docs.len() * DENSE_SHARE >= base as usize {
-                postings.norms = String::new();
-            }
+    // client loads once and keeps; a rarer one carries its own. (A segment leaves them out
+    // when the term is dense in it alone; here, when it is dense in all of them together.)
+    for (_, postings) in &mut out {
+        if postings.docs.len() >= dense {
+            postings.norms = String::new();
         }
     }
     let norms = if has_norms && shared_norms {
-        let ids = searcher
-            .segment_readers()
+        let ids = segments
             .iter()
             .map(|segment| {
                 let reader = segment.get_fieldnorms_reader(field)?;
@@ -229,12 +234,14 @@ fn field_postings(
 type Terms = Vec<(Vec<u8>, FieldPostings)>;
 
 /// One segment's terms of one field, in byte order, with their postings; document ids
-/// start at `base`. Also the segment's token count in the field.
+/// start at `base`. Terms found in `dense` documents or more of this segment get no inline
+/// norms. Also the segment's token count in the field.
 fn segment_postings(
     segment: &tantivy::SegmentReader,
     base: u32,
     field: tantivy::schema::Field,
     has_norms: bool,
+    dense: usize,
 ) -> tantivy::Result<(u64, Terms)> {
     let inverted = segment.inverted_index(field)?;
     let norms = if has_norms {
@@ -248,6 +255,9 @@ fn segment_postings(
     while stream.advance() {
         let mut postings =
             inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqsAndPositions)?;
+        let inline_norms = norms
+            .as_ref()
+            .filter(|_| (stream.value().doc_freq as usize) < dense);
         let mut read = FieldPostings {
             docs: Vec::with_capacity(stream.value().doc_freq as usize),
             tfs: String::new(),
@@ -258,7 +268,7 @@ fn segment_postings(
             let doc = postings.doc();
             read.docs.push(base + doc);
             push_varint(&mut read.tfs, postings.term_freq());
-            if let Some(norms) = &norms {
+            if let Some(norms) = inline_norms {
                 push_varint(&mut read.norms, u32::from(norms.fieldnorm_id(doc)));
             }
             positions.clear();
@@ -433,13 +443,7 @@ pub fn export<E: Send>(
         })
         .collect();
     let ranges = chunk_ranges(entries.iter().map(|e| e.1.len()), CHUNK_BYTES);
-    let term_starts: Vec<String> = ranges
-        .iter()
-        .map(|range| {
-            let before = range.start.checked_sub(1).map(|i| entries[i].0.as_str());
-            boundary(before, &entries[range.start].0)
-        })
-        .collect();
+    let term_starts = chunk_starts(&ranges, |i| &entries[i].0);
     // Each chunk's entries are dropped once its files are written.
     let mut entries = entries.into_iter();
     let chunks: Vec<Vec<(String, String, Vec<String>)>> = ranges
@@ -475,21 +479,16 @@ pub fn export<E: Send>(
 
     // Only words whose stem differs: most words (and every id, hash and number) are their
     // own stem, found among the terms.
-    let mut word_starts = Vec::new();
     let mut aliases: Vec<(&String, &String)> = words.iter().filter(|(word, stem)| word != stem).collect();
     aliases.sort_unstable();
     let entries: Vec<(&String, String)> = aliases
         .into_iter()
         .map(|(word, stem)| (word, serde_json::to_string(&[word, stem]).unwrap_or_default()))
         .collect();
-    for (n, range) in chunk_ranges(entries.iter().map(|e| e.1.len()), WORD_CHUNK_BYTES)
-        .into_iter()
-        .enumerate()
-    {
-        let slice = &entries[range.clone()];
-        let before = range.start.checked_sub(1).map(|i| entries[i].0.as_str());
-        word_starts.push(boundary(before, slice[0].0));
-        let items: Vec<&str> = slice.iter().map(|e| e.1.as_str()).collect();
+    let ranges = chunk_ranges(entries.iter().map(|e| e.1.len()), WORD_CHUNK_BYTES);
+    let word_starts = chunk_starts(&ranges, |i| entries[i].0);
+    for (n, range) in ranges.into_iter().enumerate() {
+        let items: Vec<&str> = entries[range].iter().map(|e| e.1.as_str()).collect();
         emit(file(
             &format!("w/{n}.js"),
             &format!("w{n}"),
@@ -594,6 +593,15 @@ fn boundary(last_before: Option<&str>, first: &str) -> String {
         .find(|prefix| *prefix > last)
         .unwrap_or(first)
         .to_string()
+}
+
+/// Where each chunk starts, for the manifest: the [`boundary`] of its first key (`key(i)`
+/// is entry `i`'s).
+fn chunk_starts<'a>(ranges: &[Range<usize>], key: impl Fn(usize) -> &'a str) -> Vec<String> {
+    ranges
+        .iter()
+        .map(|range| boundary(range.start.checked_sub(1).map(&key), key(range.start)))
+        .collect()
 }
 
 /// Cuts entries of the given JSON sizes, in order, into runs of about `target` bytes. An

@@ -146,7 +146,11 @@ fn more_like_this(
     for (term, frequency) in frequencies {
         let doc_freq = match doc_freqs.get(&term) {
             Some(&n) => n,
-            None => *doc_freqs.entry(term.clone()).or_insert(searcher.doc_freq(&term)?),
+            None => {
+                let n = searcher.doc_freq(&term)?;
+                doc_freqs.insert(term.clone(), n);
+                n
+            }
         };
         if doc_freq < 2 || doc_freq > max_doc_freq {
             continue;

@@ -7,9 +7,9 @@
 //! stock analyzer.
 
 use std::mem;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,

@@ -221,7 +221,8 @@
   // whose mask has it. Returns, per field index, { docs, tfs, norms (ids, or null) } or
   // null where the term is not in the field.
   function postingsByField(entry, fieldCount) {
-    const deltas = varints(entry[1]);
+    const all = varints(entry[1]);
+    for (let i = 1; i < all.length; i++) all[i] += all[i - 1];
     const masks = varints(entry[2]);
     const out = [];
     for (let f = 0; f < fieldCount; f++) {
@@ -229,12 +230,7 @@
         out.push(null);
         continue;
       }
-      const docs = [];
-      let d = 0;
-      for (let i = 0; i < deltas.length; i++) {
-        d += deltas[i];
-        if (masks[i] & (1 << f)) docs.push(d);
-      }
+      const docs = all.filter((_, i) => masks[i] & (1 << f));
       out.push({ docs, tfs: varints(entry[3][f]), norms: entry[4][f] ? varints(entry[4][f]) : null });
     }
     return out;
