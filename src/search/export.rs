@@ -22,7 +22,7 @@
 //!   so the client never needs a stemmer of its own. (A word that is its own stem is a
 //!   term flagged in `t/`.)
 //! - `d/<g>.js`: what a result shows, for documents `g*GROUP .. (g+1)*GROUP`: id, title,
-//!   date, summary, services (severity and root causes are in the facet files).
+//!   date, summary, services (the severity is in its facet file).
 //! - `f/<kind>.js`: a facet kind's values and which documents have them.
 //!
 //! Numbers lists are strings of base-32 varints: each number is written most significant
@@ -500,8 +500,8 @@ pub fn export<E: Send>(
         let rows: Vec<serde_json::Value> = group
             .iter()
             .map(|pm| {
-                // Severity and root causes come from their facet files, which the search
-                // page has loaded anyway.
+                // The severity comes from its facet file, which the search page has
+                // loaded anyway.
                 serde_json::json!([
                     pm.id,
                     pm.title,

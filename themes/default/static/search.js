@@ -382,23 +382,17 @@
   };
 
   // What a result shows: { id, title, path (from the site root), date, severity, rank
-  // (0 = most severe), summary, services, rootCauses }. Severity and root causes come
-  // from their facet files.
+  // (0 = most severe), summary, services }. The severity comes from its facet file.
   Engine.prototype.doc = async function (doc) {
     const m = this.manifest;
     const g = Math.floor(doc / m.group);
-    const [rows, severity, causes] = await Promise.all([
-      this.load('d' + g, 'd/' + g + '.js'),
-      this.facet('severity'),
-      this.facet('root_cause'),
-    ]);
+    const [rows, severity] = await Promise.all([this.load('d' + g, 'd/' + g + '.js'), this.facet('severity')]);
     const r = rows[doc - g * m.group];
     const name = severity.values[severity.perDoc[doc][0]] || '';
     const rank = m.severities.indexOf(name);
     return {
       id: r[0], title: r[1], path: m.incident.replace('{id}', r[0]), date: r[2], severity: name,
       rank: rank < 0 ? m.severities.length : rank, summary: r[3], services: r[4],
-      rootCauses: causes.perDoc[doc].map((v) => causes.values[v]),
     };
   };
 
