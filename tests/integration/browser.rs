@@ -276,22 +276,28 @@ fn every_page_has_landmarks_and_one_h1() {
     );
 }
 
+/// A new tab that prefers the `scheme` ("light" or "dark") colour scheme, with reduced
+/// motion so that colour transitions are never caught half way.
+fn tab_in_scheme(browser: &Browser, scheme: &str) -> Arc<Tab> {
+    let tab = new_tab(browser);
+    emulate_media(
+        &tab,
+        "",
+        &[
+            ("prefers-color-scheme", scheme),
+            ("prefers-reduced-motion", "reduce"),
+        ],
+    );
+    tab
+}
+
 #[test]
 fn text_contrast_meets_wcag_aa_in_light_and_dark_mode() {
     let Some(browser) = browser() else { return };
     let (_site, server) = serve_example();
     let mut failures = Vec::new();
     for scheme in ["light", "dark"] {
-        let tab = new_tab(&browser);
-        // Reduced motion: colour transitions must not be caught half way.
-        emulate_media(
-            &tab,
-            "",
-            &[
-                ("prefers-color-scheme", scheme),
-                ("prefers-reduced-motion", "reduce"),
-            ],
-        );
+        let tab = tab_in_scheme(&browser, scheme);
         open(&tab, &server.url(CLEANUP_INCIDENT));
         let matches = eval(
             &tab,
@@ -352,15 +358,7 @@ fn insights_charts_are_drawn_in_light_and_dark_mode() {
     let (_site, server) = serve_example();
     let mut failures = Vec::new();
     for scheme in ["light", "dark"] {
-        let tab = new_tab(&browser);
-        emulate_media(
-            &tab,
-            "",
-            &[
-                ("prefers-color-scheme", scheme),
-                ("prefers-reduced-motion", "reduce"),
-            ],
-        );
+        let tab = tab_in_scheme(&browser, scheme);
         open(&tab, &server.url("/insights/"));
         let charts = eval(&tab, CHARTS_JS);
         let list = charts.as_array().expect("chart list");
