@@ -1007,14 +1007,19 @@ const POLICY_FRAGMENTS: &[&str] = &[
 
 const POLICY_FRONT: &str = "+++\ntitle = \"t\"\nseverity = \"SEV1\"\nstarted_at = 2024-03-08T15:42:00Z\ndetected_at = 2024-03-08T15:50:00Z\nsummary = \"s\"\nauthors = [\"ana.lee\"]\ncontributing_factors = [\"Ana ran it.\"]\n[[timeline]]\nat = 2024-03-08T15:45:00Z\nkind = \"alert\"\ntext = \"careless AKIAIOSFODNN7EXAMPLQ\"\n[[action_items]]\ntitle = \"x\"\ndue = 2025-01-01\nstatus = \"done\"\n+++\n";
 
-fn check_policy(text: &str) -> Result<(), TestCaseError> {
+/// The content of a site of one file, `text`, as the loader would hand it to the checks.
+fn content_of(text: &str) -> pmsite::content::Content {
     let parsed = parse(text);
-    let content = pmsite::content::Content {
+    pmsite::content::Content {
         postmortems: parsed.postmortem.into_iter().collect(),
         files: Default::default(),
         unreadable_front_matter: parsed.orphan.into_iter().collect(),
         diagnostics: Vec::new(),
-    };
+    }
+}
+
+fn check_policy(text: &str) -> Result<(), TestCaseError> {
+    let content = content_of(text);
     let mut config = Config::default();
     config.checks.people = vec!["ana".into(), "\\".into(), "a b.c".into(), "@".into()];
     let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
@@ -1029,13 +1034,7 @@ fn check_policy(text: &str) -> Result<(), TestCaseError> {
 #[test]
 fn the_policy_seed_finds_something_of_every_family() {
     let text = format!("{POLICY_FRONT}## Root cause\n\nAna ran it. It was human error. `secret: hunter2`\n");
-    let parsed = parse(&text);
-    let content = pmsite::content::Content {
-        postmortems: parsed.postmortem.into_iter().collect(),
-        files: Default::default(),
-        unreadable_front_matter: Vec::new(),
-        diagnostics: Vec::new(),
-    };
+    let content = content_of(&text);
     let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
     let found = pmsite::check::check(&content, &Config::default(), today);
     let families: std::collections::BTreeSet<char> = found
@@ -1070,13 +1069,7 @@ proptest! {
         body in fragments(POLICY_FRAGMENTS),
     ) {
         let text = format!("{POLICY_FRONT}{body}");
-        let parsed = parse(&text);
-        let content = pmsite::content::Content {
-            postmortems: parsed.postmortem.into_iter().collect(),
-            files: Default::default(),
-            unreadable_front_matter: Vec::new(),
-            diagnostics: Vec::new(),
-        };
+        let content = content_of(&text);
         let mut config = Config::default();
         config.checks.blaming_phrases = words.clone();
         config.checks.people = words;
