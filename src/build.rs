@@ -5,12 +5,16 @@ use std::path::{Path, PathBuf};
 
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
+
 use crate::config::{self, Config, ConfigError};
 use crate::content::{self, LoadError};
 use crate::diagnostic::{self, Diagnostic};
+use crate::model::Model;
 use crate::output::{OutputError, Staging};
-use crate::render::{RenderError, Renderer};
-use crate::site::{Selection, Site};
+use crate::render::{Contents, RenderError, Renderer};
+use crate::site::{Selection, Site, url};
+use crate::theme::Theme;
 use crate::{check, search, validate};
 
 pub struct Options {
@@ -176,32 +180,24 @@ pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> 
     if diagnostic::has_errors(&report.diagnostics) {
         return Ok(report);
     }
-    let renderer = match Renderer::new(&options.root) {
-        Ok(renderer) => renderer,
+    let theme = match Theme::load(&options.root) {
+        Ok(theme) => theme,
         Err(diagnostics) => {
             report.diagnostics.extend(diagnostics);
             return Ok(report);
         }
     };
     report.timings.push(("prepare", preparing.elapsed()));
-    report.built = write_site(
-        &content,
-        &config,
-        options,
-        &renderer,
-        output,
-        progress,
-        &mut report,
-    )?;
+    report.built = write_site(&content, &config, options, &theme, output, progress, &mut report)?;
     Ok(report)
 }
 
-/// Builds only the search index, for `pmsite search` when no build left one. Content
-/// errors come back as a report, as from a check.
+/// Builds only the search index of a build writing to `output`, for `pmsite search` when no
+/// build left one. Content errors come back as a report, as from a check.
 pub fn index_only(
     root: &Path,
     selection: &Selection,
-    dir: &Path,
+    output: &Path,
 ) -> Result<Result<search::Searcher, Report>, Fatal> {
     let mut report = Report::default();
     let (config, content) = load_and_validate(root, selection, false, None, &mut report)?;
@@ -209,7 +205,7 @@ pub fn index_only(
         return Ok(Err(report));
     }
     let site = Site::build(&content, &config, selection.clone());
-    let built = search::build_index(&site, dir).map_err(Fatal::Search)?;
+    let built = search::replace_index(&site, output).map_err(Fatal::Search)?;
     search::Searcher::new(built.index)
         .map(Ok)
         .map_err(|e| Fatal::Search(e.into()))
@@ -229,60 +225,91 @@ fn no_base_url_warning() -> Diagnostic {
     }
 }
 
+/// Why writing the pages stopped.
+enum Stop {
+    Template(RenderError),
+    Output(OutputError),
+}
+
 fn write_site(
     content: &content::Content,
     config: &Config,
     options: &Options,
-    renderer: &Renderer,
+    theme: &Theme,
     output: &Path,
     progress: &dyn Progress,
     report: &mut Report,
 ) -> Result<Option<Built>, Fatal> {
-    let mut site = Site::build(content, config, options.selection.clone());
+    let site = Site::build(content, config, options.selection.clone());
     if config.base_url.is_empty() {
         report.diagnostics.push(no_base_url_warning());
     }
+    // The site and its private search index are staged side by side and put in place
+    // together, only when everything succeeded.
+    let mut staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
+    let index_dir = staging.companion(search::INDEX).map_err(Fatal::Output)?;
     let indexing = Instant::now();
-    let built = search::build_index(&site, &search::index_dir(output)).map_err(Fatal::Search)?;
+    let built = search::build_index(&site, &index_dir).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));
     // The browser export, then similar incidents (which pages need): each uses every core
     // on its own, and timed apart, they say what each costs.
     let exporting = Instant::now();
-    let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
-    let write = |path: &str, contents: &str| staging.write(&format!("search/{path}"), contents.as_bytes());
+    let write = |path: &str, contents: &str| {
+        staging.write(&format!("{}{path}", url::SEARCH_FILES), contents.as_bytes())
+    };
     search::export::export(&built, &site, &write).map_err(|e| match e {
         search::export::Error::Index(e) => Fatal::Search(e.into()),
         search::export::Error::Write(e) => Fatal::Output(e),
     })?;
     report.timings.push(("search export", exporting.elapsed()));
     let searching = Instant::now();
-    site.similar = search::similar_incidents(&site, &built.index).map_err(|e| Fatal::Search(e.into()))?;
+    let similar = search::similar_incidents(&site, &built.index).map_err(|e| Fatal::Search(e.into()))?;
     report.timings.push(("similar incidents", searching.elapsed()));
     // Rendering does not need the index: on a large archive it is a hundred megabytes.
     drop(built);
-    // The front matter's JSON Schema, for editors pointed at the published site.
-    let schema = serde_json::to_string_pretty(&content::schema::json_schema(config)).unwrap_or_default();
-    staging
-        .write(content::schema::OUTPUT_PATH, schema.as_bytes())
-        .map_err(Fatal::Output)?;
+
+    let modelling = Instant::now();
+    let model = Model::new(site, similar, theme, &options.root);
+    report.timings.push(("model", modelling.elapsed()));
+
     let rendering = Instant::now();
-    match renderer.render(&site, &staging, progress) {
-        Ok(written) => {
-            report.timings.push(("render and write", rendering.elapsed()));
-            let replacing = Instant::now();
-            staging.commit().map_err(Fatal::Output)?;
-            report.timings.push(("replace output", replacing.elapsed()));
-            Ok(Some(Built {
-                published: site.postmortems.len(),
-                left_out: content.postmortems.len() - site.postmortems.len(),
-                pages: written.pages,
-                files: written.files,
-            }))
-        }
-        Err(RenderError::Template(diagnostic)) => {
+    let renderer = Renderer::new(&model);
+    let pages = renderer.pages();
+    progress.stage("Rendering", pages.len());
+    let written = pages.par_iter().try_for_each(|&page| {
+        let rendered = renderer.page(page).map_err(Stop::Template)?;
+        staging
+            .write(&rendered.path, rendered.html.as_bytes())
+            .map_err(Stop::Output)?;
+        progress.advance();
+        Ok(())
+    });
+    match written {
+        Ok(()) => {}
+        Err(Stop::Template(RenderError(diagnostic))) => {
             report.diagnostics.push(*diagnostic);
-            Ok(None)
+            return Ok(None);
         }
-        Err(RenderError::Output(e)) => Err(Fatal::Output(e)),
+        Err(Stop::Output(e)) => return Err(Fatal::Output(e)),
     }
+    let files = renderer.files(&pages);
+    for file in &files {
+        match &file.contents {
+            Contents::Text(text) => staging.write(&file.path, text.as_bytes()),
+            Contents::Embedded(bytes) => staging.write(&file.path, bytes),
+            Contents::Copy(from) => staging.copy(from, &file.path),
+        }
+        .map_err(Fatal::Output)?;
+    }
+    report.timings.push(("render and write", rendering.elapsed()));
+
+    let replacing = Instant::now();
+    staging.commit().map_err(Fatal::Output)?;
+    report.timings.push(("replace output", replacing.elapsed()));
+    Ok(Some(Built {
+        published: model.site.postmortems.len(),
+        left_out: content.postmortems.len() - model.site.postmortems.len(),
+        pages: pages.len(),
+        files: files.len(),
+    }))
 }

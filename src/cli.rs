@@ -145,7 +145,7 @@ struct SiteArgs {
     drafts: bool,
     /// Who the site is for: public (public only), internal (public and internal), restricted (all)
     #[arg(long, value_enum, default_value = "internal")]
-    audience: Audience,
+    audience: AudienceArg,
     /// The date against which action items are overdue (default: SOURCE_DATE_EPOCH, or today)
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     today: Option<NaiveDate>,
@@ -175,6 +175,27 @@ struct CheckArgs {
     strict: bool,
 }
 
+/// `--audience`: which postmortems a build publishes (see [`Audience`]).
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum AudienceArg {
+    /// Public postmortems only, e.g. for an external engineering blog.
+    Public,
+    /// Public and internal postmortems: the company-wide archive.
+    Internal,
+    /// Everything, restricted postmortems included.
+    Restricted,
+}
+
+impl From<AudienceArg> for Audience {
+    fn from(arg: AudienceArg) -> Audience {
+        match arg {
+            AudienceArg::Public => Audience::Public,
+            AudienceArg::Internal => Audience::Internal,
+            AudienceArg::Restricted => Audience::Restricted,
+        }
+    }
+}
+
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date like 2024-03-08"))
 }
@@ -201,7 +222,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
 
 fn selection(args: &SiteArgs) -> Selection {
     Selection {
-        audience: args.audience,
+        audience: args.audience.into(),
         drafts: args.drafts,
         today: args.today.unwrap_or_else(today),
     }
@@ -312,7 +333,7 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
                     root.display()
                 );
             }
-            match build::index_only(root, &selection(&args.site), &dir) {
+            match build::index_only(root, &selection(&args.site), &output) {
                 Ok(Ok(searcher)) => searcher,
                 Ok(Err(report)) => {
                     print_human(cli, &report, root, !cli.verbose);

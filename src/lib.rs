@@ -1,7 +1,8 @@
 //! pmsite: a folder of blameless postmortems becomes a cross-linked static site.
 //!
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
-//! config -> content (load) -> validate -> check (policy) -> site (model) -> render -> output.
+//! config -> content (load) -> validate -> check (policy) -> site -> search -> model -> render
+//! -> output.
 //! `build` runs the stages in order; `cli` and `report` are the edges where arguments come
 //! in and diagnostics go out.
 
@@ -11,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
+pub mod model;
 pub mod output;
 pub mod render;
 pub mod report;
@@ -18,5 +20,6 @@ pub mod scaffold;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod theme;
 pub mod tree;
 pub mod validate;

@@ -40,6 +40,8 @@ impl std::fmt::Display for OutputError {
 pub struct Staging {
     dir: PathBuf,
     output: PathBuf,
+    /// Folders staged beside the output's (the search index), as (staged, final).
+    companions: Vec<(PathBuf, PathBuf)>,
     committed: bool,
 }
 
@@ -66,12 +68,27 @@ impl Staging {
         Ok(Staging {
             dir,
             output,
+            companions: Vec::new(),
             committed: false,
         })
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// An empty folder, staged with the site, that [`Staging::commit`] puts at the output's
+    /// [`sibling`] `suffix` right after the site: the private search index, which must
+    /// always describe the published site, never a build that failed.
+    pub fn companion(&mut self, suffix: &str) -> Result<PathBuf, OutputError> {
+        let target = sibling(&self.output, suffix);
+        let staged = sibling(&self.output, &format!("{suffix}.tmp-{}", std::process::id()));
+        if staged.exists() {
+            fs::remove_dir_all(&staged).map_err(|e| OutputError::Io(staged.clone(), e))?;
+        }
+        fs::create_dir(&staged).map_err(|e| OutputError::Io(staged.clone(), e))?;
+        self.companions.push((staged.clone(), target));
+        Ok(staged)
     }
 
     /// Writes `bytes` at `relative` (a `/`-separated path) inside the staging folder.
@@ -93,10 +110,14 @@ impl Staging {
             .map_err(|e| OutputError::Io(from.to_path_buf(), e))
     }
 
-    /// Puts the staged site in place of the output folder.
+    /// Puts the staged site in place of the output folder, then each companion in place.
     pub fn commit(mut self) -> Result<(), OutputError> {
         replace_dir(&self.dir, &self.output)?;
         self.committed = true;
+        while let Some((staged, target)) = self.companions.first() {
+            replace_dir(staged, target)?;
+            self.companions.remove(0);
+        }
         Ok(())
     }
 }
@@ -141,6 +162,9 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
+        }
+        for (staged, _) in &self.companions {
+            let _ = fs::remove_dir_all(staged);
         }
     }
 }

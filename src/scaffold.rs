@@ -12,7 +12,7 @@ use crate::config::{self, Config};
 use crate::content::POSTMORTEMS_DIR;
 use crate::content::markdown::slugify;
 use crate::diagnostic::did_you_mean;
-use crate::render::error_chain;
+use crate::theme::error_chain;
 
 const NEW_TEMPLATE: &str = include_str!("../themes/default/new.md");
 /// Where a site puts its own template for `pmsite new`.

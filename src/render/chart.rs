@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use crate::content::moment::human_duration;
 use crate::render::escape_html;
-use crate::render::views::trim_float;
+use crate::render::rows::trim_float;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {

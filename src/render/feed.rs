@@ -19,7 +19,6 @@ use crate::site::{Site, TaxonomyKind, url};
 
 /// Entries per feed: the newest ones. Readers poll often; the archive has every page.
 pub const FEED_ENTRIES: usize = 50;
-pub const FEED_FILE: &str = "feed.xml";
 
 pub struct Feed {
     /// Site path of the page the feed follows (`""`, `services/dns/`).
@@ -41,18 +40,13 @@ pub fn feeds(site: &Site<'_>) -> Vec<Feed> {
         let taxonomy = site.taxonomy(kind);
         for term in &taxonomy.terms {
             feeds.push(Feed {
-                page: taxonomy.term_path(term),
+                page: url::term(kind, &term.slug),
                 title: format!("{}: {} · {}", kind.singular(), term.name, site.config.title),
                 members: term.members.clone(),
             });
         }
     }
     feeds
-}
-
-/// Site path of a page's feed.
-pub fn feed_path(page: &str) -> String {
-    format!("{page}{FEED_FILE}")
 }
 
 /// Kinds whose term pages have a feed.
@@ -78,7 +72,7 @@ pub fn atom(site: &Site<'_>, feed: &Feed) -> String {
         .map_or_else(|| day_start(site.selection.today), |m| timestamp(&m));
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    let self_url = format!("{base}{}", feed_path(&feed.page));
+    let self_url = format!("{base}{}", url::feed(&feed.page));
     let _ = writeln!(out, "  <id>{}</id>", xml_text(&self_url));
     let _ = writeln!(out, "  <title>{}</title>", xml_text(&feed.title));
     if let Some(description) = &site.config.description {
@@ -132,7 +126,7 @@ pub fn atom(site: &Site<'_>, feed: &Feed) -> String {
                 out,
                 "    <category term=\"{}\" scheme=\"{}\" label=\"{}: {}\"/>",
                 xml_text(value),
-                xml_text(&format!("{base}{}/", kind.path())),
+                xml_text(&format!("{base}{}", url::taxonomy(kind))),
                 kind.singular(),
                 xml_text(value)
             );

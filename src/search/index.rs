@@ -70,19 +70,11 @@ pub struct Built {
     pub words: FxHashMap<String, String>,
 }
 
-/// Indexes the site's postmortems into `dir` (replacing what was there). Document ids
-/// follow the site's order, so document `i` is `site.postmortems[i]`.
+/// Indexes the site's postmortems into `dir`, an empty folder. Document ids follow the
+/// site's order, so document `i` is `site.postmortems[i]`. The caller stages `dir` and puts
+/// it in place (with the site it describes, in a build).
 pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
     let (schema, fields) = Fields::schema();
-    let staging = with_suffix(dir, &format!("tmp-{}", std::process::id()));
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |e| IndexError::Io(p, e)
-    };
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io(&staging))?;
-    }
-    fs::create_dir_all(&staging).map_err(io(&staging))?;
     // A segment writer analyzes and indexes on one thread. To use every core, contiguous
     // parts of the site are indexed side by side, each into a segment of its own, and the
     // segments are listed in part order: document `i` of the site is then the `i`-th
@@ -91,9 +83,7 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
     // whatever the number of parts. (Merging the segments cost a sixth of the indexing.)
     let parts = parts(site.postmortems.len());
     let base_url = site.config.base_url.as_str();
-    let index = IndexBuilder::new()
-        .schema(schema.clone())
-        .create_in_dir(&staging)?;
+    let index = IndexBuilder::new().schema(schema.clone()).create_in_dir(dir)?;
     let built: Vec<tantivy::Result<(SegmentMeta, super::stem::Memo)>> = parts
         .par_iter()
         .map(|range| {
@@ -130,11 +120,30 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
         ));
     }
     commit_segments(&index, segments, site.postmortems.len() as u64)?;
-    drop(index);
-    crate::output::replace_dir(&staging, dir).map_err(IndexError::Replace)?;
+    Ok(Built { index, words })
+}
+
+/// Indexes the site's postmortems on their own, with no site beside them (for `pmsite
+/// search` before any build), into the index folder of `output`, replacing what was there.
+pub fn replace_index(site: &Site<'_>, output: &Path) -> Result<Built, IndexError> {
+    let dir = super::index_dir(output);
+    let staging = crate::output::sibling(output, &format!("{}.tmp-{}", super::INDEX, std::process::id()));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(|e| IndexError::Io(staging.clone(), e))?;
+    }
+    fs::create_dir_all(&staging).map_err(|e| IndexError::Io(staging.clone(), e))?;
+    let built = build_index(site, &staging);
+    let replaced = built.and_then(|built| {
+        drop(built);
+        crate::output::replace_dir(&staging, &dir).map_err(IndexError::Replace)
+    });
+    if replaced.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    replaced?;
     Ok(Built {
-        index: Index::open_in_dir(dir)?,
-        words,
+        index: Index::open_in_dir(&dir)?,
+        words: FxHashMap::default(),
     })
 }
 
@@ -169,12 +178,6 @@ fn parts(documents: usize) -> Vec<std::ops::Range<usize>> {
     (0..count)
         .map(|i| (i * size).min(documents)..((i + 1) * size).min(documents))
         .collect()
-}
-
-fn with_suffix(dir: &Path, suffix: &str) -> PathBuf {
-    let mut name = dir.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{suffix}"));
-    dir.with_file_name(name)
 }
 
 /// The words of a postmortem, by field. Also what "similar incidents" compares.

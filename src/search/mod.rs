@@ -1,8 +1,9 @@
 //! Full-text search over the published postmortems, with tantivy.
 //!
 //! The build indexes every postmortem of its site (never a draft or one outside the
-//! audience: it indexes `Site::postmortems`, nothing else) into one segment whose document
-//! ids are the site's order, newest first. `pmsite search` queries that index; the
+//! audience: it indexes `Site::postmortems`, nothing else) into segments whose document
+//! ids, segment after segment, are the site's order, newest first. The index is staged
+//! and put in place with the site it describes (`output::Staging::companion`). `pmsite search` queries that index; the
 //! incident pages list similar incidents found with it.
 //!
 //! The index lives beside the output folder (`public` -> `.public.search-index`), never in
@@ -22,7 +23,7 @@ use tantivy::schema::{
     TextOptions,
 };
 
-pub use index::{Built, IndexError, build_index};
+pub use index::{Built, IndexError, build_index, replace_index};
 pub use print::{print_human, print_json};
 pub use query::{Filters, Hit, Order, SearchError, Searcher, Snippet};
 pub use similar::similar_incidents;
@@ -42,9 +43,13 @@ pub fn segment_bases(searcher: &tantivy::Searcher) -> Vec<u32> {
         .collect()
 }
 
+/// The search index of a build writing to `output` is its [`crate::output::sibling`] of
+/// this name.
+pub const INDEX: &str = "search-index";
+
 /// Where the search index of a build writing to `output` lives.
 pub fn index_dir(output: &Path) -> PathBuf {
-    crate::output::sibling(output, "search-index")
+    crate::output::sibling(output, INDEX)
 }
 
 /// A text field a query searches.

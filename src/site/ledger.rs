@@ -68,12 +68,57 @@ pub struct Group {
     pub slug: String,
     /// Indices into `Ledger::entries`, in ledger order.
     pub entries: Vec<usize>,
+    /// Counts over `entries`: the overview and every page of the group show them.
+    pub summary: Summary,
+}
+
+/// The ledger's filtered views, each a list of pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerView {
+    Open,
+    Overdue,
+    Done,
+}
+
+impl LedgerView {
+    pub const ALL: [LedgerView; 3] = [LedgerView::Open, LedgerView::Overdue, LedgerView::Done];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            LedgerView::Open => "Open action items",
+            LedgerView::Overdue => "Overdue action items",
+            LedgerView::Done => "Done and won't-do action items",
+        }
+    }
+
+    /// The view's tab.
+    pub fn label(self) -> &'static str {
+        match self {
+            LedgerView::Open => "Open",
+            LedgerView::Overdue => "Overdue",
+            LedgerView::Done => "Done and won't do",
+        }
+    }
+
+    fn includes(self, entry: &Entry, item: &ActionItem) -> bool {
+        match self {
+            LedgerView::Open => item.status.is_pending(),
+            LedgerView::Overdue => entry.is_overdue(),
+            LedgerView::Done => !item.status.is_pending(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Ledger {
     /// Most overdue high-priority first: see [`ledger_order`].
     pub entries: Vec<Entry>,
+    /// Counts over every entry.
+    pub overall: Summary,
+    /// Per view (in [`LedgerView::ALL`] order), its entries (indices into `entries`) in
+    /// ledger order.
+    views: [Vec<usize>; 3],
     pub owners: Vec<Group>,
     pub teams: Vec<Group>,
     /// By the entry's service: what a service's dossier lists.
@@ -99,11 +144,10 @@ impl Ledger {
             }
         }
         entries.sort_by(|a, b| ledger_order(site, a, b));
-        let owners = group(&entries, |e| {
-            site.postmortems[e.postmortem].action_items[e.item].owner.clone()
-        });
-        let teams = group(&entries, |e| e.team.clone());
-        let services = group(&entries, |e| e.service.clone());
+        let item = |e: &Entry| &site.postmortems[e.postmortem].action_items[e.item];
+        let owners = group(site, &entries, |e| item(e).owner.clone());
+        let teams = group(site, &entries, |e| e.team.clone());
+        let services = group(site, &entries, |e| e.service.clone());
         for (g, owner) in owners.iter().enumerate() {
             for &e in &owner.entries {
                 entries[e].owner_group = Some(g);
@@ -114,12 +158,25 @@ impl Ledger {
                 entries[e].team_group = Some(g);
             }
         }
+        let views = LedgerView::ALL.map(|view| {
+            (0..entries.len())
+                .filter(|&i| view.includes(&entries[i], item(&entries[i])))
+                .collect()
+        });
         Ledger {
+            overall: summary(site, &entries),
             entries,
+            views,
             owners,
             teams,
             services,
         }
+    }
+
+    /// The entries a view lists, in ledger order.
+    pub fn view(&self, view: LedgerView) -> &[usize] {
+        let at = LedgerView::ALL.iter().position(|v| *v == view).unwrap_or(0);
+        &self.views[at]
     }
 
     /// The team group of a slug (see [`term_slug`]).
@@ -135,28 +192,29 @@ impl Ledger {
     pub fn item<'a>(&self, site: &Site<'a>, entry: &Entry) -> &'a ActionItem {
         &site.postmortems[entry.postmortem].action_items[entry.item]
     }
+}
 
-    pub fn summary<'e>(&self, site: &Site<'_>, entries: impl IntoIterator<Item = &'e Entry>) -> Summary {
-        let mut summary = Summary::default();
-        let mut days = Vec::new();
-        for entry in entries {
-            let item = self.item(site, entry);
-            summary.total += 1;
-            match item.status {
-                ActionStatus::Done => summary.done += 1,
-                ActionStatus::WontDo => summary.wont_do += 1,
-                _ => summary.pending += 1,
-            }
-            if entry.is_overdue() {
-                summary.overdue += 1;
-            }
-            days.extend(entry.days_to_close);
+/// Counts over some of the ledger's entries.
+fn summary<'e>(site: &Site<'_>, entries: impl IntoIterator<Item = &'e Entry>) -> Summary {
+    let mut summary = Summary::default();
+    let mut days = Vec::new();
+    for entry in entries {
+        let item = &site.postmortems[entry.postmortem].action_items[entry.item];
+        summary.total += 1;
+        match item.status {
+            ActionStatus::Done => summary.done += 1,
+            ActionStatus::WontDo => summary.wont_do += 1,
+            _ => summary.pending += 1,
         }
-        summary.completion_pct = completion_pct(summary.done, summary.total - summary.wont_do);
-        summary.median_days_to_close = stats::median(&days);
-        summary.closed_with_date = days.len();
-        summary
+        if entry.is_overdue() {
+            summary.overdue += 1;
+        }
+        days.extend(entry.days_to_close);
     }
+    summary.completion_pct = completion_pct(summary.done, summary.total - summary.wont_do);
+    summary.median_days_to_close = stats::median(&days);
+    summary.closed_with_date = days.len();
+    summary
 }
 
 /// The team the ledger files an item under: its own, or its postmortem's first.
@@ -225,7 +283,7 @@ fn ledger_order(site: &Site<'_>, a: &Entry, b: &Entry) -> Ordering {
 
 /// Groups by the slug of a name (so `Maya.Patel` and `maya.patel` are one person), named
 /// after the first spelling in ledger order; sorted by slug.
-fn group(entries: &[Entry], key: impl Fn(&Entry) -> Option<String>) -> Vec<Group> {
+fn group(site: &Site<'_>, entries: &[Entry], key: impl Fn(&Entry) -> Option<String>) -> Vec<Group> {
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for (i, entry) in entries.iter().enumerate() {
         let Some(name) = key(entry) else { continue };
@@ -236,11 +294,16 @@ fn group(entries: &[Entry], key: impl Fn(&Entry) -> Option<String>) -> Vec<Group
                 name,
                 slug,
                 entries: Vec::new(),
+                summary: Summary::default(),
             })
             .entries
             .push(i);
     }
-    groups.into_values().collect()
+    let mut groups: Vec<Group> = groups.into_values().collect();
+    for g in &mut groups {
+        g.summary = summary(site, g.entries.iter().map(|&i| &entries[i]));
+    }
+    groups
 }
 
 /// Groups are sorted by slug, so a binary search finds one.
@@ -325,9 +388,8 @@ completed = 2023-12-01
         assert_eq!(ledger.entries[0].days_overdue, 2);
         assert_eq!(ledger.entries[1].days_overdue, 152);
 
-        let summary = ledger.summary(&site, &ledger.entries);
         assert_eq!(
-            summary,
+            ledger.overall,
             Summary {
                 total: 9,
                 pending: 4,
@@ -379,8 +441,7 @@ completed = 2023-12-01
         let content = content(&config, &[("a", "started_at = 2024-01-01")]);
         let site = Site::build(&content, &config, selection("2024-06-01"));
         let ledger = Ledger::build(&site);
-        let summary = ledger.summary(&site, &ledger.entries);
-        assert_eq!(summary.completion_pct, None);
-        assert_eq!(summary.median_days_to_close, None);
+        assert_eq!(ledger.overall.completion_pct, None);
+        assert_eq!(ledger.overall.median_days_to_close, None);
     }
 }

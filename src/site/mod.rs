@@ -1,6 +1,7 @@
-//! Stage 3, the site model: which postmortems this build publishes (audience, drafts), in
-//! what order, at which URL, and everything computed across them: taxonomies, backlinks,
-//! recurrence chains, linked files. Rendering reads this model and nothing upstream of it.
+//! Stage 3, the site: which postmortems this build publishes (audience, drafts), in what
+//! order, at which URL, and everything computed across them: taxonomies, backlinks,
+//! recurrence chains, linked files; and, from those, the follow-through numbers (ledger,
+//! insights, dossiers). `model::Model` gathers it all for rendering.
 
 pub mod dossier;
 pub mod insights;
@@ -20,7 +21,7 @@ use crate::content::links::{self, Target};
 use crate::content::{Content, Postmortem, Status, Visibility};
 
 /// Which postmortems a build is for. One source serves several sites.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Audience {
     /// Public postmortems only, e.g. for an external engineering blog.
     Public,
@@ -77,9 +78,6 @@ pub struct Site<'a> {
     pub taxonomies: Vec<Taxonomy>,
     /// Non-Markdown files under postmortems/ linked from published postmortems.
     pub files: BTreeSet<String>,
-    /// Per postmortem: similar incidents, best first. Filled by the search stage, which
-    /// needs the rest of the model first; empty until then.
-    pub similar: Vec<Vec<Similar>>,
 }
 
 /// An incident like another one, and why.
@@ -124,7 +122,6 @@ impl<'a> Site<'a> {
             recurrence_chains: Vec::new(),
             taxonomies: Vec::new(),
             files: BTreeSet::new(),
-            similar: Vec::new(),
         };
         site.backlinks = site.compute_backlinks(content);
         site.recurrence_chains = site.compute_recurrence_chains();

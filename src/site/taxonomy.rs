@@ -189,11 +189,6 @@ impl Taxonomy {
         terms.truncate(n);
         terms
     }
-
-    /// Site-relative path of a term's page.
-    pub fn term_path(&self, term: &Term) -> String {
-        format!("{}/{}/", self.kind.path(), term.slug)
-    }
 }
 
 /// A term's URL slug; never empty, so every term has a page.

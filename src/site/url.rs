@@ -1,4 +1,5 @@
-//! Where pages live and how pages link to each other.
+//! Where pages live and how pages link to each other: every site path and output file name
+//! of a build comes from here.
 //!
 //! Every internal link is relative (`../../tags/dns/`), so one build works at a domain root,
 //! under a sub-path, and from a local folder. Pages are folders with an `index.html`
@@ -6,15 +7,73 @@
 //! (`""` for the home page).
 
 use crate::content::links;
+use crate::site::TaxonomyKind;
+use crate::site::ledger::LedgerView;
+
+pub const HOME: &str = "";
+pub const INCIDENTS: &str = "incidents/";
+pub const INSIGHTS: &str = "insights/";
+pub const SEARCH: &str = "search/";
+/// The action-item ledger's main view (open items).
+pub const LEDGER: &str = "action-items/";
+/// The page served for any unknown URL: a file, not a folder.
+pub const NOT_FOUND: &str = "404.html";
+pub const SITEMAP: &str = "sitemap.xml";
+/// Where the theme's and the site's static files go.
+pub const ASSETS: &str = "assets/";
+/// The folder of the browser search index.
+pub const SEARCH_FILES: &str = "search/";
 
 pub fn incident(id: &str) -> String {
-    format!("incidents/{id}/")
+    format!("{INCIDENTS}{id}/")
 }
 
-/// A published file from under postmortems/ (an image next to a postmortem).
+/// A taxonomy's page, listing its terms.
+pub fn taxonomy(kind: TaxonomyKind) -> String {
+    format!("{}/", kind.path())
+}
+
+/// A term's page (its first page when paginated).
+pub fn term(kind: TaxonomyKind, slug: &str) -> String {
+    format!("{}/{slug}/", kind.path())
+}
+
+pub fn ledger_view(view: LedgerView) -> String {
+    match view {
+        LedgerView::Open => LEDGER.to_string(),
+        LedgerView::Overdue => format!("{LEDGER}overdue/"),
+        LedgerView::Done => format!("{LEDGER}done/"),
+    }
+}
+
+/// The action items of one owner (`slug` as `site::term_slug` makes it).
+pub fn ledger_owner(slug: &str) -> String {
+    format!("{LEDGER}owners/{slug}/")
+}
+
+pub fn ledger_team(slug: &str) -> String {
+    format!("{LEDGER}teams/{slug}/")
+}
+
+/// The Atom feed that follows the page at `page` (the site's own at [`HOME`]).
+pub fn feed(page: &str) -> String {
+    format!("{page}feed.xml")
+}
+
+/// A published file from under postmortems/ (an image next to a postmortem), as a link.
 pub fn file(key: &str) -> String {
     let encoded: Vec<String> = key.split('/').map(links::encode_segment).collect();
     format!("files/{}", encoded.join("/"))
+}
+
+/// The output file of a published file from under postmortems/ (not percent-encoded).
+pub fn file_output(key: &str) -> String {
+    format!("files/{key}")
+}
+
+/// The output file of a static file, theme's or site's.
+pub fn asset(relative: &str) -> String {
+    format!("{ASSETS}{relative}")
 }
 
 /// The prefix that leads from the page at `page_path` back to the site root.

@@ -1,0 +1,76 @@
+//! The model of one build, finished before anything is rendered: the site (what is
+//! published, in what order, with its taxonomies and links), similar incidents, the
+//! action-item ledger, insights, service dossiers, "on this day" and the theme.
+//!
+//! Rendering reads a `Model` and nothing else: no content, no configuration file, no disk.
+//! Every page and output file is a function of it, which is what lets a preview re-render
+//! a single page and know it equals what a full build writes.
+
+use std::path::Path;
+
+use chrono::Datelike;
+
+use crate::site::dossier::Dossier;
+use crate::site::insights::Insights;
+use crate::site::ledger::Ledger;
+use crate::site::{Similar, Site, TaxonomyKind};
+use crate::theme::Theme;
+
+pub struct Model<'a> {
+    pub site: Site<'a>,
+    /// Per postmortem (in site order): similar incidents, best first.
+    pub similar: Vec<Vec<Similar>>,
+    pub ledger: Ledger,
+    pub insights: Insights,
+    /// Per service (in the order of the service taxonomy's terms): what to read before
+    /// changing it.
+    pub dossiers: Vec<Dossier>,
+    /// Postmortems that started on the build date's month and day in an earlier year,
+    /// most recent first.
+    pub on_this_day: Vec<usize>,
+    pub theme: &'a Theme,
+    /// The site folder: linked files are copied from its postmortems/ when the output is
+    /// written.
+    pub root: &'a Path,
+}
+
+impl<'a> Model<'a> {
+    /// The rest of the model, from the site and its similar incidents (which need the
+    /// search index, built from the site).
+    pub fn new(site: Site<'a>, similar: Vec<Vec<Similar>>, theme: &'a Theme, root: &'a Path) -> Model<'a> {
+        let ledger = Ledger::build(&site);
+        let insights = Insights::build(&site, &ledger);
+        let dossiers = site
+            .taxonomy(TaxonomyKind::Service)
+            .terms
+            .iter()
+            .map(|service| Dossier::build(&site, &ledger, service))
+            .collect();
+        let on_this_day = on_this_day(&site);
+        Model {
+            site,
+            similar,
+            ledger,
+            insights,
+            dossiers,
+            on_this_day,
+            theme,
+            root,
+        }
+    }
+}
+
+/// Published postmortems that started on today's month and day in an earlier year, most
+/// recent first. (A 29 February incident comes up only in leap years.)
+fn on_this_day(site: &Site<'_>) -> Vec<usize> {
+    let today = site.selection.today;
+    site.postmortems
+        .iter()
+        .enumerate()
+        .filter(|(_, pm)| {
+            let day = pm.started_at.date();
+            day.month() == today.month() && day.day() == today.day() && day.year() < today.year()
+        })
+        .map(|(i, _)| i)
+        .collect()
+}

@@ -1,0 +1,157 @@
+//! The action-item ledger: its views (open, overdue, done) and the items of one owner or
+//! team, each a page at a time, with their counts. Reads `Model::ledger`.
+
+use serde::Serialize;
+
+use super::{Common, today};
+use crate::render::pager::Pager;
+use crate::render::rows::{LedgerRow, ledger_row};
+use crate::render::{Page, RenderError, Renderer};
+use crate::site::ledger::{Group, LedgerView, Summary};
+use crate::site::{TaxonomyKind, url};
+
+/// A view of the ledger.
+#[derive(Serialize)]
+struct ViewContext<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    ledger: LedgerPage<'a>,
+    pager: Pager,
+    view: LedgerView,
+    today: String,
+}
+
+/// The items of one owner or team.
+#[derive(Serialize)]
+struct GroupContext<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    ledger: LedgerPage<'a>,
+    pager: Pager,
+    group_name: &'a str,
+    group_kind: &'static str,
+    today: String,
+}
+
+#[derive(Serialize)]
+struct LedgerPage<'a> {
+    summary: &'a Summary,
+    tabs: Vec<Tab>,
+    rows: Vec<LedgerRow<'a>>,
+    /// Owners and teams at a glance: only on the main view's first page.
+    owners: Vec<GroupRow<'a>>,
+    teams: Vec<GroupRow<'a>>,
+    /// For a team: its page in the taxonomy, when it has one.
+    team_page: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Tab {
+    label: &'static str,
+    url: String,
+    count: usize,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct GroupRow<'a> {
+    name: &'a str,
+    url: String,
+    summary: &'a Summary,
+}
+
+pub fn render_view<'a>(
+    r: &'a Renderer<'_>,
+    path: &str,
+    view: LedgerView,
+    page: usize,
+) -> Result<String, RenderError> {
+    let ledger = &r.model.ledger;
+    let entries = ledger.view(view);
+    let overview = view == LedgerView::Open && page == 1;
+    let groups = |groups: &'a [Group], path: fn(&str) -> String| -> Vec<GroupRow<'a>> {
+        if !overview {
+            return Vec::new();
+        }
+        groups
+            .iter()
+            .map(|g| GroupRow {
+                name: &g.name,
+                url: path(&g.slug),
+                summary: &g.summary,
+            })
+            .collect()
+    };
+    let context = ViewContext {
+        common: Common::new(r, path, view.title().into()),
+        ledger: LedgerPage {
+            summary: &ledger.overall,
+            tabs: LedgerView::ALL
+                .iter()
+                .map(|&v| Tab {
+                    label: v.label(),
+                    url: url::ledger_view(v),
+                    count: ledger.view(v).len(),
+                    current: v == view,
+                })
+                .collect(),
+            rows: rows(r, entries, page),
+            owners: groups(&ledger.owners, url::ledger_owner),
+            teams: groups(&ledger.teams, url::ledger_team),
+            team_page: None,
+        },
+        pager: r
+            .paginator
+            .pager(&r.path(Page::Ledger { view, page: 1 }), page, entries.len()),
+        view,
+        today: today(r),
+    };
+    r.render("action-items.html", &context)
+}
+
+pub fn render_group(
+    r: &Renderer<'_>,
+    path: &str,
+    team: bool,
+    index: usize,
+    page: usize,
+) -> Result<String, RenderError> {
+    let ledger = &r.model.ledger;
+    let (group, title) = if team {
+        let g = &ledger.teams[index];
+        (g, format!("Action items of team {}", g.name))
+    } else {
+        let g = &ledger.owners[index];
+        (g, format!("Action items owned by {}", g.name))
+    };
+    let teams = r.model.site.taxonomy(TaxonomyKind::Team);
+    let base = r.path(Page::LedgerGroup { team, index, page: 1 });
+    let context = GroupContext {
+        common: Common::new(r, path, title),
+        ledger: LedgerPage {
+            summary: &group.summary,
+            tabs: Vec::new(),
+            rows: rows(r, &group.entries, page),
+            owners: Vec::new(),
+            teams: Vec::new(),
+            team_page: team
+                .then(|| teams.term_for(&group.name))
+                .flatten()
+                .map(|t| url::term(TaxonomyKind::Team, &t.slug)),
+        },
+        pager: r.paginator.pager(&base, page, group.entries.len()),
+        group_name: &group.name,
+        group_kind: if team { "team" } else { "owner" },
+        today: today(r),
+    };
+    r.render("action-items-group.html", &context)
+}
+
+/// Page `page` of `entries` (indices into the ledger) as rows.
+fn rows<'a>(r: &'a Renderer<'_>, entries: &[usize], page: usize) -> Vec<LedgerRow<'a>> {
+    r.paginator
+        .slice(entries, page)
+        .iter()
+        .map(|&i| ledger_row(r.model, &r.items, i))
+        .collect()
+}

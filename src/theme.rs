@@ -1,0 +1,188 @@
+//! The theme a build renders with: the default theme embedded in the binary
+//! (`themes/default/`), with the site's `templates/` overriding any template by name and its
+//! `static/` adding files. Loaded once, before the model is rendered, so rendering reads
+//! nothing from disk: a template error is found here, with its file, before any page is made.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+use tera::Tera;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::site::url;
+
+static DEFAULT: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+pub struct Theme {
+    pub tera: Tera,
+    /// Names of the templates the site's `templates/` replaces: errors in them name that file.
+    overridden: BTreeSet<String>,
+    /// Every static file, theme's then site's, in output order.
+    pub assets: Vec<Asset>,
+}
+
+/// A static file of the output.
+pub struct Asset {
+    /// Where it goes in the output.
+    pub path: String,
+    pub source: Source,
+}
+
+pub enum Source {
+    /// The default theme's files, in the binary.
+    Embedded(&'static [u8]),
+    /// A file of the site's `static/`, copied as it is when the output is written.
+    File(PathBuf),
+}
+
+impl Theme {
+    /// The default theme with the overrides and static files of the site at `site_root`.
+    pub fn load(site_root: &Path) -> Result<Theme, Vec<Diagnostic>> {
+        let mut templates: Vec<(String, String, PathBuf)> = Vec::new();
+        if let Some(dir) = DEFAULT.get_dir("templates") {
+            for file in dir.files() {
+                let name = file.path().strip_prefix("templates").unwrap_or(file.path());
+                let text = file.contents_utf8().unwrap_or_default().to_string();
+                templates.push((
+                    name.to_string_lossy().into_owned(),
+                    text,
+                    PathBuf::from("(theme)").join(file.path()),
+                ));
+            }
+        }
+        let mut diagnostics = Vec::new();
+        let mut overridden = BTreeSet::new();
+        let overrides = site_root.join("templates");
+        for (path, name) in site_files(&overrides) {
+            let display = Path::new("templates").join(&name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    templates.retain(|(n, _, _)| *n != name);
+                    overridden.insert(name.clone());
+                    templates.push((name, text, display));
+                }
+                Err(e) => diagnostics.push(Diagnostic::error(
+                    Code::Template,
+                    display,
+                    format!("cannot read the template: {e}"),
+                )),
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(diagnostics);
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        tera.set_escape_fn(escape_html);
+        let raw: Vec<(&str, &str)> = templates
+            .iter()
+            .map(|(n, t, _)| (n.as_str(), t.as_str()))
+            .collect();
+        if let Err(e) = tera.add_raw_templates(raw) {
+            return Err(vec![template_diagnostic(&e, &templates)]);
+        }
+
+        let mut assets = Vec::new();
+        if let Some(dir) = DEFAULT.get_dir("static") {
+            for file in embedded_files(dir) {
+                let relative = file.path().strip_prefix("static").unwrap_or(file.path());
+                assets.push(Asset {
+                    path: url::asset(&relative.to_string_lossy()),
+                    source: Source::Embedded(file.contents()),
+                });
+            }
+        }
+        // The site's own static files go to the root of the output, as they are laid out.
+        for (path, name) in site_files(&site_root.join("static")) {
+            assets.push(Asset {
+                path: name,
+                source: Source::File(path),
+            });
+        }
+        Ok(Theme {
+            tera,
+            overridden,
+            assets,
+        })
+    }
+
+    /// Where a template comes from, for an error message.
+    pub fn template_file(&self, name: &str) -> PathBuf {
+        if self.overridden.contains(name) {
+            Path::new("templates").join(name)
+        } else {
+            PathBuf::from("(theme)/templates").join(name)
+        }
+    }
+}
+
+/// The files under a site folder (none when it is missing), sorted, each with its
+/// `/`-separated path inside the folder.
+fn site_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let name = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            (entry.into_path(), name)
+        })
+        .collect()
+}
+
+fn embedded_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
+    let mut files: Vec<_> = dir.files().collect();
+    for sub in dir.dirs() {
+        files.extend(embedded_files(sub));
+    }
+    files
+}
+
+/// Tera's default escaper also turns `/` into `&#x2F;`, which bloats every URL; these five
+/// characters are all that HTML text and double- or single-quoted attributes need.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn template_diagnostic(e: &tera::Error, templates: &[(String, String, PathBuf)]) -> Diagnostic {
+    let message = error_chain(e);
+    let file = templates
+        .iter()
+        .find(|(name, _, _)| message.contains(&format!("'{name}'")))
+        .map_or_else(|| PathBuf::from("templates"), |(_, _, path)| path.clone());
+    Diagnostic::error(Code::Template, file, format!("invalid template: {message}"))
+        .hint("templates use Tera syntax: https://keats.github.io/tera/docs/")
+}
+
+/// A Tera error with its causes, which hold the line and what went wrong.
+pub fn error_chain(e: &tera::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
