@@ -61,3 +61,31 @@ fn output_can_live_anywhere() {
         .success();
     assert!(target.join("incidents/a/index.html").exists());
 }
+
+#[test]
+fn a_template_error_keeps_the_search_index_of_the_published_site() {
+    let site = Site::new();
+    site.postmortem("disk-full.md", "", "");
+    site.build();
+    let index = site.snapshot(".public.search-index");
+    assert!(!index.is_empty());
+    // A new postmortem and a template that fails only when a page is rendered: the index
+    // is built before the pages, so it must wait for them before it is put in place.
+    site.postmortem("expired-certificate.md", "", "");
+    site.write("templates/incident.html", "{{ no_such_variable.field }}");
+    site.pmsite(&["build", "--today", "2025-06-01"])
+        .status(1)
+        .stderr_has("cannot render `incident.html`");
+    assert_eq!(site.snapshot(".public.search-index"), index);
+    let found = site.pmsite(&["search", "certificate", "--json"]).success().json();
+    assert_eq!(
+        found["total"], 0,
+        "the index knows only the published site: {found}"
+    );
+    let leftovers: Vec<String> = std::fs::read_dir(site.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("tmp") || name.contains("staging"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
