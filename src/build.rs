@@ -44,7 +44,7 @@ pub struct Report {
     pub timings: Vec<(&'static str, Duration)>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Built {
     /// Postmortems published in this build (after audience and drafts).
     pub published: usize,
@@ -52,6 +52,9 @@ pub struct Built {
     pub left_out: usize,
     pub pages: usize,
     pub files: usize,
+    /// Each published postmortem's page (site path) and its file, as diagnostics name it:
+    /// a preview shows a page's own warnings.
+    pub sources: Vec<(String, PathBuf)>,
 }
 
 /// Why the tool could not do its job at all (exit code 2), as opposed to problems it found
@@ -114,7 +117,7 @@ impl Progress for NoProgress {}
 
 /// Stages 1 and 2 and the policy checks: what every command needs before it can do anything
 /// else.
-fn load_and_validate(
+pub fn load_and_validate(
     root: &Path,
     selection: &Selection,
     strict: bool,
@@ -225,6 +228,25 @@ fn no_base_url_warning() -> Diagnostic {
     }
 }
 
+/// Where a build's files go: the staging folder of `pmsite build`, or the folder a
+/// preview serves, updated in place (`preview`).
+pub trait Sink: Sync {
+    /// Writes `bytes` at `path` (`/`-separated, relative to the output folder).
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError>;
+    /// Copies the file `from` (outside the output) to `path`.
+    fn copy(&self, from: &Path, path: &str) -> Result<(), OutputError>;
+}
+
+impl Sink for Staging {
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        Staging::write(self, path, bytes)
+    }
+
+    fn copy(&self, from: &Path, path: &str) -> Result<(), OutputError> {
+        Staging::copy(self, from, path)
+    }
+}
+
 /// Why writing the pages stopped.
 enum Stop {
     Template(RenderError),
@@ -240,23 +262,47 @@ fn write_site(
     progress: &dyn Progress,
     report: &mut Report,
 ) -> Result<Option<Built>, Fatal> {
-    let site = Site::build(content, config, options.selection.clone());
-    if config.base_url.is_empty() {
-        report.diagnostics.push(no_base_url_warning());
-    }
     // The site and its private search index are staged side by side and put in place
     // together, only when everything succeeded.
     let mut staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
     let index_dir = staging.companion(search::INDEX).map_err(Fatal::Output)?;
+    let built = make(
+        content, config, options, theme, &index_dir, &staging, progress, report,
+    )?;
+    if built.is_some() {
+        let replacing = Instant::now();
+        staging.commit().map_err(Fatal::Output)?;
+        report.timings.push(("replace output", replacing.elapsed()));
+    }
+    Ok(built)
+}
+
+/// The stages after the checks: site, search index (into `index_dir`, an empty folder),
+/// model, render, each file handed to `sink`. `None` when a template failed (its
+/// diagnostic is in the report).
+#[allow(clippy::too_many_arguments)]
+pub fn make(
+    content: &content::Content,
+    config: &Config,
+    options: &Options,
+    theme: &Theme,
+    index_dir: &Path,
+    sink: &dyn Sink,
+    progress: &dyn Progress,
+    report: &mut Report,
+) -> Result<Option<Built>, Fatal> {
+    let site = Site::build(content, config, options.selection.clone());
+    if config.base_url.is_empty() {
+        report.diagnostics.push(no_base_url_warning());
+    }
     let indexing = Instant::now();
-    let built = search::build_index(&site, &index_dir).map_err(Fatal::Search)?;
+    let built = search::build_index(&site, index_dir).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));
     // The browser export, then similar incidents (which pages need): each uses every core
     // on its own, and timed apart, they say what each costs.
     let exporting = Instant::now();
-    let write = |path: &str, contents: &str| {
-        staging.write(&format!("{}{path}", url::SEARCH_FILES), contents.as_bytes())
-    };
+    let write =
+        |path: &str, contents: &str| sink.write(&format!("{}{path}", url::SEARCH_FILES), contents.as_bytes());
     search::export::export(&built, &site, &write).map_err(|e| match e {
         search::export::Error::Index(e) => Fatal::Search(e.into()),
         search::export::Error::Write(e) => Fatal::Output(e),
@@ -278,8 +324,7 @@ fn write_site(
     progress.stage("Rendering", pages.len());
     let written = pages.par_iter().try_for_each(|&page| {
         let rendered = renderer.page(page).map_err(Stop::Template)?;
-        staging
-            .write(&rendered.path, rendered.html.as_bytes())
+        sink.write(&rendered.path, rendered.html.as_bytes())
             .map_err(Stop::Output)?;
         progress.advance();
         Ok(())
@@ -295,21 +340,23 @@ fn write_site(
     let files = renderer.files(&pages);
     for file in &files {
         match &file.contents {
-            Contents::Text(text) => staging.write(&file.path, text.as_bytes()),
-            Contents::Embedded(bytes) => staging.write(&file.path, bytes),
-            Contents::Copy(from) => staging.copy(from, &file.path),
+            Contents::Text(text) => sink.write(&file.path, text.as_bytes()),
+            Contents::Embedded(bytes) => sink.write(&file.path, bytes),
+            Contents::Copy(from) => sink.copy(from, &file.path),
         }
         .map_err(Fatal::Output)?;
     }
     report.timings.push(("render and write", rendering.elapsed()));
-
-    let replacing = Instant::now();
-    staging.commit().map_err(Fatal::Output)?;
-    report.timings.push(("replace output", replacing.elapsed()));
     Ok(Some(Built {
         published: model.site.postmortems.len(),
         left_out: content.postmortems.len() - model.site.postmortems.len(),
         pages: pages.len(),
         files: files.len(),
+        sources: model
+            .site
+            .postmortems
+            .iter()
+            .map(|pm| (url::incident(&pm.id), pm.source.path.clone()))
+            .collect(),
     }))
 }

@@ -263,7 +263,7 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
         );
         return 1;
     }
-    let built = report.built.expect("checked above");
+    let built = report.built.as_ref().expect("checked above");
     if cli.verbose {
         print_timings(&report);
         eprintln!(

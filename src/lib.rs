@@ -14,6 +14,7 @@ pub mod content;
 pub mod diagnostic;
 pub mod model;
 pub mod output;
+pub mod preview;
 pub mod render;
 pub mod report;
 pub mod scaffold;
