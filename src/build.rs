@@ -127,19 +127,32 @@ pub fn load_and_validate(
     let started = Instant::now();
     let (config, _) = config::load(root).map_err(|e| Fatal::Config(root.to_path_buf(), e))?;
     let mut content = content::load(root, &config).map_err(Fatal::Content)?;
+    report.timings.push(("load", started.elapsed()));
+    validate_and_check(&content, &config, selection, strict, policy_warnings_kept, report);
+    // The checks were the front matter's last readers.
+    content.release_front_matter();
+    Ok((config, content))
+}
+
+/// Stage 2 and the policy checks on loaded content, into `report`.
+pub fn validate_and_check(
+    content: &content::Content,
+    config: &Config,
+    selection: &Selection,
+    strict: bool,
+    policy_warnings_kept: Option<usize>,
+    report: &mut Report,
+) {
     report.files = content.files.iter().filter(|k| k.ends_with(".md")).count();
     report.diagnostics = content.diagnostics.clone();
-    report.timings.push(("load", started.elapsed()));
-
     let started = Instant::now();
-    report.diagnostics.extend(validate::validate(&content));
+    report.diagnostics.extend(validate::validate(content));
     report.timings.push(("validate", started.elapsed()));
 
     let started = Instant::now();
     report
         .diagnostics
-        .extend(check::check(&content, &config, selection.today));
-    content.release_front_matter();
+        .extend(check::check(content, config, selection.today));
     if strict {
         for d in &mut report.diagnostics {
             d.level = diagnostic::Level::Error;
@@ -162,7 +175,6 @@ pub fn load_and_validate(
         report.diagnostics.shrink_to_fit();
     }
     report.timings.push(("check", started.elapsed()));
-    Ok((config, content))
 }
 
 pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> {
@@ -235,6 +247,18 @@ pub trait Sink: Sync {
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError>;
     /// Copies the file `from` (outside the output) to `path`.
     fn copy(&self, from: &Path, path: &str) -> Result<(), OutputError>;
+    /// `path` is as the previous build of a preview wrote it (see [`Memory`]).
+    fn keep(&self, _path: &str) {}
+}
+
+/// What a preview keeps from one build to the next, so that the next one renders only the
+/// pages whose context changed.
+#[derive(Default)]
+pub struct Memory {
+    pub bodies: crate::render::markdown::Bodies,
+    /// Per page file: the fingerprint of what it shows (`Renderer::fingerprint`), as last
+    /// rendered with the theme of that build.
+    pub fingerprints: std::collections::HashMap<String, u64>,
 }
 
 impl Sink for Staging {
@@ -267,7 +291,7 @@ fn write_site(
     let mut staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
     let index_dir = staging.companion(search::INDEX).map_err(Fatal::Output)?;
     let built = make(
-        content, config, options, theme, &index_dir, &staging, progress, report,
+        content, config, options, theme, &index_dir, &staging, None, progress, report,
     )?;
     if built.is_some() {
         let replacing = Instant::now();
@@ -278,8 +302,9 @@ fn write_site(
 }
 
 /// The stages after the checks: site, search index (into `index_dir`, an empty folder),
-/// model, render, each file handed to `sink`. `None` when a template failed (its
-/// diagnostic is in the report).
+/// model, render, each file handed to `sink`. With a preview's `memory`, a page whose
+/// fingerprint is the one remembered is not rendered again (`Sink::keep`). `None` when a
+/// template failed (its diagnostic is in the report).
 #[allow(clippy::too_many_arguments)]
 pub fn make(
     content: &content::Content,
@@ -288,6 +313,7 @@ pub fn make(
     theme: &Theme,
     index_dir: &Path,
     sink: &dyn Sink,
+    memory: Option<&mut Memory>,
     progress: &dyn Progress,
     report: &mut Report,
 ) -> Result<Option<Built>, Fatal> {
@@ -319,18 +345,42 @@ pub fn make(
     report.timings.push(("model", modelling.elapsed()));
 
     let rendering = Instant::now();
-    let renderer = Renderer::new(&model);
+    let (renderer, memory) = match memory {
+        Some(memory) => (
+            Renderer::with_bodies(&model, &memory.bodies),
+            Some(&mut memory.fingerprints),
+        ),
+        None => (Renderer::new(&model), None),
+    };
+    let remembered = memory.as_deref();
     let pages = renderer.pages();
     progress.stage("Rendering", pages.len());
-    let written = pages.par_iter().try_for_each(|&page| {
-        let rendered = renderer.page(page).map_err(Stop::Template)?;
-        sink.write(&rendered.path, rendered.html.as_bytes())
-            .map_err(Stop::Output)?;
-        progress.advance();
-        Ok(())
-    });
+    let written: Result<Vec<(String, u64)>, Stop> = pages
+        .par_iter()
+        .map(|&page| {
+            let path = renderer.output_path(page);
+            let mut fingerprint = 0;
+            if let Some(remembered) = remembered {
+                fingerprint = renderer.fingerprint(page).map_err(Stop::Template)?;
+                if remembered.get(&path) == Some(&fingerprint) {
+                    sink.keep(&path);
+                    progress.advance();
+                    return Ok((path, fingerprint));
+                }
+            }
+            let rendered = renderer.page(page).map_err(Stop::Template)?;
+            sink.write(&rendered.path, rendered.html.as_bytes())
+                .map_err(Stop::Output)?;
+            progress.advance();
+            Ok((path, fingerprint))
+        })
+        .collect();
     match written {
-        Ok(()) => {}
+        Ok(fingerprints) => {
+            if let Some(memory) = memory {
+                *memory = fingerprints.into_iter().collect();
+            }
+        }
         Err(Stop::Template(RenderError(diagnostic))) => {
             report.diagnostics.push(*diagnostic);
             return Ok(None);

@@ -12,7 +12,7 @@ pub mod moment;
 pub mod postmortem;
 pub mod schema;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -84,12 +84,63 @@ pub enum LoadError {
 }
 
 pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
+    let files = walk(root)?;
+    let parsed: Vec<(String, Parsed)> = files
+        .par_iter()
+        .filter(|file| file.is_markdown())
+        .map(|file| (file.key.clone(), load_file(file, config)))
+        .collect();
+    Ok(Content::assemble(&files, parsed))
+}
+
+/// A file under postmortems/, as the walk found it.
+pub struct File {
+    pub path: PathBuf,
+    /// Relative to postmortems/, `/`-separated.
+    pub key: String,
+    /// What changes whenever the file's bytes do (size, times, inode): a preview reads a
+    /// file again only when its stamp changed.
+    pub stamp: Stamp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    changed: (i64, i64),
+    #[cfg(unix)]
+    inode: u64,
+}
+
+impl Stamp {
+    pub fn of(metadata: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            #[cfg(unix)]
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+            #[cfg(unix)]
+            inode: metadata.ino(),
+        }
+    }
+}
+
+impl File {
+    pub fn is_markdown(&self) -> bool {
+        self.key.ends_with(".md")
+    }
+}
+
+/// Every file under `root`'s postmortems/, in the order everything downstream starts from.
+pub fn walk(root: &Path) -> Result<Vec<File>, LoadError> {
     let dir = root.join(POSTMORTEMS_DIR);
     if !dir.is_dir() {
         return Err(LoadError::MissingDir(dir));
     }
-    let mut files = BTreeSet::new();
-    let mut markdown = Vec::new();
+    let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(&dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -104,50 +155,84 @@ pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
             continue;
         };
         let key = path_key(relative);
-        if key.ends_with(".md") {
-            markdown.push((entry.path().to_path_buf(), key.clone()));
+        let stamp = entry.metadata().map_err(LoadError::Walk)?;
+        files.push(File {
+            path: entry.path().to_path_buf(),
+            key,
+            stamp: Stamp::of(&stamp),
+        });
+    }
+    Ok(files)
+}
+
+/// Reads and parses one Markdown file of the walk.
+pub fn load_file(file: &File, config: &Config) -> Parsed {
+    let display = Path::new(POSTMORTEMS_DIR).join(&file.key);
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let message = format!("cannot read the file: {e}");
+            return Parsed::failed(Diagnostic::error(Code::UnreadableFile, display, message));
         }
-        files.insert(key);
-    }
-
-    let parsed: Vec<Parsed> = markdown
-        .into_par_iter()
-        .map(|(path, key)| {
-            let display = Path::new(POSTMORTEMS_DIR).join(&key);
-            let bytes = match std::fs::read(&path) {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    let message = format!("cannot read the file: {e}");
-                    return Parsed::failed(Diagnostic::error(Code::UnreadableFile, display, message));
-                }
-            };
-            match String::from_utf8(bytes) {
-                Ok(text) => parse_file(&display, key, &text, config),
-                Err(e) => {
-                    let at = e.utf8_error().valid_up_to();
-                    let text = String::from_utf8_lossy(e.as_bytes());
-                    Parsed::failed(
-                        Diagnostic::error(Code::UnreadableFile, display, "the file is not valid UTF-8")
-                            .at(Location::of(&text, at..at + 1))
-                            .hint("save the file as UTF-8"),
-                    )
-                }
-            }
-        })
-        .collect();
-
-    let mut content = Content {
-        postmortems: Vec::with_capacity(parsed.len()),
-        files,
-        unreadable_front_matter: Vec::new(),
-        diagnostics: Vec::new(),
     };
-    for parsed in parsed {
-        content.postmortems.extend(parsed.postmortem);
-        content.unreadable_front_matter.extend(parsed.orphan);
-        content.diagnostics.extend(parsed.diagnostics);
+    match String::from_utf8(bytes) {
+        Ok(text) => parse_file(&display, file.key.clone(), &text, config),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes());
+            Parsed::failed(
+                Diagnostic::error(Code::UnreadableFile, display, "the file is not valid UTF-8")
+                    .at(Location::of(&text, at..at + 1))
+                    .hint("save the file as UTF-8"),
+            )
+        }
     }
-    Ok(content)
+}
+
+impl Content {
+    /// The content of the walked `files`, from each Markdown file's parse (by key, in
+    /// `files` order).
+    pub fn assemble(files: &[File], parsed: Vec<(String, Parsed)>) -> Content {
+        let mut content = Content {
+            postmortems: Vec::with_capacity(parsed.len()),
+            files: files.iter().map(|f| f.key.clone()).collect(),
+            unreadable_front_matter: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        for (_, parsed) in parsed {
+            content.postmortems.extend(parsed.postmortem);
+            content.unreadable_front_matter.extend(parsed.orphan);
+            content.diagnostics.extend(parsed.diagnostics);
+        }
+        content
+    }
+
+    /// Takes the content apart again into what each Markdown file gave, by key.
+    pub fn into_parsed(self) -> HashMap<String, Parsed> {
+        let mut by_key = HashMap::new();
+        for pm in self.postmortems {
+            let key = pm.source.key.clone();
+            parsed_of(&mut by_key, key).postmortem = Some(pm);
+        }
+        for orphan in self.unreadable_front_matter {
+            let key = orphan.key.clone();
+            parsed_of(&mut by_key, key).orphan = Some(orphan);
+        }
+        let prefix = Path::new(POSTMORTEMS_DIR);
+        for d in self.diagnostics {
+            let key = d.file.strip_prefix(prefix).map(path_key).unwrap_or_default();
+            parsed_of(&mut by_key, key).diagnostics.push(d);
+        }
+        by_key
+    }
+}
+
+fn parsed_of(by_key: &mut HashMap<String, Parsed>, key: String) -> &mut Parsed {
+    by_key.entry(key).or_insert_with(|| Parsed {
+        postmortem: None,
+        orphan: None,
+        diagnostics: Vec::new(),
+    })
 }
 
 /// Names starting with `.` or `_` are the author's own (drafts folders, editor files).

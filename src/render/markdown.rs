@@ -2,7 +2,9 @@
 //! plain text when that postmortem is not in this build), headings get the anchor ids the
 //! loader allocated, and raw HTML is sanitized so no script from content runs.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::hash::Hasher;
+use std::sync::{Mutex, OnceLock};
 
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd, html};
 
@@ -85,6 +87,50 @@ pub fn body_html(pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
         sanitizer().clean(&out).to_string()
     } else {
         out
+    }
+}
+
+/// Bodies already rendered, kept from one build of a preview to the next: Markdown is most
+/// of the cost of an incident page, and a body's HTML changes only with its text, the page's
+/// place, or where its links lead.
+#[derive(Default)]
+pub struct Bodies {
+    /// By postmortem file: a hash of what the HTML was made from, and the HTML.
+    rendered: Mutex<HashMap<String, (u64, String)>>,
+}
+
+impl Bodies {
+    /// `pm`'s body as [`body_html`] renders it, from memory when nothing it depends on changed.
+    pub fn html(&self, pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write(pm.source.body.as_bytes());
+        hasher.write(root.as_bytes());
+        for link in &pm.source.outline.links {
+            hasher.write(
+                rewrite(pm, site, root, &link.destination)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            );
+            hasher.write_u8(0);
+        }
+        for heading in &pm.source.outline.headings {
+            hasher.write(heading.id.as_bytes());
+            hasher.write_u8(0);
+        }
+        let inputs = hasher.finish();
+        let lock = || {
+            self.rendered
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((hash, html)) = lock().get(&pm.source.key)
+            && *hash == inputs
+        {
+            return html.clone();
+        }
+        let html = body_html(pm, site, root);
+        lock().insert(pm.source.key.clone(), (inputs, html.clone()));
+        html
     }
 }
 

@@ -15,6 +15,7 @@ mod page;
 pub mod pager;
 pub mod rows;
 
+use std::hash::Hasher;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -94,6 +95,8 @@ pub struct Renderer<'m> {
     /// Every published postmortem as a list row, in site order.
     pub items: Vec<Item>,
     pub paginator: Paginator,
+    /// Bodies rendered by an earlier build (a preview's), when there is one.
+    bodies: Option<&'m markdown::Bodies>,
 }
 
 impl<'m> Renderer<'m> {
@@ -102,6 +105,25 @@ impl<'m> Renderer<'m> {
             model,
             items: rows::items(&model.site),
             paginator: Paginator::new(model.site.config.paginate_by),
+            bodies: None,
+        }
+    }
+
+    /// A renderer that takes bodies from `bodies` when they have not changed, and keeps
+    /// the ones it renders there.
+    pub fn with_bodies(model: &'m Model<'m>, bodies: &'m markdown::Bodies) -> Renderer<'m> {
+        Renderer {
+            bodies: Some(bodies),
+            ..Renderer::new(model)
+        }
+    }
+
+    /// The HTML of postmortem `index`'s body on a page whose root prefix is `root`.
+    fn body(&self, index: usize, root: &str) -> String {
+        let (pm, site) = (self.model.site.postmortems[index], &self.model.site);
+        match self.bodies {
+            Some(bodies) => bodies.html(pm, site, root),
+            None => markdown::body_html(pm, site, root),
         }
     }
 
@@ -138,28 +160,46 @@ impl<'m> Renderer<'m> {
     }
 
     pub fn page(&self, page: Page) -> Result<Rendered, RenderError> {
+        Ok(Rendered {
+            path: self.output_path(page),
+            html: self.emit(page, &Html(self))?,
+        })
+    }
+
+    /// The file a page is written to.
+    pub fn output_path(&self, page: Page) -> String {
         let path = self.path(page);
-        let html = match page {
-            Page::Home => page::home::render(self, &path),
-            Page::Incident(index) => page::incident::render(self, &path, index),
-            Page::Incidents { page } => page::incidents::render(self, &path, page),
-            Page::Taxonomy(kind) => page::taxonomy::render(self, &path, kind),
-            Page::Term { kind, term, page } => page::term::render(self, &path, kind, term, page),
-            Page::Ledger { view, page } => page::ledger::render_view(self, &path, view, page),
-            Page::LedgerGroup { team, index, page } => {
-                page::ledger::render_group(self, &path, team, index, page)
-            }
-            Page::Insights => page::insights::render(self, &path),
-            Page::Search => page::search::render(self, &path),
-            Page::NotFound => page::not_found::render(self),
-        }?;
         // A page is a folder with an index.html; the 404 page is a file served at any URL.
-        let path = if page == Page::NotFound {
+        if page == Page::NotFound {
             path
         } else {
             url::output_file(&path)
-        };
-        Ok(Rendered { path, html })
+        }
+    }
+
+    /// A hash of everything `page` shows: its template's name and its context. A page is
+    /// a pure function of the two, so a page whose fingerprint did not change need not be
+    /// rendered again (the theme itself is the same between the two fingerprints).
+    pub fn fingerprint(&self, page: Page) -> Result<u64, RenderError> {
+        self.emit(page, &Fingerprint)
+    }
+
+    fn emit<E: Emit>(&self, page: Page, out: &E) -> Result<E::Out, RenderError> {
+        let path = self.path(page);
+        match page {
+            Page::Home => page::home::render(self, out, &path),
+            Page::Incident(index) => page::incident::render(self, out, &path, index),
+            Page::Incidents { page } => page::incidents::render(self, out, &path, page),
+            Page::Taxonomy(kind) => page::taxonomy::render(self, out, &path, kind),
+            Page::Term { kind, term, page } => page::term::render(self, out, &path, kind, term, page),
+            Page::Ledger { view, page } => page::ledger::render_view(self, out, &path, view, page),
+            Page::LedgerGroup { team, index, page } => {
+                page::ledger::render_group(self, out, &path, team, index, page)
+            }
+            Page::Insights => page::insights::render(self, out, &path),
+            Page::Search => page::search::render(self, out, &path),
+            Page::NotFound => page::not_found::render(self, out),
+        }
     }
 
     /// Every output file that is not a page: static files, linked files, the JSON export,
@@ -241,10 +281,21 @@ impl<'m> Renderer<'m> {
             Page::NotFound => url::NOT_FOUND.into(),
         }
     }
+}
 
-    /// Renders `template` with a page's typed context.
-    fn render<C: Serialize>(&self, template: &str, context: &C) -> Result<String, RenderError> {
-        let theme = self.model.theme;
+/// What becomes of a page's template and typed context: its HTML, or its fingerprint.
+pub trait Emit {
+    type Out;
+    fn emit<C: Serialize>(&self, template: &'static str, context: &C) -> Result<Self::Out, RenderError>;
+}
+
+struct Html<'r>(&'r Renderer<'r>);
+
+impl Emit for Html<'_> {
+    type Out = String;
+
+    fn emit<C: Serialize>(&self, template: &'static str, context: &C) -> Result<String, RenderError> {
+        let theme = self.0.model.theme;
         tera::Context::from_serialize(context)
             .and_then(|context| theme.tera.render(template, &context))
             .map_err(|e| {
@@ -257,5 +308,33 @@ impl<'m> Renderer<'m> {
                     .hint("check the variables the template uses against the theme's own templates"),
                 ))
             })
+    }
+}
+
+struct Fingerprint;
+
+impl Emit for Fingerprint {
+    type Out = u64;
+
+    fn emit<C: Serialize>(&self, template: &'static str, context: &C) -> Result<u64, RenderError> {
+        let mut hasher = HashWriter(rustc_hash::FxHasher::default());
+        hasher.0.write(template.as_bytes());
+        // Serializing into a hasher allocates nothing; a context always serializes.
+        let _ = serde_json::to_writer(&mut hasher, context);
+        Ok(hasher.0.finish())
+    }
+}
+
+/// Feeds what is written into a hasher.
+struct HashWriter(rustc_hash::FxHasher);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.write(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

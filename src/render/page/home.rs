@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Common, TermCount, today};
 use crate::render::rows::Item;
-use crate::render::{RenderError, Renderer};
+use crate::render::{Emit, RenderError, Renderer};
 use crate::site::{TaxonomyKind, url};
 
 const RECENT: usize = 10;
@@ -40,7 +40,7 @@ struct OnThisDay<'a> {
     years_ago: i32,
 }
 
-pub fn render(r: &Renderer<'_>, path: &str) -> Result<String, RenderError> {
+pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str) -> Result<E::Out, RenderError> {
     let site = &r.model.site;
     let today_date = site.selection.today;
     let severity = site.taxonomy(TaxonomyKind::Severity);
@@ -78,7 +78,7 @@ pub fn render(r: &Renderer<'_>, path: &str) -> Result<String, RenderError> {
         today: today(r),
         today_human: today_date.format("%-d %B").to_string(),
     };
-    r.render("index.html", &context)
+    out.emit("index.html", &context)
 }
 
 /// Each taxonomy's most used terms.

@@ -12,7 +12,7 @@ use crate::render::rows::{
     ActionRow, ActionSummary, Item, TermLink, action_rows, serde_plain, status_label, term_links, thousands,
     trim_float,
 };
-use crate::render::{RenderError, Renderer, markdown};
+use crate::render::{Emit, RenderError, Renderer};
 use crate::site::{TaxonomyKind, url};
 
 #[derive(Serialize)]
@@ -24,9 +24,9 @@ struct Context<'a> {
     incident: Incident<'a>,
 }
 
-pub fn render(r: &Renderer<'_>, path: &str, index: usize) -> Result<String, RenderError> {
+pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str, index: usize) -> Result<E::Out, RenderError> {
     let pm = r.model.site.postmortems[index];
-    let body = markdown::body_html(pm, &r.model.site, &url::root_from(path));
+    let body = r.body(index, &url::root_from(path));
     let mut common = Common::new(r, path, pm.title.clone());
     common.description = Some(&pm.summary);
     let context = Context {
@@ -34,7 +34,7 @@ pub fn render(r: &Renderer<'_>, path: &str, index: usize) -> Result<String, Rend
         pm,
         incident: incident(r.model, index, &r.items, body),
     };
-    r.render("incident.html", &context)
+    out.emit("incident.html", &context)
 }
 
 /// Everything the incident page shows beyond the raw front matter (which it gets as `pm`).

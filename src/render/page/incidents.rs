@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::Common;
 use crate::render::pager::Pager;
 use crate::render::rows::Item;
-use crate::render::{Page, RenderError, Renderer};
+use crate::render::{Emit, Page, RenderError, Renderer};
 
 #[derive(Serialize)]
 struct Context<'a> {
@@ -41,11 +41,11 @@ impl<'a> List<'a> {
     }
 }
 
-pub fn render(r: &Renderer<'_>, path: &str, page: usize) -> Result<String, RenderError> {
+pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str, page: usize) -> Result<E::Out, RenderError> {
     let all: Vec<usize> = (0..r.items.len()).collect();
     let context = Context {
         common: Common::new(r, path, "All incidents".into()),
         list: List::new(r, &r.path(Page::Incidents { page: 1 }), &all, page),
     };
-    r.render("incidents.html", &context)
+    out.emit("incidents.html", &context)
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Common;
 use crate::render::chart::{Chart, Layout, Unit};
-use crate::render::{RenderError, Renderer};
+use crate::render::{Emit, RenderError, Renderer};
 use crate::site::insights::{
     ACTION_DONE, ACTION_SERIES, ACTION_WONT_DO, Counts, Distribution, Insights, Trend,
 };
@@ -19,12 +19,12 @@ struct Context<'a> {
     insights: InsightsPage,
 }
 
-pub fn render(r: &Renderer<'_>, path: &str) -> Result<String, RenderError> {
+pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str) -> Result<E::Out, RenderError> {
     let context = Context {
         common: Common::new(r, path, "Insights".into()),
         insights: insights(&r.model.insights),
     };
-    r.render("insights.html", &context)
+    out.emit("insights.html", &context)
 }
 
 /// A chart and the same numbers as a table.

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Common, today};
 use crate::render::pager::Pager;
 use crate::render::rows::{LedgerRow, ledger_row};
-use crate::render::{Page, RenderError, Renderer};
+use crate::render::{Emit, Page, RenderError, Renderer};
 use crate::site::ledger::{Group, LedgerView, Summary};
 use crate::site::{TaxonomyKind, url};
 
@@ -60,12 +60,13 @@ struct GroupRow<'a> {
     summary: &'a Summary,
 }
 
-pub fn render_view<'a>(
+pub fn render_view<'a, E: Emit>(
     r: &'a Renderer<'_>,
+    out: &E,
     path: &str,
     view: LedgerView,
     page: usize,
-) -> Result<String, RenderError> {
+) -> Result<E::Out, RenderError> {
     let ledger = &r.model.ledger;
     let entries = ledger.view(view);
     let overview = view == LedgerView::Open && page == 1;
@@ -106,16 +107,17 @@ pub fn render_view<'a>(
         view,
         today: today(r),
     };
-    r.render("action-items.html", &context)
+    out.emit("action-items.html", &context)
 }
 
-pub fn render_group(
+pub fn render_group<E: Emit>(
     r: &Renderer<'_>,
+    out: &E,
     path: &str,
     team: bool,
     index: usize,
     page: usize,
-) -> Result<String, RenderError> {
+) -> Result<E::Out, RenderError> {
     let ledger = &r.model.ledger;
     let (group, title) = if team {
         let g = &ledger.teams[index];
@@ -144,7 +146,7 @@ pub fn render_group(
         group_kind: if team { "team" } else { "owner" },
         today: today(r),
     };
-    r.render("action-items-group.html", &context)
+    out.emit("action-items-group.html", &context)
 }
 
 /// Page `page` of `entries` (indices into the ledger) as rows.

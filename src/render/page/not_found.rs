@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Common;
-use crate::render::{RenderError, Renderer};
+use crate::render::{Emit, RenderError, Renderer};
 use crate::site::url;
 
 #[derive(Serialize)]
@@ -13,9 +13,9 @@ struct Context<'a> {
     common: Common<'a>,
 }
 
-pub fn render(r: &Renderer<'_>) -> Result<String, RenderError> {
+pub fn render<E: Emit>(r: &Renderer<'_>, out: &E) -> Result<E::Out, RenderError> {
     let mut common = Common::new(r, url::HOME, "Page not found".into());
     common.root = url::base_path(&r.model.site.config.base_url);
     common.canonical = None;
-    r.render("404.html", &Context { common })
+    out.emit("404.html", &Context { common })
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Common;
-use crate::render::{RenderError, Renderer};
+use crate::render::{Emit, RenderError, Renderer};
 
 #[derive(Serialize)]
 struct Context<'a> {
@@ -12,9 +12,9 @@ struct Context<'a> {
     common: Common<'a>,
 }
 
-pub fn render(r: &Renderer<'_>, path: &str) -> Result<String, RenderError> {
+pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str) -> Result<E::Out, RenderError> {
     let context = Context {
         common: Common::new(r, path, "Search incidents".into()),
     };
-    r.render("search.html", &context)
+    out.emit("search.html", &context)
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{Common, TermCount};
-use crate::render::{RenderError, Renderer};
+use crate::render::{Emit, RenderError, Renderer};
 use crate::site::{TaxonomyKind, url};
 
 #[derive(Serialize)]
@@ -16,7 +16,12 @@ struct Context<'a> {
     terms: Vec<TermCount>,
 }
 
-pub fn render(r: &Renderer<'_>, path: &str, kind: TaxonomyKind) -> Result<String, RenderError> {
+pub fn render<E: Emit>(
+    r: &Renderer<'_>,
+    out: &E,
+    path: &str,
+    kind: TaxonomyKind,
+) -> Result<E::Out, RenderError> {
     let site = &r.model.site;
     let terms = site
         .taxonomy(kind)
@@ -36,5 +41,5 @@ pub fn render(r: &Renderer<'_>, path: &str, kind: TaxonomyKind) -> Result<String
         kind_name: kind.plural(),
         terms,
     };
-    r.render("taxonomy.html", &context)
+    out.emit("taxonomy.html", &context)
 }

@@ -8,7 +8,7 @@ use super::Common;
 use super::incidents::List;
 use crate::render::chart::Unit;
 use crate::render::rows::{LedgerRow, TermLink, ledger_row, term_url};
-use crate::render::{Page, RenderError, Renderer};
+use crate::render::{Emit, Page, RenderError, Renderer};
 use crate::site::dossier::Tally;
 use crate::site::insights::Distribution;
 use crate::site::{TaxonomyKind, url};
@@ -61,13 +61,14 @@ struct DurationFacts {
     missing: usize,
 }
 
-pub fn render(
+pub fn render<E: Emit>(
     r: &Renderer<'_>,
+    out: &E,
     path: &str,
     kind: TaxonomyKind,
     index: usize,
     page: usize,
-) -> Result<String, RenderError> {
+) -> Result<E::Out, RenderError> {
     let site = &r.model.site;
     let term = &site.taxonomy(kind).terms[index];
     let base = r.path(Page::Term {
@@ -99,7 +100,7 @@ pub fn render(
         team_ledger,
         dossier,
     };
-    r.render("term.html", &context)
+    out.emit("term.html", &context)
 }
 
 /// The dossier of the service term `index`.
