@@ -1,6 +1,7 @@
 //! The pipeline, start to end: config -> load -> validate -> check -> site model -> render
 //! -> output. `pmsite build` runs all of it; `pmsite check` stops before the site model.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use std::time::{Duration, Instant};
@@ -13,7 +14,7 @@ use crate::diagnostic::{self, Diagnostic};
 use crate::model::Model;
 use crate::output::{OutputError, Staging};
 use crate::render::{Contents, RenderError, Renderer};
-use crate::site::{Selection, Site, url};
+use crate::site::{Selection, Similar, Site, url};
 use crate::theme::Theme;
 use crate::{check, search, validate};
 
@@ -259,6 +260,20 @@ pub struct Memory {
     /// Per page file: the fingerprint of what it shows (`Renderer::fingerprint`), as last
     /// rendered with the theme of that build.
     pub fingerprints: std::collections::HashMap<String, u64>,
+    /// The similar incidents the last search stage found, by postmortem id.
+    pub similar: std::collections::HashMap<String, Vec<(String, Vec<String>)>>,
+}
+
+/// What the search stage of a build does.
+#[derive(Clone, Copy)]
+pub enum SearchStage<'a> {
+    /// Index into this empty folder, write the browser's search files, find similar
+    /// incidents.
+    Full(&'a Path),
+    /// Leave the index and search files as they are and take similar incidents from
+    /// `Memory::similar`: a preview's first answer to an edit, which the full stage then
+    /// completes.
+    Deferred,
 }
 
 impl Sink for Staging {
@@ -290,8 +305,9 @@ fn write_site(
     // together, only when everything succeeded.
     let mut staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
     let index_dir = staging.companion(search::INDEX).map_err(Fatal::Output)?;
+    let search = SearchStage::Full(&index_dir);
     let built = make(
-        content, config, options, theme, &index_dir, &staging, None, progress, report,
+        content, config, options, theme, search, &staging, None, progress, report,
     )?;
     if built.is_some() {
         let replacing = Instant::now();
@@ -301,19 +317,19 @@ fn write_site(
     Ok(built)
 }
 
-/// The stages after the checks: site, search index (into `index_dir`, an empty folder),
-/// model, render, each file handed to `sink`. With a preview's `memory`, a page whose
-/// fingerprint is the one remembered is not rendered again (`Sink::keep`). `None` when a
-/// template failed (its diagnostic is in the report).
+/// The stages after the checks: site, search (see [`SearchStage`]), model, render, each
+/// file handed to `sink`. With a preview's `memory`, a page whose fingerprint is the one
+/// remembered is not rendered again (`Sink::keep`). `None` when a template failed (its
+/// diagnostic is in the report).
 #[allow(clippy::too_many_arguments)]
 pub fn make(
     content: &content::Content,
     config: &Config,
     options: &Options,
     theme: &Theme,
-    index_dir: &Path,
+    search: SearchStage<'_>,
     sink: &dyn Sink,
-    memory: Option<&mut Memory>,
+    mut memory: Option<&mut Memory>,
     progress: &dyn Progress,
     report: &mut Report,
 ) -> Result<Option<Built>, Fatal> {
@@ -321,6 +337,32 @@ pub fn make(
     if config.base_url.is_empty() {
         report.diagnostics.push(no_base_url_warning());
     }
+    let similar = match (search, memory.as_deref_mut()) {
+        (SearchStage::Full(index_dir), memory) => {
+            let similar = search_stage(&site, index_dir, sink, report)?;
+            if let Some(memory) = memory {
+                memory.similar = remembered_similar(&site, &similar);
+            }
+            similar
+        }
+        (SearchStage::Deferred, Some(memory)) => recalled_similar(&site, &memory.similar),
+        (SearchStage::Deferred, None) => vec![Vec::new(); site.postmortems.len()],
+    };
+
+    let modelling = Instant::now();
+    let model = Model::new(site, similar, theme, &options.root);
+    report.timings.push(("model", modelling.elapsed()));
+    render_stage(&model, content, sink, memory, progress, report)
+}
+
+/// Indexes the site into `index_dir`, writes the browser's search files and finds similar
+/// incidents.
+fn search_stage(
+    site: &Site<'_>,
+    index_dir: &Path,
+    sink: &dyn Sink,
+    report: &mut Report,
+) -> Result<Vec<Vec<Similar>>, Fatal> {
     let indexing = Instant::now();
     let built = search::build_index(&site, index_dir).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));
@@ -329,28 +371,75 @@ pub fn make(
     let exporting = Instant::now();
     let write =
         |path: &str, contents: &str| sink.write(&format!("{}{path}", url::SEARCH_FILES), contents.as_bytes());
-    search::export::export(&built, &site, &write).map_err(|e| match e {
+    search::export::export(&built, site, &write).map_err(|e| match e {
         search::export::Error::Index(e) => Fatal::Search(e.into()),
         search::export::Error::Write(e) => Fatal::Output(e),
     })?;
     report.timings.push(("search export", exporting.elapsed()));
     let searching = Instant::now();
-    let similar = search::similar_incidents(&site, &built.index).map_err(|e| Fatal::Search(e.into()))?;
+    let similar = search::similar_incidents(site, &built.index).map_err(|e| Fatal::Search(e.into()))?;
     report.timings.push(("similar incidents", searching.elapsed()));
     // Rendering does not need the index: on a large archive it is a hundred megabytes.
-    drop(built);
+    Ok(similar)
+}
 
-    let modelling = Instant::now();
-    let model = Model::new(site, similar, theme, &options.root);
-    report.timings.push(("model", modelling.elapsed()));
+/// Similar incidents by id, to outlive the site they were found in.
+fn remembered_similar(
+    site: &Site<'_>,
+    similar: &[Vec<Similar>],
+) -> HashMap<String, Vec<(String, Vec<String>)>> {
+    site.postmortems
+        .iter()
+        .zip(similar)
+        .map(|(pm, list)| {
+            let list = list
+                .iter()
+                .map(|s| (site.postmortems[s.index].id.clone(), s.reasons.clone()))
+                .collect();
+            (pm.id.clone(), list)
+        })
+        .collect()
+}
 
+/// Remembered similar incidents for the postmortems of `site` (none for a new one).
+fn recalled_similar(
+    site: &Site<'_>,
+    remembered: &HashMap<String, Vec<(String, Vec<String>)>>,
+) -> Vec<Vec<Similar>> {
+    site.postmortems
+        .iter()
+        .map(|pm| {
+            remembered.get(&pm.id).map_or_else(Vec::new, |list| {
+                list.iter()
+                    .filter_map(|(id, reasons)| {
+                        Some(Similar {
+                            index: site.index_of_id(id)?,
+                            reasons: reasons.clone(),
+                        })
+                    })
+                    .collect()
+            })
+        })
+        .collect()
+}
+
+/// Renders every page (with `memory`, only those whose fingerprint changed) and makes every
+/// other file, into `sink`.
+fn render_stage(
+    model: &Model<'_>,
+    content: &content::Content,
+    sink: &dyn Sink,
+    memory: Option<&mut Memory>,
+    progress: &dyn Progress,
+    report: &mut Report,
+) -> Result<Option<Built>, Fatal> {
     let rendering = Instant::now();
     let (renderer, memory) = match memory {
         Some(memory) => (
-            Renderer::with_bodies(&model, &memory.bodies),
+            Renderer::with_bodies(model, &memory.bodies),
             Some(&mut memory.fingerprints),
         ),
-        None => (Renderer::new(&model), None),
+        None => (Renderer::new(model), None),
     };
     let remembered = memory.as_deref();
     let pages = renderer.pages();

@@ -31,6 +31,7 @@ use crate::config::{self, Config};
 use crate::content::{self, Content, Parsed, Stamp};
 use crate::output::{OutputError, Staging};
 use crate::search;
+use crate::site::url;
 use crate::theme::Theme;
 
 pub struct Preview {
@@ -42,6 +43,8 @@ pub struct Preview {
     /// a build succeeded: the output folder may hold anything until then, and the next
     /// build replaces it whole.
     served: Option<HashMap<String, u64>>,
+    /// The last build deferred its search stage: [`Preview::finish`] is due.
+    search_pending: bool,
 }
 
 struct Kept {
@@ -64,6 +67,9 @@ pub struct Update {
     pub changed: Vec<String>,
     /// Output files removed because the build no longer makes them, sorted.
     pub removed: Vec<String>,
+    /// The build left the search files, the index and similar incidents as they were:
+    /// [`Preview::finish`] brings them up to date.
+    pub search_pending: bool,
 }
 
 impl Update {
@@ -77,6 +83,7 @@ impl Update {
             report,
             changed: Vec::new(),
             removed: Vec::new(),
+            search_pending: false,
         }
     }
 }
@@ -93,6 +100,7 @@ impl Preview {
             output,
             kept: None,
             served: None,
+            search_pending: false,
         }
     }
 
@@ -100,8 +108,25 @@ impl Preview {
         &self.output
     }
 
-    /// Builds the site from its files as they are now and updates the output.
+    /// Builds the site from its files as they are now and updates the output, quickly:
+    /// pages first. The search stage (index, search files, similar incidents) takes
+    /// seconds on a large archive, so after the first build it is left for
+    /// [`Preview::finish`] (`Update::search_pending`); until then pages list the similar
+    /// incidents found before the edit.
     pub fn build(&mut self, progress: &dyn Progress) -> Result<Update, Fatal> {
+        self.build_with(false, progress)
+    }
+
+    /// Completes a build that deferred its search stage: afterwards the output is what
+    /// `pmsite build` writes. Does nothing when no search stage is due.
+    pub fn finish(&mut self, progress: &dyn Progress) -> Result<Update, Fatal> {
+        if !self.search_pending {
+            return Ok(Update::nothing(Report::default()));
+        }
+        self.build_with(true, progress)
+    }
+
+    fn build_with(&mut self, full_search: bool, progress: &dyn Progress) -> Result<Update, Fatal> {
         let mut report = Report::default();
         let root = self.options.root.clone();
         let loading = Instant::now();
@@ -156,7 +181,7 @@ impl Preview {
             options.policy_warnings_kept,
             &mut report,
         );
-        let update = self.make(&content, &mut report, progress);
+        let update = self.make(&content, full_search, &mut report, progress);
         let kept = self.kept.as_mut().expect("kept above");
         kept.parsed = content.into_parsed();
         match update {
@@ -164,6 +189,7 @@ impl Preview {
                 report,
                 changed,
                 removed,
+                search_pending: self.search_pending,
             }),
             Ok(None) => Ok(Update::nothing(report)),
             Err(e) => Err(e),
@@ -175,6 +201,7 @@ impl Preview {
     fn make(
         &mut self,
         content: &Content,
+        full_search: bool,
         report: &mut Report,
         progress: &dyn Progress,
     ) -> Result<Option<Written>, Fatal> {
@@ -220,7 +247,7 @@ impl Preview {
                 &kept.config,
                 options,
                 theme,
-                &index,
+                build::SearchStage::Full(&index),
                 &sink,
                 memory,
                 progress,
@@ -235,13 +262,20 @@ impl Preview {
             let mut changed: Vec<String> = hashes.keys().cloned().collect();
             changed.sort();
             self.served = Some(hashes);
+            self.search_pending = false;
             return Ok(Some((changed, Vec::new())));
         };
 
         // Changed files and the index are staged beside the output and moved into place
         // only when the whole build succeeded.
         let staging = Scratch::new(&self.output, "pmsite-changes")?;
-        let index = Scratch::new(&self.output, &format!("{}.tmp", search::INDEX))?;
+        let index = match full_search {
+            true => Some(Scratch::new(&self.output, &format!("{}.tmp", search::INDEX))?),
+            false => None,
+        };
+        let stage = index.as_ref().map_or(build::SearchStage::Deferred, |dir| {
+            build::SearchStage::Full(&dir.0)
+        });
         let sink = Changes {
             staging: &staging.0,
             served,
@@ -254,7 +288,7 @@ impl Preview {
             &kept.config,
             options,
             theme,
-            &index.0,
+            stage,
             &sink,
             Some(&mut kept.memory),
             progress,
@@ -269,7 +303,15 @@ impl Preview {
             return Ok(None);
         }
         let replacing = Instant::now();
-        let hashes = sink.hashes.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut hashes = sink.hashes.into_inner().unwrap_or_else(|e| e.into_inner());
+        if index.is_none() {
+            // The search files stay as they are until the search stage runs.
+            for (path, hash) in served {
+                if path.starts_with(url::SEARCH_FILES) && !hashes.contains_key(path) {
+                    hashes.insert(path.clone(), *hash);
+                }
+            }
+        }
         let mut changed = sink.changed.into_inner().unwrap_or_else(|e| e.into_inner());
         changed.sort();
         let mut removed: Vec<String> = served
@@ -287,11 +329,14 @@ impl Preview {
         for path in &removed {
             remove_file(&self.output, path)?;
         }
-        crate::output::replace_dir(&index.0, &search::index_dir(&self.output)).map_err(Fatal::Output)?;
+        if let Some(index) = &index {
+            crate::output::replace_dir(&index.0, &search::index_dir(&self.output)).map_err(Fatal::Output)?;
+        }
         report
             .timings
             .push(("replace changed files", replacing.elapsed()));
         self.served = Some(hashes);
+        self.search_pending = index.is_none();
         Ok(Some((changed, removed)))
     }
 }
@@ -536,6 +581,14 @@ mod tests {
             "its folder goes too"
         );
 
+        assert!(third.search_pending, "the search stage waits for finish");
+        let finished = preview.finish(&NoProgress).unwrap();
+        assert!(!finished.search_pending && !finished.failed());
+        assert!(
+            finished.changed.iter().any(|path| path.starts_with("search/")),
+            "{:?}",
+            finished.changed
+        );
         let fresh = tmp.path().join("fresh");
         let report = build::run(&options(&root, &fresh), &NoProgress).unwrap();
         assert!(report.built.is_some());
@@ -782,6 +835,9 @@ mod tests {
                 let before = files(&served);
                 apply(&root, &mut docs, &mut next, op);
                 let update = preview.build(&NoProgress).unwrap();
+                if !update.failed() {
+                    proptest::prop_assert!(!preview.finish(&NoProgress).unwrap().failed());
+                }
                 let fresh = tmp.path().join(format!("fresh-{step}"));
                 let full = build::run(&options(&root, &fresh), &NoProgress).unwrap();
                 let full_failed = crate::diagnostic::has_errors(&full.diagnostics) || full.built.is_none();
