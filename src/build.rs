@@ -364,7 +364,7 @@ fn search_stage(
     report: &mut Report,
 ) -> Result<Vec<Vec<Similar>>, Fatal> {
     let indexing = Instant::now();
-    let built = search::build_index(&site, index_dir).map_err(Fatal::Search)?;
+    let built = search::build_index(site, index_dir).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));
     // The browser export, then similar incidents (which pages need): each uses every core
     // on its own, and timed apart, they say what each costs.
