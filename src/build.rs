@@ -259,9 +259,9 @@ pub struct Memory {
     pub bodies: crate::render::markdown::Bodies,
     /// Per page file: the fingerprint of what it shows (`Renderer::fingerprint`), as last
     /// rendered with the theme of that build.
-    pub fingerprints: std::collections::HashMap<String, u64>,
+    pub fingerprints: HashMap<String, u64>,
     /// The similar incidents the last search stage found, by postmortem id.
-    pub similar: std::collections::HashMap<String, Vec<(String, Vec<String>)>>,
+    pub similar: HashMap<String, Vec<(String, Vec<String>)>>,
 }
 
 /// What the search stage of a build does.
@@ -379,7 +379,8 @@ fn search_stage(
     let searching = Instant::now();
     let similar = search::similar_incidents(site, &built.index).map_err(|e| Fatal::Search(e.into()))?;
     report.timings.push(("similar incidents", searching.elapsed()));
-    // Rendering does not need the index: on a large archive it is a hundred megabytes.
+    // The index goes here, before rendering, which does not need it: on a large archive
+    // it is a hundred megabytes.
     Ok(similar)
 }
 
