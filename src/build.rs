@@ -180,6 +180,11 @@ pub fn validate_and_check(
 
 pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> {
     let mut report = Report::default();
+    // Before anything is read: a file changed while building makes the index stale.
+    let sources = options
+        .output
+        .as_ref()
+        .map(|_| search::owner::sources(&options.root));
     progress.stage("Loading", 0);
     let (config, content) = load_and_validate(
         &options.root,
@@ -204,7 +209,17 @@ pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> 
         }
     };
     report.timings.push(("prepare", preparing.elapsed()));
-    report.built = write_site(&content, &config, options, &theme, output, progress, &mut report)?;
+    let sources = sources.unwrap_or_default();
+    report.built = write_site(
+        &content,
+        &config,
+        options,
+        &theme,
+        output,
+        sources,
+        progress,
+        &mut report,
+    )?;
     Ok(report)
 }
 
@@ -216,12 +231,13 @@ pub fn index_only(
     output: &Path,
 ) -> Result<Result<search::Searcher, Report>, Fatal> {
     let mut report = Report::default();
+    let sources = search::owner::sources(root);
     let (config, content) = load_and_validate(root, selection, false, None, &mut report)?;
     if diagnostic::has_errors(&report.diagnostics) {
         return Ok(Err(report));
     }
     let site = Site::build(&content, &config, selection.clone());
-    let built = search::replace_index(&site, output).map_err(Fatal::Search)?;
+    let built = search::replace_index(&site, output, sources).map_err(Fatal::Search)?;
     search::Searcher::new(built.index)
         .map(Ok)
         .map_err(|e| Fatal::Search(e.into()))
@@ -267,9 +283,9 @@ pub struct Memory {
 /// What the search stage of a build does.
 #[derive(Clone, Copy)]
 pub enum SearchStage<'a> {
-    /// Index into this empty folder, write the browser's search files, find similar
-    /// incidents.
-    Full(&'a Path),
+    /// Index into this empty folder, for this owner; write the browser's search files;
+    /// find similar incidents.
+    Full(&'a Path, search::Owner),
     /// Leave the index and search files as they are and take similar incidents from
     /// `Memory::similar`: a preview's first answer to an edit, which the full stage then
     /// completes.
@@ -292,12 +308,14 @@ enum Stop {
     Output(OutputError),
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write_site(
     content: &content::Content,
     config: &Config,
     options: &Options,
     theme: &Theme,
     output: &Path,
+    sources: u64,
     progress: &dyn Progress,
     report: &mut Report,
 ) -> Result<Option<Built>, Fatal> {
@@ -305,7 +323,11 @@ fn write_site(
     // together, only when everything succeeded.
     let mut staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
     let index_dir = staging.companion(search::INDEX).map_err(Fatal::Output)?;
-    let search = SearchStage::Full(&index_dir);
+    let owner = search::Owner {
+        output: search::owner::identity(staging.dir()),
+        sources,
+    };
+    let search = SearchStage::Full(&index_dir, owner);
     let built = make(
         content, config, options, theme, search, &staging, None, progress, report,
     )?;
@@ -338,8 +360,8 @@ pub fn make(
         report.diagnostics.push(no_base_url_warning());
     }
     let similar = match (search, memory.as_deref_mut()) {
-        (SearchStage::Full(index_dir), memory) => {
-            let similar = search_stage(&site, index_dir, sink, report)?;
+        (SearchStage::Full(index_dir, owner), memory) => {
+            let similar = search_stage(&site, index_dir, owner, sink, report)?;
             if let Some(memory) = memory {
                 memory.similar = remembered_similar(&site, &similar);
             }
@@ -360,11 +382,12 @@ pub fn make(
 fn search_stage(
     site: &Site<'_>,
     index_dir: &Path,
+    owner: search::Owner,
     sink: &dyn Sink,
     report: &mut Report,
 ) -> Result<Vec<Vec<Similar>>, Fatal> {
     let indexing = Instant::now();
-    let built = search::build_index(site, index_dir).map_err(Fatal::Search)?;
+    let built = search::build_index(site, index_dir, owner).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));
     // The browser export, then similar incidents (which pages need): each uses every core
     // on its own, and timed apart, they say what each costs.

@@ -324,7 +324,29 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
     let output = args.output.clone().unwrap_or_else(|| root.join("public"));
     let dir = search::index_dir(&output);
     let searcher = match Searcher::open(&dir) {
-        Ok(searcher) => searcher,
+        Ok(searcher) => {
+            use crate::search::owner::{Standing, standing};
+            match standing(&dir, &output, root) {
+                Standing::Current => {}
+                Standing::Stale if cli.quiet => {}
+                Standing::Stale => eprintln!(
+                    "note: the postmortems changed since the search index was built; \
+                     `pmsite build` (or a running `pmsite serve`) brings it up to date"
+                ),
+                Standing::Foreign => {
+                    eprintln!(
+                        "{}: the search index at {} does not belong to the site at {} \
+                         (a build stopped part way, or the output was replaced): \
+                         run `pmsite build` to make both again",
+                        error_word(),
+                        dir.display(),
+                        output.display()
+                    );
+                    return 2;
+                }
+            }
+            searcher
+        }
         Err(search::SearchError::NoIndex) => {
             if !cli.quiet {
                 eprintln!(

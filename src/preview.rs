@@ -130,6 +130,7 @@ impl Preview {
         let mut report = Report::default();
         let root = self.options.root.clone();
         let loading = Instant::now();
+        let sources = search::owner::sources(&root);
         let config_stamp = stamp(&root.join(config::FILE_NAME));
         if self.kept.as_ref().is_none_or(|k| k.config_stamp != config_stamp) {
             let (config, _) = config::load(&root).map_err(|e| Fatal::Config(root.clone(), e))?;
@@ -181,7 +182,7 @@ impl Preview {
             options.policy_warnings_kept,
             &mut report,
         );
-        let update = self.make(&content, full_search, &mut report, progress);
+        let update = self.make(&content, full_search, sources, &mut report, progress);
         let kept = self.kept.as_mut().expect("kept above");
         kept.parsed = content.into_parsed();
         match update {
@@ -202,6 +203,7 @@ impl Preview {
         &mut self,
         content: &Content,
         full_search: bool,
+        sources: u64,
         report: &mut Report,
         progress: &dyn Progress,
     ) -> Result<Option<Written>, Fatal> {
@@ -247,7 +249,13 @@ impl Preview {
                 &kept.config,
                 options,
                 theme,
-                build::SearchStage::Full(&index),
+                build::SearchStage::Full(
+                    &index,
+                    search::Owner {
+                        output: search::owner::identity(staging.dir()),
+                        sources,
+                    },
+                ),
                 &sink,
                 memory,
                 progress,
@@ -274,7 +282,13 @@ impl Preview {
             false => None,
         };
         let stage = index.as_ref().map_or(build::SearchStage::Deferred, |dir| {
-            build::SearchStage::Full(&dir.0)
+            build::SearchStage::Full(
+                &dir.0,
+                search::Owner {
+                    output: search::owner::identity(&self.output),
+                    sources,
+                },
+            )
         });
         let sink = Changes {
             staging: &staging.0,

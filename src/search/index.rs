@@ -73,7 +73,7 @@ pub struct Built {
 /// Indexes the site's postmortems into `dir`, an empty folder. Document ids follow the
 /// site's order, so document `i` is `site.postmortems[i]`. The caller stages `dir` and puts
 /// it in place (with the site it describes, in a build).
-pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
+pub fn build_index(site: &Site<'_>, dir: &Path, owner: super::Owner) -> Result<Built, IndexError> {
     let (schema, fields) = Fields::schema();
     // A segment writer analyzes and indexes on one thread. To use every core, contiguous
     // parts of the site are indexed side by side, each into a segment of its own, and the
@@ -119,20 +119,27 @@ pub fn build_index(site: &Site<'_>, dir: &Path) -> Result<Built, IndexError> {
             &mut *memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
         ));
     }
-    commit_segments(&index, segments, site.postmortems.len() as u64)?;
+    commit_segments(&index, segments, site.postmortems.len() as u64, owner)?;
     Ok(Built { index, words })
 }
 
 /// Indexes the site's postmortems on their own, with no site beside them (for `pmsite
 /// search` before any build), into the index folder of `output`, replacing what was there.
-pub fn replace_index(site: &Site<'_>, output: &Path) -> Result<Built, IndexError> {
+pub fn replace_index(site: &Site<'_>, output: &Path, sources: u64) -> Result<Built, IndexError> {
     let dir = super::index_dir(output);
     let staging = crate::output::sibling(output, &format!("{}.tmp-{}", super::INDEX, std::process::id()));
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(|e| IndexError::Io(staging.clone(), e))?;
     }
     fs::create_dir_all(&staging).map_err(|e| IndexError::Io(staging.clone(), e))?;
-    let built = build_index(site, &staging);
+    let built = build_index(
+        site,
+        &staging,
+        super::Owner {
+            output: None,
+            sources,
+        },
+    );
     let replaced = built.and_then(|built| {
         drop(built);
         crate::output::replace_dir(&staging, &dir).map_err(IndexError::Replace)
@@ -150,14 +157,19 @@ pub fn replace_index(site: &Site<'_>, output: &Path) -> Result<Built, IndexError
 /// Makes `segments`, in this order, the index's contents: what a commit of tantivy's
 /// `IndexWriter` writes, except that the writer would list segments by id (random), and the
 /// order is what keeps document ids in site order.
-fn commit_segments(index: &Index, segments: Vec<SegmentMeta>, opstamp: u64) -> tantivy::Result<()> {
+fn commit_segments(
+    index: &Index,
+    segments: Vec<SegmentMeta>,
+    opstamp: u64,
+    owner: super::Owner,
+) -> tantivy::Result<()> {
     let meta = IndexMeta {
         index_settings: index.settings().clone(),
         persisted_custom_extensions: Vec::new(),
         segments,
         schema: index.schema(),
         opstamp,
-        payload: None,
+        payload: Some(owner.payload()),
     };
     let mut json =
         serde_json::to_vec_pretty(&meta).map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;

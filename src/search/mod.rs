@@ -11,6 +11,7 @@
 
 pub mod export;
 mod index;
+pub mod owner;
 mod print;
 mod query;
 mod similar;
@@ -24,6 +25,7 @@ use tantivy::schema::{
 };
 
 pub use index::{Built, IndexError, build_index, replace_index};
+pub use owner::Owner;
 pub use print::{print_human, print_json};
 pub use query::{Filters, Hit, Order, SearchError, Searcher, Snippet};
 pub use similar::similar_incidents;

@@ -89,3 +89,39 @@ fn a_template_error_keeps_the_search_index_of_the_published_site() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn search_says_when_the_postmortems_changed_since_the_index() {
+    let site = Site::new();
+    site.postmortem("disk-full.md", "", "");
+    site.build();
+    let quiet = site.pmsite(&["search", "disk"]).success();
+    assert!(!quiet.stderr.contains("changed since"), "{}", quiet.stderr);
+    site.postmortem("disk-full.md", "", "The disk filled up again.");
+    site.pmsite(&["search", "disk"])
+        .success()
+        .stderr_has("the postmortems changed since the search index was built");
+    site.build();
+    let refreshed = site.pmsite(&["search", "disk"]).success();
+    assert!(
+        !refreshed.stderr.contains("changed since"),
+        "{}",
+        refreshed.stderr
+    );
+}
+
+#[test]
+fn search_refuses_an_index_that_belongs_to_another_output() {
+    let site = Site::new();
+    site.postmortem("disk-full.md", "", "");
+    site.build();
+    // The output replaced behind pmsite's back, as a build stopped between putting the site
+    // and its index in place would leave it.
+    std::fs::rename(site.path().join("public"), site.path().join("old")).unwrap();
+    copy_dir(&site.path().join("old"), &site.path().join("public"));
+    site.pmsite(&["search", "disk"])
+        .status(2)
+        .stderr_has("does not belong to the site");
+    site.build();
+    site.pmsite(&["search", "disk"]).success();
+}

@@ -1,0 +1,144 @@
+//! Which output and which sources a search index was built for, so that `pmsite search`
+//! never answers for a site that is not the one published, and says when the postmortems
+//! changed since the index was made.
+//!
+//! Kept in the payload of the index's `meta.json`: the output folder's identity (device and
+//! inode: a build puts its staging folder in place whole, so a new output is a new folder)
+//! and a stamp of the source files (sizes and times of pmsite.toml and every file under
+//! postmortems/; reading only metadata keeps `pmsite search` fast on a large archive).
+
+use std::hash::Hasher;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    /// The output folder the index describes; `None` for an index made on its own, for a
+    /// search before any build.
+    pub output: Option<(u64, u64)>,
+    /// [`sources`] when the build started.
+    pub sources: u64,
+}
+
+impl Owner {
+    pub fn payload(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The owner recorded in the index at `dir`, if any.
+    pub fn of_index(dir: &Path) -> Option<Owner> {
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("meta.json")).ok()?).ok()?;
+        serde_json::from_str(meta.get("payload")?.as_str()?).ok()
+    }
+}
+
+/// What a search index at `dir` says about the output at `output` and the site at `root`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Standing {
+    Current,
+    /// Built from postmortems that changed since (still the published site's index).
+    Stale,
+    /// Built for another output than the one there now (a build stopped part way, or the
+    /// output replaced by hand): its answers would not match the published site.
+    Foreign,
+}
+
+pub fn standing(dir: &Path, output: &Path, root: &Path) -> Standing {
+    let Some(owner) = Owner::of_index(dir) else {
+        return Standing::Foreign;
+    };
+    if owner.output.is_some() && owner.output != identity(output) {
+        return Standing::Foreign;
+    }
+    if owner.sources != sources(root) {
+        return Standing::Stale;
+    }
+    Standing::Current
+}
+
+/// A folder's identity on its filesystem.
+pub fn identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// A stamp of the site's sources: pmsite.toml and every file under postmortems/ (names,
+/// sizes, modification times), in walk order.
+pub fn sources(root: &Path) -> u64 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    let mut add = |path: &Path, metadata: &std::fs::Metadata| {
+        hasher.write(path.as_os_str().as_encoded_bytes());
+        hasher.write_u64(metadata.len());
+        if let Ok(modified) = metadata.modified()
+            && let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH)
+        {
+            hasher.write_u128(since.as_nanos());
+        }
+    };
+    let config = root.join(crate::config::FILE_NAME);
+    if let Ok(metadata) = std::fs::metadata(&config) {
+        add(&config, &metadata);
+    }
+    let walker = walkdir::WalkDir::new(root.join(crate::content::POSTMORTEMS_DIR))
+        .follow_links(true)
+        .sort_by_file_name();
+    for entry in walker.into_iter().flatten() {
+        if let Ok(metadata) = entry.metadata()
+            && metadata.is_file()
+        {
+            add(entry.path(), &metadata);
+        }
+    }
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_knows_its_output_and_notices_edits() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        std::fs::create_dir_all(root.join("postmortems")).unwrap();
+        std::fs::write(root.join("postmortems/a.md"), "one").unwrap();
+        let output = tmp.path().join("public");
+        std::fs::create_dir(&output).unwrap();
+        let index = tmp.path().join("index");
+        std::fs::create_dir(&index).unwrap();
+        let owner = Owner {
+            output: identity(&output),
+            sources: sources(&root),
+        };
+        let meta = serde_json::json!({ "payload": owner.payload() });
+        std::fs::write(index.join("meta.json"), meta.to_string()).unwrap();
+        assert_eq!(standing(&index, &output, &root), Standing::Current);
+
+        std::fs::write(root.join("postmortems/a.md"), "one more").unwrap();
+        assert_eq!(standing(&index, &output, &root), Standing::Stale);
+
+        let elsewhere = Owner {
+            output: Some((u64::MAX, u64::MAX)),
+            ..owner
+        };
+        let meta = serde_json::json!({ "payload": elsewhere.payload() });
+        std::fs::write(index.join("meta.json"), meta.to_string()).unwrap();
+        assert_eq!(standing(&index, &output, &root), Standing::Foreign);
+        std::fs::write(index.join("meta.json"), "{}").unwrap();
+        assert_eq!(
+            standing(&index, &output, &root),
+            Standing::Foreign,
+            "an index of no one"
+        );
+    }
+}
