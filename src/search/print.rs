@@ -227,3 +227,39 @@ pub fn print_human(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expansion(word: &str, how: Match, words: &[&str]) -> Expansion {
+        Expansion {
+            word: word.into(),
+            how,
+            words: words.iter().map(|w| w.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn notes_say_what_was_done_and_never_offer_a_correction_that_finds_nothing() {
+        let read = [
+            expansion("cert", Match::Prefix, &["certificate", "certified"]),
+            expansion("lcok", Match::Typo, &["lock"]),
+            expansion("zzz", Match::None, &[]),
+        ];
+        assert_eq!(
+            notes(&read, 3),
+            [
+                "\"cert\" matched certificate, certified.",
+                "Showing results for lock instead of \"lcok\".",
+                "No incident has \"zzz\"."
+            ]
+        );
+        assert_eq!(notes(&read, 0), ["No incident has \"zzz\"."]);
+        let many = expansion("a", Match::Prefix, &["a1", "a2", "a3", "a4", "a5", "a6", "a7"]);
+        assert_eq!(
+            notes(&[many], 1),
+            ["\"a\" matched a1, a2, a3, a4, a5 and 2 more."]
+        );
+    }
+}

@@ -644,3 +644,124 @@ fn best_snippet(generator: &SnippetGenerator, meta: &Meta) -> Option<Snippet> {
     }
     best
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(list: &[&str]) -> Vec<Clause> {
+        list.iter().map(|w| Clause::Word(w.to_string())).collect()
+    }
+
+    #[test]
+    fn only_words_and_phrases_reach_the_query() {
+        assert_eq!(parse_query("checkout-api"), words(&["checkout", "api"]));
+        assert_eq!(
+            parse_query("-lock title:x (a)"),
+            words(&["lock", "title", "x", "a"])
+        );
+        assert_eq!(
+            parse_query("\"expired-cert\" x509"),
+            [
+                Clause::Phrase(vec![(0, "expired".into()), (1, "cert".into())]),
+                Clause::Word("x509".into())
+            ]
+        );
+        // A phrase still being typed is words.
+        assert_eq!(
+            parse_query("x509 \"expired cert"),
+            words(&["x509", "expired", "cert"])
+        );
+        assert_eq!(parse_query("\"a b\" \"c")[1..], words(&["c"]));
+    }
+
+    #[test]
+    fn a_ticket_id_is_one_word() {
+        assert_eq!(
+            parse_query("PAY-1510 JIRA:ops-611"),
+            words(&["pay1510", "ops611"])
+        );
+        assert_eq!(ticket_word("us-east-1"), None);
+        assert_eq!(ticket_word("2024-03-08"), None);
+        assert_eq!(ticket_word("PAY-"), None);
+        let prose: Vec<&str> = ticket_mentions("See PAY-1510, not us-east-1 or Pay-2.").collect();
+        assert_eq!(prose, ["PAY-1510"]);
+    }
+
+    #[test]
+    fn one_typo_never_changes_the_first_letter() {
+        assert!(one_typo("lcok", "lock"));
+        assert!(one_typo("certifcate", "certificate"));
+        assert!(one_typo("locks", "lock"));
+        assert!(!one_typo("block", "lock"));
+        assert!(!one_typo("lock", "lock"));
+        assert!(!one_typo("lokc", "lack"));
+    }
+
+    /// An index of a few texts, and its vocabulary.
+    fn vocabulary_of(texts: &[&str]) -> Vocabulary {
+        let (schema, fields) = Fields::schema();
+        let index = Index::create_in_ram(schema);
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for text in texts {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(fields.title, text);
+            doc.add_text(fields.words, text);
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let stemmer = index.tokenizer_for_field(fields.title).unwrap();
+        Vocabulary::new(&searcher, fields.words, stemmer).unwrap()
+    }
+
+    #[test]
+    fn a_word_is_read_exactly_then_as_a_prefix_then_with_one_typo() {
+        let v = vocabulary_of(&["certificate certificates certified expired lock look", "cart"]);
+        let read = |w: &str| {
+            let r = v.resolve(w).unwrap();
+            (r.how, r.words, r.stems)
+        };
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            read("certified"),
+            (Match::Exact, strings(&["certified"]), strings(&["certifi"]))
+        );
+        // "cert" is one typo from "cart", but the words it starts come first.
+        assert_eq!(
+            read("cert"),
+            (
+                Match::Prefix,
+                strings(&["certificate", "certificates", "certified"]),
+                strings(&["certif", "certifi"])
+            )
+        );
+        assert_eq!(
+            read("certifcate"),
+            (Match::Typo, strings(&["certificate"]), strings(&["certif"]))
+        );
+        assert_eq!(
+            read("lcok"),
+            (
+                Match::Typo,
+                strings(&["lock", "look"]),
+                strings(&["lock", "look"])
+            )
+        );
+        assert_eq!(read("zzz"), (Match::None, vec![], vec![]));
+        assert_eq!(read("xock").0, Match::None, "never the first letter");
+        assert_eq!(read("lx").0, Match::None, "too short for a typo");
+    }
+
+    #[test]
+    fn a_prefix_stands_for_at_most_twelve_stems() {
+        let many: Vec<String> = (0..20)
+            .map(|i| format!("pre{}word", (b'a' + i) as char))
+            .collect();
+        let v = vocabulary_of(&[&many.join(" ")]);
+        let r = v.resolve("pre").unwrap();
+        assert_eq!(r.how, Match::Prefix);
+        assert_eq!(r.stems.len(), MAX_STEMS);
+        assert_eq!(r.words, many[..MAX_STEMS]);
+    }
+}
