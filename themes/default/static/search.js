@@ -238,8 +238,10 @@
       const letter = letters[0].codePointAt(0).toString(16);
       const files = [letters.length - 1, letters.length, letters.length + 1].map((n) => {
         const name = letter + '-' + n;
-        // No file: no word of that letter and length.
-        return this.load('y' + name, 'y/' + name + '.js').catch(() => []);
+        // No file: no word of that letter and length. (A loader may also throw at once.)
+        return Promise.resolve()
+          .then(() => this.load('y' + name, 'y/' + name + '.js'))
+          .catch(() => []);
       });
       const near = [].concat(...(await Promise.all(files))).map(wordEntry).filter((e) => oneTypo(word, e[0]));
       near.sort((a, b) => compare(a[0], b[0]));
