@@ -575,7 +575,8 @@ fn parse_query(text: &str) -> Vec<Clause> {
             continue;
         }
         for chunk in piece.split_whitespace() {
-            match ticket_word(chunk) {
+            // A ticket pasted with its punctuation: "(PAY-1510),".
+            match ticket_word(chunk.trim_matches(|c: char| !c.is_alphanumeric())) {
                 Some(word) => clauses.push(Clause::Word(word)),
                 None => clauses.extend(tokens(chunk).map(|(_, w)| Clause::Word(w))),
             }

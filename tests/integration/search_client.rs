@@ -104,6 +104,7 @@ fn the_browser_ranks_the_example_site_like_pmsite_search() {
             "OPS-611",
             "JIRA:SRCH-310",
             "ops-6",
+            "(OPS-611),",
             // Teams and root causes by name.
             "payments",
             "expired-certificate",

@@ -65,7 +65,7 @@ test('one typo: a letter added, dropped, changed, or two neighbours swapped', ()
 });
 
 test('a ticket id is one word; quotes make phrases; an unclosed quote does not', () => {
-  assert.deepEqual(parseQuery('PAY-1510 JIRA:OPS-611'), [{ word: 'pay1510' }, { word: 'ops611' }]);
+  assert.deepEqual(parseQuery('PAY-1510 JIRA:OPS-611 (SEC-7),'), [{ word: 'pay1510' }, { word: 'ops611' }, { word: 'sec7' }]);
   assert.deepEqual(parseQuery('checkout-api'), [{ word: 'checkout' }, { word: 'api' }]);
   assert.deepEqual(parseQuery('"lock timeout" x'), [
     { phrase: [{ word: 'lock', offset: 0 }, { word: 'timeout', offset: 1 }] },

@@ -108,7 +108,8 @@
         continue;
       }
       for (const chunk of (m[1] !== undefined ? m[1] : m[3]).split(/\s+/)) {
-        const ticket = ticketWord(chunk);
+        // A ticket pasted with its punctuation: "(PAY-1510),".
+        const ticket = ticketWord(chunk.replace(/^[^\p{Alphabetic}\p{N}]+|[^\p{Alphabetic}\p{N}]+$/gu, ''));
         if (ticket) out.push({ word: ticket });
         else for (const t of tokens(chunk)) out.push({ word: t.word });
       }
