@@ -792,9 +792,7 @@ fn search_page_finds_highlights_filters_and_links_to_the_section_over_http() {
 #[test]
 fn search_page_works_from_file_urls() {
     let Some(browser) = browser() else { return };
-    let site = Site::copy_of(&example_dir());
-    site.build();
-    let public = site.path().join("public");
+    let (site, public) = built_example();
     let tab = new_tab(&browser);
     let page = public.join("search/index.html");
     let url = format!("{}?q=migration", file_url(&page));
@@ -1026,9 +1024,7 @@ fn the_search_box_on_every_page_leads_to_results() {
 #[test]
 fn the_search_box_works_from_file_urls() {
     let Some(browser) = browser() else { return };
-    let site = Site::copy_of(&example_dir());
-    site.build();
-    let public = site.path().join("public");
+    let (site, public) = built_example();
     let tab = new_tab(&browser);
     open(
         &tab,
@@ -1036,6 +1032,14 @@ fn the_search_box_works_from_file_urls() {
     );
     search_from_the_header_box(&tab, &site, "certif expiry", "file://");
     assert_eq!(eval(&tab, "location.protocol"), json!("file:"));
+}
+
+/// The example site, built, and its output folder: to open from file://.
+fn built_example() -> (Site, PathBuf) {
+    let site = Site::copy_of(&example_dir());
+    site.build();
+    let public = site.path().join("public");
+    (site, public)
 }
 
 /// What `pmsite search` says about the query's words, the line above its results.
