@@ -272,7 +272,7 @@ impl Searcher {
 
     /// The values the archive has for a filter, as taxonomy pages name them in their URLs,
     /// in name order.
-    pub fn filter_values(&self, kind: TaxonomyKind) -> Result<Vec<String>, SearchError> {
+    fn filter_values(&self, kind: TaxonomyKind) -> Result<Vec<String>, SearchError> {
         let prefix = format!("{}\u{0}", Facet::from_path([kind.key()]).encoded_str());
         let mut values = Vec::new();
         for segment in self.reader.searcher().segment_readers() {
