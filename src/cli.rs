@@ -352,17 +352,18 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
     let mut out = stdout.lock();
     let found = match searcher.search(&query, &filters, args.sort, args.limit) {
         Ok(found) => found,
-        Err(search::SearchError::UnknownFilter(unknown)) => {
-            let message = search::SearchError::UnknownFilter(unknown.clone()).to_string();
-            if args.json {
-                // A bot reads stdout: an error object, never an empty list of hits.
-                let _ = search::print_json_error(&mut out, &message, &unknown);
+        Err(error) => {
+            let message = error.to_string();
+            match &error {
+                search::SearchError::UnknownFilter(unknown) => {
+                    if args.json {
+                        // A bot reads stdout: an error object, never an empty list of hits.
+                        let _ = search::print_json_error(&mut out, &message, unknown);
+                    }
+                    eprintln!("{}: {message}\n  hint: {}", error_word(), unknown.hint());
+                }
+                _ => eprintln!("{}: {message}", error_word()),
             }
-            eprintln!("{}: {message}\n  hint: {}", error_word(), unknown.hint());
-            return 2;
-        }
-        Err(e) => {
-            eprintln!("{}: {e}", error_word());
             return 2;
         }
     };
