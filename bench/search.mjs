@@ -42,6 +42,8 @@ function engineWithLog() {
   const engine = new Engine((name, file) => {
     if (!cache.has(name)) {
       const full = path.join(dir, file);
+      // A typo file the export did not write: no word of that letter and length.
+      if (!fs.existsSync(full)) return Promise.reject(new Error('no ' + file));
       let data;
       new Function('pmsiteSearch', fs.readFileSync(full, 'utf8'))({ receive: (_, d) => { data = d; } });
       cache.set(name, data);
@@ -56,27 +58,19 @@ function engineWithLog() {
 async function query(engine, text) {
   await engine.init();
   for (const kind of EAGER_FACETS) await engine.facet(kind);
-  const found = await engine.search(text, { prefix: false });
+  const found = await engine.search(text);
   await Promise.all(found.docs.slice(0, 10).map(([d]) => engine.doc(d)));
   return found.docs.length;
 }
 
-const first = [];
-const following = [];
-const compute = [];
-for (let i = 0; i < queries.length; i++) {
-  const { engine, loaded } = engineWithLog();
-  await query(engine, queries[i]);
-  first.push([...loaded.values()].reduce((a, b) => a + b, 0) + clientBytes);
-  // Computing with every file already in memory: what runs after the last file arrives.
-  const t0 = process.hrtime.bigint();
-  await query(engine, queries[i]);
-  compute.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  const before = new Set(loaded.keys());
-  const next = queries[(i + 1) % queries.length];
-  await query(engine, next);
-  following.push([...loaded.entries()].filter(([k]) => !before.has(k)).reduce((a, [, b]) => a + b, 0));
-}
+// Two-word queries of words of the corpus, then the same kind of queries with a word
+// being typed or misspelt: what prefixes and typos cost.
+const forgiving = argQueries.length
+  ? []
+  : [
+      'cert expired', 'migr lock', 'deadlok detected', 'replicaton lag', 'conn pool',
+      'dns resolvr', 'memry leak', 'kafka consum', 'rollbak canary', 'checkout-api latncy',
+    ];
 
 const stat = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -85,10 +79,32 @@ const stat = (xs) => {
   return { median: at(0.5), p90: at(0.9), max: s[s.length - 1] };
 };
 const kb = (n) => (n / 1024).toFixed(1) + ' KB';
-const f = stat(first);
-const n = stat(following);
-const c = stat(compute);
-console.log(`queries: ${queries.length} two-word queries; client script ${kb(clientBytes)} gzipped`);
-console.log(`first query bytes (gzip):     median ${kb(f.median)}, p90 ${kb(f.p90)}, max ${kb(f.max)}   target <= 100 KB: ${f.max <= 100 * 1024 ? 'PASS' : 'MISS'}`);
-console.log(`following query bytes (gzip): median ${kb(n.median)}, p90 ${kb(n.p90)}, max ${kb(n.max)}   target <= 30 KB: ${n.max <= 30 * 1024 ? 'PASS' : 'MISS'}`);
-console.log(`compute after last file:      median ${c.median.toFixed(1)} ms, p90 ${c.p90.toFixed(1)} ms, max ${c.max.toFixed(1)} ms   target <= 50 ms: ${c.max <= 50 ? 'PASS' : 'MISS'}`);
+
+async function measure(list, what) {
+  const first = [];
+  const following = [];
+  const compute = [];
+  for (let i = 0; i < list.length; i++) {
+    const { engine, loaded } = engineWithLog();
+    await query(engine, list[i]);
+    first.push([...loaded.values()].reduce((a, b) => a + b, 0) + clientBytes);
+    // Computing with every file already in memory: what runs after the last file arrives.
+    const t0 = process.hrtime.bigint();
+    await query(engine, list[i]);
+    compute.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const before = new Set(loaded.keys());
+    const next = list[(i + 1) % list.length];
+    await query(engine, next);
+    following.push([...loaded.entries()].filter(([k]) => !before.has(k)).reduce((a, [, b]) => a + b, 0));
+  }
+  const f = stat(first);
+  const n = stat(following);
+  const c = stat(compute);
+  console.log(`queries: ${list.length} ${what}; client script ${kb(clientBytes)} gzipped`);
+  console.log(`first query bytes (gzip):     median ${kb(f.median)}, p90 ${kb(f.p90)}, max ${kb(f.max)}   target <= 100 KB: ${f.max <= 100 * 1024 ? 'PASS' : 'MISS'}`);
+  console.log(`following query bytes (gzip): median ${kb(n.median)}, p90 ${kb(n.p90)}, max ${kb(n.max)}   target <= 30 KB: ${n.max <= 30 * 1024 ? 'PASS' : 'MISS'}`);
+  console.log(`compute after last file:      median ${c.median.toFixed(1)} ms, p90 ${c.p90.toFixed(1)} ms, max ${c.max.toFixed(1)} ms   target <= 50 ms: ${c.max <= 50 ? 'PASS' : 'MISS'}`);
+}
+
+await measure(queries, 'two-word queries');
+if (forgiving.length) await measure(forgiving, 'two-word queries with a prefix or a typo');

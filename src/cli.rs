@@ -391,20 +391,30 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
             .map(|d| d.and_utc().timestamp()),
     };
     let query = args.query.join(" ");
-    let (total, hits) = match searcher.search(&query, &filters, args.sort, args.limit) {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let found = match searcher.search(&query, &filters, args.sort, args.limit) {
         Ok(found) => found,
-        Err(e) => {
-            eprintln!("{}: {e}", error_word());
+        Err(error) => {
+            let message = error.to_string();
+            match &error {
+                search::SearchError::UnknownFilter(unknown) => {
+                    if args.json {
+                        // A bot reads stdout: an error object, never an empty list of hits.
+                        let _ = search::print_json_error(&mut out, &message, unknown);
+                    }
+                    eprintln!("{}: {message}\n  hint: {}", error_word(), unknown.hint());
+                }
+                _ => eprintln!("{}: {message}", error_word()),
+            }
             return 2;
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     let written = if args.json {
-        crate::search::print_json(&mut out, &query, &filters, args.since, args.sort, total, &hits)
+        search::print_json(&mut out, &query, &filters, args.since, args.sort, &found)
     } else {
         let styled = stdout_is_styled();
-        crate::search::print_human(&mut out, &query, total, searcher.num_docs(), &hits, styled)
+        search::print_human(&mut out, &query, &found, searcher.num_docs(), styled)
     };
     match written {
         // `pmsite search ... | head` closes the pipe early: that is not an error.

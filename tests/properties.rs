@@ -1084,3 +1084,48 @@ proptest! {
         prop_assert!(pmsite::check::secrets::entropy(&text) >= 0.0);
     }
 }
+
+/// A small index to query: words, prefixes, typos, a ticket.
+fn search_index() -> pmsite::search::Searcher {
+    use pmsite::search::Fields;
+    use tantivy::TantivyDocument;
+    let (schema, fields) = Fields::schema();
+    let index = tantivy::Index::create_in_ram(schema);
+    let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+    for text in [
+        "Expired certificate stopped payments PAY-1510 pay1510",
+        "Schema migration locked the orders table; lock timeout naïve Ünïcode 𝔘 x509",
+    ] {
+        let mut doc = TantivyDocument::default();
+        for field in [fields.title, fields.body, fields.words] {
+            doc.add_text(field, text);
+        }
+        doc.add_i64(fields.started, 0);
+        doc.add_text(
+            fields.meta,
+            r#"{"id": "a", "title": "t", "summary": "", "severity": "SEV1", "date": "2024-01-01", "url": "",
+                "services": [], "teams": [], "root_causes": [], "tags": [], "sections": []}"#,
+        );
+        writer.add_document(doc).unwrap();
+    }
+    writer.commit().unwrap();
+    pmsite::search::Searcher::new(index).unwrap()
+}
+
+proptest! {
+    #![proptest_config(cases(256))]
+
+    /// Whatever a reader types (quotes, tickets, colons, long words, any script), a query
+    /// is read and run, never a panic.
+    #[test]
+    fn search_queries_never_panic(
+        text in prop_oneof![
+            any::<String>(),
+            fragments(&["\"", " ", "cert", "certifcate", "PAY-", "1510", ":", "-", "lo", "𝔘", "x509", "Ü", "\"lock timeout\""]),
+        ]
+    ) {
+        let searcher = search_index();
+        let filters = pmsite::search::Filters::default();
+        searcher.search(&text, &filters, pmsite::search::Order::Relevance, 10).map(|_| ()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    }
+}

@@ -8,19 +8,22 @@
 //!   chunk starts (the shortest prefix of its first key that sorts after the previous
 //!   chunk), the size of document groups, the incident URL pattern, the severities in rank
 //!   order.
-//! - `t/<i>.js`: terms in UTF-8 byte order, each `[term, docs, masks, tfs, norms, 1?]`
-//!   (see `term_entry`): the documents holding the term in any field, per document a bit
-//!   mask of those fields, per field the term frequencies and fieldnorm ids of its
-//!   documents; the `1` says the term is also a word of the corpus that stems to itself.
+//! - `t/<i>.js`: terms in UTF-8 byte order, each `[term, docs, masks, tfs, norms]` (see
+//!   `term_entry`): the documents holding the term in any field, per document a bit mask
+//!   of those fields, per field the term frequencies and fieldnorm ids of its documents.
 //!   Norms are left out (`""`) for a field without norms and, in the body, for a term found
 //!   in at least an eighth of the documents (the client reads them from `n/<field>.js`).
 //! - `n/<field>.js`: every document's fieldnorm id in that field (fields with norms only).
 //! - `p/<i>.js`: for the same terms as `t/<i>.js`, in the same order, per field posting the
 //!   positions of the term in each document (`tf` of them: the first, then deltas). Only
 //!   exact-phrase queries load these.
-//! - `w/<i>.js`: every word of the corpus whose stem is not the word itself, and its stem,
-//!   so the client never needs a stemmer of its own. (A word that is its own stem is a
-//!   term flagged in `t/`.)
+//! - `w/<i>.js`: every word of the corpus in UTF-8 byte order, `"word"` when the word is
+//!   its own stem, else `"word stem"`: the vocabulary a query word is looked up in (as
+//!   `pmsite search` looks it up in the index's `words` field), so the client needs no
+//!   stemmer of its own. A word that is not there is matched as a prefix in the same files.
+//! - `y/<letter>-<length>.js`: the same entries, grouped by first letter (its code point,
+//!   in hex) and length in characters: where a word is matched with one typo, which never
+//!   changes its first letter (`query::Vocabulary::resolve`).
 //! - `d/<g>.js`: what a result shows, for documents `g*GROUP .. (g+1)*GROUP`: id, title,
 //!   date, summary, services (the severity is in its facet file).
 //! - `f/<kind>.js`: a facet kind's values and which documents have them.
@@ -41,7 +44,7 @@ use tantivy::{DocSet, TERMINATED};
 use super::{Fields, TEXT_FIELDS};
 use crate::site::{Site, url};
 
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// A term found in at least 1 / DENSE_SHARE of the documents leaves out its norms.
 const DENSE_SHARE: usize = 8;
 /// Target size of a term chunk, in bytes of JSON. A term whose postings alone are half of
@@ -285,14 +288,14 @@ fn segment_postings(
     Ok((inverted.total_num_tokens(), out))
 }
 
-/// A term's entry in `t/<i>.js`, `[term, docs, fields, tfs, norms, 1?]`: the documents
+/// A term's entry in `t/<i>.js`, `[term, docs, fields, tfs, norms]`: the documents
 /// holding the term in any field (delta-coded), per document a bit mask of those fields,
 /// then per field its term frequencies and inline norms, for the documents whose mask has
 /// the field. Fields often hold a term in the same documents (a service named in the title,
 /// the summary and the labels), and the ids are written once. Also returns what the term's
 /// entry of `p/<i>.js` lists: per field, the positions of each of those documents (moved,
 /// not copied: they are the largest part of the export).
-fn term_entry(term: &str, per_field: Vec<Option<FieldPostings>>, is_word: bool) -> (String, Vec<String>) {
+fn term_entry(term: &str, per_field: Vec<Option<FieldPostings>>) -> (String, Vec<String>) {
     let mut docs: Vec<u32> = Vec::new();
     for postings in per_field.iter().flatten() {
         docs = union(&docs, &postings.docs);
@@ -320,11 +323,7 @@ fn term_entry(term: &str, per_field: Vec<Option<FieldPostings>>, is_word: bool) 
     };
     let (tfs, norms) = (column(|p| &p.tfs), column(|p| &p.norms));
     let (docs, masks) = (varints(deltas), varints(masks));
-    let json = if is_word {
-        serde_json::to_string(&(term, docs, masks, tfs, norms, 1))
-    } else {
-        serde_json::to_string(&(term, docs, masks, tfs, norms))
-    };
+    let json = serde_json::to_string(&(term, docs, masks, tfs, norms));
     let positions = per_field
         .into_iter()
         .map(|p| p.map(|p| p.positions).unwrap_or_default())
@@ -435,10 +434,7 @@ pub fn export<E: Send>(
         .into_par_iter()
         .map(|(term, per_field)| {
             let term = String::from_utf8_lossy(&term).into_owned();
-            // Flagged: the term is also a word that stems to itself, so a query for that
-            // word needs no entry in the word files.
-            let is_word = words.get(&term).is_some_and(|stem| *stem == term);
-            let (json, positions) = term_entry(&term, per_field, is_word);
+            let (json, positions) = term_entry(&term, per_field);
             (term, json, positions)
         })
         .collect();
@@ -477,13 +473,19 @@ pub fn export<E: Send>(
         })
     })?;
 
-    // Only words whose stem differs: most words (and every id, hash and number) are their
-    // own stem, found among the terms.
-    let mut aliases: Vec<(&String, &String)> = words.iter().filter(|(word, stem)| word != stem).collect();
-    aliases.sort_unstable();
-    let entries: Vec<(&String, String)> = aliases
-        .into_iter()
-        .map(|(word, stem)| (word, serde_json::to_string(&[word, stem]).unwrap_or_default()))
+    // The vocabulary, in byte order, then again by first letter and length for typos.
+    let mut vocabulary: Vec<(&String, &String)> = words.iter().collect();
+    vocabulary.sort_unstable();
+    let entries: Vec<(&String, String)> = vocabulary
+        .iter()
+        .map(|&(word, stem)| {
+            let entry = if word == stem {
+                word.clone()
+            } else {
+                format!("{word} {stem}")
+            };
+            (word, serde_json::to_string(&entry).unwrap_or_default())
+        })
         .collect();
     let ranges = chunk_ranges(entries.iter().map(|e| e.1.len()), WORD_CHUNK_BYTES);
     let word_starts = chunk_starts(&ranges, |i| entries[i].0);
@@ -492,6 +494,17 @@ pub fn export<E: Send>(
         emit(file(
             &format!("w/{n}.js"),
             &format!("w{n}"),
+            &format!("[{}]", items.join(",")),
+        ))?;
+    }
+    let mut by_letter: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (word, entry) in &entries {
+        by_letter.entry(typo_bucket(word)).or_default().push(entry);
+    }
+    for (bucket, items) in by_letter {
+        emit(file(
+            &format!("y/{bucket}.js"),
+            &format!("y{bucket}"),
             &format!("[{}]", items.join(",")),
         ))?;
     }
@@ -534,6 +547,12 @@ pub fn export<E: Send>(
     };
     let body = serde_json::to_string(&manifest).unwrap_or_default();
     emit(file("manifest.js", "manifest", &body))
+}
+
+/// The typo file of a word: `<first letter's code point, hex>-<length in characters>`.
+fn typo_bucket(word: &str) -> String {
+    let first = word.chars().next().map_or(0, u32::from);
+    format!("{first:x}-{}", word.chars().count())
 }
 
 /// `f/<kind>.js`: a facet kind's values (as taxonomy pages name them) and, per document in
@@ -685,7 +704,7 @@ mod tests {
             None,
             Some(postings(&[5, 9], &[3, 4])),
         ];
-        let (json, positions) = term_entry("api", per_field.clone(), true);
+        let (json, positions) = term_entry("api", per_field);
         let entry: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(entry[0], "api");
         assert_eq!(decode_varints(entry[1].as_str().unwrap()), [1, 4, 4]);
@@ -695,17 +714,14 @@ mod tests {
             serde_json::json!([varints([1, 2]), "", varints([3, 4])])
         );
         assert_eq!(entry[4], serde_json::json!(["", "", ""]));
-        assert_eq!(entry[5], 1, "a word that is its own stem is flagged");
+        assert_eq!(entry.as_array().unwrap().len(), 5);
         assert_eq!(positions, [varints([0, 0]), String::new(), varints([0, 0])]);
-        let (json, _) = term_entry("certif", per_field, false);
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&json)
-                .unwrap()
-                .as_array()
-                .unwrap()
-                .len(),
-            5
-        );
+    }
+
+    #[test]
+    fn typo_files_group_words_by_first_letter_and_length() {
+        assert_eq!(typo_bucket("certificate"), "63-11");
+        assert_eq!(typo_bucket("éclair"), "e9-6");
     }
 
     #[test]

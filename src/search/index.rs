@@ -204,26 +204,62 @@ pub struct Texts {
 }
 
 pub fn texts(pm: &Postmortem, sections: &[Section]) -> Texts {
+    let body = lines(sections.iter().map(|s| s.text.as_str()));
+    let timeline = lines(
+        pm.timeline
+            .iter()
+            .map(|e| e.text.as_str())
+            .chain(pm.detection.as_deref()),
+    );
+    let actions = lines(pm.action_items.iter().map(|a| a.title.as_str()));
     Texts {
         title: pm.title.clone(),
         summary: pm.summary.clone(),
         causes: causes(pm),
-        labels: lines(
-            [&pm.services, &pm.teams, &pm.tags]
-                .into_iter()
-                .flatten()
-                .map(String::as_str)
-                .chain([pm.severity.as_str()]),
-        ),
-        body: lines(sections.iter().map(|s| s.text.as_str())),
-        timeline: lines(
-            pm.timeline
-                .iter()
-                .map(|e| e.text.as_str())
-                .chain(pm.detection.as_deref()),
-        ),
-        actions: lines(pm.action_items.iter().map(|a| a.title.as_str())),
+        labels: labels(pm, [&body, &timeline, &actions]),
+        body,
+        timeline,
+        actions,
     }
+}
+
+/// Services, teams, tags, the severity, the people (authors, owner, incident commander,
+/// reviewers, action item owners) and the tickets: names a reader searches for. A ticket
+/// (`JIRA:PAY-1510`, or `PAY-1510` in the text) is also one word, `pay1510`, which is
+/// what a query for `PAY-1510` looks for (`query::ticket_word`): the tokenizer alone
+/// would make it two words found anywhere.
+fn labels(pm: &Postmortem, prose: [&str; 3]) -> String {
+    let actions = &pm.action_items;
+    let tickets: Vec<&str> = actions
+        .iter()
+        .filter_map(|a| a.ticket.as_ref())
+        .map(|t| t.label.as_str())
+        .collect();
+    let mentioned = tickets
+        .iter()
+        .copied()
+        .chain(prose)
+        .flat_map(super::query::ticket_mentions);
+    let mut joined: Vec<String> = tickets
+        .iter()
+        .copied()
+        .chain(mentioned)
+        .filter_map(super::query::ticket_word)
+        .collect();
+    joined.sort();
+    joined.dedup();
+    lines(
+        [&pm.services, &pm.teams, &pm.tags, &pm.authors, &pm.reviewers]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .chain([pm.severity.as_str()])
+            .chain(pm.owner.as_deref())
+            .chain(pm.incident_commander.as_deref())
+            .chain(actions.iter().filter_map(|a| a.owner.as_deref()))
+            .chain(tickets.iter().copied())
+            .chain(joined.iter().map(String::as_str)),
+    )
 }
 
 /// Root causes, contributing factors and the trigger, a line each.
@@ -272,6 +308,17 @@ fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> TantivyDocument
     doc.add_text(fields.body, &t.body);
     doc.add_text(fields.body, &t.timeline);
     doc.add_text(fields.body, &t.actions);
+    for text in [
+        &t.title,
+        &t.summary,
+        &t.causes,
+        &t.labels,
+        &t.body,
+        &t.timeline,
+        &t.actions,
+    ] {
+        doc.add_text(fields.words, text);
+    }
     for f in facets(pm) {
         doc.add_facet(fields.facets, f);
     }

@@ -26,8 +26,10 @@ use tantivy::schema::{
 
 pub use index::{Built, IndexError, build_index, replace_index};
 pub use owner::Owner;
-pub use print::{print_human, print_json};
-pub use query::{Filters, Hit, Order, SearchError, Searcher, Snippet};
+pub use print::{notes, print_human, print_json, print_json_error};
+pub use query::{
+    Expansion, Filters, Found, Hit, Match, Order, SearchError, Searcher, Snippet, UnknownFilter,
+};
 pub use similar::similar_incidents;
 
 /// Per segment of `searcher`, the site index of its first document: the build lists the
@@ -53,6 +55,10 @@ pub const INDEX: &str = "search-index";
 pub fn index_dir(output: &Path) -> PathBuf {
     crate::output::sibling(output, INDEX)
 }
+
+/// The analyzer of [`Fields::words`]: tantivy's `default` (split, drop long words,
+/// lowercase), which is [`stem::NAME`] without the stemmer.
+pub const WORDS_TOKENIZER: &str = "default";
 
 /// A text field a query searches.
 pub struct TextField {
@@ -117,6 +123,10 @@ pub struct Fields {
     pub started: Field,
     /// JSON of what a result shows (title, severity, date, url, sections, ...).
     pub meta: Field,
+    /// Every word of the text fields as written (lowercased, not stemmed), documents
+    /// only: its term dictionary is the archive's vocabulary, what a query word is looked
+    /// up in before it is matched as a prefix or with a typo (`query::Vocabulary`).
+    pub words: Field,
 }
 
 impl Fields {
@@ -152,6 +162,16 @@ impl Fields {
             facets: b.add_facet_field("facets", FacetOptions::default()),
             started: b.add_i64_field("started", INDEXED | FAST),
             meta: b.add_text_field("meta", STORED),
+            // tantivy's "default" analyzer is `en_stem` without the stemmer.
+            words: b.add_text_field(
+                "words",
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(WORDS_TOKENIZER)
+                        .set_index_option(IndexRecordOption::Basic)
+                        .set_fieldnorms(false),
+                ),
+            ),
         };
         (b.build(), fields)
     }
@@ -168,6 +188,7 @@ impl Fields {
             facets: get("facets")?,
             started: get("started")?,
             meta: get("meta")?,
+            words: get("words")?,
         })
     }
 

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{Filters, Hit, Order};
+use super::{Expansion, Filters, Found, Hit, Match, Order, UnknownFilter};
 
 /// The version of the JSON shape. Bump it on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
@@ -18,6 +18,8 @@ struct JsonResults<'a> {
     filters: JsonFilters<'a>,
     sort: Order,
     total: usize,
+    /// The query's words that are not words of the archive, and what they stood for.
+    expanded: &'a [Expansion],
     hits: Vec<JsonHit<'a>>,
 }
 
@@ -45,8 +47,7 @@ pub fn print_json(
     filters: &Filters,
     since: Option<NaiveDate>,
     sort: Order,
-    total: usize,
-    hits: &[Hit],
+    found: &Found,
 ) -> io::Result<()> {
     let results = JsonResults {
         version: JSON_VERSION,
@@ -60,8 +61,10 @@ pub fn print_json(
             since: since.map(|d| d.format("%Y-%m-%d").to_string()),
         },
         sort,
-        total,
-        hits: hits
+        total: found.total,
+        expanded: &found.expansions,
+        hits: found
+            .hits
             .iter()
             .map(|hit| JsonHit {
                 hit,
@@ -80,14 +83,64 @@ fn section_url(hit: &Hit) -> String {
     }
 }
 
+/// A filter value the archive does not have, for bots: `{"version": 1, "error": {...}}`.
+pub fn print_json_error(out: &mut dyn Write, message: &str, unknown: &UnknownFilter) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct JsonError<'a> {
+        message: &'a str,
+        hint: String,
+        #[serde(flatten)]
+        unknown: &'a UnknownFilter,
+    }
+    let error = JsonError {
+        message,
+        hint: unknown.hint(),
+        unknown,
+    };
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &serde_json::json!({ "version": JSON_VERSION, "error": error }),
+    )?;
+    writeln!(out)
+}
+
+/// What the answer says about the query's words that are not words of the archive, a
+/// sentence each: the same sentences as the browser's status line (`notes` in
+/// search.js). A word matched as a prefix or with a typo is named only when something
+/// matched: never a correction that finds nothing.
+pub fn notes(expansions: &[Expansion], total: usize) -> Vec<String> {
+    const SHOWN: usize = 5;
+    let list = |words: &[String]| {
+        let shown = words[..words.len().min(SHOWN)].join(", ");
+        match words.len().saturating_sub(SHOWN) {
+            0 => shown,
+            more => format!("{shown} and {more} more"),
+        }
+    };
+    expansions
+        .iter()
+        .filter(|e| total > 0 || e.how == Match::None)
+        .map(|e| match e.how {
+            Match::Prefix => format!("\"{}\" matched {}.", e.word, list(&e.words)),
+            Match::Typo => format!(
+                "Showing results for {} instead of \"{}\".",
+                list(&e.words),
+                e.word
+            ),
+            Match::None | Match::Exact => format!("No incident has \"{}\".", e.word),
+        })
+        .collect()
+}
+
 pub fn print_human(
     out: &mut dyn Write,
     query: &str,
-    total: usize,
+    found: &Found,
     docs: u64,
-    hits: &[Hit],
     styled: bool,
 ) -> io::Result<()> {
+    let Found { total, hits, .. } = found;
+    let total = *total;
     let bold = anstyle::Style::new().bold();
     let mark = anstyle::Style::new()
         .bold()
@@ -105,8 +158,16 @@ pub fn print_human(
     } else {
         format!("incidents match \"{query}\"")
     };
+    let notes = notes(&found.expansions, total).join(" ");
     if hits.is_empty() {
-        return writeln!(out, "No {what} (searched {docs}).");
+        writeln!(out, "No {what} (searched {docs}).")?;
+        if !notes.is_empty() {
+            writeln!(out, "{notes}")?;
+        }
+        return Ok(());
+    }
+    if !notes.is_empty() {
+        writeln!(out, "{}", paint(dim, &notes))?;
     }
     writeln!(
         out,
@@ -165,4 +226,40 @@ pub fn print_human(
         writeln!(out)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expansion(word: &str, how: Match, words: &[&str]) -> Expansion {
+        Expansion {
+            word: word.into(),
+            how,
+            words: words.iter().map(|w| w.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn notes_say_what_was_done_and_never_offer_a_correction_that_finds_nothing() {
+        let read = [
+            expansion("cert", Match::Prefix, &["certificate", "certified"]),
+            expansion("lcok", Match::Typo, &["lock"]),
+            expansion("zzz", Match::None, &[]),
+        ];
+        assert_eq!(
+            notes(&read, 3),
+            [
+                "\"cert\" matched certificate, certified.",
+                "Showing results for lock instead of \"lcok\".",
+                "No incident has \"zzz\"."
+            ]
+        );
+        assert_eq!(notes(&read, 0), ["No incident has \"zzz\"."]);
+        let many = expansion("a", Match::Prefix, &["a1", "a2", "a3", "a4", "a5", "a6", "a7"]);
+        assert_eq!(
+            notes(&[many], 1),
+            ["\"a\" matched a1, a2, a3, a4, a5 and 2 more."]
+        );
+    }
 }

@@ -1,25 +1,69 @@
 //! Answering a query from a built index: what `pmsite search` runs.
+//!
+//! The query language and how its words are read are shared with the browser client
+//! (`themes/default/static/search.js`), which reads the same words from the export's word
+//! files: the parity tests (tests/js/parity.mjs) hold the two to the same results.
 
+use std::cell::RefCell;
 use std::ops::Bound;
 use std::path::Path;
+use std::sync::{Arc, LazyLock};
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery,
+    Query, RangeQuery, TermQuery,
 };
-use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Index, IndexReader, Order as TantivyOrder, TantivyDocument, Term};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{
+    DocAddress, Index, IndexReader, InvertedIndexReader, Order as TantivyOrder, TantivyDocument, Term,
+};
 
 use super::Fields;
 use super::index::Meta;
+use crate::diagnostic::did_you_mean;
 use crate::site::{TaxonomyKind, term_slug};
 
 #[derive(Debug)]
 pub enum SearchError {
     NoIndex,
     Tantivy(tantivy::TantivyError),
+    /// A filter value no published incident has: a typo would otherwise read as "no
+    /// history here".
+    UnknownFilter(UnknownFilter),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UnknownFilter {
+    /// The option, as typed on the command line: `--service`.
+    pub option: &'static str,
+    pub value: String,
+    /// The nearest value the archive has, if one is near.
+    pub did_you_mean: Option<String>,
+    /// Every value the archive has for this filter, in name order.
+    pub known: Vec<String>,
+}
+
+impl UnknownFilter {
+    pub fn hint(&self) -> String {
+        match &self.did_you_mean {
+            Some(near) => format!("did you mean `{} {near}`?", self.option),
+            None if self.known.is_empty() => {
+                format!("no published incident has a value for {}", self.option)
+            }
+            None => {
+                let shown: Vec<&str> = self.known.iter().take(8).map(String::as_str).collect();
+                let more = match self.known.len() - shown.len() {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                format!("the archive has {}{more}", shown.join(", "))
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for SearchError {
@@ -27,6 +71,12 @@ impl std::fmt::Display for SearchError {
         match self {
             SearchError::NoIndex => write!(f, "no search index"),
             SearchError::Tantivy(e) => write!(f, "search index: {e}"),
+            SearchError::UnknownFilter(u) => write!(
+                f,
+                "no published incident has {} `{}`",
+                u.option.trim_start_matches('-'),
+                u.value
+            ),
         }
     }
 }
@@ -34,6 +84,12 @@ impl std::fmt::Display for SearchError {
 impl From<tantivy::TantivyError> for SearchError {
     fn from(e: tantivy::TantivyError) -> Self {
         SearchError::Tantivy(e)
+    }
+}
+
+impl From<std::io::Error> for SearchError {
+    fn from(e: std::io::Error) -> Self {
+        SearchError::Tantivy(e.into())
     }
 }
 
@@ -87,6 +143,15 @@ pub struct Snippet {
     pub highlights: Vec<(usize, usize)>,
 }
 
+/// What a search found: how many incidents match, the best of them, and how the query's
+/// words that are not words of the archive were read.
+#[derive(Clone, Debug)]
+pub struct Found {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub expansions: Vec<Expansion>,
+}
+
 pub struct Searcher {
     index: Index,
     reader: IndexReader,
@@ -116,19 +181,132 @@ impl Searcher {
         self.reader.searcher().num_docs()
     }
 
-    /// The query as tantivy runs it: every word must match (in any field), `"quoted
-    /// phrases"` match as phrases, fields are boosted as in [`super::TEXT_FIELDS`].
-    pub fn parse(&self, text: &str) -> Box<dyn Query> {
-        let mut parser = QueryParser::for_index(
-            &self.index,
-            self.fields.text_fields().iter().map(|f| f.0).collect(),
-        );
-        parser.set_conjunction_by_default();
-        for (field, boost) in self.fields.text_fields() {
-            parser.set_field_boost(field, boost);
+    /// The query as tantivy runs it, and how its words were read: every clause must match
+    /// (in any field, fields boosted as in [`super::TEXT_FIELDS`]); a word stands for the
+    /// stems [`Vocabulary::resolve`] finds, a document scoring with the best of them;
+    /// `"quoted phrases"` match as phrases of words of the archive.
+    pub fn parse(&self, text: &str) -> Result<(Box<dyn Query>, Vec<Expansion>), SearchError> {
+        let searcher = self.reader.searcher();
+        let stemmer = self.index.tokenizer_for_field(self.fields.title)?;
+        let vocabulary = Vocabulary::new(&searcher, self.fields.words, stemmer)?;
+        let fields = self.fields.text_fields();
+        // One query per field, boosted, any of which may match: what tantivy's query
+        // parser makes of a word or phrase over several default fields.
+        let per_field = |make: &dyn Fn(Field) -> Box<dyn Query>| -> Box<dyn Query> {
+            let each = fields
+                .iter()
+                .map(|&(field, boost)| {
+                    let boosted: Box<dyn Query> = Box::new(BoostQuery::new(make(field), boost));
+                    (Occur::Should, boosted)
+                })
+                .collect();
+            Box::new(BooleanQuery::new(each))
+        };
+        let word_query = |stem: &str| {
+            per_field(&|field| {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, stem),
+                    IndexRecordOption::WithFreqs,
+                ))
+            })
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut expansions = Vec::new();
+        for clause in parse_query(text) {
+            let query: Box<dyn Query> = match clause {
+                Clause::Word(word) => {
+                    let resolved = vocabulary.resolve(&word)?;
+                    let mut stems: Vec<Box<dyn Query>> =
+                        resolved.stems.iter().map(|s| word_query(s)).collect();
+                    if resolved.how != Match::Exact {
+                        expansions.push(Expansion {
+                            word,
+                            how: resolved.how,
+                            words: resolved.words,
+                        });
+                    }
+                    match stems.len() {
+                        0 => Box::new(EmptyQuery),
+                        1 => stems.remove(0),
+                        _ => Box::new(DisjunctionMaxQuery::new(stems)),
+                    }
+                }
+                Clause::Phrase(words) => {
+                    let mut stems = Vec::with_capacity(words.len());
+                    let mut missing = false;
+                    for (offset, word) in words {
+                        match vocabulary.exact(&word)? {
+                            Some(stem) => stems.push((offset, stem)),
+                            None => {
+                                missing = true;
+                                expansions.push(Expansion {
+                                    word,
+                                    how: Match::None,
+                                    words: Vec::new(),
+                                });
+                            }
+                        }
+                    }
+                    match stems.as_slice() {
+                        _ if missing => Box::new(EmptyQuery),
+                        [(_, stem)] => word_query(stem),
+                        _ => per_field(&|field| {
+                            let terms = stems
+                                .iter()
+                                .map(|(offset, stem)| (*offset, Term::from_field_text(field, stem)))
+                                .collect();
+                            Box::new(PhraseQuery::new_with_offset(terms))
+                        }),
+                    }
+                }
+            };
+            clauses.push((Occur::Must, query));
         }
-        // Lenient: a terminal user's unbalanced quote still searches.
-        parser.parse_query_lenient(&plain_words(text)).0
+        let query: Box<dyn Query> = match clauses.len() {
+            0 => Box::new(AllQuery),
+            1 => clauses.remove(0).1,
+            _ => Box::new(BooleanQuery::new(clauses)),
+        };
+        Ok((query, expansions))
+    }
+
+    /// The values the archive has for a filter, as taxonomy pages name them in their URLs,
+    /// in name order.
+    fn filter_values(&self, kind: TaxonomyKind) -> Result<Vec<String>, SearchError> {
+        let prefix = format!("{}\u{0}", Facet::from_path([kind.key()]).encoded_str());
+        let mut values = Vec::new();
+        for segment in self.reader.searcher().segment_readers() {
+            let inverted = segment.inverted_index(self.fields.facets)?;
+            let mut stream = inverted.terms().range().ge(&prefix).into_stream()?;
+            while stream.advance() {
+                let Some(value) = stream.key().strip_prefix(prefix.as_bytes()) else {
+                    break;
+                };
+                values.push(String::from_utf8_lossy(value).into_owned());
+            }
+        }
+        values.sort();
+        values.dedup();
+        Ok(values)
+    }
+
+    /// The first filter value the archive does not have, with the nearest one it has.
+    fn unknown_filter(&self, filters: &Filters) -> Result<Option<UnknownFilter>, SearchError> {
+        for (kind, option, values) in filters.by_kind() {
+            let known = self.filter_values(kind)?;
+            for value in values {
+                if known.binary_search(&term_slug(value)).is_err() {
+                    let near = did_you_mean(&term_slug(value), known.iter().map(String::as_str));
+                    return Ok(Some(UnknownFilter {
+                        option,
+                        value: value.clone(),
+                        did_you_mean: near.map(str::to_string),
+                        known,
+                    }));
+                }
+            }
+        }
+        Ok(None)
     }
 
     pub fn search(
@@ -137,27 +315,23 @@ impl Searcher {
         filters: &Filters,
         order: Order,
         limit: usize,
-    ) -> Result<(usize, Vec<Hit>), SearchError> {
+    ) -> Result<Found, SearchError> {
+        if let Some(unknown) = self.unknown_filter(filters)? {
+            return Err(SearchError::UnknownFilter(unknown));
+        }
         let searcher = self.reader.searcher();
-        let has_text = !text.trim().is_empty();
-        let text_query: Box<dyn Query> = if has_text {
-            self.parse(text)
-        } else {
-            Box::new(AllQuery)
-        };
+        let has_text = !parse_query(text).is_empty();
+        let (text_query, expansions) = self.parse(text)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
-        for (kind, values) in [
-            (TaxonomyKind::Service.key(), &filters.services),
-            (TaxonomyKind::Team.key(), &filters.teams),
-            (TaxonomyKind::Severity.key(), &filters.severities),
-            (TaxonomyKind::RootCause.key(), &filters.root_causes),
-            (TaxonomyKind::Tag.key(), &filters.tags),
-            (TaxonomyKind::Year.key(), &filters.years),
-        ] {
-            for value in values {
-                let term = Term::from_facet(self.fields.facets, &Facet::from_path([kind, &term_slug(value)]));
-                clauses.push(filter(TermQuery::new(term, IndexRecordOption::Basic)));
-            }
+        let years = filters.years.iter().map(|y| (TaxonomyKind::Year, y));
+        let named = filters
+            .by_kind()
+            .into_iter()
+            .flat_map(|(kind, _, values)| values.iter().map(move |v| (kind, v)));
+        for (kind, value) in named.chain(years) {
+            let facet = Facet::from_path([kind.key(), &term_slug(value)]);
+            let term = Term::from_facet(self.fields.facets, &facet);
+            clauses.push(filter(TermQuery::new(term, IndexRecordOption::Basic)));
         }
         if let Some(since) = filters.since {
             let from = Term::from_field_i64(self.fields.started, since);
@@ -209,33 +383,240 @@ impl Searcher {
                 snippet,
             });
         }
-        Ok((total, hits))
+        Ok(Found {
+            total,
+            hits,
+            expansions,
+        })
     }
 }
 
-/// The query language is words and "quoted phrases", as in the browser. Outside quotes,
-/// everything but letters and digits separates words: `checkout-api` is two words that
-/// must both match (tantivy's parser would make it a phrase, and `-x`, `a:b` or `(` into
-/// operators), so a query means the same here and in the browser client.
-fn plain_words(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut quoted = false;
-    // A quote with no closing one (a phrase still being typed) opens no phrase: its words
-    // are words, as in the browser.
-    let unclosed = text.rfind('"').filter(|_| text.matches('"').count() % 2 == 1);
-    for (at, c) in text.char_indices() {
-        if Some(at) == unclosed {
-            out.push(' ');
-        } else if c == '"' {
-            quoted = !quoted;
-            out.push(c);
-        } else if quoted || c.is_alphanumeric() {
-            out.push(c);
+impl Filters {
+    /// The filters that name taxonomy values, with their command-line options.
+    fn by_kind(&self) -> [(TaxonomyKind, &'static str, &Vec<String>); 5] {
+        [
+            (TaxonomyKind::Service, "--service", &self.services),
+            (TaxonomyKind::Team, "--team", &self.teams),
+            (TaxonomyKind::Severity, "--severity", &self.severities),
+            (TaxonomyKind::RootCause, "--root-cause", &self.root_causes),
+            (TaxonomyKind::Tag, "--tag", &self.tags),
+        ]
+    }
+}
+
+/// At most this many stems stand for a word matched as a prefix or with a typo: the
+/// forms of a few words, few enough that a query stays quick in the browser.
+pub const MAX_STEMS: usize = 12;
+/// Shorter words are never read as typos: too many words are one edit from them.
+pub const MIN_TYPO_CHARS: usize = 3;
+
+/// How a query word was matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Match {
+    /// It is a word of the archive: it matches by its stem.
+    Exact,
+    /// Words of the archive that start with it.
+    Prefix,
+    /// Words one typo away (a letter added, dropped or changed, or two neighbours
+    /// swapped) that start with the same letter.
+    Typo,
+    /// Nothing: no incident has it.
+    None,
+}
+
+/// A query word that is not a word of the archive, and what it was read as.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Expansion {
+    /// As typed, lowercased.
+    pub word: String,
+    pub how: Match,
+    /// The words of the archive it stood for, in byte order.
+    pub words: Vec<String>,
+}
+
+/// What a query word stands for.
+#[derive(Debug, PartialEq, Eq)]
+struct Resolved {
+    how: Match,
+    words: Vec<String>,
+    stems: Vec<String>,
+}
+
+/// The archive's words (the term dictionaries of [`Fields::words`]) and the stemmer: to
+/// read query words as the browser client reads them from the export's word files.
+struct Vocabulary {
+    segments: Vec<Arc<InvertedIndexReader>>,
+    stemmer: RefCell<TextAnalyzer>,
+}
+
+impl Vocabulary {
+    fn new(searcher: &tantivy::Searcher, words: Field, stemmer: TextAnalyzer) -> tantivy::Result<Vocabulary> {
+        let segments = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.inverted_index(words))
+            .collect::<tantivy::Result<_>>()?;
+        Ok(Vocabulary {
+            segments,
+            stemmer: RefCell::new(stemmer),
+        })
+    }
+
+    fn stem(&self, word: &str) -> String {
+        let mut stemmer = self.stemmer.borrow_mut();
+        let mut stream = stemmer.token_stream(word);
+        if stream.advance() {
+            stream.token().text.clone()
         } else {
-            out.push(' ');
+            word.to_string()
         }
     }
-    out
+
+    /// The stem of `word` if it is a word of the archive.
+    fn exact(&self, word: &str) -> std::io::Result<Option<String>> {
+        for segment in &self.segments {
+            if segment.terms().get(word)?.is_some() {
+                return Ok(Some(self.stem(word)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// What a query word stands for: its stem if it is a word of the archive; else the
+    /// words it starts; else, for a word of [`MIN_TYPO_CHARS`] or more, the words one
+    /// typo away that start with the same letter; else nothing. Prefix and typo matches
+    /// take the words in byte order up to [`MAX_STEMS`] stems.
+    fn resolve(&self, word: &str) -> std::io::Result<Resolved> {
+        if let Some(stem) = self.exact(word)? {
+            return Ok(Resolved {
+                how: Match::Exact,
+                words: vec![word.to_string()],
+                stems: vec![stem],
+            });
+        }
+        let mut how = Match::Prefix;
+        let mut found = self.words_from(word)?;
+        if found.is_empty() && word.chars().count() >= MIN_TYPO_CHARS {
+            how = Match::Typo;
+            let first = word.chars().next().map_or(0, char::len_utf8);
+            found = self.words_from(&word[..first])?;
+            found.retain(|w| one_typo(word, w));
+        }
+        if found.is_empty() {
+            how = Match::None;
+        }
+        let (words, stems) = self.first_stems(found);
+        Ok(Resolved { how, words, stems })
+    }
+
+    /// The words that start with `prefix`, in byte order, across segments.
+    fn words_from(&self, prefix: &str) -> std::io::Result<Vec<String>> {
+        let mut words = Vec::new();
+        for segment in &self.segments {
+            let mut stream = segment.terms().range().ge(prefix).into_stream()?;
+            while stream.advance() && stream.key().starts_with(prefix.as_bytes()) {
+                words.push(String::from_utf8_lossy(stream.key()).into_owned());
+            }
+        }
+        words.sort_unstable();
+        words.dedup();
+        Ok(words)
+    }
+
+    /// The first of `words` up to [`MAX_STEMS`] distinct stems, and those stems in order
+    /// of first appearance.
+    fn first_stems(&self, words: Vec<String>) -> (Vec<String>, Vec<String>) {
+        let (mut kept, mut stems) = (Vec::new(), Vec::<String>::new());
+        for word in words {
+            let stem = self.stem(&word);
+            if !stems.contains(&stem) {
+                if stems.len() == MAX_STEMS {
+                    break;
+                }
+                stems.push(stem);
+            }
+            kept.push(word);
+        }
+        (kept, stems)
+    }
+}
+
+/// Whether `word` is one typo from `typed`: a letter added, dropped or changed, or two
+/// neighbours swapped, never the first letter.
+fn one_typo(typed: &str, word: &str) -> bool {
+    typed.chars().next() == word.chars().next() && strsim::osa_distance(typed, word) == 1
+}
+
+/// A clause every result must match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Clause {
+    /// A query word, lowercased.
+    Word(String),
+    /// The words of a `"quoted phrase"` with their positions in it.
+    Phrase(Vec<(usize, String)>),
+}
+
+/// The query language: words and `"quoted phrases"`, read as the browser client reads
+/// them (`parseQuery` in search.js). Outside quotes, everything but letters and digits
+/// separates words (`checkout-api` is two words that must both match), except that a
+/// ticket id (`PAY-1510`, `JIRA:PAY-1510`) is one word. A quote with no closing one (a
+/// phrase still being typed) opens no phrase: its words are words.
+fn parse_query(text: &str) -> Vec<Clause> {
+    let quotes = text.matches('"').count();
+    let mut clauses = Vec::new();
+    // Odd pieces are between two quotes, unless the last quote has no pair.
+    for (i, piece) in text.split('"').enumerate() {
+        if i % 2 == 1 && i < quotes {
+            let words: Vec<(usize, String)> = tokens(piece).collect();
+            if !words.is_empty() {
+                clauses.push(Clause::Phrase(words));
+            }
+            continue;
+        }
+        for chunk in piece.split_whitespace() {
+            // A ticket pasted with its punctuation: "(PAY-1510),".
+            match ticket_word(chunk.trim_matches(|c: char| !c.is_alphanumeric())) {
+                Some(word) => clauses.push(Clause::Word(word)),
+                None => clauses.extend(tokens(chunk).map(|(_, w)| Clause::Word(w))),
+            }
+        }
+    }
+    clauses
+}
+
+/// The words of `text` as the index's analyzer cuts them (letters and digits, words of
+/// 40 bytes or more dropped, lowercased), with their positions (a dropped word still
+/// takes one, as in the index).
+fn tokens(text: &str) -> impl Iterator<Item = (usize, String)> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .enumerate()
+        .filter(|(_, w)| w.len() < 40)
+        .map(|(at, w)| (at, w.to_lowercase()))
+}
+
+/// A ticket id as one word: `PAY-1510` or `JIRA:PAY-1510` -> `pay1510`. The index holds
+/// this word for every ticket of a postmortem (`index::labels`), so a query for a ticket
+/// finds the incidents that name it, not every incident that says "pay" and "1510".
+pub fn ticket_word(text: &str) -> Option<String> {
+    let id = text.rsplit_once(':').map_or(text, |(_, id)| id);
+    let (key, number) = id.split_once('-')?;
+    let key_ok =
+        key.starts_with(|c: char| c.is_ascii_alphabetic()) && key.chars().all(|c| c.is_ascii_alphanumeric());
+    let number_ok = !number.is_empty() && number.chars().all(|c| c.is_ascii_digit());
+    (key_ok && number_ok).then(|| format!("{key}{number}").to_ascii_lowercase())
+}
+
+/// Ticket ids in prose (and ticket URLs): an upper-case key, a hyphen, a number.
+pub fn ticket_mentions(text: &str) -> impl Iterator<Item = &str> {
+    static TICKET: LazyLock<regex::Regex> =
+        // ASCII word boundaries: a Unicode one would keep the regex off its fast DFA on
+        // any text that is not all ASCII, and this runs over every postmortem's text.
+        LazyLock::new(|| {
+            regex::Regex::new(r"(?-u:\b)[A-Z][A-Z0-9]+-[0-9]+(?-u:\b)").expect("valid regex")
+        });
+    TICKET.find_iter(text).map(|m| m.as_str())
 }
 
 /// A clause that narrows the results without adding to their score, so that filtering
@@ -273,12 +654,119 @@ fn best_snippet(generator: &SnippetGenerator, meta: &Meta) -> Option<Snippet> {
 mod tests {
     use super::*;
 
+    fn words(list: &[&str]) -> Vec<Clause> {
+        list.iter().map(|w| Clause::Word(w.to_string())).collect()
+    }
+
     #[test]
-    fn only_words_and_phrases_reach_the_parser() {
-        assert_eq!(plain_words("checkout-api"), "checkout api");
-        assert_eq!(plain_words("-lock title:x (a)"), " lock title x  a ");
-        assert_eq!(plain_words("\"expired-cert\" x509"), "\"expired-cert\" x509");
-        assert_eq!(plain_words("x509 \"expired cert"), "x509  expired cert");
-        assert_eq!(plain_words("\"a b\" \"c"), "\"a b\"  c");
+    fn only_words_and_phrases_reach_the_query() {
+        assert_eq!(parse_query("checkout-api"), words(&["checkout", "api"]));
+        assert_eq!(
+            parse_query("-lock title:x (a)"),
+            words(&["lock", "title", "x", "a"])
+        );
+        assert_eq!(
+            parse_query("\"expired-cert\" x509"),
+            [
+                Clause::Phrase(vec![(0, "expired".into()), (1, "cert".into())]),
+                Clause::Word("x509".into())
+            ]
+        );
+        // A phrase still being typed is words.
+        assert_eq!(
+            parse_query("x509 \"expired cert"),
+            words(&["x509", "expired", "cert"])
+        );
+        assert_eq!(parse_query("\"a b\" \"c")[1..], words(&["c"]));
+    }
+
+    #[test]
+    fn a_ticket_id_is_one_word() {
+        assert_eq!(
+            parse_query("PAY-1510 JIRA:ops-611"),
+            words(&["pay1510", "ops611"])
+        );
+        assert_eq!(ticket_word("us-east-1"), None);
+        assert_eq!(ticket_word("2024-03-08"), None);
+        assert_eq!(ticket_word("PAY-"), None);
+        let prose: Vec<&str> = ticket_mentions("See PAY-1510, not us-east-1 or Pay-2.").collect();
+        assert_eq!(prose, ["PAY-1510"]);
+    }
+
+    #[test]
+    fn one_typo_never_changes_the_first_letter() {
+        assert!(one_typo("lcok", "lock"));
+        assert!(one_typo("certifcate", "certificate"));
+        assert!(one_typo("locks", "lock"));
+        assert!(!one_typo("block", "lock"));
+        assert!(!one_typo("lock", "lock"));
+        assert!(!one_typo("lokc", "lack"));
+    }
+
+    /// An index of a few texts, and its vocabulary.
+    fn vocabulary_of(texts: &[&str]) -> Vocabulary {
+        let (schema, fields) = Fields::schema();
+        let index = Index::create_in_ram(schema);
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for text in texts {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(fields.title, text);
+            doc.add_text(fields.words, text);
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let stemmer = index.tokenizer_for_field(fields.title).unwrap();
+        Vocabulary::new(&searcher, fields.words, stemmer).unwrap()
+    }
+
+    #[test]
+    fn a_word_is_read_exactly_then_as_a_prefix_then_with_one_typo() {
+        let v = vocabulary_of(&["certificate certificates certified expired lock look", "cart"]);
+        let read = |w: &str| {
+            let r = v.resolve(w).unwrap();
+            (r.how, r.words, r.stems)
+        };
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            read("certified"),
+            (Match::Exact, strings(&["certified"]), strings(&["certifi"]))
+        );
+        // "cert" is one typo from "cart", but the words it starts come first.
+        assert_eq!(
+            read("cert"),
+            (
+                Match::Prefix,
+                strings(&["certificate", "certificates", "certified"]),
+                strings(&["certif", "certifi"])
+            )
+        );
+        assert_eq!(
+            read("certifcate"),
+            (Match::Typo, strings(&["certificate"]), strings(&["certif"]))
+        );
+        assert_eq!(
+            read("lcok"),
+            (
+                Match::Typo,
+                strings(&["lock", "look"]),
+                strings(&["lock", "look"])
+            )
+        );
+        assert_eq!(read("zzz"), (Match::None, vec![], vec![]));
+        assert_eq!(read("xock").0, Match::None, "never the first letter");
+        assert_eq!(read("lx").0, Match::None, "too short for a typo");
+    }
+
+    #[test]
+    fn a_prefix_stands_for_at_most_twelve_stems() {
+        let many: Vec<String> = (0..20)
+            .map(|i| format!("pre{}word", (b'a' + i) as char))
+            .collect();
+        let v = vocabulary_of(&[&many.join(" ")]);
+        let r = v.resolve("pre").unwrap();
+        assert_eq!(r.how, Match::Prefix);
+        assert_eq!(r.stems.len(), MAX_STEMS);
+        assert_eq!(r.words, many[..MAX_STEMS]);
     }
 }

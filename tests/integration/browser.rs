@@ -792,9 +792,7 @@ fn search_page_finds_highlights_filters_and_links_to_the_section_over_http() {
 #[test]
 fn search_page_works_from_file_urls() {
     let Some(browser) = browser() else { return };
-    let site = Site::copy_of(&example_dir());
-    site.build();
-    let public = site.path().join("public");
+    let (site, public) = built_example();
     let tab = new_tab(&browser);
     let page = public.join("search/index.html");
     let url = format!("{}?q=migration", file_url(&page));
@@ -977,33 +975,81 @@ fn keyboard_users_can_search() {
     );
 }
 
+/// Types `query` into the header search box of the page open in `tab`, presses Enter, and
+/// checks the search page shows what `pmsite search` finds for it.
+#[track_caller]
+fn search_from_the_header_box(tab: &Tab, site: &Site, query: &str, what: &str) {
+    tab.find_element("#site-search-q")
+        .expect("#site-search-q")
+        .type_into(query)
+        .expect("type into #site-search-q");
+    tab.press_key("Enter").unwrap();
+    wait_for(
+        tab,
+        &format!("Enter in the header search box to open the search page's index.html ({what})"),
+        "location.pathname.endsWith('/search/index.html') && !!document.getElementById('pm-search')",
+    );
+    let expected = cli_search(site, query, &[], "relevance");
+    wait_for_results(tab, &format!("{query}, from the header box ({what})"), &expected);
+    assert_eq!(eval(tab, "document.getElementById('pm-q').value"), json!(query));
+    // The search page has one search box: its own.
+    assert_eq!(
+        eval(
+            tab,
+            "[document.querySelectorAll('input[type=search]').length, !!document.getElementById('site-search-q')]"
+        ),
+        json!([1, false]),
+        "the search page shows a second search box"
+    );
+}
+
 #[test]
 fn the_search_box_on_every_page_leads_to_results() {
     let Some(browser) = browser() else { return };
     let (site, server) = serve_example();
     let tab = new_tab(&browser);
     open(&tab, &server.url("/"));
-    tab.find_element("#site-search-q")
-        .expect("#site-search-q")
-        .type_into("deadlock")
-        .expect("type into #site-search-q");
-    tab.press_key("Enter").unwrap();
-    wait_for(
+    // A word being typed ("migr") and a word with a typo, submitted: the same results as
+    // typed into the search page, and as `pmsite search`.
+    search_from_the_header_box(&tab, &site, "migr lokc", "http");
+    let notes = cli_notes(&site, "migr lokc");
+    assert!(!notes.is_empty(), "pick a query that needs a prefix and a typo");
+    let status = eval(&tab, "document.getElementById('pm-status').textContent");
+    assert!(
+        status.as_str().is_some_and(|s| s.ends_with(&notes)),
+        "the page says {status}, pmsite search says {notes:?}"
+    );
+}
+
+#[test]
+fn the_search_box_works_from_file_urls() {
+    let Some(browser) = browser() else { return };
+    let (site, public) = built_example();
+    let tab = new_tab(&browser);
+    open(
         &tab,
-        "Enter in the header search box to open /search/?q=deadlock",
-        "location.pathname === '/search/' && location.search === '?q=deadlock'",
+        &file_url(&public.join("incidents/2024-03-08-checkout-cleanup-script/index.html")),
     );
-    let expected = cli_search(&site, "deadlock", &[], "relevance");
-    let results = wait_for_results(&tab, "deadlock, from the header box", &expected);
-    assert_eq!(
-        results[0]["id"],
-        json!("2021-05-03-reporting-query-deadlock"),
-        "the reporting-query deadlock should come first"
-    );
-    assert_eq!(
-        eval(&tab, "document.getElementById('pm-q').value"),
-        json!("deadlock")
-    );
+    search_from_the_header_box(&tab, &site, "certif expiry", "file://");
+    assert_eq!(eval(&tab, "location.protocol"), json!("file:"));
+}
+
+/// The example site, built, and its output folder: to open from file://.
+fn built_example() -> (Site, PathBuf) {
+    let site = Site::copy_of(&example_dir());
+    site.build();
+    let public = site.path().join("public");
+    (site, public)
+}
+
+/// What `pmsite search` says about the query's words, the line above its results.
+fn cli_notes(site: &Site, query: &str) -> String {
+    let out = site.pmsite(&["search", query]).success().stdout;
+    out.lines()
+        .next()
+        .filter(|l| !l.contains("incidents match"))
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
@@ -1022,9 +1068,9 @@ fn search_status_line_reads_as_a_sentence() {
         "one result: the status says {text}"
     );
 
-    // A misspelt word is corrected; the note is a sentence of its own.
+    // A misspelt word is corrected; the note is a sentence of its own, pmsite search's.
     open_search(&tab, &server.url("/search/?q=certficate"));
-    let corrected = cli_search(&site, "certificate", &[], "relevance");
+    let corrected = cli_search(&site, "certficate", &[], "relevance");
     wait_for_results(&tab, "certficate, corrected to certificate", &corrected);
     let text = eval(&tab, status);
     let text = text.as_str().unwrap_or_default();
@@ -1036,6 +1082,11 @@ fn search_status_line_reads_as_a_sentence() {
         "the count and the correction run together: {text:?}"
     );
     assert!(note.contains("certificate"), "the correction note: {text:?}");
+    assert!(
+        text.ends_with(&cli_notes(&site, "certficate")),
+        "the page says {text:?}, pmsite search says {:?}",
+        cli_notes(&site, "certficate")
+    );
 }
 
 #[test]

@@ -12,8 +12,8 @@ fn archive() -> Site {
     )
     .postmortem(
         "2022-05-01-cert.md",
-        "title = \"Payments failed on an expired certificate\"\nseverity = \"SEV2\"\nstarted_at = 2022-05-01T09:00:00Z\nservices = [\"payments-gateway\"]\nroot_causes = [\"expired-certificate\"]",
-        "## Root cause\n\nThe client certificate expired; renewal was manual.\n",
+        "title = \"Payments failed on an expired certificate\"\nseverity = \"SEV2\"\nstarted_at = 2022-05-01T09:00:00Z\nservices = [\"payments-gateway\"]\nteams = [\"treasury\"]\nroot_causes = [\"expired-certificate\"]\nauthors = [\"ana.lima\"]\nincident_commander = \"bo.chen\"\n\n[[action_items]]\ntitle = \"Automate renewal\"\nowner = \"carla.diaz\"\nticket = \"PAY-1510\"",
+        "## Root cause\n\nThe client certificate expired; renewal was manual. See SEC-77.\n",
     )
     .postmortem(
         "2023-03-03-cert-again.md",
@@ -235,4 +235,112 @@ fn a_search_with_content_errors_reports_them() {
     let site = archive();
     site.postmortem("bad.md", "severity = \"SEV9\"", "");
     site.pmsite(&["search", "x"]).status(1).stderr_has("PM005");
+}
+
+fn expanded(run: &Run) -> serde_json::Value {
+    run.json()["expanded"].clone()
+}
+
+#[test]
+fn a_word_no_incident_has_matches_as_a_prefix_then_with_one_typo() {
+    let site = archive();
+    site.build();
+    let cert = site.pmsite(&["search", "certific", "--json"]).success();
+    assert_eq!(ids(&cert).len(), 2, "certific -> certificate");
+    assert_eq!(
+        expanded(&cert),
+        serde_json::json!([{"word": "certific", "how": "prefix", "words": ["certificate"]}])
+    );
+    site.pmsite(&["search", "certific", "expiry"])
+        .success()
+        .stdout_has("\"certific\" matched certificate.")
+        .stdout_has("1 of 3 incidents match \"certific expiry\"");
+    let typo = site.pmsite(&["search", "certifcate", "--json"]).success();
+    assert_eq!(ids(&typo).len(), 2);
+    assert_eq!(expanded(&typo)[0]["how"], "typo");
+    site.pmsite(&["search", "certifcate"])
+        .success()
+        .stdout_has("Showing results for certificate instead of \"certifcate\".");
+    // Submitted whole, a word being typed still finds what it starts.
+    let partial = site.pmsite(&["search", "intermed", "certif", "--json"]).success();
+    assert_eq!(ids(&partial), ["2023-03-03-cert-again"]);
+}
+
+#[test]
+fn a_correction_that_finds_nothing_is_never_offered() {
+    let site = archive();
+    site.build();
+    let run = site
+        .pmsite(&["search", "certifcate", "zzzqq"])
+        .success()
+        .stdout_has("No incidents match")
+        .stdout_has("No incident has \"zzzqq\".");
+    assert!(!run.stdout.contains("Showing results for"), "{}", run.stdout);
+    // A quoted word is exact: no prefix, no typo.
+    let quoted = site.pmsite(&["search", "\"certific\"", "--json"]).success();
+    assert_eq!(quoted.json()["total"], 0);
+}
+
+#[test]
+fn people_tickets_and_names_find_their_incidents() {
+    let site = archive();
+    site.build();
+    for query in [
+        "ana.lima",
+        "bo chen",
+        "carla.diaz",
+        "PAY-1510",
+        "JIRA:PAY-1510",
+        "SEC-77",
+        "treasury",
+    ] {
+        let run = site.pmsite(&["search", query, "--json"]).success();
+        assert_eq!(ids(&run), ["2022-05-01-cert"], "{query}");
+    }
+    // A ticket is one word: incidents that say "pay" and "1510" apart do not match.
+    let site = archive();
+    site.postmortem(
+        "2021-01-01-pay.md",
+        "title = \"Pay runs late\"\nstarted_at = 2021-01-01T00:00:00Z",
+        "Pay ran 1510 seconds late.\n",
+    );
+    site.build();
+    let run = site.pmsite(&["search", "PAY-1510", "--json"]).success();
+    assert_eq!(ids(&run), ["2022-05-01-cert"]);
+    for query in ["expired-certificate", "payments-gateway", "orders"] {
+        let run = site.pmsite(&["search", query, "--json"]).success();
+        assert!(!ids(&run).is_empty(), "{query}");
+    }
+}
+
+#[test]
+fn unknown_filter_values_get_a_did_you_mean_and_exit_2() {
+    let site = archive();
+    site.build();
+    site.pmsite(&["search", "certificate", "--service", "payments-gatway"])
+        .status(2)
+        .stderr_has("no published incident has service `payments-gatway`")
+        .stderr_has("did you mean `--service payments-gateway`?");
+    let json = site
+        .pmsite(&["search", "--root-cause", "expired-certficate", "--json"])
+        .status(2)
+        .json();
+    assert_eq!(json["error"]["option"], "--root-cause");
+    assert_eq!(json["error"]["did_you_mean"], "expired-certificate");
+    assert!(
+        json.get("hits").is_none(),
+        "an error, never an empty list: {json}"
+    );
+    for (option, value) in [
+        ("--team", "treasry"),
+        ("--severity", "SEV9"),
+        ("--tag", "nothing-like-it"),
+    ] {
+        site.pmsite(&["search", option, value])
+            .status(2)
+            .stderr_has("hint:");
+    }
+    // Known values pass, however they are written.
+    site.pmsite(&["search", "--severity", "sev2", "--team", "Treasury"])
+        .success();
 }

@@ -86,51 +86,92 @@
     return tokens(text).map((t) => t.word);
   }
 
-  // Splits a query into words; the words of a "quoted phrase" share a phrase number and
-  // keep their positions in it. A phrase whose closing quote is not typed yet is still
-  // words, the last one a prefix while typing, like any trailing word.
-  function parseQuery(text) {
-    const parts = [];
-    const re = /"([^"]*)("?)|([^\s"]+)/g;
-    let m;
-    let phrases = 0;
-    while ((m = re.exec(text)) !== null) {
-      const closed = m[1] !== undefined && m[2] === '"';
-      const phrase = closed ? ++phrases : 0;
-      for (const t of tokens(m[1] !== undefined ? m[1] : m[3])) {
-        parts.push(phrase ? { word: t.word, phrase, offset: t.position } : { word: t.word, phrase: 0 });
-      }
-    }
-    const last = parts[parts.length - 1];
-    if (last && !last.phrase && /[\p{Alphabetic}\p{N}]$/u.test(text)) last.prefix = true;
-    return parts;
+  // A ticket id as one word: PAY-1510 or JIRA:PAY-1510 -> pay1510, as the index holds it
+  // (src/search/query.rs ticket_word).
+  function ticketWord(text) {
+    const m = /^(?:.*:)?([A-Za-z][A-Za-z0-9]*)-([0-9]+)$/.exec(text);
+    return m ? (m[1] + m[2]).toLowerCase() : null;
   }
 
-  // Groups parts into the clauses every document must match: a word, or a phrase of two
-  // or more words (a one-word phrase is that word, as in tantivy's query parser).
-  function clauses(parts) {
+  // Splits a query into clauses every result must match, as `pmsite search` does
+  // (src/search/query.rs parse_query): a word, or the words of a "quoted phrase" with
+  // their positions in it. Outside quotes a ticket id is one word. A phrase whose closing
+  // quote is not typed yet is words.
+  function parseQuery(text) {
     const out = [];
-    for (const part of parts) {
-      const last = out[out.length - 1];
-      if (part.phrase && last && last[0].phrase === part.phrase) last.push(part);
-      else out.push([part]);
+    const re = /"([^"]*)("?)|([^\s"]+)/g;
+    let m;
+    while ((m = re.exec(text)) !== null) {
+      if (m[1] !== undefined && m[2] === '"') {
+        const phrase = tokens(m[1]).map((t) => ({ word: t.word, offset: t.position }));
+        if (phrase.length) out.push({ phrase });
+        continue;
+      }
+      for (const chunk of (m[1] !== undefined ? m[1] : m[3]).split(/\s+/)) {
+        // A ticket pasted with its punctuation: "(PAY-1510),".
+        const ticket = ticketWord(chunk.replace(/^[^\p{Alphabetic}\p{N}]+|[^\p{Alphabetic}\p{N}]+$/gu, ''));
+        if (ticket) out.push({ word: ticket });
+        else for (const t of tokens(chunk)) out.push({ word: t.word });
+      }
     }
     return out;
   }
 
-  function editDistanceAtMostOne(a, b) {
-    if (a === b) return true;
-    const la = a.length;
-    const lb = b.length;
-    if (Math.abs(la - lb) > 1) return false;
+  // Whether `word` is one typo from `typed` (a letter added, dropped or changed, or two
+  // neighbours swapped), never the first letter. Counted in characters, as in Rust.
+  function oneTypo(typed, word) {
+    const a = Array.from(typed);
+    const b = Array.from(word);
+    if (typed === word || a[0] !== b[0] || Math.abs(a.length - b.length) > 1) return false;
     let i = 0;
-    while (i < la && i < lb && a[i] === b[i]) i++;
-    if (la === lb) {
-      if (a.slice(i + 1) === b.slice(i + 1)) return true;
-      // transposition
-      return i + 1 < la && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    const rest = (x, from) => x.slice(from).join('');
+    if (a.length === b.length) {
+      if (rest(a, i + 1) === rest(b, i + 1)) return true;
+      return i + 1 < a.length && a[i] === b[i + 1] && a[i + 1] === b[i] && rest(a, i + 2) === rest(b, i + 2);
     }
-    return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+    return a.length > b.length ? rest(a, i + 1) === rest(b, i) : rest(a, i) === rest(b, i + 1);
+  }
+
+  // At most this many stems stand for a word matched as a prefix or with a typo; shorter
+  // words than MIN_TYPO_CHARS are never read as typos (src/search/query.rs).
+  const MAX_STEMS = 12;
+  const MIN_TYPO_CHARS = 3;
+
+  // The first of `entries` ([word, stem], in order) up to MAX_STEMS distinct stems:
+  // { words, stems }.
+  function firstStems(entries) {
+    const words = [];
+    const stems = [];
+    for (const [word, stem] of entries) {
+      if (!stems.includes(stem)) {
+        if (stems.length === MAX_STEMS) break;
+        stems.push(stem);
+      }
+      words.push(word);
+    }
+    return { words, stems };
+  }
+
+  // A word file's entry, "word" or "word stem", as [word, stem].
+  function wordEntry(entry) {
+    const space = entry.indexOf(' ');
+    return space < 0 ? [entry, entry] : [entry.slice(0, space), entry.slice(space + 1)];
+  }
+
+  // What the answer says about words that are not words of the archive, a sentence each;
+  // the same sentences as `pmsite search` (src/search/print.rs notes). A prefix or typo
+  // match is named only when something matched: never a correction that finds nothing.
+  function notes(expansions, total) {
+    const SHOWN = 5;
+    const list = (words) => words.slice(0, SHOWN).join(', ') + (words.length > SHOWN ? ' and ' + (words.length - SHOWN) + ' more' : '');
+    return expansions
+      .filter((e) => total > 0 || e.how === 'none')
+      .map((e) => {
+        if (e.how === 'prefix') return '"' + e.word + '" matched ' + list(e.words) + '.';
+        if (e.how === 'typo') return 'Showing results for ' + list(e.words) + ' instead of "' + e.word + '".';
+        return 'No incident has "' + e.word + '".';
+      });
   }
 
   function Engine(load) {
@@ -139,7 +180,7 @@
   }
 
   // The export format this client reads (src/search/export.rs FORMAT_VERSION).
-  const FORMAT = 3;
+  const FORMAT = 4;
 
   Engine.prototype.init = async function () {
     if (!this.manifest) {
@@ -153,17 +194,6 @@
     return this.manifest;
   };
 
-  // The chunks (of `starts`) that can hold `key`, and when `key` is being typed, the next
-  // one if it can hold keys starting with it: boundaries are shortened keys, so it can when
-  // its boundary and the key are prefixes one of the other.
-  function chunksFor(starts, key, prefix) {
-    const first = chunkOf(starts, key);
-    if (first < 0) return [];
-    const next = first + 1;
-    if (prefix && next < starts.length && (starts[next].startsWith(key) || key.startsWith(starts[next]))) return [first, next];
-    return [first];
-  }
-
   // Every document's fieldnorm id in a field (n/<field>.js), for the postings of frequent
   // terms, which leave their norms out. Loaded once per field.
   Engine.prototype.fieldNorms = function (field) {
@@ -173,39 +203,52 @@
     return this.norms[field];
   };
 
-  // The stems a query word stands for: its own stem, or for a word being typed, the stems
-  // of the words it starts (the exact word first), or for an unknown word, the stem of a
-  // word one edit away. Returns { stems, corrected }.
-  // A word whose stem differs is in the word files; a word that is its own stem is a term
-  // flagged as a word. Both are looked at in the chunks around the typed word.
-  Engine.prototype.stemsFor = async function (part) {
-    const word = part.word;
-    const m = this.manifest;
-    const around = async (starts, letter) => {
-      const chunks = await Promise.all(chunksFor(starts, word, part.prefix).map((i) => this.load(letter + i, letter + '/' + i + '.js')));
-      return [].concat(...chunks);
-    };
-    const aliases = await around(m.words, 'w');
-    const alias = aliases.find((e) => e[0] === word);
-    // Most words are looked up this way: the term files are only needed for the stem.
-    if (alias && !part.prefix) return { stems: [alias[1]] };
-    const terms = await around(m.terms, 't');
-    const candidates = aliases.concat(terms.filter((e) => e[5] === 1).map((e) => [e[0], e[0]]));
-    candidates.sort((a, b) => compare(a[0], b[0]));
-    const exact = candidates.find((e) => e[0] === word);
-    if (part.prefix) {
-      const stems = [];
-      if (exact) stems.push(exact[1]);
-      for (const e of candidates) {
-        if (e[0].startsWith(word) && !stems.includes(e[1])) stems.push(e[1]);
-        if (stems.length >= 12) break;
+  // The words of the archive from `word` on, in byte order, while they start with it
+  // (w/<i>.js, the chunk that can hold `word`, then the next ones while needed): the
+  // word itself if it is one, or the words it starts, up to MAX_STEMS stems.
+  Engine.prototype.wordsFrom = async function (word) {
+    const starts = this.manifest.words;
+    const found = [];
+    const stems = new Set();
+    for (let i = chunkOf(starts, word); i >= 0 && i < starts.length; i++) {
+      const chunk = await this.load('w' + i, 'w/' + i + '.js');
+      for (const entry of chunk.map(wordEntry)) {
+        if (compare(entry[0], word) < 0) continue;
+        if (!entry[0].startsWith(word)) return found;
+        found.push(entry);
+        // The word itself: nothing after it is needed.
+        if (entry[0] === word && found.length === 1) return found;
+        stems.add(entry[1]);
       }
-      if (stems.length) return { stems };
+      if (stems.size > MAX_STEMS) return found;
     }
-    if (exact) return { stems: [exact[1]] };
-    const near = candidates.find((e) => editDistanceAtMostOne(e[0], word));
-    if (near) return { stems: [near[1]], corrected: near[0] };
-    return { stems: [] };
+    return found;
+  };
+
+  // What a query word stands for, as `pmsite search` reads it (src/search/query.rs
+  // Vocabulary::resolve): { how, words, stems }. Its stem if it is a word of the archive;
+  // else the words it starts; else, for a word of MIN_TYPO_CHARS or more, the words one
+  // typo away (from the typo files of its first letter and lengths around its own); else
+  // nothing.
+  Engine.prototype.resolve = async function (word) {
+    const from = await this.wordsFrom(word);
+    if (from.length && from[0][0] === word) return { how: 'exact', words: [word], stems: [from[0][1]] };
+    if (from.length) return Object.assign({ how: 'prefix' }, firstStems(from));
+    const letters = Array.from(word);
+    if (letters.length >= MIN_TYPO_CHARS) {
+      const letter = letters[0].codePointAt(0).toString(16);
+      const files = [letters.length - 1, letters.length, letters.length + 1].map((n) => {
+        const name = letter + '-' + n;
+        // No file: no word of that letter and length. (A loader may also throw at once.)
+        return Promise.resolve()
+          .then(() => this.load('y' + name, 'y/' + name + '.js'))
+          .catch(() => []);
+      });
+      const near = [].concat(...(await Promise.all(files))).map(wordEntry).filter((e) => oneTypo(word, e[0]));
+      near.sort((a, b) => compare(a[0], b[0]));
+      if (near.length) return Object.assign({ how: 'typo' }, firstStems(near));
+    }
+    return { how: 'none', words: [], stems: [] };
   };
 
   // A field's length for a document: from the posting, the field's norms file, or the one
@@ -323,45 +366,46 @@
     return scores;
   };
 
-  // One clause of a query (a word, or a phrase of several): { scores: Map doc -> score,
-  // corrected: [[typed, used]...], stems: what to highlight }.
+  // One clause of a query (a word, or a phrase): { scores: Map doc -> score, expansions:
+  // [{ word, how, words }] for words that are not words of the archive, stems: what to
+  // highlight }. A word stands for its stems, a document scoring with the best of them; a
+  // phrase's words must be words of the archive.
   Engine.prototype.scoreClause = async function (clause) {
-    const found = await Promise.all(clause.map((part) => this.stemsFor(part)));
-    const corrected = [];
-    const stems = [];
-    found.forEach((f, i) => {
-      if (f.corrected) corrected.push([clause[i].word, f.corrected]);
-      stems.push(...f.stems, clause[i].word);
-    });
-    let scores = new Map();
-    if (clause.length === 1) {
-      const perStem = await Promise.all(found[0].stems.map((s) => this.scoreStem(s)));
-      // Several stems (a prefix): a document scores with the best of them.
+    if (clause.word !== undefined) {
+      const found = await this.resolve(clause.word);
+      const perStem = await Promise.all(found.stems.map((s) => this.scoreStem(s)));
+      const scores = new Map();
       for (const map of perStem) {
         for (const [doc, s] of map) if (!scores.has(doc) || scores.get(doc) < s) scores.set(doc, s);
       }
-    } else if (found.every((f) => f.stems.length)) {
-      const phrase = found.map((f) => f.stems[0]);
-      scores = await this.scorePhrase(phrase, clause.map((p) => p.offset));
+      const expansions = found.how === 'exact' ? [] : [{ word: clause.word, how: found.how, words: found.words }];
+      return { scores, expansions, stems: found.stems.concat(clause.word) };
     }
-    return { scores, corrected, stems };
+    const found = await Promise.all(clause.phrase.map((p) => this.wordsFrom(p.word)));
+    const stems = found.map((f, i) => (f.length && f[0][0] === clause.phrase[i].word ? f[0][1] : null));
+    const expansions = clause.phrase.filter((p, i) => stems[i] === null).map((p) => ({ word: p.word, how: 'none', words: [] }));
+    let scores = new Map();
+    if (expansions.length) return { scores, expansions, stems: [] };
+    if (stems.length === 1) scores = await this.scoreStem(stems[0]);
+    else scores = await this.scorePhrase(stems, clause.phrase.map((p) => p.offset));
+    return { scores, expansions, stems: stems.concat(clause.phrase.map((p) => p.word)) };
   };
 
-  // Runs a query: returns { docs: [[doc, score]...] in rank order, corrections, parts,
-  // highlights (stems and words to mark) }. An empty query matches every document.
+  // Runs a query: returns { docs: [[doc, score]...] in rank order, expansions (how words
+  // that are not words of the archive were read), highlights (stems and words to mark) }.
+  // An empty query matches every document.
   Engine.prototype.search = async function (text, options) {
     await this.init();
     const opts = options || {};
-    const parts = parseQuery(text);
-    if (opts.prefix === false) for (const part of parts) part.prefix = false;
-    const corrections = [];
+    const clauses = parseQuery(text);
     let matched = null; // Map doc -> score
     // Every clause's files load side by side; scores are then combined in query order, so
     // the float sums are tantivy's.
-    const scored = await Promise.all(clauses(parts).map((clause) => this.scoreClause(clause)));
+    const scored = await Promise.all(clauses.map((clause) => this.scoreClause(clause)));
+    const expansions = [];
     const highlights = [];
-    for (const { scores, corrected, stems } of scored) {
-      corrections.push(...corrected);
+    for (const { scores, expansions: read, stems } of scored) {
+      expansions.push(...read);
       highlights.push(...stems);
       if (matched === null) matched = scores;
       else {
@@ -376,9 +420,9 @@
       for (let d = 0; d < this.manifest.docs; d++) docs.push([d, 0]);
     } else docs = Array.from(matched.entries());
     if (opts.filter) docs = docs.filter(([d]) => opts.filter(d));
-    if (opts.sort === 'date' || parts.length === 0) docs.sort((a, b) => a[0] - b[0]);
+    if (opts.sort === 'date' || clauses.length === 0) docs.sort((a, b) => a[0] - b[0]);
     else docs.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    return { docs, corrections, parts, highlights: [...new Set(highlights)] };
+    return { docs, expansions, highlights: [...new Set(highlights)] };
   };
 
   // What a result shows: { id, title, path (from the site root), date, severity, rank
@@ -411,7 +455,7 @@
     return data;
   };
 
-  const api = { Engine, varints, compare, chunkOf, chunksFor, parseQuery, clauses, words, tokens, editDistanceAtMostOne };
+  const api = { Engine, varints, compare, chunkOf, parseQuery, ticketWord, oneTypo, notes, words, tokens };
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
 
   // ---------------------------------------------------------------------------------------
@@ -541,16 +585,12 @@
       return true;
     }
 
-    // `typing`: the last word is still being typed, so it matches as a prefix. A query
-    // from the address, the header box or the Search button is taken as written, as
-    // `pmsite search` takes it.
-    async function run(typing) {
+    // Typed, submitted or opened from the address (the header box of any page), a query
+    // reads the same, as `pmsite search` reads it.
+    async function run() {
       const mine = ++generation;
       await engine.init();
-      const [, found] = await Promise.all([
-        ensureFacets(),
-        engine.search(input.value, { sort: sort.value, prefix: typing === true }),
-      ]);
+      const [, found] = await Promise.all([ensureFacets(), engine.search(input.value, { sort: sort.value })]);
       if (mine !== generation) return;
       const docs = found.docs.filter(([d]) => passes(d));
       const stems = found.highlights;
@@ -559,11 +599,8 @@
       if (mine !== generation) return;
       const n = docs.length;
       const noun = n === 1 ? 'incident' : 'incidents';
-      let line = input.value.trim() ? n + ' ' + noun + (n === 1 ? ' matches.' : ' match.') : n + ' ' + noun + '.';
-      if (found.corrections.length) {
-        line += ' Showing results for ' + found.corrections.map((c) => '“' + c[1] + '”').join(', ') + '.';
-      }
-      status.textContent = line;
+      const line = input.value.trim() ? n + ' ' + noun + (n === 1 ? ' matches.' : ' match.') : n + ' ' + noun + '.';
+      status.textContent = [line].concat(notes(found.expansions, n)).join(' ');
       results.innerHTML = rows
         .map((r) => {
           // Opened from file:// (a zip of the archive), folders do not open their index.html.
@@ -643,7 +680,7 @@
     input.addEventListener('input', () => {
       clearTimeout(timer);
       shown = PAGE;
-      timer = setTimeout(() => run(true), 60);
+      timer = setTimeout(run, 60);
     });
     sort.addEventListener('change', () => {
       shown = PAGE;
