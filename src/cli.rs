@@ -127,7 +127,7 @@ struct SearchArgs {
 struct ServeArgs {
     #[command(flatten)]
     build: BuildArgs,
-    /// Port on 127.0.0.1
+    /// Port on 127.0.0.1 (0: any free port; the URL is printed)
     #[arg(long, default_value_t = 1111)]
     port: u16,
     /// Open the site in the default browser
@@ -297,22 +297,108 @@ fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
             return 2;
         }
     };
-    let status = build(cli, &args.build);
-    if status != 0 {
-        return status;
-    }
+    let root = args.build.site.root.clone();
     let output = output_dir(&args.build);
-    let url = format!("http://127.0.0.1:{}/", args.port);
-    eprintln!("Serving {} at {url} (Ctrl-C to stop)", output.display());
+    let mut preview = crate::preview::Preview::new(Options {
+        root: root.clone(),
+        output: Some(output.clone()),
+        selection: selection(&args.build.site),
+        strict: args.build.strict,
+        policy_warnings_kept: (!cli.verbose).then_some(WARNINGS_SHOWN),
+    });
+    let started = Instant::now();
+    let progress = Bar::new(cli.quiet);
+    let first = preview.build(&progress);
+    progress.finish();
+    match first {
+        Ok(update) if !update.failed() => {
+            print_human(cli, &update.report, &root, !cli.verbose);
+            if !cli.quiet {
+                println!("Built in {:.2} s", started.elapsed().as_secs_f64());
+            }
+        }
+        Ok(update) => {
+            print_human(cli, &update.report, &root, !cli.verbose);
+            eprintln!(
+                "{}: build failed: {}",
+                error_word(),
+                report::summary(
+                    &update.report.diagnostics,
+                    &update.report.left_out,
+                    update.report.files
+                )
+            );
+            return 1;
+        }
+        Err(fatal) => return fatal_error(&fatal, &root),
+    }
+    // `--port 0` asks the system for a free port: say which one it gave.
+    let port = listener.local_addr().map_or(args.port, |address| address.port());
+    let url = format!("http://127.0.0.1:{port}/");
+    eprintln!(
+        "Serving {} at {url}; rebuilding when {} changes (Ctrl-C to stop)",
+        output.display(),
+        root.display()
+    );
     if args.open
         && let Err(e) = opener::open_browser(&url)
     {
         eprintln!("could not open a browser ({e}); open {url} yourself");
     }
-    match crate::serve::serve(listener, output) {
+    let served = output.clone();
+    std::thread::spawn(move || crate::serve::serve(listener, served));
+    let watched = crate::serve::watch(&root, |seen| {
+        let started = Instant::now();
+        let update = match seen {
+            crate::serve::Seen::Changes => preview.build(&build::NoProgress).map(Some),
+            crate::serve::Seen::Quiet => preview.finish(&build::NoProgress),
+        };
+        match update.transpose() {
+            None => {}
+            Some(update) => match update {
+                Ok(update) if update.failed() => {
+                    print_human(cli, &update.report, &root, !cli.verbose);
+                    eprintln!(
+                        "{}: {}; the last good site stays served",
+                        error_word(),
+                        report::summary(
+                            &update.report.diagnostics,
+                            &update.report.left_out,
+                            update.report.files
+                        )
+                    );
+                }
+                Ok(update) if update.changed.is_empty() && update.removed.is_empty() => {}
+                Ok(update) => {
+                    if !cli.quiet {
+                        eprintln!(
+                            "Rebuilt in {:.2} s: {} file{} written, {} removed{}",
+                            started.elapsed().as_secs_f64(),
+                            update.changed.len(),
+                            if update.changed.len() == 1 { "" } else { "s" },
+                            update.removed.len(),
+                            if update.search_pending {
+                                " (search index next)"
+                            } else {
+                                ""
+                            }
+                        );
+                    }
+                }
+                Err(fatal) => {
+                    fatal_error(&fatal, &root);
+                }
+            },
+        }
+    });
+    match watched {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{}: {e}", error_word());
+            eprintln!(
+                "{}: cannot watch {} for changes: {e}",
+                error_word(),
+                root.display()
+            );
             2
         }
     }

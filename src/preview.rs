@@ -118,12 +118,12 @@ impl Preview {
     }
 
     /// Completes a build that deferred its search stage: afterwards the output is what
-    /// `pmsite build` writes. Does nothing when no search stage is due.
-    pub fn finish(&mut self, progress: &dyn Progress) -> Result<Update, Fatal> {
+    /// `pmsite build` writes. `None` when no search stage is due.
+    pub fn finish(&mut self, progress: &dyn Progress) -> Result<Option<Update>, Fatal> {
         if !self.search_pending {
-            return Ok(Update::nothing(Report::default()));
+            return Ok(None);
         }
-        self.build_with(true, progress)
+        self.build_with(true, progress).map(Some)
     }
 
     fn build_with(&mut self, full_search: bool, progress: &dyn Progress) -> Result<Update, Fatal> {
@@ -596,8 +596,12 @@ mod tests {
         );
 
         assert!(third.search_pending, "the search stage waits for finish");
-        let finished = preview.finish(&NoProgress).unwrap();
+        let finished = preview
+            .finish(&NoProgress)
+            .unwrap()
+            .expect("a search stage was due");
         assert!(!finished.search_pending && !finished.failed());
+        assert!(preview.finish(&NoProgress).unwrap().is_none(), "and is done");
         assert!(
             finished.changed.iter().any(|path| path.starts_with("search/")),
             "{:?}",
@@ -850,7 +854,8 @@ mod tests {
                 apply(&root, &mut docs, &mut next, op);
                 let update = preview.build(&NoProgress).unwrap();
                 if !update.failed() {
-                    proptest::prop_assert!(!preview.finish(&NoProgress).unwrap().failed());
+                    let finished = preview.finish(&NoProgress).unwrap();
+                    proptest::prop_assert!(finished.is_none_or(|f| !f.failed()));
                 }
                 let fresh = tmp.path().join(format!("fresh-{step}"));
                 let full = build::run(&options(&root, &fresh), &NoProgress).unwrap();

@@ -1,8 +1,12 @@
-//! `pmsite serve`: a small static file server for previewing a build on 127.0.0.1.
+//! `pmsite serve`: a small static file server for previewing a build on 127.0.0.1, and the
+//! watcher that tells the preview engine (`preview`) to rebuild when a file of the site
+//! changes.
 //!
-//! Deliberately minimal (GET and HEAD, one thread per connection, no caching, loopback
-//! only): it exists so that `pmsite serve --open` shows the site as a web server would,
-//! with clean URLs and the 404 page, without installing anything.
+//! The server is deliberately minimal (GET and HEAD, one thread per connection, no caching,
+//! loopback only): it shows the site as a web server would, with clean URLs and the 404
+//! page, without installing anything. The watcher uses notify (through
+//! notify-debouncer-full, which folds an editor's several writes of one save into one
+//! burst).
 
 use std::fs;
 use std::io::{self, BufRead, BufReader, Write};
@@ -129,5 +133,81 @@ mod tests {
         assert_eq!(resolve(d, "/../etc/passwd"), None);
         assert_eq!(resolve(d, "/%2e%2e/etc/passwd"), None);
         assert_eq!(resolve(d, "/missing/"), None);
+    }
+}
+
+/// What of a site `pmsite serve` watches: pmsite.toml and the folders a build reads. Never
+/// the output (it may sit inside the site folder), nor hidden or backup files that editors
+/// write beside the one being saved (`.x.swp`, `x~`, `.#x`, vim's `4913`).
+pub fn watched(root: &Path) -> Vec<PathBuf> {
+    ["pmsite.toml", "postmortems", "templates", "static"]
+        .iter()
+        .map(|name| root.join(name))
+        .collect()
+}
+
+/// Whether a change at `path` can change the site.
+pub fn matters(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+        return false;
+    };
+    !(name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name == "4913")
+}
+
+/// What the watcher saw.
+pub enum Seen {
+    /// A burst of changes under the site's watched paths (an editor that saves by writing
+    /// twice or by renaming makes one burst).
+    Changes,
+    /// No change for a while: the time for work that can wait.
+    Quiet,
+}
+
+/// Calls `on` with what it sees, until the watcher fails.
+pub fn watch(root: &Path, mut on: impl FnMut(Seen)) -> Result<(), notify_debouncer_full::notify::Error> {
+    use notify_debouncer_full::notify::RecursiveMode;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    // Events name absolute, resolved paths: compare them with the same.
+    let root = &std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let (events, changes) = mpsc::channel();
+    let mut debouncer = notify_debouncer_full::new_debouncer(Duration::from_millis(40), None, events)?;
+    // The site folder itself, not recursively: it tells when templates/ or static/ appear.
+    debouncer.watch(root, RecursiveMode::NonRecursive)?;
+    let mut watching: Vec<PathBuf> = Vec::new();
+    let mut watch_folders = |debouncer: &mut notify_debouncer_full::Debouncer<_, _>| {
+        for path in watched(root) {
+            if path.is_dir()
+                && !watching.contains(&path)
+                && debouncer.watch(&path, RecursiveMode::Recursive).is_ok()
+            {
+                watching.push(path);
+            }
+        }
+    };
+    watch_folders(&mut debouncer);
+    loop {
+        match changes.recv_timeout(Duration::from_millis(300)) {
+            Ok(Ok(batch)) => {
+                // A build reads the site's files (copies attachments): reading is no change.
+                let relevant = batch
+                    .iter()
+                    .filter(|event| !event.kind.is_access())
+                    .flat_map(|event| &event.paths)
+                    .any(|path| matters(path) && watched(root).iter().any(|w| path.starts_with(w)));
+                if relevant {
+                    watch_folders(&mut debouncer);
+                    on(Seen::Changes);
+                }
+            }
+            Ok(Err(errors)) => {
+                if let Some(e) = errors.into_iter().next() {
+                    return Err(e);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => on(Seen::Quiet),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+        }
     }
 }
