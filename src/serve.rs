@@ -110,32 +110,6 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_map_to_index_files_and_never_leave_the_folder() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join("incidents/a")).unwrap();
-        fs::write(dir.path().join("incidents/a/index.html"), "a").unwrap();
-        fs::write(dir.path().join("x y.txt"), "x").unwrap();
-        let d = dir.path();
-        assert_eq!(
-            resolve(d, "/incidents/a/"),
-            Some(d.join("incidents/a/index.html"))
-        );
-        assert_eq!(
-            resolve(d, "/incidents/a/?q=1#top"),
-            Some(d.join("incidents/a/index.html"))
-        );
-        assert_eq!(resolve(d, "/x%20y.txt"), Some(d.join("x y.txt")));
-        assert_eq!(resolve(d, "/../etc/passwd"), None);
-        assert_eq!(resolve(d, "/%2e%2e/etc/passwd"), None);
-        assert_eq!(resolve(d, "/missing/"), None);
-    }
-}
-
 /// What of a site `pmsite serve` watches: pmsite.toml and the folders a build reads. Never
 /// the output (it may sit inside the site folder), nor hidden or backup files that editors
 /// write beside the one being saved (`.x.swp`, `x~`, `.#x`, vim's `4913`).
@@ -209,5 +183,31 @@ pub fn watch(root: &Path, mut on: impl FnMut(Seen)) -> Result<(), notify_debounc
             Err(mpsc::RecvTimeoutError::Timeout) => on(Seen::Quiet),
             Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_map_to_index_files_and_never_leave_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("incidents/a")).unwrap();
+        fs::write(dir.path().join("incidents/a/index.html"), "a").unwrap();
+        fs::write(dir.path().join("x y.txt"), "x").unwrap();
+        let d = dir.path();
+        assert_eq!(
+            resolve(d, "/incidents/a/"),
+            Some(d.join("incidents/a/index.html"))
+        );
+        assert_eq!(
+            resolve(d, "/incidents/a/?q=1#top"),
+            Some(d.join("incidents/a/index.html"))
+        );
+        assert_eq!(resolve(d, "/x%20y.txt"), Some(d.join("x y.txt")));
+        assert_eq!(resolve(d, "/../etc/passwd"), None);
+        assert_eq!(resolve(d, "/%2e%2e/etc/passwd"), None);
+        assert_eq!(resolve(d, "/missing/"), None);
     }
 }
