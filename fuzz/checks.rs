@@ -80,9 +80,8 @@ pub fn check_checks(text: &str) {
     let parsed = parse_file(Path::new(FILE), KEY.into(), text, config);
     let content = Content {
         postmortems: parsed.postmortem.into_iter().collect(),
-        files: Default::default(),
         unreadable_front_matter: parsed.orphan.into_iter().collect(),
-        diagnostics: Vec::new(),
+        ..Content::default()
     };
     for d in pmsite::check::check(&content, config, today()) {
         assert_in(text, d.location.as_ref().expect("every finding has a place"));
@@ -101,9 +100,7 @@ pub fn markdown_checks(body: &str) {
     let Some(pm) = parsed.postmortem else { return };
     let content = Content {
         postmortems: vec![pm],
-        files: Default::default(),
-        unreadable_front_matter: Vec::new(),
-        diagnostics: Vec::new(),
+        ..Content::default()
     };
     let selection = Selection {
         audience: Audience::Restricted,
@@ -174,9 +171,7 @@ fn sample_searcher() -> Searcher {
     .collect();
     let content: &'static Content = Box::leak(Box::new(Content {
         postmortems,
-        files: Default::default(),
-        unreadable_front_matter: Vec::new(),
-        diagnostics: Vec::new(),
+        ..Content::default()
     }));
     let selection = Selection {
         audience: Audience::Restricted,

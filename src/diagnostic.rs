@@ -56,6 +56,8 @@ pub enum Code {
     BrokenAnchor,
     /// A file that cannot be read (permissions, not UTF-8).
     UnreadableFile,
+    /// A symlink in the site's folders that points out of the site, or to nothing.
+    SymlinkOutside,
     /// pmsite.toml is invalid.
     Config,
     /// A site template failed to parse or render.
@@ -116,6 +118,7 @@ impl Code {
             Code::BrokenLink => "PM009",
             Code::BrokenAnchor => "PM010",
             Code::UnreadableFile => "PM011",
+            Code::SymlinkOutside => "PM012",
             Code::Config => "PM090",
             Code::Template => "PM091",
             Code::BlamingLanguage => "PM101",

@@ -1014,7 +1014,7 @@ fn content_of(text: &str) -> pmsite::content::Content {
         postmortems: parsed.postmortem.into_iter().collect(),
         files: Default::default(),
         unreadable_front_matter: parsed.orphan.into_iter().collect(),
-        diagnostics: Vec::new(),
+        ..Default::default()
     }
 }
 

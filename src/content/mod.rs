@@ -6,6 +6,7 @@
 
 pub mod decode;
 pub mod front_matter;
+pub mod inputs;
 pub mod links;
 pub mod markdown;
 pub mod moment;
@@ -25,6 +26,7 @@ use crate::tree::{Codes, Reader};
 
 pub const POSTMORTEMS_DIR: &str = "postmortems";
 
+#[derive(Default)]
 pub struct Content {
     /// Sorted by source path; the order everything downstream starts from.
     pub postmortems: Vec<Postmortem>,
@@ -35,14 +37,18 @@ pub struct Content {
     /// Files whose front matter could not be read into a postmortem. Their bodies are
     /// still checked, so that an author sees every problem of the file at once.
     pub unreadable_front_matter: Vec<Source>,
+    /// The text files a build publishes as they are (linked attachments, `static/`), for
+    /// the secret checks.
+    pub published_files: Vec<inputs::PublishedFile>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Content {
-    /// Lets go of each file's front matter text and parsed tree. The checks are their last
-    /// readers; on a large archive they are hundreds of megabytes that the rest of the build
-    /// would carry to the end.
+    /// Lets go of each file's front matter text and parsed tree, and of the published
+    /// files' text. The checks are their last readers; on a large archive they are hundreds
+    /// of megabytes that the rest of the build would carry to the end.
     pub fn release_front_matter(&mut self) {
+        self.published_files = Vec::new();
         for source in self
             .postmortems
             .iter_mut()
@@ -80,6 +86,7 @@ impl Parsed {
 #[derive(Debug)]
 pub enum LoadError {
     MissingDir(PathBuf),
+    Unreadable(PathBuf, std::io::Error),
     Walk(walkdir::Error),
 }
 
@@ -88,27 +95,19 @@ pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
     if !dir.is_dir() {
         return Err(LoadError::MissingDir(dir));
     }
+    // Symlinks are judged against the real site folder, wherever `root` points from.
+    let site = std::fs::canonicalize(root).map_err(|e| LoadError::Unreadable(root.to_path_buf(), e))?;
     let mut files = BTreeSet::new();
     let mut markdown = Vec::new();
-    let walker = walkdir::WalkDir::new(&dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
-    for entry in walker {
-        let entry = entry.map_err(LoadError::Walk)?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let Ok(relative) = entry.path().strip_prefix(&dir) else {
-            continue;
-        };
+    let mut diagnostics = Vec::new();
+    inputs::walk(&site, &site.join(POSTMORTEMS_DIR), is_ignored, &mut diagnostics, |path, relative| {
         let key = path_key(relative);
         if key.ends_with(".md") {
-            markdown.push((entry.path().to_path_buf(), key.clone()));
+            markdown.push((path.to_path_buf(), key.clone()));
         }
         files.insert(key);
-    }
+    })
+    .map_err(LoadError::Walk)?;
 
     let parsed: Vec<Parsed> = markdown
         .into_par_iter()
@@ -139,14 +138,16 @@ pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
     let mut content = Content {
         postmortems: Vec::with_capacity(parsed.len()),
         files,
-        unreadable_front_matter: Vec::new(),
-        diagnostics: Vec::new(),
+        diagnostics,
+        ..Content::default()
     };
     for parsed in parsed {
         content.postmortems.extend(parsed.postmortem);
         content.unreadable_front_matter.extend(parsed.orphan);
         content.diagnostics.extend(parsed.diagnostics);
     }
+    inputs::attachments(&dir, &mut content);
+    inputs::site_folders(&site, &mut content);
     Ok(content)
 }
 

@@ -264,9 +264,7 @@ pub(crate) mod fixture {
             .collect();
         Content {
             postmortems,
-            files: BTreeSet::new(),
-            unreadable_front_matter: Vec::new(),
-            diagnostics: Vec::new(),
+            ..Content::default()
         }
     }
 
