@@ -80,6 +80,9 @@ impl std::fmt::Display for Fatal {
                 "no postmortems folder at {}: create it and add a Markdown file per postmortem",
                 dir.display()
             ),
+            Fatal::Content(LoadError::Unreadable(root, e)) => {
+                write!(f, "cannot read the site folder {}: {e}", root.display())
+            }
             Fatal::Content(LoadError::Walk(e)) => {
                 write!(f, "cannot read the postmortems folder: {e}")
             }
@@ -242,13 +245,14 @@ fn write_site(
     if config.base_url.is_empty() {
         report.diagnostics.push(no_base_url_warning());
     }
+    // First: a refused output leaves nothing beside it, and the lock covers the index too.
+    let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
     let indexing = Instant::now();
     let built = search::build_index(&site, &search::index_dir(output)).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));
     // The browser export, then similar incidents (which pages need): each uses every core
     // on its own, and timed apart, they say what each costs.
     let exporting = Instant::now();
-    let staging = Staging::new(output, &options.root).map_err(Fatal::Output)?;
     let write = |path: &str, contents: &str| staging.write(&format!("search/{path}"), contents.as_bytes());
     search::export::export(&built, &site, &write).map_err(|e| match e {
         search::export::Error::Index(e) => Fatal::Search(e.into()),

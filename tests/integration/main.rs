@@ -14,3 +14,4 @@ mod output;
 mod policy;
 mod search;
 mod search_client;
+mod hardening;

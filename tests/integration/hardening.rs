@@ -1,0 +1,303 @@
+//! What a hostile pull request, a killed CI job or a careless command line must not get
+//! past: symlinks out of the site, outputs inside the inputs, killed and concurrent builds,
+//! absurd numbers, names the OS cannot store.
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::test::*;
+
+/// A secret-looking file outside the site, as `/proc/self/environ` or `/etc/shadow` would be.
+fn outside_secret() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("environ"), "CI_TOKEN=ghp_outsideTheSiteAbcdefghijklmnopqrstuvwxyz0123\n").unwrap();
+    dir
+}
+
+#[test]
+fn a_symlink_out_of_the_site_is_refused_and_never_published() {
+    let outside = outside_secret();
+    let site = Site::new();
+    site.postmortem("a.md", "", "See [the environment](env.txt) and [the dump](dump/environ).\n");
+    symlink(outside.path().join("environ"), site.path().join("postmortems/env.txt")).unwrap();
+    symlink(outside.path(), site.path().join("postmortems/dump")).unwrap();
+    fs::create_dir_all(site.path().join("static")).unwrap();
+    symlink(outside.path().join("environ"), site.path().join("static/env.txt")).unwrap();
+    fs::create_dir_all(site.path().join("templates")).unwrap();
+    symlink(outside.path().join("environ"), site.path().join("templates/base.html")).unwrap();
+
+    let run = site.pmsite(&["build"]).status(1);
+    for link in ["postmortems/env.txt", "postmortems/dump", "static/env.txt", "templates/base.html"] {
+        assert!(
+            run.stderr.contains(&format!("PM012")) && run.stderr.contains(link),
+            "{link} not refused:\n{}",
+            run.stderr
+        );
+    }
+    assert!(!run.stderr.contains("ghp_"), "the target's content is never printed");
+    assert!(!site.exists("public"));
+    site.pmsite(&["check"]).status(1).stderr_has("points outside the site folder");
+}
+
+#[test]
+fn a_symlink_to_a_markdown_file_outside_never_prints_it() {
+    let outside = outside_secret();
+    fs::write(outside.path().join("shadow"), "root:$6$secret-hash:19000:0:99999:7:::\n").unwrap();
+    let site = Site::new();
+    symlink(outside.path().join("shadow"), site.path().join("postmortems/shadow.md")).unwrap();
+    let run = site.pmsite(&["check"]).status(1).stderr_has("postmortems/shadow.md");
+    assert!(!run.stderr.contains("secret-hash"), "{}", run.stderr);
+    assert!(!run.stderr.contains("PM001"), "the file is never parsed:\n{}", run.stderr);
+}
+
+#[test]
+fn a_symlink_inside_the_site_is_followed() {
+    let site = Site::new();
+    site.write("shared/diagram.txt", "boxes and arrows");
+    site.postmortem("a.md", "", "See [the diagram](diagram.txt).\n");
+    symlink(site.path().join("shared/diagram.txt"), site.path().join("postmortems/diagram.txt")).unwrap();
+    site.build();
+    assert_eq!(site.read("public/files/diagram.txt"), "boxes and arrows");
+}
+
+#[test]
+fn secrets_in_published_attachments_and_static_files_are_found() {
+    let site = Site::new();
+    site.postmortem("a.md", "", "The [log](app.log) and the [chart](chart.png).\n");
+    site.write("postmortems/app.log", "connecting\naws_key AKIAIOSFODNN7EXAMPLQ used\n");
+    fs::write(site.path().join("postmortems/chart.png"), b"\x89PNG\r\n\x1a\n\0\0AKIAIOSFODNN7EXAMPLQ").unwrap();
+    site.write("postmortems/unlinked.log", "AKIAIOSFODNN7EXAMPLQ");
+    site.write("static/extra.js", "const token = \"ghp_abcdefghijklmnopqrstuvwxyz0123456789AB\";\n");
+    let run = site.pmsite(&["check", "--format", "json"]);
+    let found: Vec<(String, String, u64)> = run.json()["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(found.contains(&("PM201".into(), "postmortems/app.log".into(), 2)), "{found:?}");
+    assert!(found.contains(&("PM203".into(), "static/extra.js".into(), 1)), "{found:?}");
+    assert!(
+        !found.iter().any(|(_, file, _)| file.ends_with("chart.png") || file.ends_with("unlinked.log")),
+        "binary and unpublished files are not scanned: {found:?}"
+    );
+    assert!(!run.stdout.contains("AKIA"), "the secret is never shown");
+}
+
+#[test]
+fn an_output_inside_the_sites_inputs_is_refused_and_nothing_is_written_beside_it() {
+    let site = Site::new();
+    site.postmortem("a.md", "", "");
+    site.write("static/style.css", "body{}");
+    site.write("templates/.keep", "");
+    for output in ["static/out", "templates/out", "postmortems/out", "postmortems"] {
+        site.pmsite(&["build", "--output", output])
+            .status(2)
+            .stderr_has("refusing to write the site");
+    }
+    site.pmsite(&["build", "--output", "."]).status(2).stderr_has("refusing to write the site");
+    for folder in ["static", "templates", "postmortems", "."] {
+        let extra: Vec<String> = fs::read_dir(site.path().join(folder))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".") && n != ".keep" || n == "out")
+            .collect();
+        assert!(extra.is_empty(), "{folder}: {extra:?}");
+    }
+    // Through a symlink to the site, too.
+    let elsewhere = tempfile::tempdir().unwrap();
+    symlink(site.path(), elsewhere.path().join("site")).unwrap();
+    let through = elsewhere.path().join("site/static/new");
+    site.pmsite(&["build", "--output", through.to_str().unwrap()]).status(2);
+    assert!(!site.exists("static/new"));
+}
+
+/// A site big enough that a debug build takes a moment.
+fn sizeable_site() -> Site {
+    let site = Site::new();
+    let body = "## Impact\n\nCheckout failed for some users.\n\n## Root cause\n\nA certificate expired.\n".repeat(20);
+    for i in 0..400 {
+        site.postmortem(&format!("pm-{i:03}.md"), "", &body);
+    }
+    site
+}
+
+fn spawn_build(site: &Site) -> Child {
+    Command::new(BIN)
+        .args(["build", "--today", "2025-06-01"])
+        .current_dir(site.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pmsite")
+}
+
+/// Names in the site folder that a build leaves beside `public/`.
+fn beside_output(site: &Site) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(site.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".public.") && n != ".public.search-index" && n != ".public.pmsite-lock")
+        .collect();
+    names.sort();
+    names
+}
+
+/// Waits until the build has a staging folder, then sends `signal`.
+fn stop_while_staging(site: &Site, child: &mut Child, signal: &str) -> std::process::ExitStatus {
+    let started = Instant::now();
+    while !beside_output(site).iter().any(|n| n.contains("pmsite-staging")) {
+        assert!(child.try_wait().unwrap().is_none(), "the build ended before it could be stopped");
+        assert!(started.elapsed() < Duration::from_secs(60), "no staging folder appeared");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let pid = child.id().to_string();
+    Command::new("kill").args([signal, &pid]).status().unwrap();
+    child.wait().unwrap()
+}
+
+#[test]
+fn a_killed_build_leaves_nothing_the_next_build_keeps() {
+    let site = sizeable_site();
+    let mut child = spawn_build(&site);
+    let status = stop_while_staging(&site, &mut child, "-KILL");
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(9));
+    // Leftovers of builds killed before, whose processes are gone.
+    fs::create_dir_all(site.path().join(".public.pmsite-staging-999999999/incidents")).unwrap();
+    fs::create_dir_all(site.path().join(".public.search-index.tmp-999999998")).unwrap();
+    site.build();
+    assert_eq!(beside_output(&site), Vec::<String>::new());
+    assert!(site.exists("public/incidents/pm-399/index.html"));
+}
+
+#[test]
+fn a_terminated_build_removes_its_staging_folder() {
+    let site = sizeable_site();
+    site.build();
+    let before = site.snapshot("public");
+    let mut child = spawn_build(&site);
+    let status = stop_while_staging(&site, &mut child, "-TERM");
+    assert_eq!(status.code(), Some(128 + 15), "exits as SIGTERM would");
+    let left: Vec<String> = beside_output(&site)
+        .into_iter()
+        .filter(|n| n.contains("pmsite-staging"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(site.snapshot("public"), before, "the published site is as it was");
+}
+
+#[test]
+fn two_concurrent_builds_both_succeed_one_waiting_for_the_other() {
+    let site = sizeable_site();
+    let (first, second) = (spawn_build(&site), spawn_build(&site));
+    for child in [first, second] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_eq!(beside_output(&site), Vec::<String>::new());
+    assert!(site.exists("public/incidents/pm-000/index.html"));
+}
+
+#[test]
+fn a_build_waits_for_the_lock_and_says_who_holds_it() {
+    let site = Site::new();
+    site.postmortem("a.md", "", "");
+    let lock = fs::File::create(site.path().join(".public.pmsite-lock")).unwrap();
+    lock.lock().unwrap();
+    let mut child = spawn_build(&site);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(child.try_wait().unwrap().is_none(), "the build waits");
+    assert!(!site.exists("public"));
+    lock.unlock().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("waiting for another pmsite build"), "{stderr}");
+    assert!(site.exists("public/incidents/a/index.html"));
+}
+
+#[test]
+fn search_limit_must_be_a_sane_number() {
+    let site = Site::new();
+    site.postmortem("a.md", "", "Certificate expired.\n");
+    site.postmortem("b.md", "", "Certificate expired.\n");
+    site.build();
+    for limit in ["0", "9223372036854775807", "10001", "-1", "many"] {
+        site.pmsite(&["search", "certificate", &format!("--limit={limit}")])
+            .status(2)
+            .stderr_has("is not a number of results from 1 to 10000");
+    }
+    let run = site.pmsite(&["search", "certificate", "--limit", "1", "--json"]).success();
+    assert_eq!(run.json()["hits"].as_array().unwrap().len(), 1, "{}", run.stdout);
+}
+
+/// Runs `pmsite args` in `site` as an unprivileged user when the tests run as root (root
+/// reads any file, so an unreadable one would not be).
+fn pmsite_unprivileged(site: &Site, args: &[&str]) -> Run {
+    let root = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+    let mut command = if root.trim() == "0" {
+        // The temp folder must be reachable by that user.
+        let mut dir = site.path();
+        while let Some(parent) = dir.parent() {
+            let mode = fs::metadata(dir).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(dir, fs::Permissions::from_mode(mode.permissions().mode() | 0o755)).unwrap();
+            dir = parent;
+            if dir == Path::new("/") {
+                break;
+            }
+        }
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+        c
+    } else {
+        Command::new(BIN)
+    };
+    let output = command
+        .args(args)
+        .current_dir(site.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run pmsite");
+    Run::from(output)
+}
+
+#[test]
+fn an_unreadable_attachment_is_reported_at_its_link_by_check() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = Site::new();
+    site.postmortem("a.md", "", "Intro.\n\nThe [capture](capture.log).\n");
+    site.write("postmortems/capture.log", "x");
+    for dir in ["", "postmortems"] {
+        fs::set_permissions(site.path().join(dir), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for file in ["pmsite.toml", "postmortems/a.md"] {
+        fs::set_permissions(site.path().join(file), fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    fs::set_permissions(site.path().join("postmortems/capture.log"), fs::Permissions::from_mode(0o000)).unwrap();
+    let run = pmsite_unprivileged(&site, &["check", "--format", "json"]).status(1);
+    let json = run.json();
+    let errors: Vec<_> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["level"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", run.stdout);
+    let d = errors[0];
+    assert_eq!(d["code"], "PM011");
+    assert_eq!(d["file"], "postmortems/a.md");
+    assert_eq!(d["line"], 9, "the link's line");
+    assert!(d["message"].as_str().unwrap().contains("postmortems/capture.log"));
+    assert!(d["hint"].as_str().is_some());
+}
