@@ -211,9 +211,12 @@ fn lock(output: &Path) -> Result<File, OutputError> {
         let mut holder = String::new();
         let _ = file.read_to_string(&mut holder);
         // Progress, not a diagnostic: the build goes on once the other one is done.
+        let holder = match holder.trim() {
+            "" => String::new(),
+            pid => format!(" (process {pid})"),
+        };
         eprintln!(
-            "waiting for another pmsite build (process {}) to finish writing {}",
-            holder.trim(),
+            "waiting for another pmsite build{holder} to finish writing {}",
             output.display()
         );
     }

@@ -167,6 +167,14 @@ fn path_key(relative: &Path) -> String {
 
 /// One file: front matter, decode, and a scan of the body.
 pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> Parsed {
+    // A NUL is no part of any text (it would reach the pages as it is): a damaged file.
+    if let Some(at) = text.find('\0') {
+        return Parsed::failed(
+            Diagnostic::error(Code::UnreadableFile, display, "the file contains a NUL character (byte 0)")
+                .at(Location::of(text, at..at + 1))
+                .hint("remove it: a text file has none; the file may have been saved by a binary tool"),
+        );
+    }
     let syntax_error = |e: crate::tree::SyntaxError| {
         Diagnostic::error(Code::FrontMatterSyntax, display, e.message)
             .at(Location::of(text, e.span))

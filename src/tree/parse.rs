@@ -151,7 +151,13 @@ fn yaml_node(node: &MarkedYaml<'_>, to_bytes: &CharToByte<'_>) -> Node {
                 .collect(),
         ),
         YamlData::Tagged(_, inner) => return yaml_node(inner, to_bytes),
-        YamlData::Alias(_) | YamlData::BadValue => Value::Null,
+        // saphyr knows the core schema's `!!timestamp` but leaves its values unparsed.
+        YamlData::BadValue => to_bytes
+            .slice(start..end)
+            .trim_start()
+            .strip_prefix("!!timestamp")
+            .map_or(Value::Null, |date| Value::Datetime(date.trim().to_string())),
+        YamlData::Alias(_) => Value::Null,
     };
     Node {
         value,
@@ -231,6 +237,13 @@ struct CharToByte<'a> {
 impl<'a> CharToByte<'a> {
     fn new(text: &'a str, offset: usize) -> Self {
         CharToByte { text, offset }
+    }
+
+    /// The text at a span of file offsets, as [`CharToByte::byte`] gives them.
+    fn slice(&self, span: std::ops::Range<usize>) -> &'a str {
+        self.text
+            .get(span.start - self.offset..span.end - self.offset)
+            .unwrap_or_default()
     }
 
     fn byte(&self, char_index: usize) -> usize {

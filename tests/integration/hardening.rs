@@ -215,14 +215,15 @@ fn a_build_waits_for_the_lock_and_says_who_holds_it() {
     let lock = fs::File::create(site.path().join(".public.pmsite-lock")).unwrap();
     lock.lock().unwrap();
     let mut child = spawn_build(&site);
-    std::thread::sleep(Duration::from_millis(500));
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
+    assert!(first.contains("waiting for another pmsite build"), "{first}");
+    std::thread::sleep(Duration::from_millis(200));
     assert!(child.try_wait().unwrap().is_none(), "the build waits");
     assert!(!site.exists("public"));
     lock.unlock().unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("waiting for another pmsite build"), "{stderr}");
+    assert!(child.wait().unwrap().success());
     assert!(site.exists("public/incidents/a/index.html"));
 }
 
@@ -300,4 +301,138 @@ fn an_unreadable_attachment_is_reported_at_its_link_by_check() {
     assert_eq!(d["line"], 9, "the link's line");
     assert!(d["message"].as_str().unwrap().contains("postmortems/capture.log"));
     assert!(d["hint"].as_str().is_some());
+}
+
+/// The errors of `pmsite check --format json`, as (code, line, field, hint).
+fn check_errors(site: &Site) -> Vec<(String, u64, String, String)> {
+    let run = site.pmsite(&["check", "--format", "json"]);
+    run.json()["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["level"] == "error")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap_or(0),
+                d["field"].as_str().unwrap_or("").to_string(),
+                d["hint"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn what_build_would_fail_on_check_finds_first_with_a_line() {
+    let long = "x".repeat(300);
+    let site = Site::new();
+    site.postmortem("a.md", "id = \"index.html\"", "");
+    site.postmortem("b.md", &format!("id = \"{long}\""), "");
+    site.postmortem("c.md", &format!("tags = [\"ok\", \"{long}\"]\nowner = \"{long}\""), "");
+    site.postmortem(
+        "d.md",
+        &format!("services = [\"{long}\"]\n[[action_items]]\ntitle = \"t\"\nowner = \"{long}\"\ndue = 2024-04-01"),
+        "",
+    );
+    let errors = check_errors(&site);
+    let fields: Vec<(u64, &str)> = errors.iter().map(|(_, line, field, _)| (*line, field.as_str())).collect();
+    assert_eq!(
+        fields,
+        [(6, "id"), (6, "id"), (6, "tags[1]"), (7, "owner"), (6, "services[0]"), (9, "action_items[0].owner")],
+        "{errors:?}"
+    );
+    assert!(errors.iter().all(|(code, _, _, hint)| code == "PM005" && !hint.is_empty()));
+    let run = site.pmsite(&["build"]).status(1);
+    assert!(!run.stderr.contains("cannot write"), "{}", run.stderr);
+    assert!(!site.exists("public"));
+}
+
+#[test]
+fn an_id_with_an_accent_gets_a_hint_that_is_itself_valid() {
+    let site = Site::new();
+    site.postmortem("a.md", "id = \"Café Outage\"", "");
+    let errors = check_errors(&site);
+    assert!(errors[0].3.ends_with("e.g. `cafe-outage`"), "{errors:?}");
+    site.postmortem("a.md", "id = \"cafe-outage\"", "");
+    assert_eq!(check_errors(&site), []);
+}
+
+#[test]
+fn years_far_apart_are_refused_with_the_range() {
+    let site = Site::new();
+    site.postmortem("a.md", "started_at = \"-200000-01-01\"", "");
+    site.write(
+        "postmortems/b.md",
+        "---\ntitle: b\nseverity: SEV2\nsummary: s\nstarted_at: \"+200000-01-01\"\n---\n",
+    );
+    site.postmortem("c.md", "[[action_items]]\ntitle = \"t\"\nowner = \"o\"\ndue = 3024-01-01", "");
+    let run = site.pmsite(&["check"]).status(1);
+    assert_eq!(run.stderr.matches("pmsite takes years from 1900 to 2999").count(), 3, "{}", run.stderr);
+    assert!(run.stderr.contains("in the year -200000"), "{}", run.stderr);
+    assert!(run.stderr.contains("in the year 3024"), "{}", run.stderr);
+}
+
+#[test]
+fn numbers_too_large_to_show_exactly_are_refused() {
+    let site = Site::new();
+    site.postmortem(
+        "a.md",
+        "[impact]\nusers_affected = 9223372036854775807\nrevenue_lost = 1.8446744073709552e19",
+        "",
+    );
+    let errors = check_errors(&site);
+    let fields: Vec<&str> = errors.iter().map(|e| e.2.as_str()).collect();
+    assert_eq!(fields, ["impact.users_affected", "impact.revenue_lost"], "{errors:?}");
+    site.postmortem("a.md", "[impact]\nusers_affected = 1000000000000000\nrevenue_lost = 123456789012.5", "");
+    site.build();
+    let page = site.read("public/incidents/a/index.html");
+    assert!(page.contains("1,000,000,000,000,000"), "users shown as written");
+    assert!(page.contains("123,456,789,012.5"), "revenue shown as written");
+}
+
+#[test]
+fn a_nul_in_a_postmortem_is_an_error_at_its_line_never_written_to_a_page() {
+    let site = Site::new();
+    site.postmortem("a.md", "", "Line one.\n\nA \0 here.\n");
+    let errors = check_errors(&site);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].0.as_str(), errors[0].1), ("PM011", 9));
+    site.pmsite(&["build"]).status(1);
+}
+
+#[test]
+fn punctuation_only_tags_and_their_hex_spelling_get_pages_of_their_own() {
+    let site = Site::new();
+    site.postmortem("a.md", "tags = [\"!!\"]", "");
+    site.postmortem("b.md", "tags = [\"2121\"]", "");
+    site.build();
+    let bang = site.read("public/tags/2121-/index.html");
+    let digits = site.read("public/tags/2121/index.html");
+    assert!(bang.contains("incidents/a/") && !bang.contains("incidents/b/"));
+    assert!(digits.contains("incidents/b/") && !digits.contains("incidents/a/"));
+}
+
+#[test]
+fn yaml_timestamp_tags_are_read_as_dates() {
+    let site = Site::new();
+    site.write(
+        "postmortems/a.md",
+        "---\ntitle: a\nseverity: SEV2\nsummary: s\nstarted_at: !!timestamp 2024-03-08T15:42:00Z\n---\n",
+    );
+    assert_eq!(check_errors(&site), []);
+    site.build();
+    assert!(site.read("public/incidents/a/index.html").contains("2024-03-08"));
+}
+
+#[test]
+fn an_svg_data_url_is_refused_and_never_published() {
+    let site = Site::new();
+    site.postmortem(
+        "a.md",
+        "",
+        "[x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+) and ![dot](data:image/png;base64,iVBORw0KGgo=)\n",
+    );
+    let errors = check_errors(&site);
+    assert_eq!(errors.len(), 1, "only the SVG: {errors:?}");
+    assert_eq!((errors[0].0.as_str(), errors[0].1), ("PM009", 7));
 }
