@@ -637,6 +637,7 @@ mod tests {
             body_line: 1,
             outline: Default::default(),
             id_location: Location::of("", 0..0),
+            lines: Default::default(),
         };
         let pm = decode(&mut r, &node, config, source).ok();
         (pm, r.diagnostics)

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 pub use postmortem::*;
 
 use crate::config::Config;
-use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::diagnostic::{Code, Diagnostic, Lines, Location};
 use crate::tree::{Codes, Reader};
 
 pub const POSTMORTEMS_DIR: &str = "postmortems";
@@ -56,6 +56,7 @@ impl Content {
             .chain(self.unreadable_front_matter.iter_mut())
         {
             source.head = String::new();
+            source.lines = Default::default();
             source.front_matter = crate::tree::Node {
                 value: crate::tree::Value::Null,
                 span: 0..0,
@@ -208,6 +209,7 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
         body_line: text[..split.body_offset].matches('\n').count() + 1,
         outline: markdown::scan(split.body, split.body_offset),
         id_location: Location::of(text, id_span(&root).unwrap_or(root.span.start..root.span.start)),
+        lines: Default::default(),
     };
     let mut reader = Reader::new(display, text, Codes::FRONT_MATTER);
     let (postmortem, orphan) = match decode::decode(&mut reader, &root, config, source) {
@@ -241,7 +243,7 @@ fn id_span(root: &crate::tree::Node) -> Option<std::ops::Range<usize>> {
 pub fn body_location(source: &Source, span: std::ops::Range<usize>) -> Location {
     let start = span.start.saturating_sub(source.body_offset);
     let end = span.end.saturating_sub(source.body_offset);
-    let mut at = Location::of(&source.body, start..end);
+    let mut at = source.lines().1.locate(&source.body, start..end);
     at.line += source.body_line - 1;
     at.bytes = span;
     at
@@ -253,8 +255,13 @@ impl Source {
         if span.start >= self.body_offset {
             body_location(self, span)
         } else {
-            Location::of(&self.head, span)
+            self.lines().0.locate(&self.head, span)
         }
+    }
+
+    fn lines(&self) -> &(Lines, Lines) {
+        self.lines
+            .get_or_init(|| (Lines::new(&self.head), Lines::new(&self.body)))
     }
 }
 
