@@ -25,9 +25,7 @@ pub fn parse_toml(text: &str, offset: usize) -> Result<Node, Vec<SyntaxError>> {
             .iter()
             .map(|e| SyntaxError {
                 message: format!("invalid TOML: {}", e.message().trim_end()),
-                span: e
-                    .span()
-                    .map_or(offset..offset, |s| s.start + offset..s.end + offset),
+                span: shift(e.span().unwrap_or_else(|| deepest_line(text)), offset),
                 hint: Some(
                     "check quoting and brackets; strings need double quotes, \
                      lists look like [\"a\", \"b\"]"
@@ -41,6 +39,21 @@ pub fn parse_toml(text: &str, offset: usize) -> Result<Node, Vec<SyntaxError>> {
         value: toml_table(table.get_ref(), offset),
         span,
     })
+}
+
+/// The line that nests deepest (most `.`, `[` and `{`): where an error without a place,
+/// toml's "recursion limit", comes from.
+fn deepest_line(text: &str) -> Range<usize> {
+    let mut start = 0;
+    let mut deepest = (0, 0..0);
+    for line in text.split_inclusive('\n') {
+        let depth = line.matches(['.', '[', '{']).count();
+        if depth > deepest.0 {
+            deepest = (depth, start..start + line.trim_end().len());
+        }
+        start += line.len();
+    }
+    deepest.1
 }
 
 fn shift(span: Range<usize>, offset: usize) -> Range<usize> {

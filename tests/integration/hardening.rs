@@ -436,3 +436,13 @@ fn an_svg_data_url_is_refused_and_never_published() {
     assert_eq!(errors.len(), 1, "only the SVG: {errors:?}");
     assert_eq!((errors[0].0.as_str(), errors[0].1), ("PM009", 7));
 }
+
+#[test]
+fn a_too_deep_dotted_toml_key_is_reported_at_its_line() {
+    let site = Site::new();
+    let deep = vec!["k"; 300].join(".");
+    site.postmortem("a.md", &format!("\n\n{deep} = 1"), "");
+    let errors = check_errors(&site);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].0.as_str(), errors[0].1), ("PM001", 8));
+}
