@@ -121,7 +121,13 @@ pub fn markdown_checks(body: &str) {
         let name = &tag[tag.rfind(|c: char| c.is_whitespace()).map_or(0, |s| s + 1)..];
         let value = lower[at + 2..].trim_start();
         assert!(!name.starts_with("on"), "a handler in {html:?}");
-        for scheme in ["javascript:", "vbscript:", "data:text", "data:image/svg", "data:application"] {
+        for scheme in [
+            "javascript:",
+            "vbscript:",
+            "data:text",
+            "data:image/svg",
+            "data:application",
+        ] {
             assert!(!value.starts_with(scheme), "{scheme} in {html:?}");
         }
     }
@@ -135,7 +141,11 @@ pub fn query_checks(input: &str) {
     let searcher = SEARCHER.get_or_init(sample_searcher);
     let (text, tag) = input.split_once('\n').unwrap_or((input, ""));
     let filters = Filters {
-        tags: if tag.is_empty() { Vec::new() } else { vec![tag.to_string()] },
+        tags: if tag.is_empty() {
+            Vec::new()
+        } else {
+            vec![tag.to_string()]
+        },
         ..Filters::default()
     };
     for order in [Order::Relevance, Order::Date] {
@@ -153,9 +163,27 @@ pub fn query_checks(input: &str) {
 fn sample_searcher() -> Searcher {
     let config: &'static Config = Box::leak(Box::new(Config::default()));
     let postmortems = [
-        ("a", 1, "Certificate expired", "tls", "The x509 certificate on checkout-api expired."),
-        ("b", 2, "Database failover", "db", "Failover took **9 minutes**; the \"replica lag\" grew."),
-        ("c", 3, "Café menu outage", "dns", "## Détection\n\nZone TTL of 86400 s. 日本語 text."),
+        (
+            "a",
+            1,
+            "Certificate expired",
+            "tls",
+            "The x509 certificate on checkout-api expired.",
+        ),
+        (
+            "b",
+            2,
+            "Database failover",
+            "db",
+            "Failover took **9 minutes**; the \"replica lag\" grew.",
+        ),
+        (
+            "c",
+            3,
+            "Café menu outage",
+            "dns",
+            "## Détection\n\nZone TTL of 86400 s. 日本語 text.",
+        ),
     ]
     .iter()
     .map(|(id, day, title, tag, body)| {

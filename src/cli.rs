@@ -186,7 +186,9 @@ const MAX_LIMIT: usize = 10_000;
 fn parse_limit(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n @ 1..=MAX_LIMIT) => Ok(n),
-        _ => Err(format!("`{text}` is not a number of results from 1 to {MAX_LIMIT}")),
+        _ => Err(format!(
+            "`{text}` is not a number of results from 1 to {MAX_LIMIT}"
+        )),
     }
 }
 

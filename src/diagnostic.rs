@@ -393,7 +393,11 @@ mod tests {
             let lines = Lines::new(text);
             for start in 0..=text.len() + 1 {
                 for end in [start, start + 1, start + 3] {
-                    assert_eq!(lines.locate(text, start..end), Location::of(text, start..end), "{text:?} {start}..{end}");
+                    assert_eq!(
+                        lines.locate(text, start..end),
+                        Location::of(text, start..end),
+                        "{text:?} {start}..{end}"
+                    );
                 }
             }
         }

@@ -320,7 +320,7 @@ fn absolute(path: &Path) -> PathBuf {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut existing = path.as_path();
     let mut rest = Vec::new();
-    while let Err(_) = fs::canonicalize(existing) {
+    while fs::canonicalize(existing).is_err() {
         let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
             return path;
         };

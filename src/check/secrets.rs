@@ -134,7 +134,12 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
         (source.head.as_str(), 0),
         (source.body.as_str(), source.body_offset),
     ];
-    let mut report = reporter(&source.path, "is in the postmortem", |range| source.location(range), found);
+    let mut report = reporter(
+        &source.path,
+        "is in the postmortem",
+        |range| source.location(range),
+        found,
+    );
     scan_patterns(&parts, &mut report);
     for range in source.outline.code.iter().cloned() {
         let code = &source.body[range.start - source.body_offset..range.end - source.body_offset];
@@ -194,7 +199,11 @@ fn scan_patterns(parts: &[(&str, usize)], report: &mut dyn FnMut(Code, &str, Ran
                     Some(value) => value.range(),
                     None => captures.get(0).expect("group 0").range(),
                 };
-                report(pattern.code, pattern.kind, range.start + offset..range.end + offset);
+                report(
+                    pattern.code,
+                    pattern.kind,
+                    range.start + offset..range.end + offset,
+                );
             }
         }
     }

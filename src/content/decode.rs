@@ -236,13 +236,23 @@ fn id(r: &mut Reader<'_>, t: &mut Table<'_>, source: &Source) -> Option<String> 
         let problem = if !is_valid_id(&id) {
             format!("{RULE}, e.g. `{}`", id_suggestion(&id))
         } else if RESERVED_IDS.contains(&id.as_str()) {
-            format!("`incidents/{id}` is a file or folder of the site's own; choose another id, e.g. `{id}-1`")
+            format!(
+                "`incidents/{id}` is a file or folder of the site's own; choose another id, e.g. `{id}-1`"
+            )
         } else if id.len() > MAX_NAME_BYTES {
-            format!("an id names the incident's folder: at most {MAX_NAME_BYTES} bytes, e.g. `{}`", shorten_id(&id))
+            format!(
+                "an id names the incident's folder: at most {MAX_NAME_BYTES} bytes, e.g. `{}`",
+                shorten_id(&id)
+            )
         } else {
             return Some(id);
         };
-        r.invalid(node, "id", format!("`{}` is not a valid id", shorten(&id, 40)), problem);
+        r.invalid(
+            node,
+            "id",
+            format!("`{}` is not a valid id", shorten(&id, 40)),
+            problem,
+        );
         return None;
     }
     let stem = source
@@ -258,7 +268,10 @@ fn id(r: &mut Reader<'_>, t: &mut Table<'_>, source: &Source) -> Option<String> 
         Code::InvalidValue,
         span,
         "id",
-        format!("the file name `{}` cannot be used as the page id", shorten(&stem, 40)),
+        format!(
+            "the file name `{}` cannot be used as the page id",
+            shorten(&stem, 40)
+        ),
         Some(format!(
             "{RULE}, at most {MAX_NAME_BYTES} bytes; rename the file or set id = \"{}\"",
             shorten_id(&id_suggestion(&stem))
@@ -286,12 +299,18 @@ fn id_suggestion(text: &str) -> String {
         })
         .collect();
     let slug = super::markdown::slugify(&ascii);
-    if slug.is_empty() { "incident".to_string() } else { slug }
+    if slug.is_empty() {
+        "incident".to_string()
+    } else {
+        slug
+    }
 }
 
 /// `id` cut to [`MAX_NAME_BYTES`] (ids are ASCII) without a trailing separator.
 fn shorten_id(id: &str) -> String {
-    id[..id.len().min(MAX_NAME_BYTES)].trim_end_matches(['-', '.', '_']).to_string()
+    id[..id.len().min(MAX_NAME_BYTES)]
+        .trim_end_matches(['-', '.', '_'])
+        .to_string()
 }
 
 /// Names that become folders of the site (services, teams, tags, root causes, owners)

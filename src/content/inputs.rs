@@ -50,14 +50,20 @@ pub fn walk(
             Err(e) => return Err(e),
         };
         if entry.path_is_symlink() && !resolves_inside(root, entry.path()) {
-            diagnostics.push(symlink_out(&display(entry.path()), "points outside the site folder"));
+            diagnostics.push(symlink_out(
+                &display(entry.path()),
+                "points outside the site folder",
+            ));
             if entry.file_type().is_dir() {
                 walker.skip_current_dir();
             }
             continue;
         }
         if entry.file_type().is_file() {
-            file(entry.path(), entry.path().strip_prefix(dir).unwrap_or(entry.path()));
+            file(
+                entry.path(),
+                entry.path().strip_prefix(dir).unwrap_or(entry.path()),
+            );
         }
     }
     Ok(())
@@ -86,17 +92,27 @@ pub fn site_folders(root: &Path, content: &mut Content) {
         }
         let mut texts = Vec::new();
         // An unreadable folder here is the renderer's to report, as it reads them.
-        let _ = walk(root, &dir, |_| false, &mut content.diagnostics, |path, relative| {
-            if folder == "static" {
-                texts.push((path.to_path_buf(), Path::new(folder).join(relative)));
-            }
-        });
+        let _ = walk(
+            root,
+            &dir,
+            |_| false,
+            &mut content.diagnostics,
+            |path, relative| {
+                if folder == "static" {
+                    texts.push((path.to_path_buf(), Path::new(folder).join(relative)));
+                }
+            },
+        );
         for (path, display) in texts {
             match fs::read(&path) {
                 Ok(bytes) => content.published_files.extend(published(display, bytes)),
                 Err(e) => content.diagnostics.push(
-                    Diagnostic::error(Code::UnreadableFile, display, format!("cannot read the file: {e}"))
-                        .hint("the build copies every file of static/: make it readable, or remove it"),
+                    Diagnostic::error(
+                        Code::UnreadableFile,
+                        display,
+                        format!("cannot read the file: {e}"),
+                    )
+                    .hint("the build copies every file of static/: make it readable, or remove it"),
                 ),
             }
         }
@@ -133,7 +149,10 @@ pub fn attachments(dir: &Path, content: &mut Content) {
                 Diagnostic::error(
                     Code::UnreadableFile,
                     &source.path,
-                    format!("cannot read {}, which this postmortem links to: {e}", display.display()),
+                    format!(
+                        "cannot read {}, which this postmortem links to: {e}",
+                        display.display()
+                    ),
                 )
                 .at(body_location(source, span))
                 .hint("the build publishes linked files: make it readable, or remove the link"),

@@ -84,7 +84,9 @@ pub fn is_dangerous(destination: &str) -> bool {
             .and_then(|rest| rest.strip_prefix(kind))
             .is_some_and(|rest| rest.starts_with([';', ',']))
     });
-    ["javascript:", "vbscript:"].iter().any(|s| lowered.starts_with(s))
+    ["javascript:", "vbscript:"]
+        .iter()
+        .any(|s| lowered.starts_with(s))
         || lowered.starts_with("data:") && !raster
 }
 

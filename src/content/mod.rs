@@ -101,13 +101,19 @@ pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
     let mut files = BTreeSet::new();
     let mut markdown = Vec::new();
     let mut diagnostics = Vec::new();
-    inputs::walk(&site, &site.join(POSTMORTEMS_DIR), is_ignored, &mut diagnostics, |path, relative| {
-        let key = path_key(relative);
-        if key.ends_with(".md") {
-            markdown.push((path.to_path_buf(), key.clone()));
-        }
-        files.insert(key);
-    })
+    inputs::walk(
+        &site,
+        &site.join(POSTMORTEMS_DIR),
+        is_ignored,
+        &mut diagnostics,
+        |path, relative| {
+            let key = path_key(relative);
+            if key.ends_with(".md") {
+                markdown.push((path.to_path_buf(), key.clone()));
+            }
+            files.insert(key);
+        },
+    )
     .map_err(LoadError::Walk)?;
 
     let parsed: Vec<Parsed> = markdown
@@ -171,9 +177,13 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
     // A NUL is no part of any text (it would reach the pages as it is): a damaged file.
     if let Some(at) = text.find('\0') {
         return Parsed::failed(
-            Diagnostic::error(Code::UnreadableFile, display, "the file contains a NUL character (byte 0)")
-                .at(Location::of(text, at..at + 1))
-                .hint("remove it: a text file has none; the file may have been saved by a binary tool"),
+            Diagnostic::error(
+                Code::UnreadableFile,
+                display,
+                "the file contains a NUL character (byte 0)",
+            )
+            .at(Location::of(text, at..at + 1))
+            .hint("remove it: a text file has none; the file may have been saved by a binary tool"),
         );
     }
     let syntax_error = |e: crate::tree::SyntaxError| {

@@ -227,7 +227,6 @@ impl<'a> Site<'a> {
 /// Builds in-memory archives for the model's unit tests.
 #[cfg(test)]
 pub(crate) mod fixture {
-    use std::collections::BTreeSet;
     use std::path::Path;
 
     use chrono::NaiveDate;

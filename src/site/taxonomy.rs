@@ -202,7 +202,11 @@ pub fn term_slug(value: &str) -> String {
     if slug.is_empty() {
         // Only punctuation: a stable, distinct slug from its bytes, ending in `-`, which
         // no slug of letters or digits does (`!!` is `2121-`, the tag `2121` is `2121`).
-        value.bytes().map(|b| format!("{b:02x}")).chain(["-".into()]).collect()
+        value
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .chain(["-".into()])
+            .collect()
     } else {
         slug
     }

@@ -13,7 +13,11 @@ use crate::test::*;
 /// A secret-looking file outside the site, as `/proc/self/environ` or `/etc/shadow` would be.
 fn outside_secret() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("environ"), "CI_TOKEN=ghp_outsideTheSiteAbcdefghijklmnopqrstuvwxyz0123\n").unwrap();
+    fs::write(
+        dir.path().join("environ"),
+        "CI_TOKEN=ghp_outsideTheSiteAbcdefghijklmnopqrstuvwxyz0123\n",
+    )
+    .unwrap();
     dir
 }
 
@@ -21,36 +25,73 @@ fn outside_secret() -> tempfile::TempDir {
 fn a_symlink_out_of_the_site_is_refused_and_never_published() {
     let outside = outside_secret();
     let site = Site::new();
-    site.postmortem("a.md", "", "See [the environment](env.txt) and [the dump](dump/environ).\n");
-    symlink(outside.path().join("environ"), site.path().join("postmortems/env.txt")).unwrap();
+    site.postmortem(
+        "a.md",
+        "",
+        "See [the environment](env.txt) and [the dump](dump/environ).\n",
+    );
+    symlink(
+        outside.path().join("environ"),
+        site.path().join("postmortems/env.txt"),
+    )
+    .unwrap();
     symlink(outside.path(), site.path().join("postmortems/dump")).unwrap();
     fs::create_dir_all(site.path().join("static")).unwrap();
     symlink(outside.path().join("environ"), site.path().join("static/env.txt")).unwrap();
     fs::create_dir_all(site.path().join("templates")).unwrap();
-    symlink(outside.path().join("environ"), site.path().join("templates/base.html")).unwrap();
+    symlink(
+        outside.path().join("environ"),
+        site.path().join("templates/base.html"),
+    )
+    .unwrap();
 
     let run = site.pmsite(&["build"]).status(1);
-    for link in ["postmortems/env.txt", "postmortems/dump", "static/env.txt", "templates/base.html"] {
+    for link in [
+        "postmortems/env.txt",
+        "postmortems/dump",
+        "static/env.txt",
+        "templates/base.html",
+    ] {
         assert!(
-            run.stderr.contains(&format!("PM012")) && run.stderr.contains(link),
+            run.stderr.contains("PM012") && run.stderr.contains(link),
             "{link} not refused:\n{}",
             run.stderr
         );
     }
-    assert!(!run.stderr.contains("ghp_"), "the target's content is never printed");
+    assert!(
+        !run.stderr.contains("ghp_"),
+        "the target's content is never printed"
+    );
     assert!(!site.exists("public"));
-    site.pmsite(&["check"]).status(1).stderr_has("points outside the site folder");
+    site.pmsite(&["check"])
+        .status(1)
+        .stderr_has("points outside the site folder");
 }
 
 #[test]
 fn a_symlink_to_a_markdown_file_outside_never_prints_it() {
     let outside = outside_secret();
-    fs::write(outside.path().join("shadow"), "root:$6$secret-hash:19000:0:99999:7:::\n").unwrap();
+    fs::write(
+        outside.path().join("shadow"),
+        "root:$6$secret-hash:19000:0:99999:7:::\n",
+    )
+    .unwrap();
     let site = Site::new();
-    symlink(outside.path().join("shadow"), site.path().join("postmortems/shadow.md")).unwrap();
-    let run = site.pmsite(&["check"]).status(1).stderr_has("postmortems/shadow.md");
+    symlink(
+        outside.path().join("shadow"),
+        site.path().join("postmortems/shadow.md"),
+    )
+    .unwrap();
+    let run = site
+        .pmsite(&["check"])
+        .status(1)
+        .stderr_has("postmortems/shadow.md");
     assert!(!run.stderr.contains("secret-hash"), "{}", run.stderr);
-    assert!(!run.stderr.contains("PM001"), "the file is never parsed:\n{}", run.stderr);
+    assert!(
+        !run.stderr.contains("PM001"),
+        "the file is never parsed:\n{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -58,7 +99,11 @@ fn a_symlink_inside_the_site_is_followed() {
     let site = Site::new();
     site.write("shared/diagram.txt", "boxes and arrows");
     site.postmortem("a.md", "", "See [the diagram](diagram.txt).\n");
-    symlink(site.path().join("shared/diagram.txt"), site.path().join("postmortems/diagram.txt")).unwrap();
+    symlink(
+        site.path().join("shared/diagram.txt"),
+        site.path().join("postmortems/diagram.txt"),
+    )
+    .unwrap();
     site.build();
     assert_eq!(site.read("public/files/diagram.txt"), "boxes and arrows");
 }
@@ -67,10 +112,20 @@ fn a_symlink_inside_the_site_is_followed() {
 fn secrets_in_published_attachments_and_static_files_are_found() {
     let site = Site::new();
     site.postmortem("a.md", "", "The [log](app.log) and the [chart](chart.png).\n");
-    site.write("postmortems/app.log", "connecting\naws_key AKIAIOSFODNN7EXAMPLQ used\n");
-    fs::write(site.path().join("postmortems/chart.png"), b"\x89PNG\r\n\x1a\n\0\0AKIAIOSFODNN7EXAMPLQ").unwrap();
+    site.write(
+        "postmortems/app.log",
+        "connecting\naws_key AKIAIOSFODNN7EXAMPLQ used\n",
+    );
+    fs::write(
+        site.path().join("postmortems/chart.png"),
+        b"\x89PNG\r\n\x1a\n\0\0AKIAIOSFODNN7EXAMPLQ",
+    )
+    .unwrap();
     site.write("postmortems/unlinked.log", "AKIAIOSFODNN7EXAMPLQ");
-    site.write("static/extra.js", "const token = \"ghp_abcdefghijklmnopqrstuvwxyz0123456789AB\";\n");
+    site.write(
+        "static/extra.js",
+        "const token = \"ghp_abcdefghijklmnopqrstuvwxyz0123456789AB\";\n",
+    );
     let run = site.pmsite(&["check", "--format", "json"]);
     let found: Vec<(String, String, u64)> = run.json()["diagnostics"]
         .as_array()
@@ -84,10 +139,18 @@ fn secrets_in_published_attachments_and_static_files_are_found() {
             )
         })
         .collect();
-    assert!(found.contains(&("PM201".into(), "postmortems/app.log".into(), 2)), "{found:?}");
-    assert!(found.contains(&("PM203".into(), "static/extra.js".into(), 1)), "{found:?}");
     assert!(
-        !found.iter().any(|(_, file, _)| file.ends_with("chart.png") || file.ends_with("unlinked.log")),
+        found.contains(&("PM201".into(), "postmortems/app.log".into(), 2)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("PM203".into(), "static/extra.js".into(), 1)),
+        "{found:?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(_, file, _)| file.ends_with("chart.png") || file.ends_with("unlinked.log")),
         "binary and unpublished files are not scanned: {found:?}"
     );
     assert!(!run.stdout.contains("AKIA"), "the secret is never shown");
@@ -104,7 +167,9 @@ fn an_output_inside_the_sites_inputs_is_refused_and_nothing_is_written_beside_it
             .status(2)
             .stderr_has("refusing to write the site");
     }
-    site.pmsite(&["build", "--output", "."]).status(2).stderr_has("refusing to write the site");
+    site.pmsite(&["build", "--output", "."])
+        .status(2)
+        .stderr_has("refusing to write the site");
     for folder in ["static", "templates", "postmortems", "."] {
         let extra: Vec<String> = fs::read_dir(site.path().join(folder))
             .unwrap()
@@ -117,14 +182,16 @@ fn an_output_inside_the_sites_inputs_is_refused_and_nothing_is_written_beside_it
     let elsewhere = tempfile::tempdir().unwrap();
     symlink(site.path(), elsewhere.path().join("site")).unwrap();
     let through = elsewhere.path().join("site/static/new");
-    site.pmsite(&["build", "--output", through.to_str().unwrap()]).status(2);
+    site.pmsite(&["build", "--output", through.to_str().unwrap()])
+        .status(2);
     assert!(!site.exists("static/new"));
 }
 
 /// A site big enough that a debug build takes a moment.
 fn sizeable_site() -> Site {
     let site = Site::new();
-    let body = "## Impact\n\nCheckout failed for some users.\n\n## Root cause\n\nA certificate expired.\n".repeat(20);
+    let body = "## Impact\n\nCheckout failed for some users.\n\n## Root cause\n\nA certificate expired.\n"
+        .repeat(20);
     for i in 0..400 {
         site.postmortem(&format!("pm-{i:03}.md"), "", &body);
     }
@@ -157,8 +224,14 @@ fn beside_output(site: &Site) -> Vec<String> {
 fn stop_while_staging(site: &Site, child: &mut Child, signal: &str) -> std::process::ExitStatus {
     let started = Instant::now();
     while !beside_output(site).iter().any(|n| n.contains("pmsite-staging")) {
-        assert!(child.try_wait().unwrap().is_none(), "the build ended before it could be stopped");
-        assert!(started.elapsed() < Duration::from_secs(60), "no staging folder appeared");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the build ended before it could be stopped"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no staging folder appeared"
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
     let pid = child.id().to_string();
@@ -238,7 +311,9 @@ fn search_limit_must_be_a_sane_number() {
             .status(2)
             .stderr_has("is not a number of results from 1 to 10000");
     }
-    let run = site.pmsite(&["search", "certificate", "--limit", "1", "--json"]).success();
+    let run = site
+        .pmsite(&["search", "certificate", "--limit", "1", "--json"])
+        .success();
     assert_eq!(run.json()["hits"].as_array().unwrap().len(), 1, "{}", run.stdout);
 }
 
@@ -285,7 +360,11 @@ fn an_unreadable_attachment_is_reported_at_its_link_by_check() {
     for file in ["pmsite.toml", "postmortems/a.md"] {
         fs::set_permissions(site.path().join(file), fs::Permissions::from_mode(0o644)).unwrap();
     }
-    fs::set_permissions(site.path().join("postmortems/capture.log"), fs::Permissions::from_mode(0o000)).unwrap();
+    fs::set_permissions(
+        site.path().join("postmortems/capture.log"),
+        fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
     let run = pmsite_unprivileged(&site, &["check", "--format", "json"]).status(1);
     let json = run.json();
     let errors: Vec<_> = json["diagnostics"]
@@ -328,20 +407,40 @@ fn what_build_would_fail_on_check_finds_first_with_a_line() {
     let site = Site::new();
     site.postmortem("a.md", "id = \"index.html\"", "");
     site.postmortem("b.md", &format!("id = \"{long}\""), "");
-    site.postmortem("c.md", &format!("tags = [\"ok\", \"{long}\"]\nowner = \"{long}\""), "");
+    site.postmortem(
+        "c.md",
+        &format!("tags = [\"ok\", \"{long}\"]\nowner = \"{long}\""),
+        "",
+    );
     site.postmortem(
         "d.md",
-        &format!("services = [\"{long}\"]\n[[action_items]]\ntitle = \"t\"\nowner = \"{long}\"\ndue = 2024-04-01"),
+        &format!(
+            "services = [\"{long}\"]\n[[action_items]]\ntitle = \"t\"\nowner = \"{long}\"\ndue = 2024-04-01"
+        ),
         "",
     );
     let errors = check_errors(&site);
-    let fields: Vec<(u64, &str)> = errors.iter().map(|(_, line, field, _)| (*line, field.as_str())).collect();
+    let fields: Vec<(u64, &str)> = errors
+        .iter()
+        .map(|(_, line, field, _)| (*line, field.as_str()))
+        .collect();
     assert_eq!(
         fields,
-        [(6, "id"), (6, "id"), (6, "tags[1]"), (7, "owner"), (6, "services[0]"), (9, "action_items[0].owner")],
+        [
+            (6, "id"),
+            (6, "id"),
+            (6, "tags[1]"),
+            (7, "owner"),
+            (6, "services[0]"),
+            (9, "action_items[0].owner")
+        ],
         "{errors:?}"
     );
-    assert!(errors.iter().all(|(code, _, _, hint)| code == "PM005" && !hint.is_empty()));
+    assert!(
+        errors
+            .iter()
+            .all(|(code, _, _, hint)| code == "PM005" && !hint.is_empty())
+    );
     let run = site.pmsite(&["build"]).status(1);
     assert!(!run.stderr.contains("cannot write"), "{}", run.stderr);
     assert!(!site.exists("public"));
@@ -365,9 +464,18 @@ fn years_far_apart_are_refused_with_the_range() {
         "postmortems/b.md",
         "---\ntitle: b\nseverity: SEV2\nsummary: s\nstarted_at: \"+200000-01-01\"\n---\n",
     );
-    site.postmortem("c.md", "[[action_items]]\ntitle = \"t\"\nowner = \"o\"\ndue = 3024-01-01", "");
+    site.postmortem(
+        "c.md",
+        "[[action_items]]\ntitle = \"t\"\nowner = \"o\"\ndue = 3024-01-01",
+        "",
+    );
     let run = site.pmsite(&["check"]).status(1);
-    assert_eq!(run.stderr.matches("pmsite takes years from 1900 to 2999").count(), 3, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("pmsite takes years from 1900 to 2999").count(),
+        3,
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("in the year -200000"), "{}", run.stderr);
     assert!(run.stderr.contains("in the year 3024"), "{}", run.stderr);
 }
@@ -382,8 +490,16 @@ fn numbers_too_large_to_show_exactly_are_refused() {
     );
     let errors = check_errors(&site);
     let fields: Vec<&str> = errors.iter().map(|e| e.2.as_str()).collect();
-    assert_eq!(fields, ["impact.users_affected", "impact.revenue_lost"], "{errors:?}");
-    site.postmortem("a.md", "[impact]\nusers_affected = 1000000000000000\nrevenue_lost = 123456789012.5", "");
+    assert_eq!(
+        fields,
+        ["impact.users_affected", "impact.revenue_lost"],
+        "{errors:?}"
+    );
+    site.postmortem(
+        "a.md",
+        "[impact]\nusers_affected = 1000000000000000\nrevenue_lost = 123456789012.5",
+        "",
+    );
     site.build();
     let page = site.read("public/incidents/a/index.html");
     assert!(page.contains("1,000,000,000,000,000"), "users shown as written");
