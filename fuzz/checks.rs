@@ -112,15 +112,9 @@ pub fn markdown_checks(body: &str) {
     assert!(!html.contains('\0'), "a NUL in {html:?}");
     let lower = html.to_ascii_lowercase();
     assert!(!lower.contains("<script"), "{html:?}");
-    // Text escapes `<`, so a `="` after a `<` with no `>` since is an attribute.
-    for (at, _) in lower.match_indices("=\"") {
-        let tag = &lower[..at];
-        if tag.rfind('<') <= tag.rfind('>') {
-            continue;
-        }
-        let name = &tag[tag.rfind(|c: char| c.is_whitespace()).map_or(0, |s| s + 1)..];
-        let value = lower[at + 2..].trim_start();
+    for (name, value) in attributes(&lower) {
         assert!(!name.starts_with("on"), "a handler in {html:?}");
+        let value = value.trim_start();
         for scheme in [
             "javascript:",
             "vbscript:",
@@ -131,6 +125,46 @@ pub fn markdown_checks(body: &str) {
             assert!(!value.starts_with(scheme), "{scheme} in {html:?}");
         }
     }
+}
+
+/// Every attribute of every tag in `html`, as (name, value). Text escapes `<`, so a `<`
+/// outside a tag opens one; values are read as a browser reads them (quoted, or up to a
+/// space), and may hold a `<`.
+fn attributes(html: &str) -> Vec<(&str, &str)> {
+    let mut found = Vec::new();
+    let mut cursor = 0;
+    while let Some(at) = html[cursor..].find('<').map(|i| cursor + i) {
+        let mut rest = html[at + 1..].trim_start_matches(|c: char| c.is_alphanumeric() || c == '/' || c == '!');
+        loop {
+            rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
+            if rest.is_empty() || rest.starts_with('>') {
+                break;
+            }
+            let name_end = rest.find(|c: char| c.is_whitespace() || "=>/".contains(c)).unwrap_or(rest.len());
+            let name = &rest[..name_end.max(1)];
+            rest = rest[name.len()..].trim_start();
+            let Some(after) = rest.strip_prefix('=') else {
+                found.push((name, ""));
+                continue;
+            };
+            let after = after.trim_start();
+            let (value, next) = match after.chars().next() {
+                Some(q @ ('"' | '\'')) => {
+                    let body = &after[1..];
+                    let close = body.find(q).unwrap_or(body.len());
+                    (&body[..close], body.get(close + 1..).unwrap_or(""))
+                }
+                _ => {
+                    let end = after.find(|c: char| c.is_whitespace() || c == '>').unwrap_or(after.len());
+                    (&after[..end], &after[end..])
+                }
+            };
+            found.push((name, value));
+            rest = next;
+        }
+        cursor = html.len() - rest.len();
+    }
+    found
 }
 
 /// A `pmsite search` query (the text before the first newline; what follows is a tag
