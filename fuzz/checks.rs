@@ -134,13 +134,16 @@ fn attributes(html: &str) -> Vec<(&str, &str)> {
     let mut found = Vec::new();
     let mut cursor = 0;
     while let Some(at) = html[cursor..].find('<').map(|i| cursor + i) {
-        let mut rest = html[at + 1..].trim_start_matches(|c: char| c.is_alphanumeric() || c == '/' || c == '!');
+        let mut rest =
+            html[at + 1..].trim_start_matches(|c: char| c.is_alphanumeric() || c == '/' || c == '!');
         loop {
             rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
             if rest.is_empty() || rest.starts_with('>') {
                 break;
             }
-            let name_end = rest.find(|c: char| c.is_whitespace() || "=>/".contains(c)).unwrap_or(rest.len());
+            let name_end = rest
+                .find(|c: char| c.is_whitespace() || "=>/".contains(c))
+                .unwrap_or(rest.len());
             let name = &rest[..name_end.max(1)];
             rest = rest[name.len()..].trim_start();
             let Some(after) = rest.strip_prefix('=') else {
@@ -155,7 +158,9 @@ fn attributes(html: &str) -> Vec<(&str, &str)> {
                     (&body[..close], body.get(close + 1..).unwrap_or(""))
                 }
                 _ => {
-                    let end = after.find(|c: char| c.is_whitespace() || c == '>').unwrap_or(after.len());
+                    let end = after
+                        .find(|c: char| c.is_whitespace() || c == '>')
+                        .unwrap_or(after.len());
                     (&after[..end], &after[end..])
                 }
             };

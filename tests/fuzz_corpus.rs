@@ -33,26 +33,15 @@ fn replay(target: &str, seeds: &str, check: fn(&str)) {
 }
 
 #[test]
-fn parse_file_corpus_passes_its_checks() {
-    replay("parse_file", "parse_file", checks::parse_file_checks);
-}
-
-#[test]
-fn config_corpus_passes_its_checks() {
-    replay("config", "config", checks::config_checks);
-}
-
-#[test]
-fn check_corpus_passes_its_checks() {
-    replay("check", "parse_file", checks::check_checks);
-}
-
-#[test]
-fn markdown_corpus_passes_its_checks() {
-    replay("markdown", "markdown", checks::markdown_checks);
-}
-
-#[test]
-fn query_corpus_passes_its_checks() {
-    replay("query", "query", checks::query_checks);
+fn every_checked_in_fuzz_input_passes_its_targets_checks() {
+    let targets: [(&str, &str, fn(&str)); 5] = [
+        ("parse_file", "parse_file", checks::parse_file_checks),
+        ("config", "config", checks::config_checks),
+        ("check", "parse_file", checks::check_checks),
+        ("markdown", "markdown", checks::markdown_checks),
+        ("query", "query", checks::query_checks),
+    ];
+    for (target, seeds, check) in targets {
+        replay(target, seeds, check);
+    }
 }

@@ -227,11 +227,15 @@ fn plain_words(text: &str) -> String {
         if Some(at) == unclosed {
             out.push(' ');
         } else if c == '"' {
+            // A phrase stands apart from the words around it (`p"a b"t` is `p`, the
+            // phrase, `t`): tantivy's parser would read a quote inside a word as part of it,
+            // and what follows as operators (`p"a l: *"` failed with "no field `l`").
             quoted = !quoted;
-            out.push(c);
-        } else if quoted || c.is_alphanumeric() {
+            out.push_str(if quoted { " \"" } else { "\" " });
+        } else if c.is_alphanumeric() {
             out.push(c);
         } else {
+            // Inside a phrase too: its words are its letters and digits, as indexed.
             out.push(' ');
         }
     }
@@ -277,8 +281,9 @@ mod tests {
     fn only_words_and_phrases_reach_the_parser() {
         assert_eq!(plain_words("checkout-api"), "checkout api");
         assert_eq!(plain_words("-lock title:x (a)"), " lock title x  a ");
-        assert_eq!(plain_words("\"expired-cert\" x509"), "\"expired-cert\" x509");
+        assert_eq!(plain_words("\"expired-cert\" x509"), " \"expired cert\"  x509");
         assert_eq!(plain_words("x509 \"expired cert"), "x509  expired cert");
-        assert_eq!(plain_words("\"a b\" \"c"), "\"a b\"  c");
+        assert_eq!(plain_words("\"a b\" \"c"), " \"a b\"   c");
+        assert_eq!(plain_words("p\"a l: *\"t"), "p \"a l   \" t");
     }
 }

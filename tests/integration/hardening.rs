@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::check::{diagnostics, one};
 use crate::test::*;
 
 /// A secret-looking file outside the site, as `/proc/self/environ` or `/etc/shadow` would be.
@@ -382,25 +383,6 @@ fn an_unreadable_attachment_is_reported_at_its_link_by_check() {
     assert!(d["hint"].as_str().is_some());
 }
 
-/// The errors of `pmsite check --format json`, as (code, line, field, hint).
-fn check_errors(site: &Site) -> Vec<(String, u64, String, String)> {
-    let run = site.pmsite(&["check", "--format", "json"]);
-    run.json()["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["level"] == "error")
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap_or(0),
-                d["field"].as_str().unwrap_or("").to_string(),
-                d["hint"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn what_build_would_fail_on_check_finds_first_with_a_line() {
     let long = "x".repeat(300);
@@ -419,10 +401,10 @@ fn what_build_would_fail_on_check_finds_first_with_a_line() {
         ),
         "",
     );
-    let errors = check_errors(&site);
+    let errors = diagnostics(&site);
     let fields: Vec<(u64, &str)> = errors
         .iter()
-        .map(|(_, line, field, _)| (*line, field.as_str()))
+        .map(|(_, _, line, field, _)| (*line, field.as_str()))
         .collect();
     assert_eq!(
         fields,
@@ -439,7 +421,7 @@ fn what_build_would_fail_on_check_finds_first_with_a_line() {
     assert!(
         errors
             .iter()
-            .all(|(code, _, _, hint)| code == "PM005" && !hint.is_empty())
+            .all(|(code, _, _, _, hint)| code == "PM005" && !hint.is_empty())
     );
     let run = site.pmsite(&["build"]).status(1);
     assert!(!run.stderr.contains("cannot write"), "{}", run.stderr);
@@ -450,10 +432,11 @@ fn what_build_would_fail_on_check_finds_first_with_a_line() {
 fn an_id_with_an_accent_gets_a_hint_that_is_itself_valid() {
     let site = Site::new();
     site.postmortem("a.md", "id = \"Café Outage\"", "");
-    let errors = check_errors(&site);
-    assert!(errors[0].3.ends_with("e.g. `cafe-outage`"), "{errors:?}");
+    let (code, _, _, _, hint) = one(&site);
+    assert_eq!(code, "PM005");
+    assert!(hint.ends_with("e.g. `cafe-outage`"), "{hint}");
     site.postmortem("a.md", "id = \"cafe-outage\"", "");
-    assert_eq!(check_errors(&site), []);
+    assert_eq!(diagnostics(&site), []);
 }
 
 #[test]
@@ -488,8 +471,8 @@ fn numbers_too_large_to_show_exactly_are_refused() {
         "[impact]\nusers_affected = 9223372036854775807\nrevenue_lost = 1.8446744073709552e19",
         "",
     );
-    let errors = check_errors(&site);
-    let fields: Vec<&str> = errors.iter().map(|e| e.2.as_str()).collect();
+    let errors = diagnostics(&site);
+    let fields: Vec<&str> = errors.iter().map(|e| e.3.as_str()).collect();
     assert_eq!(
         fields,
         ["impact.users_affected", "impact.revenue_lost"],
@@ -510,9 +493,8 @@ fn numbers_too_large_to_show_exactly_are_refused() {
 fn a_nul_in_a_postmortem_is_an_error_at_its_line_never_written_to_a_page() {
     let site = Site::new();
     site.postmortem("a.md", "", "Line one.\n\nA \0 here.\n");
-    let errors = check_errors(&site);
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    assert_eq!((errors[0].0.as_str(), errors[0].1), ("PM011", 9));
+    let (code, _, line, _, _) = one(&site);
+    assert_eq!((code.as_str(), line), ("PM011", 9));
     site.pmsite(&["build"]).status(1);
 }
 
@@ -535,7 +517,7 @@ fn yaml_timestamp_tags_are_read_as_dates() {
         "postmortems/a.md",
         "---\ntitle: a\nseverity: SEV2\nsummary: s\nstarted_at: !!timestamp 2024-03-08T15:42:00Z\n---\n",
     );
-    assert_eq!(check_errors(&site), []);
+    assert_eq!(diagnostics(&site), []);
     site.build();
     assert!(site.read("public/incidents/a/index.html").contains("2024-03-08"));
 }
@@ -548,9 +530,8 @@ fn an_svg_data_url_is_refused_and_never_published() {
         "",
         "[x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+) and ![dot](data:image/png;base64,iVBORw0KGgo=)\n",
     );
-    let errors = check_errors(&site);
-    assert_eq!(errors.len(), 1, "only the SVG: {errors:?}");
-    assert_eq!((errors[0].0.as_str(), errors[0].1), ("PM009", 7));
+    let (code, _, line, _, _) = one(&site);
+    assert_eq!((code.as_str(), line), ("PM009", 7));
 }
 
 #[test]
@@ -558,7 +539,36 @@ fn a_too_deep_dotted_toml_key_is_reported_at_its_line() {
     let site = Site::new();
     let deep = vec!["k"; 300].join(".");
     site.postmortem("a.md", &format!("\n\n{deep} = 1"), "");
-    let errors = check_errors(&site);
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    assert_eq!((errors[0].0.as_str(), errors[0].1), ("PM001", 8));
+    let (code, _, line, _, _) = one(&site);
+    assert_eq!((code.as_str(), line), ("PM001", 8));
+}
+
+#[test]
+fn the_first_and_last_allowed_years_build_with_pages_of_their_own() {
+    let site = Site::new();
+    site.postmortem("old.md", "started_at = 1900-01-01", "");
+    site.postmortem("far.md", "started_at = 2999-12-31", "");
+    site.build();
+    assert!(
+        site.read("public/years/1900/index.html")
+            .contains("incidents/old/")
+    );
+    assert!(
+        site.read("public/years/2999/index.html")
+            .contains("incidents/far/")
+    );
+}
+
+#[test]
+fn a_quote_inside_a_word_never_turns_the_query_into_operators() {
+    let site = Site::new();
+    site.postmortem("a.md", "", "The lock was held.\n");
+    site.build();
+    for query in ["p\"a l: *\"t", "a\"b l: (* c\"d", "\"l:*\""] {
+        site.pmsite(&["search", query]).success();
+    }
+    let run = site.pmsite(&["search", "x\"lock held\"y", "--json"]).success();
+    assert_eq!(run.json()["total"], 0, "x and y must match too: {}", run.stdout);
+    let run = site.pmsite(&["search", "\"lock-was held\"", "--json"]).success();
+    assert_eq!(run.json()["total"], 1, "{}", run.stdout);
 }
