@@ -198,7 +198,8 @@ pub fn query_checks(input: &str) {
     }
 }
 
-/// Three incidents indexed into a folder of this process under the temp dir.
+/// Three incidents, indexed into a folder under the temp dir that is gone once they are
+/// open.
 fn sample_searcher() -> Searcher {
     let config: &'static Config = Box::leak(Box::new(Config::default()));
     let postmortems = [
@@ -248,5 +249,9 @@ fn sample_searcher() -> Searcher {
     let site = Site::build(content, config, selection);
     let dir = std::env::temp_dir().join(format!("pmsite-fuzz-query-{}", std::process::id()));
     let built = pmsite::search::build_index(&site, &dir).expect("a sample index");
-    Searcher::new(built.index).expect("a searcher")
+    let searcher = Searcher::new(built.index).expect("a searcher");
+    // The searcher has opened (mapped) every file it reads: the folder can go, so that no
+    // run leaves one behind.
+    let _ = std::fs::remove_dir_all(&dir);
+    searcher
 }

@@ -587,7 +587,13 @@ proptest! {
 fn date() -> impl Strategy<Value = NaiveDate> {
     (
         // The years pmsite takes (`moment::YEARS`), their ends and the years before 1970.
-        prop_oneof![1900..=2999i32, 1900..=1969i32, 1960..=2040i32, Just(1900), Just(2999)],
+        prop_oneof![
+            1900..=2999i32,
+            1900..=1969i32,
+            1960..=2040i32,
+            Just(1900),
+            Just(2999)
+        ],
         1..=12u32,
         1..=31u32,
     )
