@@ -34,7 +34,8 @@ fn replay(target: &str, seeds: &str, check: fn(&str)) {
 
 #[test]
 fn every_checked_in_fuzz_input_passes_its_targets_checks() {
-    let targets: [(&str, &str, fn(&str)); 5] = [
+    type Checks = fn(&str);
+    let targets: [(&str, &str, Checks); 5] = [
         ("parse_file", "parse_file", checks::parse_file_checks),
         ("config", "config", checks::config_checks),
         ("check", "parse_file", checks::check_checks),
