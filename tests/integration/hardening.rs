@@ -37,6 +37,7 @@ fn a_symlink_out_of_the_site_is_refused_and_never_published() {
     )
     .unwrap();
     symlink(outside.path(), site.path().join("postmortems/dump")).unwrap();
+    symlink("/nonexistent/graph.png", site.path().join("postmortems/gone.png")).unwrap();
     fs::create_dir_all(site.path().join("static")).unwrap();
     symlink(outside.path().join("environ"), site.path().join("static/env.txt")).unwrap();
     fs::create_dir_all(site.path().join("templates")).unwrap();
@@ -63,6 +64,7 @@ fn a_symlink_out_of_the_site_is_refused_and_never_published() {
         !run.stderr.contains("ghp_"),
         "the target's content is never printed"
     );
+    assert!(run.stderr.contains("postmortems/gone.png") && run.stderr.contains("leads to nothing"));
     assert!(!site.exists("public"));
     site.pmsite(&["check"])
         .status(1)
