@@ -88,6 +88,9 @@ impl std::fmt::Display for Fatal {
                 "no postmortems folder at {}: create it and add a Markdown file per postmortem",
                 dir.display()
             ),
+            Fatal::Content(LoadError::Unreadable(root, e)) => {
+                write!(f, "cannot read the site folder {}: {e}", root.display())
+            }
             Fatal::Content(LoadError::Walk(e)) => {
                 write!(f, "cannot read the postmortems folder: {e}")
             }

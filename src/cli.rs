@@ -112,8 +112,8 @@ struct SearchArgs {
     /// Only incidents that started on or after this date
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     since: Option<NaiveDate>,
-    /// How many results to show
-    #[arg(long, default_value_t = 10)]
+    /// How many results to show (1 to 10000)
+    #[arg(long, default_value_t = 10, value_parser = parse_limit)]
     limit: usize,
     /// Order results by relevance or by date (newest first)
     #[arg(long, value_enum, default_value = "relevance")]
@@ -200,6 +200,36 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date like 2024-03-08"))
 }
 
+/// The most results `pmsite search` shows at once: more than a terminal holds, and few
+/// enough that the result list it allocates is small.
+const MAX_LIMIT: usize = 10_000;
+
+fn parse_limit(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n @ 1..=MAX_LIMIT) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of results from 1 to {MAX_LIMIT}"
+        )),
+    }
+}
+
+/// On SIGINT, SIGTERM or SIGHUP, removes the staging folders of a build under way, then
+/// exits as the signal would have (128 + its number): the published output stays as it
+/// was and nothing is left beside it.
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    // Without a handler the signal still stops pmsite; the next build removes what it left.
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            crate::output::remove_staging_folders();
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
 /// Runs pmsite with `args` and returns the process exit code.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
@@ -209,6 +239,9 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    if matches!(cli.command, Command::Build(_) | Command::Serve(_)) {
+        clean_up_on_signals();
+    }
     match &cli.command {
         Command::Build(args) => build(&cli, args),
         Command::Check(args) => check(&cli, args),

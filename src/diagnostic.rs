@@ -56,6 +56,8 @@ pub enum Code {
     BrokenAnchor,
     /// A file that cannot be read (permissions, not UTF-8).
     UnreadableFile,
+    /// A symlink in the site's folders that points out of the site, or to nothing.
+    SymlinkOutside,
     /// pmsite.toml is invalid.
     Config,
     /// A site template failed to parse or render.
@@ -116,6 +118,7 @@ impl Code {
             Code::BrokenLink => "PM009",
             Code::BrokenAnchor => "PM010",
             Code::UnreadableFile => "PM011",
+            Code::SymlinkOutside => "PM012",
             Code::Config => "PM090",
             Code::Template => "PM091",
             Code::BlamingLanguage => "PM101",
@@ -226,18 +229,47 @@ pub struct Location {
 
 impl Location {
     /// The location of `bytes` in `text`. Out-of-range offsets are clamped, never a panic.
+    /// For many locations in one text, [`Lines`] finds each without scanning the text.
     pub fn of(text: &str, bytes: Range<usize>) -> Location {
         let start = floor_char_boundary(text, bytes.start.min(text.len()));
-        let end = floor_char_boundary(text, bytes.end.clamp(start, text.len()));
         let before = &text[..start];
-        let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = text[line_start..start].chars().count() + 1;
+        Location::at(text, bytes, before.matches('\n').count() + 1, line_start)
+    }
+
+    /// The location of `bytes`, which start on line `line` (1-based), at byte `line_start`.
+    fn at(text: &str, bytes: Range<usize>, line: usize, line_start: usize) -> Location {
+        let start = floor_char_boundary(text, bytes.start.min(text.len()));
+        let end = floor_char_boundary(text, bytes.end.clamp(start, text.len()));
         Location {
             line,
-            column,
+            column: text[line_start..start].chars().count() + 1,
             bytes: start..end,
         }
+    }
+}
+
+/// Where each line of a text starts: a location then costs a binary search and the length
+/// of its line, where [`Location::of`] reads the text up to it. A file with tens of
+/// thousands of findings would otherwise take time in the square of their number.
+#[derive(Clone, Debug, Default)]
+pub struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    pub fn new(text: &str) -> Lines {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { starts }
+    }
+
+    /// [`Location::of`]`(text, bytes)`, for the `text` these lines are of.
+    pub fn locate(&self, text: &str, bytes: Range<usize>) -> Location {
+        let start = floor_char_boundary(text, bytes.start.min(text.len()));
+        let line = self.starts.partition_point(|&s| s <= start).max(1);
+        Location::at(text, bytes, line, self.starts[line - 1])
     }
 }
 
@@ -354,6 +386,22 @@ pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_index_locations_equal_a_scan_of_the_text() {
+        for text in ["", "a", "\n", "ab\ncé\n\nd", "x\r\ny\n日本\n"] {
+            let lines = Lines::new(text);
+            for start in 0..=text.len() + 1 {
+                for end in [start, start + 1, start + 3] {
+                    assert_eq!(
+                        lines.locate(text, start..end),
+                        Location::of(text, start..end),
+                        "{text:?} {start}..{end}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn policy_codes_are_the_pm1xx_to_pm5xx_ones() {

@@ -2,9 +2,10 @@
 //! build that fully succeeded swaps it in, atomically where the OS allows (`renameat2`
 //! with `RENAME_EXCHANGE` on Linux). A failed build leaves the published site untouched.
 
-use std::fs;
-use std::io;
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Marks a folder as written by pmsite, so that replacing it is safe. Every page carries
 /// it; see [`Staging::commit`].
@@ -14,6 +15,9 @@ pub const GENERATOR_MARK: &str = "<meta name=\"generator\" content=\"pmsite";
 pub enum OutputError {
     /// The output folder is the site itself, or contains it.
     WouldReplaceSource(PathBuf),
+    /// The output folder is inside one of the folders the site is built from
+    /// (`postmortems/`, `static/`, `templates/`): every build would read the last one.
+    InsideInputs(PathBuf, &'static str),
     /// The output folder exists, is not empty, and was not written by pmsite.
     NotAnOutputFolder(PathBuf),
     Io(PathBuf, io::Error),
@@ -25,6 +29,11 @@ impl std::fmt::Display for OutputError {
             OutputError::WouldReplaceSource(p) => write!(
                 f,
                 "refusing to write the site to {}: it is, or contains, the site's own folder",
+                p.display()
+            ),
+            OutputError::InsideInputs(p, folder) => write!(
+                f,
+                "refusing to write the site to {}: it is inside the site's {folder}/ folder, which the build reads (choose an --output outside {folder}/, e.g. the default public/)",
                 p.display()
             ),
             OutputError::NotAnOutputFolder(p) => write!(
@@ -43,33 +52,54 @@ pub struct Staging {
     /// Folders staged beside the output's (the search index), as (staged, final).
     companions: Vec<(PathBuf, PathBuf)>,
     committed: bool,
+    /// Held until the staging folder is committed or dropped: one build at a time per output.
+    _lock: File,
 }
+
+/// The folders a build reads; an output inside one would be read back by the next build.
+const INPUT_FOLDERS: [&str; 3] = [crate::content::POSTMORTEMS_DIR, "static", "templates"];
+
+/// Staging folders of this process, removed by [`remove_staging_folders`] when a signal
+/// stops the build.
+static LIVE_STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 impl Staging {
     /// Prepares a staging folder for `output` after checking that replacing `output` later
-    /// cannot destroy anything but an earlier build.
+    /// cannot destroy anything but an earlier build, and takes the output's lock (waiting,
+    /// with a message on stderr, while another build holds it). Staging folders that killed
+    /// builds left beside `output` are removed.
     pub fn new(output: &Path, site_root: &Path) -> Result<Staging, OutputError> {
         let output = absolute(output);
         let site_root = absolute(site_root);
         if site_root.starts_with(&output) {
             return Err(OutputError::WouldReplaceSource(output));
         }
+        if let Some(folder) = INPUT_FOLDERS
+            .into_iter()
+            .find(|folder| output.starts_with(site_root.join(folder)))
+        {
+            return Err(OutputError::InsideInputs(output, folder));
+        }
         if output.exists() && !is_replaceable(&output) {
             return Err(OutputError::NotAnOutputFolder(output));
         }
-        let dir = sibling(&output, &format!("pmsite-staging-{}", std::process::id()));
+        let dir = sibling(&output, &format!("{STAGING}{}", std::process::id()));
         if let Some(parent) = dir.parent() {
             fs::create_dir_all(parent).map_err(|e| OutputError::Io(parent.to_path_buf(), e))?;
         }
+        let lock = lock(&output)?;
+        remove_stale_folders(&output);
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(|e| OutputError::Io(dir.clone(), e))?;
         }
         fs::create_dir(&dir).map_err(|e| OutputError::Io(dir.clone(), e))?;
+        live_staging().push(dir.clone());
         Ok(Staging {
             dir,
             output,
             companions: Vec::new(),
             committed: false,
+            _lock: lock,
         })
     }
 
@@ -160,12 +190,100 @@ pub fn replace_dir(new: &Path, target: &Path) -> Result<(), OutputError> {
 
 impl Drop for Staging {
     fn drop(&mut self) {
+        live_staging().retain(|d| *d != self.dir);
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
         }
         for (staged, _) in &self.companions {
             let _ = fs::remove_dir_all(staged);
         }
+    }
+}
+
+fn live_staging() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    // A panic elsewhere while the list was held leaves it as usable as before.
+    LIVE_STAGING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes this process's staging folders: what a signal handler does before the process
+/// exits, so that an interrupted build leaves the output as it was and nothing beside it.
+pub fn remove_staging_folders() {
+    for dir in live_staging().drain(..) {
+        let _ = fs::remove_dir_all(dir);
+    }
+}
+
+/// `.NAME.pmsite-staging-PID`, beside the output.
+const STAGING: &str = "pmsite-staging-";
+/// `.NAME.search-index.tmp-PID`, where the search index is built before it replaces the last.
+const INDEX_STAGING: &str = "search-index.tmp-";
+
+/// Takes the output's lock (`.NAME.pmsite-lock` beside it, holding the holder's PID). The
+/// OS releases it when the holder exits, however it exits, so a killed build never leaves
+/// a lock behind.
+fn lock(output: &Path) -> Result<File, OutputError> {
+    let path = sibling(output, "pmsite-lock");
+    let io = |e| OutputError::Io(path.clone(), e);
+    let mut file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io)?;
+    if let Err(fs::TryLockError::WouldBlock) = file.try_lock() {
+        let mut holder = String::new();
+        let _ = file.read_to_string(&mut holder);
+        // Progress, not a diagnostic: the build goes on once the other one is done.
+        let holder = match holder.trim() {
+            "" => String::new(),
+            pid => format!(" (process {pid})"),
+        };
+        eprintln!(
+            "waiting for another pmsite build{holder} to finish writing {}",
+            output.display()
+        );
+    }
+    file.lock().map_err(io)?;
+    file.set_len(0).map_err(io)?;
+    file.rewind().map_err(io)?;
+    write!(file, "{}", std::process::id()).map_err(io)?;
+    Ok(file)
+}
+
+/// Removes staging folders beside `output` whose process is gone (killed builds and
+/// searches). A folder of a live process is its own business; a dead build's PID that
+/// another process took since keeps its folder until that process is gone too.
+fn remove_stale_folders(output: &Path) {
+    let Some(name) = output.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let parent = output.parent().unwrap_or_else(|| Path::new("."));
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let pid = file_name.strip_prefix(&prefix).and_then(|rest| {
+            [STAGING, INDEX_STAGING]
+                .into_iter()
+                .find_map(|kind| rest.strip_prefix(kind)?.parse::<i32>().ok())
+        });
+        if pid.is_some_and(|pid| pid != std::process::id() as i32 && !is_running(pid)) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn is_running(pid: i32) -> bool {
+    match rustix::process::Pid::from_raw(pid) {
+        // Signal 0 checks that the process exists; EPERM means it does, as another user's.
+        Some(pid) => !matches!(
+            rustix::process::test_kill_process(pid),
+            Err(rustix::io::Errno::SRCH)
+        ),
+        None => false,
     }
 }
 
@@ -220,10 +338,22 @@ fn is_replaceable(output: &Path) -> bool {
             .unwrap_or(false)
 }
 
+/// `path` made absolute, with symlinks resolved in the part of it that exists, so that
+/// `--output ./link-to-site` and `--output ./link-to-site/static/new` are caught.
 fn absolute(path: &Path) -> PathBuf {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    // Resolve symlinks where the path exists, so `--output ./link-to-site` is caught.
-    fs::canonicalize(&path).unwrap_or(path)
+    let mut existing = path.as_path();
+    let mut rest = Vec::new();
+    while fs::canonicalize(existing).is_err() {
+        let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+            return path;
+        };
+        rest.push(name);
+        existing = parent;
+    }
+    let mut resolved = fs::canonicalize(existing).unwrap_or_else(|_| existing.to_path_buf());
+    resolved.extend(rest.iter().rev());
+    resolved
 }
 
 #[cfg(test)]
@@ -256,11 +386,19 @@ mod tests {
                 .ends_with("2\">")
         );
         assert!(!out.join("old").exists());
-        let leftovers: Vec<_> = fs::read_dir(tmp.path())
+        assert_eq!(beside(tmp.path()), ["public", "site"]);
+    }
+
+    /// What a folder holds, but the output lock, which stays (removing it while another
+    /// build waits on it would let a third one in).
+    fn beside(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
             .unwrap()
-            .map(|e| e.unwrap().file_name())
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.ends_with(".pmsite-lock"))
             .collect();
-        assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+        names.sort();
+        names
     }
 
     #[test]
@@ -277,7 +415,7 @@ mod tests {
             fs::read_to_string(out.join("index.html")).unwrap(),
             GENERATOR_MARK
         );
-        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+        assert_eq!(beside(tmp.path()), ["public"]);
     }
 
     #[test]

@@ -54,9 +54,11 @@ struct Kept {
     /// was made from.
     theme: Option<(Theme, Vec<(PathBuf, Stamp)>)>,
     /// Stamps of the files under postmortems/ as last read.
-    stamps: HashMap<String, Stamp>,
-    /// Each Markdown file's parse, by key.
+    stamps: HashMap<String, Option<Stamp>>,
+    /// Each Markdown file's parse, by key (its diagnostics in `problems`).
     parsed: HashMap<String, Parsed>,
+    /// Each Markdown file's parse diagnostics, by key.
+    problems: HashMap<String, Vec<crate::diagnostic::Diagnostic>>,
     memory: Memory,
 }
 
@@ -140,37 +142,49 @@ impl Preview {
                 theme: None,
                 stamps: HashMap::new(),
                 parsed: HashMap::new(),
+                problems: HashMap::new(),
                 memory: Memory::default(),
             });
         }
         let kept = self.kept.as_mut().expect("just set");
 
         // Content: files whose stamp is unchanged keep their parse.
-        let files = content::walk(&root).map_err(Fatal::Content)?;
+        let walked = content::walk(&root).map_err(Fatal::Content)?;
         let mut previous = std::mem::take(&mut kept.parsed);
-        let mut parsed: Vec<(String, Option<Parsed>)> = files
+        let mut parsed: Vec<(String, Option<Parsed>)> = walked
+            .files
             .iter()
             .filter(|file| file.is_markdown())
             .map(|file| {
-                let reused = (kept.stamps.get(&file.key) == Some(&file.stamp))
+                let unchanged = file.stamp.is_some() && kept.stamps.get(&file.key) == Some(&file.stamp);
+                let reused = unchanged
                     .then(|| previous.remove(&file.key))
-                    .flatten();
+                    .flatten()
+                    .map(|mut parse| {
+                        parse.diagnostics = kept.problems.get(&file.key).cloned().unwrap_or_default();
+                        parse
+                    });
                 (file.key.clone(), reused)
             })
             .collect();
         let config = &kept.config;
-        let by_key: HashMap<&str, &content::File> = files.iter().map(|f| (f.key.as_str(), f)).collect();
+        let by_key: HashMap<&str, &content::File> =
+            walked.files.iter().map(|f| (f.key.as_str(), f)).collect();
         parsed.par_iter_mut().for_each(|(key, parse)| {
             if parse.is_none() {
                 *parse = Some(content::load_file(by_key[key.as_str()], config));
             }
         });
-        kept.stamps = files.iter().map(|f| (f.key.clone(), f.stamp)).collect();
-        let parsed = parsed
+        kept.stamps = walked.files.iter().map(|f| (f.key.clone(), f.stamp)).collect();
+        let parsed: Vec<(String, Parsed)> = parsed
             .into_iter()
             .map(|(key, parse)| (key, parse.expect("parsed above")))
             .collect();
-        let content = Content::assemble(&files, parsed);
+        kept.problems = parsed
+            .iter()
+            .map(|(key, parse)| (key.clone(), parse.diagnostics.clone()))
+            .collect();
+        let content = Content::assemble(&walked, parsed);
         report.timings.push(("load", loading.elapsed()));
 
         let options = &self.options;

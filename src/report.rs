@@ -117,11 +117,20 @@ pub fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths, sty
                 } else {
                     at.bytes.clone()
                 };
+                // Only the lines the span covers: the renderer reads all the text it is
+                // given, which for every finding of a long file would be quadratic.
+                let first = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+                let last = text[span.end..].find('\n').map_or(text.len(), |i| span.end + i);
                 groups.push(
                     title.element(
-                        Snippet::source(text)
+                        Snippet::source(&text[first..last])
+                            .line_start(at.line)
                             .path(path.as_str())
-                            .annotation(AnnotationKind::Primary.span(span).label(label.as_str())),
+                            .annotation(
+                                AnnotationKind::Primary
+                                    .span(span.start - first..span.end - first)
+                                    .label(label.as_str()),
+                            ),
                     ),
                 );
             }

@@ -12,7 +12,7 @@ use pmsite::config::{self, Config};
 use pmsite::content::front_matter::{self, Format};
 use pmsite::content::links::{self, Target};
 use pmsite::content::markdown::{self, slugify};
-use pmsite::content::moment::Moment;
+use pmsite::content::moment::{Moment, MomentError};
 use pmsite::content::{Parsed, Source, parse_file};
 use pmsite::diagnostic::{Diagnostic, Location};
 use proptest::prelude::*;
@@ -586,7 +586,14 @@ proptest! {
 
 fn date() -> impl Strategy<Value = NaiveDate> {
     (
-        prop_oneof![1..=9999i32, 1..=1969i32, 1960..=2040i32, Just(1), Just(9999)],
+        // The years pmsite takes (`moment::YEARS`), their ends and the years before 1970.
+        prop_oneof![
+            1900..=2999i32,
+            1900..=1969i32,
+            1960..=2040i32,
+            Just(1900),
+            Just(2999)
+        ],
         1..=12u32,
         1..=31u32,
     )
@@ -655,6 +662,18 @@ proptest! {
             prop_assert_eq!(a.offset(), b.offset(), "{}", text);
         }
         prop_assert_eq!(back.machine(), text);
+    }
+
+    #[test]
+    fn moment_outside_the_years_is_refused_with_its_year(
+        year in prop_oneof![-262_000..1900i32, 3000..=262_000i32],
+    ) {
+        let text = if (0..=9999).contains(&year) {
+            format!("{year:04}-06-15")
+        } else {
+            format!("{year:+}-06-15")
+        };
+        prop_assert_eq!(Moment::parse(&text), Err(MomentError::OutOfRange(year)), "{}", text);
     }
 
     #[test]
@@ -1014,7 +1033,7 @@ fn content_of(text: &str) -> pmsite::content::Content {
         postmortems: parsed.postmortem.into_iter().collect(),
         files: Default::default(),
         unreadable_front_matter: parsed.orphan.into_iter().collect(),
-        diagnostics: Vec::new(),
+        ..Default::default()
     }
 }
 

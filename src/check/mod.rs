@@ -42,6 +42,9 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate) -> Vec<Diagno
         })
         .unzip();
     let mut found: Vec<Diagnostic> = per_file.into_iter().flatten().collect();
+    for file in &content.published_files {
+        secrets::scan_published(file, &mut found);
+    }
     for source in &content.unreadable_front_matter {
         secrets::scan(source, &mut found);
         language::scan(source, &phrases, None, &mut found);

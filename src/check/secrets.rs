@@ -9,8 +9,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use std::path::Path;
+
 use crate::content::Source;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::content::inputs::PublishedFile;
+use crate::diagnostic::{Code, Diagnostic, Location};
 
 struct Pattern {
     code: Code,
@@ -131,20 +134,65 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
         (source.head.as_str(), 0),
         (source.body.as_str(), source.body_offset),
     ];
+    let mut report = reporter(
+        &source.path,
+        "is in the postmortem",
+        |range| source.location(range),
+        found,
+    );
+    scan_patterns(&parts, &mut report);
+    for range in source.outline.code.iter().cloned() {
+        let code = &source.body[range.start - source.body_offset..range.end - source.body_offset];
+        for token in random_tokens(code) {
+            let token = token.start + range.start..token.end + range.start;
+            report(
+                Code::HighEntropy,
+                "a long random-looking string (a key or token?)",
+                token,
+            );
+        }
+    }
+}
+
+/// The credential shapes over a file the build publishes as it is (an attachment, a file
+/// of `static/`). Random-looking strings are not looked for: such files are often data.
+pub fn scan_published(file: &PublishedFile, found: &mut Vec<Diagnostic>) {
+    let mut report = reporter(
+        &file.path,
+        "is in this file, which the site publishes",
+        |range| Location::of(&file.text, range),
+        found,
+    );
+    scan_patterns(&[(&file.text, 0)], &mut report);
+}
+
+/// Reports a finding once (a span already flagged is skipped), naming the kind and the
+/// place, never the secret.
+fn reporter<'a>(
+    path: &'a Path,
+    where_: &'a str,
+    locate: impl Fn(Range<usize>) -> Location + 'a,
+    found: &'a mut Vec<Diagnostic>,
+) -> impl FnMut(Code, &str, Range<usize>) + 'a {
     let mut flagged: Vec<Range<usize>> = Vec::new();
-    let mut report = |code: Code, kind: &str, range: Range<usize>, flagged: &mut Vec<Range<usize>>| {
+    move |code, kind, range| {
         if flagged.iter().any(|f| f.start < range.end && range.start < f.end) {
             return;
         }
         flagged.push(range.clone());
         found.push(
-            Diagnostic::policy(code, &source.path, format!("{kind} is in the postmortem"))
-                .at(source.location(range))
+            Diagnostic::policy(code, path, format!("{kind} {where_}"))
+                .at(locate(range))
                 .hint("remove it, write <redacted> in its place, and rotate it: the archive is read company-wide and kept in version control"),
         );
-    };
+    }
+}
+
+/// Every credential shape in `parts` (texts and their offsets in the file), placeholders
+/// left out.
+fn scan_patterns(parts: &[(&str, usize)], report: &mut dyn FnMut(Code, &str, Range<usize>)) {
     for pattern in PATTERNS.iter() {
-        for (text, offset) in parts {
+        for &(text, offset) in parts {
             for captures in pattern.regex.captures_iter(text) {
                 let range = match pattern.value_group.and_then(|g| captures.get(g)) {
                     Some(value) if is_placeholder(value.as_str()) => continue,
@@ -155,21 +203,8 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
                     pattern.code,
                     pattern.kind,
                     range.start + offset..range.end + offset,
-                    &mut flagged,
                 );
             }
-        }
-    }
-    for range in source.outline.code.iter().cloned() {
-        let code = &source.body[range.start - source.body_offset..range.end - source.body_offset];
-        for token in random_tokens(code) {
-            let token = token.start + range.start..token.end + range.start;
-            report(
-                Code::HighEntropy,
-                "a long random-looking string (a key or token?)",
-                token,
-                &mut flagged,
-            );
         }
     }
 }

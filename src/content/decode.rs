@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::config::{Allowlist, Config};
-use crate::diagnostic::{Code, did_you_mean};
+use crate::diagnostic::{Code, did_you_mean, shorten};
 use crate::tree::{Node, Reader, Table, Value};
 
 use super::moment::Moment;
@@ -38,6 +38,15 @@ const MISPLACED: &[(&str, &str)] = &[
     ("draft", "use `status = \"draft\"`"),
     ("slug", "use `id`"),
 ];
+
+/// The longest id, service, team, tag, root cause or owner, in bytes. Each names a folder
+/// of the site (`incidents/ID/`, `tags/SLUG/`), and file systems allow 255 bytes a name;
+/// a slug can be longer than its value (punctuation is spelt out in hex).
+pub const MAX_NAME_BYTES: usize = 100;
+
+/// Ids whose page would collide with a file the build writes beside the incident pages
+/// (`incidents/index.html`, the list's `incidents/page/2/`).
+const RESERVED_IDS: [&str; 2] = ["index.html", "page"];
 
 pub fn is_valid_id(id: &str) -> bool {
     let mut bytes = id.bytes();
@@ -126,6 +135,17 @@ pub fn decode(
 
     let text = |r: &mut Reader<'_>, t: &mut Table<'_>, key: &str| t.get(key).and_then(|n| r.string(n, key));
     let owner = text(r, &mut t, "owner");
+    for (key, values) in [
+        ("services", &services),
+        ("teams", &teams),
+        ("tags", &tags),
+        ("root_causes", &root_causes),
+        ("owner", &owner.iter().cloned().collect::<Vec<_>>()),
+    ] {
+        if let Some(node) = t.get(key) {
+            check_name_lengths(r, node, key, values);
+        }
+    }
     let incident_commander = text(r, &mut t, "incident_commander");
     let trigger = text(r, &mut t, "trigger");
     let detection = text(r, &mut t, "detection");
@@ -213,15 +233,25 @@ fn id(r: &mut Reader<'_>, t: &mut Table<'_>, source: &Source) -> Option<String> 
         "an id is lowercase letters, digits, `.`, `_` and `-`, starting with a letter or digit";
     if let Some(node) = t.get("id") {
         let id = r.string(node, "id")?;
-        if is_valid_id(&id) {
+        let problem = if !is_valid_id(&id) {
+            format!("{RULE}, e.g. `{}`", id_suggestion(&id))
+        } else if RESERVED_IDS.contains(&id.as_str()) {
+            format!(
+                "`incidents/{id}` is a file or folder of the site's own; choose another id, e.g. `{id}-1`"
+            )
+        } else if id.len() > MAX_NAME_BYTES {
+            format!(
+                "an id names the incident's folder: at most {MAX_NAME_BYTES} bytes, e.g. `{}`",
+                shorten_id(&id)
+            )
+        } else {
             return Some(id);
-        }
-        let suggestion = super::markdown::slugify(&id);
+        };
         r.invalid(
             node,
             "id",
-            format!("`{id}` is not a valid id"),
-            format!("{RULE}, e.g. `{suggestion}`"),
+            format!("`{}` is not a valid id", shorten(&id, 40)),
+            problem,
         );
         return None;
     }
@@ -230,7 +260,7 @@ fn id(r: &mut Reader<'_>, t: &mut Table<'_>, source: &Source) -> Option<String> 
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if is_valid_id(&stem) {
+    if is_valid_id(&stem) && !RESERVED_IDS.contains(&stem.as_str()) && stem.len() <= MAX_NAME_BYTES {
         return Some(stem);
     }
     let span = t.span.start..t.span.start;
@@ -238,13 +268,69 @@ fn id(r: &mut Reader<'_>, t: &mut Table<'_>, source: &Source) -> Option<String> 
         Code::InvalidValue,
         span,
         "id",
-        format!("the file name `{stem}` cannot be used as the page id"),
+        format!(
+            "the file name `{}` cannot be used as the page id",
+            shorten(&stem, 40)
+        ),
         Some(format!(
-            "{RULE}; rename the file or set id = \"{}\"",
-            super::markdown::slugify(&stem)
+            "{RULE}, at most {MAX_NAME_BYTES} bytes; rename the file or set id = \"{}\"",
+            shorten_id(&id_suggestion(&stem))
         )),
     );
     None
+}
+
+/// An id like `text` that [`is_valid_id`] accepts: lowercase ASCII letters and digits,
+/// accents dropped (`Café` -> `cafe`), other characters as dashes.
+fn id_suggestion(text: &str) -> String {
+    let ascii: String = text
+        .chars()
+        .map(|c| match c {
+            'à'..='å' | 'À'..='Å' => 'a',
+            'ç' | 'Ç' => 'c',
+            'è'..='ë' | 'È'..='Ë' => 'e',
+            'ì'..='ï' | 'Ì'..='Ï' => 'i',
+            'ñ' | 'Ñ' => 'n',
+            'ò'..='ö' | 'ø' | 'Ò'..='Ö' | 'Ø' => 'o',
+            'ù'..='ü' | 'Ù'..='Ü' => 'u',
+            'ý' | 'ÿ' | 'Ý' => 'y',
+            c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
+            _ => ' ',
+        })
+        .collect();
+    let slug = super::markdown::slugify(&ascii);
+    if slug.is_empty() {
+        "incident".to_string()
+    } else {
+        slug
+    }
+}
+
+/// `id` cut to [`MAX_NAME_BYTES`] (ids are ASCII) without a trailing separator.
+fn shorten_id(id: &str) -> String {
+    id[..id.len().min(MAX_NAME_BYTES)]
+        .trim_end_matches(['-', '.', '_'])
+        .to_string()
+}
+
+/// Names that become folders of the site (services, teams, tags, root causes, owners)
+/// must fit a file name; see [`MAX_NAME_BYTES`].
+fn check_name_lengths(r: &mut Reader<'_>, node: &Node, field: &str, values: &[String]) {
+    for (i, value) in values.iter().enumerate() {
+        if value.len() <= MAX_NAME_BYTES {
+            continue;
+        }
+        let (item, field) = match &node.value {
+            Value::Array(items) => (items.get(i).unwrap_or(node), format!("{field}[{i}]")),
+            _ => (node, field.to_string()),
+        };
+        r.invalid(
+            item,
+            &field,
+            format!("`{}` is {} bytes long", shorten(value, 40), value.len()),
+            format!("it names a page's folder: at most {MAX_NAME_BYTES} bytes; shorten it"),
+        );
+    }
 }
 
 fn check_time_order(r: &mut Reader<'_>, started: Moment, later: &[(&str, Moment, std::ops::Range<usize>)]) {
@@ -409,6 +495,11 @@ fn action_items(r: &mut Reader<'_>, node: &Node, config: &Config) -> Vec<ActionI
                     check_allowed(r, node, &f(key), std::slice::from_ref(value), allow);
                 }
             }
+            for (key, value) in [("owner", &owner), ("team", &team), ("service", &service)] {
+                if let (Some(value), Some(node)) = (value, t.get(key)) {
+                    check_name_lengths(r, node, &f(key), std::slice::from_ref(value));
+                }
+            }
             r.finish(
                 &t,
                 &schema::keys(schema::ACTION_ITEM),
@@ -565,6 +656,7 @@ mod tests {
             body_line: 1,
             outline: Default::default(),
             id_location: Location::of("", 0..0),
+            lines: Default::default(),
         };
         let pm = decode(&mut r, &node, config, source).ok();
         (pm, r.diagnostics)

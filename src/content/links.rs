@@ -70,16 +70,24 @@ fn has_scheme(destination: &str) -> bool {
     }
 }
 
-/// Schemes that run code when followed: never emitted from content.
+/// Schemes that run code when followed: never emitted from content. Of `data:` URLs only
+/// raster images are harmless; `data:image/svg+xml` can carry a script.
 pub fn is_dangerous(destination: &str) -> bool {
     let lowered: String = destination
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
         .collect::<String>()
         .to_ascii_lowercase();
-    ["javascript:", "vbscript:", "data:text/html", "data:application"]
+    let raster = ["png", "jpeg", "gif", "webp"].iter().any(|kind| {
+        lowered
+            .strip_prefix("data:image/")
+            .and_then(|rest| rest.strip_prefix(kind))
+            .is_some_and(|rest| rest.starts_with([';', ',']))
+    });
+    ["javascript:", "vbscript:"]
         .iter()
         .any(|s| lowered.starts_with(s))
+        || lowered.starts_with("data:") && !raster
 }
 
 /// Percent-encodes one URL path segment (everything but unreserved characters).
@@ -163,6 +171,9 @@ mod tests {
         assert!(is_dangerous("javascript:alert(1)"));
         assert!(is_dangerous(" JavaScript\t:alert(1)"));
         assert!(is_dangerous("data:text/html;base64,xx"));
+        assert!(is_dangerous("data:image/svg+xml;base64,PHN2Zz4="));
+        assert!(is_dangerous("DATA:image/pngx,1"));
+        assert!(!is_dangerous("data:image/png;base64,iVBORw0KGgo="));
         assert!(!is_dangerous("https://example.com"));
     }
 

@@ -6,6 +6,7 @@
 
 pub mod decode;
 pub mod front_matter;
+pub mod inputs;
 pub mod links;
 pub mod markdown;
 pub mod moment;
@@ -20,11 +21,12 @@ use rayon::prelude::*;
 pub use postmortem::*;
 
 use crate::config::Config;
-use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::diagnostic::{Code, Diagnostic, Lines, Location};
 use crate::tree::{Codes, Reader};
 
 pub const POSTMORTEMS_DIR: &str = "postmortems";
 
+#[derive(Default)]
 pub struct Content {
     /// Sorted by source path; the order everything downstream starts from.
     pub postmortems: Vec<Postmortem>,
@@ -35,14 +37,18 @@ pub struct Content {
     /// Files whose front matter could not be read into a postmortem. Their bodies are
     /// still checked, so that an author sees every problem of the file at once.
     pub unreadable_front_matter: Vec<Source>,
+    /// The text files a build publishes as they are (linked attachments, `static/`), for
+    /// the secret checks.
+    pub published_files: Vec<inputs::PublishedFile>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Content {
-    /// Lets go of each file's front matter text and parsed tree. The checks are their last
-    /// readers; on a large archive they are hundreds of megabytes that the rest of the build
-    /// would carry to the end.
+    /// Lets go of each file's front matter text and parsed tree, and of the published
+    /// files' text. The checks are their last readers; on a large archive they are hundreds
+    /// of megabytes that the rest of the build would carry to the end.
     pub fn release_front_matter(&mut self) {
+        self.published_files = Vec::new();
         for source in self
             .postmortems
             .iter_mut()
@@ -50,6 +56,7 @@ impl Content {
             .chain(self.unreadable_front_matter.iter_mut())
         {
             source.head = String::new();
+            source.lines = Default::default();
             source.front_matter = crate::tree::Node {
                 value: crate::tree::Value::Null,
                 span: 0..0,
@@ -80,17 +87,19 @@ impl Parsed {
 #[derive(Debug)]
 pub enum LoadError {
     MissingDir(PathBuf),
+    Unreadable(PathBuf, std::io::Error),
     Walk(walkdir::Error),
 }
 
 pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
-    let files = walk(root)?;
-    let parsed: Vec<(String, Parsed)> = files
+    let walked = walk(root)?;
+    let parsed: Vec<(String, Parsed)> = walked
+        .files
         .par_iter()
         .filter(|file| file.is_markdown())
         .map(|file| (file.key.clone(), load_file(file, config)))
         .collect();
-    Ok(Content::assemble(&files, parsed))
+    Ok(Content::assemble(&walked, parsed))
 }
 
 /// A file under postmortems/, as the walk found it.
@@ -100,7 +109,7 @@ pub struct File {
     pub key: String,
     /// What changes whenever the file's bytes do (size, times, inode): a preview reads a
     /// file again only when its stamp changed.
-    pub stamp: Stamp,
+    pub stamp: Option<Stamp>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,35 +143,45 @@ impl File {
     }
 }
 
-/// Every file under `root`'s postmortems/, in the order everything downstream starts from.
-pub fn walk(root: &Path) -> Result<Vec<File>, LoadError> {
+/// What the walk of a site's postmortems/ found.
+pub struct Walked {
+    /// The site folder, canonical: symlinks are judged against it.
+    site: PathBuf,
+    /// In the order everything downstream starts from.
+    pub files: Vec<File>,
+    /// Symlinks out of the site, which are neither read nor published.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Every file under `root`'s postmortems/ (see `inputs::walk` for symlinks).
+pub fn walk(root: &Path) -> Result<Walked, LoadError> {
     let dir = root.join(POSTMORTEMS_DIR);
     if !dir.is_dir() {
         return Err(LoadError::MissingDir(dir));
     }
+    // Symlinks are judged against the real site folder, wherever `root` points from.
+    let site = std::fs::canonicalize(root).map_err(|e| LoadError::Unreadable(root.to_path_buf(), e))?;
     let mut files = Vec::new();
-    let walker = walkdir::WalkDir::new(&dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
-    for entry in walker {
-        let entry = entry.map_err(LoadError::Walk)?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let Ok(relative) = entry.path().strip_prefix(&dir) else {
-            continue;
-        };
-        let key = path_key(relative);
-        let stamp = entry.metadata().map_err(LoadError::Walk)?;
-        files.push(File {
-            path: entry.path().to_path_buf(),
-            key,
-            stamp: Stamp::of(&stamp),
-        });
-    }
-    Ok(files)
+    let mut diagnostics = Vec::new();
+    inputs::walk(
+        &site,
+        &site.join(POSTMORTEMS_DIR),
+        is_ignored,
+        &mut diagnostics,
+        |path, relative| {
+            files.push(File {
+                path: path.to_path_buf(),
+                key: path_key(relative),
+                stamp: std::fs::metadata(path).ok().map(|m| Stamp::of(&m)),
+            });
+        },
+    )
+    .map_err(LoadError::Walk)?;
+    Ok(Walked {
+        site,
+        files,
+        diagnostics,
+    })
 }
 
 /// Reads and parses one Markdown file of the walk.
@@ -190,26 +209,29 @@ pub fn load_file(file: &File, config: &Config) -> Parsed {
 }
 
 impl Content {
-    /// The content of the walked `files`, from each Markdown file's parse (by key, in
-    /// `files` order).
-    pub fn assemble(files: &[File], parsed: Vec<(String, Parsed)>) -> Content {
+    /// The content of a walk, from each Markdown file's parse (by key, in walk order); the
+    /// files it links to and the site's static/ and templates/ are read here too.
+    pub fn assemble(walked: &Walked, parsed: Vec<(String, Parsed)>) -> Content {
         let mut content = Content {
             postmortems: Vec::with_capacity(parsed.len()),
-            files: files.iter().map(|f| f.key.clone()).collect(),
-            unreadable_front_matter: Vec::new(),
-            diagnostics: Vec::new(),
+            files: walked.files.iter().map(|f| f.key.clone()).collect(),
+            diagnostics: walked.diagnostics.clone(),
+            ..Content::default()
         };
         for (_, parsed) in parsed {
             content.postmortems.extend(parsed.postmortem);
             content.unreadable_front_matter.extend(parsed.orphan);
             content.diagnostics.extend(parsed.diagnostics);
         }
+        inputs::attachments(&walked.site.join(POSTMORTEMS_DIR), &mut content);
+        inputs::site_folders(&walked.site, &mut content);
         content
     }
 
-    /// Takes the content apart again into what each Markdown file gave, by key.
+    /// Takes the content apart again into each Markdown file's postmortem or orphaned
+    /// body, by key. (Not its diagnostics: a preview keeps those of each parse itself.)
     pub fn into_parsed(self) -> HashMap<String, Parsed> {
-        let mut by_key = HashMap::new();
+        let mut by_key: HashMap<String, Parsed> = HashMap::new();
         for pm in self.postmortems {
             let key = pm.source.key.clone();
             parsed_of(&mut by_key, key).postmortem = Some(pm);
@@ -217,11 +239,6 @@ impl Content {
         for orphan in self.unreadable_front_matter {
             let key = orphan.key.clone();
             parsed_of(&mut by_key, key).orphan = Some(orphan);
-        }
-        let prefix = Path::new(POSTMORTEMS_DIR);
-        for d in self.diagnostics {
-            let key = d.file.strip_prefix(prefix).map(path_key).unwrap_or_default();
-            parsed_of(&mut by_key, key).diagnostics.push(d);
         }
         by_key
     }
@@ -251,6 +268,18 @@ fn path_key(relative: &Path) -> String {
 
 /// One file: front matter, decode, and a scan of the body.
 pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> Parsed {
+    // A NUL is no part of any text (it would reach the pages as it is): a damaged file.
+    if let Some(at) = text.find('\0') {
+        return Parsed::failed(
+            Diagnostic::error(
+                Code::UnreadableFile,
+                display,
+                "the file contains a NUL character (byte 0)",
+            )
+            .at(Location::of(text, at..at + 1))
+            .hint("remove it: a text file has none; the file may have been saved by a binary tool"),
+        );
+    }
     let syntax_error = |e: crate::tree::SyntaxError| {
         Diagnostic::error(Code::FrontMatterSyntax, display, e.message)
             .at(Location::of(text, e.span))
@@ -284,6 +313,7 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
         body_line: text[..split.body_offset].matches('\n').count() + 1,
         outline: markdown::scan(split.body, split.body_offset),
         id_location: Location::of(text, id_span(&root).unwrap_or(root.span.start..root.span.start)),
+        lines: Default::default(),
     };
     let mut reader = Reader::new(display, text, Codes::FRONT_MATTER);
     let (postmortem, orphan) = match decode::decode(&mut reader, &root, config, source) {
@@ -317,7 +347,7 @@ fn id_span(root: &crate::tree::Node) -> Option<std::ops::Range<usize>> {
 pub fn body_location(source: &Source, span: std::ops::Range<usize>) -> Location {
     let start = span.start.saturating_sub(source.body_offset);
     let end = span.end.saturating_sub(source.body_offset);
-    let mut at = Location::of(&source.body, start..end);
+    let mut at = source.lines().1.locate(&source.body, start..end);
     at.line += source.body_line - 1;
     at.bytes = span;
     at
@@ -329,8 +359,13 @@ impl Source {
         if span.start >= self.body_offset {
             body_location(self, span)
         } else {
-            Location::of(&self.head, span)
+            self.lines().0.locate(&self.head, span)
         }
+    }
+
+    fn lines(&self) -> &(Lines, Lines) {
+        self.lines
+            .get_or_init(|| (Lines::new(&self.head), Lines::new(&self.body)))
     }
 }
 

@@ -19,10 +19,24 @@ pub enum MomentError {
     /// A date and time without an offset: ambiguous across time zones.
     MissingOffset,
     Invalid,
+    /// A real date outside [`YEARS`].
+    OutOfRange(i32),
 }
+
+/// The years an incident, a due date or a completion can have. Anything else is a typo
+/// (`20244-01-01`), and a page per year of the archive's span must stay small.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2999;
 
 impl Moment {
     pub fn parse(text: &str) -> Result<Moment, MomentError> {
+        let moment = Moment::parse_any_year(text)?;
+        match moment.year() {
+            year if YEARS.contains(&year) => Ok(moment),
+            year => Err(MomentError::OutOfRange(year)),
+        }
+    }
+
+    fn parse_any_year(text: &str) -> Result<Moment, MomentError> {
         let text = text.trim();
         if let Ok(at) = DateTime::parse_from_rfc3339(text) {
             return Ok(Moment::At(at));

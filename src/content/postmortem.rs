@@ -65,6 +65,8 @@ pub struct Source {
     pub outline: Outline,
     /// Where the `id` key is, or the start of the front matter when the id is the file name.
     pub id_location: Location,
+    /// Line starts of `head` and `body`, made on the first finding in the file.
+    pub lines: std::sync::OnceLock<(crate::diagnostic::Lines, crate::diagnostic::Lines)>,
 }
 
 /// An id named in front matter, with the span to point at if it names nothing.

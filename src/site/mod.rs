@@ -224,7 +224,6 @@ impl<'a> Site<'a> {
 /// Builds in-memory archives for the model's unit tests.
 #[cfg(test)]
 pub(crate) mod fixture {
-    use std::collections::BTreeSet;
     use std::path::Path;
 
     use chrono::NaiveDate;
@@ -261,9 +260,7 @@ pub(crate) mod fixture {
             .collect();
         Content {
             postmortems,
-            files: BTreeSet::new(),
-            unreadable_front_matter: Vec::new(),
-            diagnostics: Vec::new(),
+            ..Content::default()
         }
     }
 

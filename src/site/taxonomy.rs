@@ -195,8 +195,13 @@ impl Taxonomy {
 pub fn term_slug(value: &str) -> String {
     let slug = slugify(value);
     if slug.is_empty() {
-        // Only punctuation: keep a stable, distinct slug from its bytes.
-        value.bytes().map(|b| format!("{b:02x}")).collect()
+        // Only punctuation: a stable, distinct slug from its bytes, ending in `-`, which
+        // no slug of letters or digits does (`!!` is `2121-`, the tag `2121` is `2121`).
+        value
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .chain(["-".into()])
+            .collect()
     } else {
         slug
     }

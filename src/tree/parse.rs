@@ -25,9 +25,7 @@ pub fn parse_toml(text: &str, offset: usize) -> Result<Node, Vec<SyntaxError>> {
             .iter()
             .map(|e| SyntaxError {
                 message: format!("invalid TOML: {}", e.message().trim_end()),
-                span: e
-                    .span()
-                    .map_or(offset..offset, |s| s.start + offset..s.end + offset),
+                span: shift(e.span().unwrap_or_else(|| deepest_line(text)), offset),
                 hint: Some(
                     "check quoting and brackets; strings need double quotes, \
                      lists look like [\"a\", \"b\"]"
@@ -41,6 +39,21 @@ pub fn parse_toml(text: &str, offset: usize) -> Result<Node, Vec<SyntaxError>> {
         value: toml_table(table.get_ref(), offset),
         span,
     })
+}
+
+/// The line that nests deepest (most `.`, `[` and `{`): where an error without a place,
+/// toml's "recursion limit", comes from.
+fn deepest_line(text: &str) -> Range<usize> {
+    let mut start = 0;
+    let mut deepest = (0, 0..0);
+    for line in text.split_inclusive('\n') {
+        let depth = line.matches(['.', '[', '{']).count();
+        if depth > deepest.0 {
+            deepest = (depth, start..start + line.trim_end().len());
+        }
+        start += line.len();
+    }
+    deepest.1
 }
 
 fn shift(span: Range<usize>, offset: usize) -> Range<usize> {
@@ -151,7 +164,13 @@ fn yaml_node(node: &MarkedYaml<'_>, to_bytes: &CharToByte<'_>) -> Node {
                 .collect(),
         ),
         YamlData::Tagged(_, inner) => return yaml_node(inner, to_bytes),
-        YamlData::Alias(_) | YamlData::BadValue => Value::Null,
+        // saphyr knows the core schema's `!!timestamp` but leaves its values unparsed.
+        YamlData::BadValue => to_bytes
+            .slice(start..end)
+            .trim_start()
+            .strip_prefix("!!timestamp")
+            .map_or(Value::Null, |date| Value::Datetime(date.trim().to_string())),
+        YamlData::Alias(_) => Value::Null,
     };
     Node {
         value,
@@ -231,6 +250,13 @@ struct CharToByte<'a> {
 impl<'a> CharToByte<'a> {
     fn new(text: &'a str, offset: usize) -> Self {
         CharToByte { text, offset }
+    }
+
+    /// The text at a span of file offsets, as [`CharToByte::byte`] gives them.
+    fn slice(&self, span: std::ops::Range<usize>) -> &'a str {
+        self.text
+            .get(span.start - self.offset..span.end - self.offset)
+            .unwrap_or_default()
     }
 
     fn byte(&self, char_index: usize) -> usize {

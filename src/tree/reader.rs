@@ -13,6 +13,10 @@ use super::node::{Entry, Node, Value};
 use crate::content::moment::{Moment, MomentError};
 use crate::diagnostic::{Code, Diagnostic, Location, did_you_mean};
 
+/// The largest count or amount pmsite takes (10^15): every whole number up to it is exact
+/// in an `f64`, which is how pages and charts compute with them, so it is shown as written.
+pub const MAX_NUMBER: i64 = 1_000_000_000_000_000;
+
 pub struct Reader<'a> {
     pub file: &'a Path,
     pub text: &'a str,
@@ -258,7 +262,16 @@ impl<'a> Reader<'a> {
 
     pub fn count(&mut self, node: &Node, field: &str) -> Option<u64> {
         match node.value {
-            Value::Integer(i) if i >= 0 => Some(i as u64),
+            Value::Integer(i @ 0..=MAX_NUMBER) => Some(i as u64),
+            Value::Integer(i) if i > MAX_NUMBER => {
+                self.invalid(
+                    node,
+                    field,
+                    format!("`{field}` is too large: {i}"),
+                    format!("pmsite counts up to {MAX_NUMBER}"),
+                );
+                None
+            }
             Value::Integer(_) => {
                 self.invalid(node, field, format!("`{field}` cannot be negative"), "");
                 None
@@ -275,7 +288,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A finite number within `range`.
+    /// A finite number within `min..=max` (and never above [`MAX_NUMBER`]).
     pub fn number(&mut self, node: &Node, field: &str, min: f64, max: f64) -> Option<f64> {
         let value = match node.value {
             Value::Integer(i) => i as f64,
@@ -290,6 +303,7 @@ impl<'a> Reader<'a> {
                 return None;
             }
         };
+        let max = max.min(MAX_NUMBER as f64);
         if !value.is_finite() || value < min || value > max {
             let bounds = if max.is_finite() {
                 format!("between {min} and {max}")
@@ -331,6 +345,19 @@ impl<'a> Reader<'a> {
                         "add the offset, e.g. `{}Z` for UTC or `{}+01:00`",
                         text.trim(),
                         text.trim()
+                    ),
+                );
+                None
+            }
+            Err(MomentError::OutOfRange(year)) => {
+                self.invalid(
+                    node,
+                    field,
+                    format!("`{field}` is in the year {year}: `{text}`"),
+                    format!(
+                        "pmsite takes years from {} to {}; check the year for a typo",
+                        crate::content::moment::YEARS.start(),
+                        crate::content::moment::YEARS.end()
                     ),
                 );
                 None

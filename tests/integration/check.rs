@@ -5,7 +5,7 @@ use crate::test::*;
 
 /// Runs `check --format json` and returns (code, file, line, field, hint) per schema or link
 /// diagnostic (PM0xx). The policy checks (PM1xx..PM5xx) are tested in `policy`.
-fn diagnostics(site: &Site) -> Vec<(String, String, u64, String, String)> {
+pub fn diagnostics(site: &Site) -> Vec<(String, String, u64, String, String)> {
     let run = site.pmsite(&["check", "--format", "json"]);
     let json = run.json();
     json["diagnostics"]
@@ -25,7 +25,7 @@ fn diagnostics(site: &Site) -> Vec<(String, String, u64, String, String)> {
         .collect()
 }
 
-fn one(site: &Site) -> (String, String, u64, String, String) {
+pub fn one(site: &Site) -> (String, String, u64, String, String) {
     let mut d = diagnostics(site);
     assert_eq!(d.len(), 1, "{d:#?}");
     d.remove(0)
