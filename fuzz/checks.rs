@@ -188,7 +188,12 @@ pub fn query_checks(input: &str) {
         ..Filters::default()
     };
     for order in [Order::Relevance, Order::Date] {
-        let found = searcher.search(text, &filters, order, 3).expect("a search");
+        let found = match searcher.search(text, &filters, order, 3) {
+            Ok(found) => found,
+            // A tag the archive does not have is refused with a "did you mean": an answer.
+            Err(pmsite::search::SearchError::UnknownFilter(_)) => continue,
+            Err(e) => panic!("a search: {e:?}"),
+        };
         let (total, hits) = (found.total, found.hits);
         assert!(hits.len() <= total.min(3), "{total} {}", hits.len());
         for snippet in hits.iter().filter_map(|h| h.snippet.as_ref()) {
