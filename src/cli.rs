@@ -339,6 +339,18 @@ fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
         strict: args.build.strict,
         policy_warnings_kept: (!cli.verbose).then_some(WARNINGS_SHOWN),
     });
+    // Watching starts first: an edit made while the first build runs is not missed.
+    let watcher = match crate::serve::SiteWatcher::new(&root) {
+        Ok(watcher) => watcher,
+        Err(e) => {
+            eprintln!(
+                "{}: cannot watch {} for changes: {e}",
+                error_word(),
+                root.display()
+            );
+            return 2;
+        }
+    };
     let started = Instant::now();
     let progress = Bar::new(cli.quiet);
     let first = preview.build(&progress);
@@ -380,7 +392,7 @@ fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
     }
     let served = output.clone();
     std::thread::spawn(move || crate::serve::serve(listener, served));
-    let watched = crate::serve::watch(&root, |seen| {
+    let watched = watcher.run(|seen| {
         let started = Instant::now();
         let update = match seen {
             crate::serve::Seen::Changes => preview.build(&build::NoProgress).map(Some),

@@ -137,51 +137,80 @@ pub enum Seen {
     Quiet,
 }
 
-/// Calls `on` with what it sees, until the watcher fails.
-pub fn watch(root: &Path, mut on: impl FnMut(Seen)) -> Result<(), notify_debouncer_full::notify::Error> {
-    use notify_debouncer_full::notify::RecursiveMode;
-    use std::sync::mpsc;
-    use std::time::Duration;
+type Debouncer = notify_debouncer_full::Debouncer<
+    notify_debouncer_full::notify::RecommendedWatcher,
+    notify_debouncer_full::RecommendedCache,
+>;
+type Events = std::sync::mpsc::Receiver<notify_debouncer_full::DebounceEventResult>;
 
-    // Events name absolute, resolved paths: compare them with the same.
-    let root = &std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let (events, changes) = mpsc::channel();
-    let mut debouncer = notify_debouncer_full::new_debouncer(Duration::from_millis(40), None, events)?;
-    // The site folder itself, not recursively: it tells when templates/ or static/ appear.
-    debouncer.watch(root, RecursiveMode::NonRecursive)?;
-    let mut watching: Vec<PathBuf> = Vec::new();
-    let mut watch_folders = |debouncer: &mut notify_debouncer_full::Debouncer<_, _>| {
-        for path in watched(root) {
+/// Watches a site's files; made before the first build, so that no change made while it
+/// runs goes unseen.
+pub struct SiteWatcher {
+    /// Canonical: events name absolute, resolved paths.
+    root: PathBuf,
+    debouncer: Debouncer,
+    events: Events,
+    /// The watched folders that exist (templates/ and static/ may appear later).
+    watching: Vec<PathBuf>,
+}
+
+impl SiteWatcher {
+    pub fn new(root: &Path) -> Result<SiteWatcher, notify_debouncer_full::notify::Error> {
+        use notify_debouncer_full::notify::RecursiveMode;
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let (sender, events) = std::sync::mpsc::channel();
+        let mut debouncer =
+            notify_debouncer_full::new_debouncer(std::time::Duration::from_millis(40), None, sender)?;
+        // The site folder itself, not recursively: it tells when templates/ or static/ appear.
+        debouncer.watch(&root, RecursiveMode::NonRecursive)?;
+        let mut watcher = SiteWatcher {
+            root,
+            debouncer,
+            events,
+            watching: Vec::new(),
+        };
+        watcher.watch_folders();
+        Ok(watcher)
+    }
+
+    fn watch_folders(&mut self) {
+        use notify_debouncer_full::notify::RecursiveMode;
+        for path in watched(&self.root) {
             if path.is_dir()
-                && !watching.contains(&path)
-                && debouncer.watch(&path, RecursiveMode::Recursive).is_ok()
+                && !self.watching.contains(&path)
+                && self.debouncer.watch(&path, RecursiveMode::Recursive).is_ok()
             {
-                watching.push(path);
+                self.watching.push(path);
             }
         }
-    };
-    watch_folders(&mut debouncer);
-    loop {
-        match changes.recv_timeout(Duration::from_millis(300)) {
-            Ok(Ok(batch)) => {
-                // A build reads the site's files (copies attachments): reading is no change.
-                let relevant = batch
-                    .iter()
-                    .filter(|event| !event.kind.is_access())
-                    .flat_map(|event| &event.paths)
-                    .any(|path| matters(path) && watched(root).iter().any(|w| path.starts_with(w)));
-                if relevant {
-                    watch_folders(&mut debouncer);
-                    on(Seen::Changes);
+    }
+
+    /// Calls `on` with what it sees, until the watcher fails.
+    pub fn run(mut self, mut on: impl FnMut(Seen)) -> Result<(), notify_debouncer_full::notify::Error> {
+        use std::sync::mpsc::RecvTimeoutError;
+        loop {
+            match self.events.recv_timeout(std::time::Duration::from_millis(300)) {
+                Ok(Ok(batch)) => {
+                    // A build reads the site's files (copies attachments): reading is no change.
+                    let watched = watched(&self.root);
+                    let relevant = batch
+                        .iter()
+                        .filter(|event| !event.kind.is_access())
+                        .flat_map(|event| &event.paths)
+                        .any(|path| matters(path) && watched.iter().any(|w| path.starts_with(w)));
+                    if relevant {
+                        self.watch_folders();
+                        on(Seen::Changes);
+                    }
                 }
-            }
-            Ok(Err(errors)) => {
-                if let Some(e) = errors.into_iter().next() {
-                    return Err(e);
+                Ok(Err(errors)) => {
+                    if let Some(e) = errors.into_iter().next() {
+                        return Err(e);
+                    }
                 }
+                Err(RecvTimeoutError::Timeout) => on(Seen::Quiet),
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => on(Seen::Quiet),
-            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
         }
     }
 }
