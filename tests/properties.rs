@@ -12,7 +12,7 @@ use pmsite::config::{self, Config};
 use pmsite::content::front_matter::{self, Format};
 use pmsite::content::links::{self, Target};
 use pmsite::content::markdown::{self, slugify};
-use pmsite::content::moment::Moment;
+use pmsite::content::moment::{Moment, MomentError, impossible};
 use pmsite::content::{Parsed, Source, parse_file};
 use pmsite::diagnostic::{Diagnostic, Location};
 use proptest::prelude::*;
@@ -643,6 +643,25 @@ proptest! {
             text.replace_range(10..11, " ");
         }
         let _ = Moment::parse(&mutate(&text, &edits));
+    }
+
+    #[test]
+    fn an_impossible_date_is_named_exactly_when_chrono_refuses_it(
+        year in 0..=9999u32, month in 0..=99u32, day in 0..=99u32,
+        hour in 0..=99u32, minute in 0..=99u32, offset in 0..=99u32, with_time in any::<bool>(),
+    ) {
+        let text = if with_time {
+            format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:00+{offset:02}:00")
+        } else {
+            format!("{year:04}-{month:02}-{day:02}")
+        };
+        let refused = if with_time {
+            chrono::DateTime::parse_from_rfc3339(&text).is_err()
+        } else {
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d").is_err()
+        };
+        prop_assert_eq!(impossible(&text).is_some(), refused, "{}", text);
+        prop_assert_eq!(matches!(Moment::parse(&text), Err(MomentError::Impossible(_))), refused, "{}", text);
     }
 
     #[test]

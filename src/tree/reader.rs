@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use super::node::{Entry, Node, Value};
-use crate::content::moment::{Moment, MomentError};
+use crate::content::moment::{Moment, MomentError, impossible_date};
 use crate::diagnostic::{Code, Diagnostic, Location, did_you_mean};
 
 pub struct Reader<'a> {
@@ -333,6 +333,11 @@ impl<'a> Reader<'a> {
                         text.trim()
                     ),
                 );
+                None
+            }
+            Err(MomentError::Impossible(why)) => {
+                let (message, hint) = impossible_date(Some(field), text.trim(), &why);
+                self.invalid(node, field, message, hint);
                 None
             }
             Err(MomentError::Invalid) => {

@@ -12,5 +12,6 @@ mod follow_through;
 mod markdown;
 mod output;
 mod policy;
+mod review;
 mod search;
 mod search_client;
