@@ -25,7 +25,7 @@ use tantivy::schema::{
 pub use index::{Built, IndexError, build_index};
 pub use print::{print_human, print_json};
 pub use query::{Filters, Hit, Order, SearchError, Searcher, Snippet};
-pub use similar::similar_incidents;
+pub use similar::{index_in_memory, rank, similar_incidents};
 
 /// Per segment of `searcher`, the site index of its first document: the build lists the
 /// segments in site order (see `index::build_index`), so document `d` of segment `s` is

@@ -361,7 +361,7 @@ fn a_new_incident_like_an_earlier_one_is_asked_to_link_it() {
     assert_eq!(
         findings(&site, &[]),
         [
-            "PM503 warning 7:15 an earlier postmortem has the same root cause and service, and this one does not link it: `old`"
+            "PM503 warning 7:15 an earlier postmortem has the same root cause and service, and this one links no incident like it; the most alike first: `old`"
         ]
     );
     let run = site.pmsite(&["check", "--format", "json", "--today", "2024-03-10"]);
