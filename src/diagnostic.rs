@@ -66,6 +66,9 @@ pub enum Code {
     PersonAsCause,
     /// A `pmsite-allow` comment without a reason, or naming no known check.
     AllowComment,
+    /// Blame whoever it names: a person or a role as the agent of a blaming verb ("Bob
+    /// forgot", "the DBA ignored"), possessive blame ("Bob's fault"), blaming slang.
+    BlamingAgent,
     /// An AWS access key id.
     AwsKey,
     /// A private key block (`-----BEGIN ... PRIVATE KEY-----`).
@@ -94,6 +97,12 @@ pub enum Code {
     NoActionItems,
     /// A section required for the postmortem's severity is missing.
     MissingSection,
+    /// Text still equal (or nearly) to the template's guidance or placeholders.
+    TemplateText,
+    /// A section that is empty or holds only the template's guidance.
+    EmptySection,
+    /// `authors` or `root_causes` written but empty where the severity needs them.
+    EmptyList,
     /// Timeline entries out of order.
     TimelineOrder,
     /// The timeline disagrees with `detected_at` / `resolved_at`.
@@ -121,6 +130,7 @@ impl Code {
             Code::BlamingLanguage => "PM101",
             Code::PersonAsCause => "PM102",
             Code::AllowComment => "PM103",
+            Code::BlamingAgent => "PM104",
             Code::AwsKey => "PM201",
             Code::PrivateKey => "PM202",
             Code::ServiceToken => "PM203",
@@ -135,6 +145,9 @@ impl Code {
             Code::ActionItemOverdue => "PM305",
             Code::NoActionItems => "PM306",
             Code::MissingSection => "PM401",
+            Code::TemplateText => "PM402",
+            Code::EmptySection => "PM403",
+            Code::EmptyList => "PM404",
             Code::TimelineOrder => "PM501",
             Code::TimelineMismatch => "PM502",
             Code::UnlinkedRecurrence => "PM503",
@@ -147,6 +160,7 @@ impl Code {
         Code::BlamingLanguage,
         Code::PersonAsCause,
         Code::AllowComment,
+        Code::BlamingAgent,
         Code::AwsKey,
         Code::PrivateKey,
         Code::ServiceToken,
@@ -161,6 +175,9 @@ impl Code {
         Code::ActionItemOverdue,
         Code::NoActionItems,
         Code::MissingSection,
+        Code::TemplateText,
+        Code::EmptySection,
+        Code::EmptyList,
         Code::TimelineOrder,
         Code::TimelineMismatch,
         Code::UnlinkedRecurrence,

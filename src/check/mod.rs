@@ -13,6 +13,7 @@ pub mod consistency;
 pub mod language;
 pub mod secrets;
 pub mod sections;
+pub mod unfilled;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -37,6 +38,7 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate) -> Vec<Diagno
             language::scan(&pm.source, &phrases, Some(&people), &mut found);
             action_items::check(pm, &config.checks, today, &mut found);
             sections::check(pm, &config.checks, &mut found);
+            unfilled::check(pm, &config.checks, &mut found);
             consistency::timeline(pm, &mut found);
             (found, allow::Allows::parse(&pm.source))
         })

@@ -280,7 +280,7 @@ fn action_item_policy() {
     site.postmortem(
         "b.md",
         "severity = \"SEV1\"",
-        "## Summary\n## Impact\n## Timeline\n## Root cause\n## Action items\n## Lessons learned\n",
+        "## Summary\nS.\n## Impact\nI.\n## Timeline\nT.\n## Root cause\nR.\n## Action items\nA.\n## Lessons learned\nL.\n",
     );
     assert_eq!(
         findings(&site, &[]),
@@ -301,7 +301,7 @@ fn required_sections_match_synonyms_and_front_matter() {
     site.postmortem(
         "a.md",
         "severity = \"SEV1\"\n[[timeline]]\nat = 2024-03-08T15:42:00Z\ntext = \"Deploy.\"\n[[action_items]]\ntitle = \"x\"\nowner = \"a\"\ndue = 2024-03-20",
-        "## Overview\n\n## Root Cause: a stale shell\n\n## Follow-ups\n",
+        "## Overview\n\nO.\n\n## Root Cause: a stale shell\n\nR.\n\n## Follow-ups\n",
     );
     let found = findings(&site, &[]);
     assert_eq!(

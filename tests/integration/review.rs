@@ -196,3 +196,174 @@ fn pm503_names_the_earlier_incidents_the_page_ranks_first() {
         site.write("postmortems/new.md", &text);
     }
 }
+
+/// Writes a postmortem with `pmsite new` on 2024-03-08 and returns its path in the site.
+fn new_postmortem(site: &Site, title: &str, severity: &str) -> String {
+    site.pmsite(&[
+        "new",
+        title,
+        "--severity",
+        severity,
+        "--service",
+        "checkout-api",
+        "--date",
+        "2024-03-08",
+    ])
+    .success();
+    let slug = title.to_lowercase().replace(' ', "-");
+    format!("postmortems/2024/2024-03-08-{slug}.md")
+}
+
+/// Edits `path` in the site: each `(from, to)` replaced once, and it must be there.
+fn edit(site: &Site, path: &str, edits: &[(&str, &str)]) {
+    let mut text = site.read(path);
+    for (from, to) in edits {
+        assert!(text.contains(from), "{path} has no {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    site.write(path, &text);
+}
+
+const PUBLISHED: (&str, &str) = ("status = \"draft\"", "status = \"published\"");
+
+#[test]
+fn an_untouched_template_passes_as_a_draft_and_not_once_published() {
+    let site = Site::new();
+    let sev3 = new_postmortem(&site, "Cache stampede", "SEV3");
+    let sev1 = new_postmortem(&site, "Checkout outage", "SEV1");
+    let drafts = findings(&site, "2024-03-10");
+    assert_eq!(
+        drafts,
+        [
+            "PM306 2024/2024-03-08-checkout-outage.md:10 severity: a SEV1 postmortem has no action items | add what will change so this cannot happen the same way again: [[action_items]] with title, owner and due"
+        ],
+        "a draft is exempt from the template checks (PM306 was there before them)"
+    );
+    edit(&site, &sev3, &[PUBLISHED]);
+    edit(&site, &sev1, &[PUBLISHED]);
+    let found = findings(&site, "2024-03-10");
+    let sev3_found: Vec<&str> = found
+        .iter()
+        .filter(|f| f.contains("cache-stampede"))
+        .map(|f| f.split(" | ").next().unwrap())
+        .collect();
+    assert_eq!(
+        sev3_found,
+        [
+            "PM402 2024/2024-03-08-cache-stampede.md:16 summary: `summary` is still the template's placeholder",
+            "PM403 2024/2024-03-08-cache-stampede.md:39 -: the `Summary` section holds only comments",
+            "PM403 2024/2024-03-08-cache-stampede.md:43 -: the `Impact` section holds only comments",
+            "PM403 2024/2024-03-08-cache-stampede.md:47 -: the `Timeline` section holds only comments",
+            "PM403 2024/2024-03-08-cache-stampede.md:51 -: the `Root cause` section holds only comments",
+            "PM403 2024/2024-03-08-cache-stampede.md:55 -: the `Contributing factors` section holds only comments",
+            "PM403 2024/2024-03-08-cache-stampede.md:59 -: the `5 whys` section holds only the template's guidance",
+            "PM403 2024/2024-03-08-cache-stampede.md:69 -: the `What went well` section holds only comments",
+            "PM403 2024/2024-03-08-cache-stampede.md:73 -: the `What went wrong` section holds only comments",
+            "PM403 2024/2024-03-08-cache-stampede.md:77 -: the `Where we got lucky` section holds only comments",
+            "PM403 2024/2024-03-08-cache-stampede.md:81 -: the `Action items` section holds only comments",
+            "PM403 2024/2024-03-08-cache-stampede.md:85 -: the `Lessons learned` section holds only comments",
+        ]
+    );
+    let sev1_extra: Vec<&str> = found
+        .iter()
+        .filter(|f| f.contains("checkout-outage") && (f.starts_with("PM404") || f.starts_with("PM306")))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        sev1_extra,
+        [
+            "PM306 2024/2024-03-08-checkout-outage.md:10 severity: a SEV1 postmortem has no action items | add what will change so this cannot happen the same way again: [[action_items]] with title, owner and due",
+            "PM404 2024/2024-03-08-checkout-outage.md:17 authors: `authors` is empty, and a SEV1 postmortem needs it | name who wrote the review, e.g. authors = [\"first.last\"]",
+            "PM404 2024/2024-03-08-checkout-outage.md:20 root_causes: `root_causes` is empty, and a SEV1 postmortem needs it | name what in the system allowed it, e.g. root_causes = [\"config-change\"]",
+        ]
+    );
+    site.pmsite(&["check", "--strict", "--today", "2024-03-10"])
+        .status(1);
+    // In review is not a draft either.
+    edit(
+        &site,
+        &sev3,
+        &[("status = \"published\"", "status = \"in_review\"")],
+    );
+    assert!(
+        findings(&site, "2024-03-10")
+            .iter()
+            .any(|f| f.starts_with("PM402 2024/2024-03-08-cache-stampede.md:16"))
+    );
+}
+
+#[test]
+fn lightly_edited_guidance_is_still_the_template() {
+    let site = Site::new();
+    let path = new_postmortem(&site, "Queue backlog", "SEV3");
+    edit(
+        &site,
+        &path,
+        &[
+            PUBLISHED,
+            (
+                "Two or three plain sentences: what happened, who was affected, how it ended.",
+                "Two or three sentences: what happened, who was hit and how it ended",
+            ),
+            (
+                "# [[timeline]]\n# at = 2024-03-08T00:00:00Z\n# kind = \"impact\"  # impact, detection, alert, escalation, diagnosis, action, mitigation, resolution, communication, note\n# text = \"What happened, as seen at the time.\"",
+                "[[timeline]]\nat = 2024-03-08T09:00:00Z\ntext = \"What happened, as we saw it at the time.\"",
+            ),
+            (
+                "# [[action_items]]\n# title = \"What will change\"\n# owner = \"first.last\"",
+                "[[action_items]]\ntitle = \"What will change\"\nowner = \"first.last\"",
+            ),
+            (
+                "<!-- What happened, in a paragraph a reader outside the team understands. -->",
+                "What happened, in a paragraph that a reader outside the team understands.\n\nThe orders queue grew to 40,000 messages in ten minutes.",
+            ),
+        ],
+    );
+    let found: Vec<String> = findings(&site, "2024-03-10")
+        .into_iter()
+        .filter(|f| f.starts_with("PM402"))
+        .map(|f| f.split(" | ").next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "PM402 2024/2024-03-08-queue-backlog.md:16 summary: `summary` is still the template's placeholder",
+            "PM402 2024/2024-03-08-queue-backlog.md:26 timeline[0].text: `timeline[0].text` is still the template's placeholder",
+            "PM402 2024/2024-03-08-queue-backlog.md:31 action_items[0].title: `action_items[0].title` is still the template's placeholder",
+            "PM402 2024/2024-03-08-queue-backlog.md:32 action_items[0].owner: `action_items[0].owner` is still the template's placeholder",
+            "PM402 2024/2024-03-08-queue-backlog.md:40 -: this is still the template's guidance",
+        ]
+    );
+}
+
+#[test]
+fn filled_sections_stay_quiet() {
+    let site = Site::new();
+    site.postmortem(
+        "a.md",
+        "severity = \"SEV1\"\nauthors = [\"maya.patel\"]\nroot_causes = [\"config-change\"]\n\
+         [impact]\ndescription = \"Checkout failed for 14 minutes.\"\n\
+         [[timeline]]\nat = 2024-03-08T15:42:00Z\ntext = \"Config pushed.\"\n\
+         [[action_items]]\ntitle = \"Add a canary stage\"\nowner = \"maya.patel\"\ndue = 2024-03-20",
+        "## Summary\n\nA config push broke checkout; rolling it back ended it.\n\n\
+         ## Impact\n\n<!-- In the front matter. -->\n\n\
+         ## Timeline\n\n<!-- In the front matter. -->\n\n\
+         ## Root cause\n\n### Trigger\n\nThe push had no canary.\n\n\
+         ## 5 whys\n\n| # | Why? | Because |\n| - | ---- | ------- |\n\
+         | 1 | Why did users see the failure? | The config was invalid. |\n| 2 | Why? | |\n\n\
+         ## Action items\n\n<!-- Listed in the front matter. -->\n\n\
+         ## Lessons learned\n\n```text\nconfig: invalid key\n```\n\n\
+         ## Appendix\n\n## Where we got lucky\n\nThe push was at a quiet hour. What will change is the canary.\n",
+    );
+    assert_eq!(findings(&site, "2024-03-10"), Vec::<String>::new());
+}
+
+#[test]
+fn the_first_postmortem_of_a_new_site_passes_published() {
+    let site = Site::new();
+    let dir = site.path().join("kb");
+    site.pmsite(&["init", dir.to_str().unwrap()]).success();
+    let run = Site::copy_of(&dir);
+    run.pmsite(&["check", "--strict", "--today", "2024-01-20"])
+        .success();
+}
