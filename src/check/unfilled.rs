@@ -15,16 +15,14 @@
 //! or more. A text is the template's when most of a guidance text's word pairs are in it
 //! and it is not much longer: that survives light edits, not a real answer.
 
-use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Tag, TagEnd};
 
 use super::sections::{is_section, normalize};
 use super::{Step, at_field, find};
 use crate::config::Checks;
-use crate::content::markdown::options;
 use crate::content::{Postmortem, Status};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::tree::Value;
@@ -36,35 +34,52 @@ const SAME_PAIRS: f64 = 0.6;
 struct Guidance {
     /// Normalized words.
     words: Vec<String>,
-    /// Word pairs of `words` (the one word of a one-word placeholder such as `first.last`).
-    pairs: HashSet<(String, String)>,
+    /// Hashes of its word pairs.
+    pairs: Vec<u64>,
 }
 
 impl Guidance {
     fn new(text: &str) -> Guidance {
         let words: Vec<String> = normalize(text).split(' ').map(str::to_string).collect();
-        Guidance {
-            pairs: pairs(&words),
-            words,
-        }
+        let pairs = pair_hashes(words.iter().map(String::as_str));
+        Guidance { words, pairs }
     }
 
-    /// Whether `words` are this guidance, perhaps lightly edited.
-    fn matches(&self, words: &[String]) -> bool {
+    /// Whether a text of these `words`, whose sorted word-pair hashes are `pairs`, is this
+    /// guidance, perhaps lightly edited: it holds most of the guidance's word pairs and is
+    /// not much longer (or shorter). A guidance of one or two words (`first.last`) must be
+    /// there exactly.
+    fn matches(&self, words: &[&str], pairs: &[u64]) -> bool {
         if self.words.len() < 3 {
-            return words == self.words;
+            return words.len() == self.words.len() && words.iter().zip(&self.words).all(|(a, b)| a == b);
         }
-        if words.len() > self.words.len() * 3 / 2 + 3 {
+        if words.len() > self.words.len() * 3 / 2 + 3 || words.len() * 2 < self.words.len() {
             return false;
         }
-        let found = pairs(words);
-        let shared = self.pairs.iter().filter(|p| found.contains(p)).count();
+        let shared = self
+            .pairs
+            .iter()
+            .filter(|p| pairs.binary_search(p).is_ok())
+            .count();
         shared as f64 >= SAME_PAIRS * self.pairs.len() as f64
     }
 }
 
-fn pairs(words: &[String]) -> HashSet<(String, String)> {
-    words.windows(2).map(|w| (w[0].clone(), w[1].clone())).collect()
+/// Hashes of the consecutive word pairs of `words`, sorted.
+fn pair_hashes<'w>(words: impl Iterator<Item = &'w str> + Clone) -> Vec<u64> {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut pairs: Vec<u64> = words
+        .clone()
+        .zip(words.skip(1))
+        .map(|pair| {
+            let mut h = hasher.build_hasher();
+            pair.hash(&mut h);
+            h.finish()
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs
 }
 
 /// The default template's guidance.
@@ -117,15 +132,25 @@ fn guidance_of(template: &str) -> Vec<Guidance> {
 
 /// Whether `text` is the template's guidance, perhaps lightly edited.
 fn is_guidance(text: &str) -> bool {
+    // No guidance is longer than this: most of a real postmortem's text stops here.
+    if text.len() > 400 {
+        return false;
+    }
     let normalized = normalize(text);
     if normalized.is_empty() {
         return false;
     }
-    let words: Vec<String> = normalized.split(' ').map(str::to_string).collect();
-    GUIDANCE.iter().any(|g| g.matches(&words))
+    let words: Vec<&str> = normalized.split(' ').collect();
+    let pairs = pair_hashes(words.iter().copied());
+    GUIDANCE.iter().any(|g| g.matches(&words, &pairs))
 }
 
-pub fn check(pm: &Postmortem, checks: &Checks, found: &mut Vec<Diagnostic>) {
+pub fn check(
+    pm: &Postmortem,
+    events: &[(Event<'_>, Range<usize>)],
+    checks: &Checks,
+    found: &mut Vec<Diagnostic>,
+) {
     if pm.status == Status::Draft {
         return;
     }
@@ -134,7 +159,7 @@ pub fn check(pm: &Postmortem, checks: &Checks, found: &mut Vec<Diagnostic>) {
         .required_sections
         .get(&pm.severity)
         .map_or(&[][..], Vec::as_slice);
-    body(pm, required, found);
+    body(pm, events, required, found);
     if checks.required_sections.contains_key(&pm.severity) {
         for (key, empty) in [
             ("authors", pm.authors.is_empty()),
@@ -223,8 +248,12 @@ struct Section {
 }
 
 /// Guidance blocks and sections holding nothing else.
-fn body(pm: &Postmortem, required: &[String], found: &mut Vec<Diagnostic>) {
-    let body = pm.source.body.as_str();
+fn body(
+    pm: &Postmortem,
+    events: &[(Event<'_>, Range<usize>)],
+    required: &[String],
+    found: &mut Vec<Diagnostic>,
+) {
     let mut open: Vec<Section> = vec![Section {
         level: 0,
         title: String::new(),
@@ -254,10 +283,11 @@ fn body(pm: &Postmortem, required: &[String], found: &mut Vec<Diagnostic>) {
         }
         Holds::Text => open.iter_mut().for_each(|s| s.filled = true),
     };
-    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+    for (event, range) in events {
+        let range = range.clone();
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
-                let level = crate::content::markdown::level_number(level);
+                let level = crate::content::markdown::level_number(*level);
                 close(&mut open, level, found);
                 heading = Some((level, range.start));
                 text.clear();
@@ -309,7 +339,7 @@ fn body(pm: &Postmortem, required: &[String], found: &mut Vec<Diagnostic>) {
             }
             Event::Text(t) | Event::Code(t) if !in_code => {
                 block_start.get_or_insert(range.start);
-                text.push_str(&t);
+                text.push_str(t);
                 text.push(' ');
             }
             // Comments are where the template keeps its guidance: they are not text.

@@ -4,6 +4,7 @@
 mod test;
 
 mod authoring;
+mod blameless;
 mod browser;
 mod build;
 mod check;

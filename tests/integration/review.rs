@@ -367,3 +367,45 @@ fn the_first_postmortem_of_a_new_site_passes_published() {
     run.pmsite(&["check", "--strict", "--today", "2024-01-20"])
         .success();
 }
+
+#[test]
+fn blame_is_found_whoever_it_names_and_tools_stay_quiet() {
+    let site = Site::new();
+    site.postmortem(
+        "a.md",
+        "severity = \"SEV4\"\nauthors = [\"maya.patel\"]\nservices = [\"session-store\"]",
+        "## Root cause\n\
+         \n\
+         Bob forgot to enable Sentinel discovery when he migrated the client.\n\
+         \n\
+         The junior developer ran the migration by hand.\n\
+         \n\
+         It was Priya's fault, and the engineer's lack of attention did the rest.\n\
+         \n\
+         ## What went wrong\n\
+         \n\
+         The warning was ignored by the on-call engineer. Someone screwed up the zone file.\n\
+         \n\
+         Sentinel missed the failover. Redis failed over. Kafka dropped the consumer group.\n\
+         Terraform deleted the bucket. The session store ignored the stale replica.\n\
+         The on-call engineer restarted the primary. The ticket said \"Bob forgot\".\n\
+         \n\
+         <!-- pmsite-allow: PM104 quoting the vendor's own words -->\n\
+         Their support engineer missed the ticket for a week.\n",
+    );
+    let verb = "describe what the system allowed: ask \"what made this easy to miss, and what would have caught it?\" (e.g. \"the migration checklist had no step for it\")";
+    assert_eq!(
+        findings(&site, "2024-03-10"),
+        [
+            format!("PM104 a.md:11 -: blames a person: `Bob forgot` | {verb}"),
+            "PM104 a.md:13 -: a role as the culprit: `The junior developer ran` | name the gap, not the role: ask \"what would have stopped anyone in this role from doing this?\"".to_string(),
+            "PM104 a.md:15 -: puts the fault on a person: `Priya's fault` | a fault is never a person's: write what the process or tooling lacked".to_string(),
+            "PM104 a.md:15 -: puts the fault on a person: `the engineer's lack of attention` | a fault is never a person's: write what the process or tooling lacked".to_string(),
+            format!("PM104 a.md:19 -: blames a person: `ignored by the on-call engineer` | {verb}"),
+            "PM104 a.md:19 -: blaming slang: `screwed up` | say what happened in neutral words, and what in the system allowed it".to_string(),
+        ]
+    );
+    site.pmsite(&["check", "--strict", "--today", "2024-03-10"])
+        .status(1)
+        .stderr_has("error[PM104]");
+}
