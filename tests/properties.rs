@@ -1022,6 +1022,18 @@ const POLICY_FRAGMENTS: &[&str] = &[
     "\u{FFFC}",
     "[x](y.md)",
     "|",
+    "Bob forgot",
+    "the junior DBA simply ignored",
+    " ran ",
+    "caused by ",
+    "’s lack of attention",
+    "s' fault",
+    "screwed up",
+    "<!-- What happened, in a paragraph",
+    "## Summary\n\n",
+    "Two or three plain sentences: what happened",
+    "| 1 | Why? | |\n",
+    "first.last",
 ];
 
 const POLICY_FRONT: &str = "+++\ntitle = \"t\"\nseverity = \"SEV1\"\nstarted_at = 2024-03-08T15:42:00Z\ndetected_at = 2024-03-08T15:50:00Z\nsummary = \"s\"\nauthors = [\"ana.lee\"]\ncontributing_factors = [\"Ana ran it.\"]\n[[timeline]]\nat = 2024-03-08T15:45:00Z\nkind = \"alert\"\ntext = \"careless AKIAIOSFODNN7EXAMPLQ\"\n[[action_items]]\ntitle = \"x\"\ndue = 2025-01-01\nstatus = \"done\"\n+++\n";
