@@ -67,16 +67,12 @@ impl Guidance {
 
 /// Hashes of the consecutive word pairs of `words`, sorted.
 fn pair_hashes<'w>(words: impl Iterator<Item = &'w str> + Clone) -> Vec<u64> {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     let hasher = rustc_hash::FxBuildHasher;
     let mut pairs: Vec<u64> = words
         .clone()
         .zip(words.skip(1))
-        .map(|pair| {
-            let mut h = hasher.build_hasher();
-            pair.hash(&mut h);
-            h.finish()
-        })
+        .map(|pair| hasher.hash_one(pair))
         .collect();
     pairs.sort_unstable();
     pairs
