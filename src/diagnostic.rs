@@ -68,6 +68,9 @@ pub enum Code {
     PersonAsCause,
     /// A `pmsite-allow` comment without a reason, or naming no known check.
     AllowComment,
+    /// Blame whoever it names: a person or a role as the agent of a blaming verb ("Bob
+    /// forgot", "the DBA ignored"), possessive blame ("Bob's fault"), blaming slang.
+    BlamingAgent,
     /// An AWS access key id.
     AwsKey,
     /// A private key block (`-----BEGIN ... PRIVATE KEY-----`).
@@ -96,6 +99,12 @@ pub enum Code {
     NoActionItems,
     /// A section required for the postmortem's severity is missing.
     MissingSection,
+    /// Text still equal (or nearly) to the template's guidance or placeholders.
+    TemplateText,
+    /// A section that is empty or holds only the template's guidance.
+    EmptySection,
+    /// `authors` or `root_causes` written but empty where the severity needs them.
+    EmptyList,
     /// Timeline entries out of order.
     TimelineOrder,
     /// The timeline disagrees with `detected_at` / `resolved_at`.
@@ -124,6 +133,7 @@ impl Code {
             Code::BlamingLanguage => "PM101",
             Code::PersonAsCause => "PM102",
             Code::AllowComment => "PM103",
+            Code::BlamingAgent => "PM104",
             Code::AwsKey => "PM201",
             Code::PrivateKey => "PM202",
             Code::ServiceToken => "PM203",
@@ -138,6 +148,9 @@ impl Code {
             Code::ActionItemOverdue => "PM305",
             Code::NoActionItems => "PM306",
             Code::MissingSection => "PM401",
+            Code::TemplateText => "PM402",
+            Code::EmptySection => "PM403",
+            Code::EmptyList => "PM404",
             Code::TimelineOrder => "PM501",
             Code::TimelineMismatch => "PM502",
             Code::UnlinkedRecurrence => "PM503",
@@ -150,6 +163,7 @@ impl Code {
         Code::BlamingLanguage,
         Code::PersonAsCause,
         Code::AllowComment,
+        Code::BlamingAgent,
         Code::AwsKey,
         Code::PrivateKey,
         Code::ServiceToken,
@@ -164,6 +178,9 @@ impl Code {
         Code::ActionItemOverdue,
         Code::NoActionItems,
         Code::MissingSection,
+        Code::TemplateText,
+        Code::EmptySection,
+        Code::EmptyList,
         Code::TimelineOrder,
         Code::TimelineMismatch,
         Code::UnlinkedRecurrence,

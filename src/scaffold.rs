@@ -14,7 +14,8 @@ use crate::content::markdown::slugify;
 use crate::diagnostic::did_you_mean;
 use crate::theme::error_chain;
 
-const NEW_TEMPLATE: &str = include_str!("../themes/default/new.md");
+/// The blameless template; `check::unfilled` reads its guidance from it.
+pub const NEW_TEMPLATE: &str = include_str!("../themes/default/new.md");
 /// Where a site puts its own template for `pmsite new`.
 pub const NEW_TEMPLATE_OVERRIDE: &str = "templates/new.md";
 

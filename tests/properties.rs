@@ -12,7 +12,7 @@ use pmsite::config::{self, Config};
 use pmsite::content::front_matter::{self, Format};
 use pmsite::content::links::{self, Target};
 use pmsite::content::markdown::{self, slugify};
-use pmsite::content::moment::{Moment, MomentError};
+use pmsite::content::moment::{Moment, MomentError, impossible};
 use pmsite::content::{Parsed, Source, parse_file};
 use pmsite::diagnostic::{Diagnostic, Location};
 use proptest::prelude::*;
@@ -653,6 +653,25 @@ proptest! {
     }
 
     #[test]
+    fn an_impossible_date_is_named_exactly_when_chrono_refuses_it(
+        year in 0..=9999u32, month in 0..=99u32, day in 0..=99u32,
+        hour in 0..=99u32, minute in 0..=99u32, offset in 0..=99u32, with_time in any::<bool>(),
+    ) {
+        let text = if with_time {
+            format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:00+{offset:02}:00")
+        } else {
+            format!("{year:04}-{month:02}-{day:02}")
+        };
+        let refused = if with_time {
+            chrono::DateTime::parse_from_rfc3339(&text).is_err()
+        } else {
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d").is_err()
+        };
+        prop_assert_eq!(impossible(&text).is_some(), refused, "{}", text);
+        prop_assert_eq!(matches!(Moment::parse(&text), Err(MomentError::Impossible(_))), refused, "{}", text);
+    }
+
+    #[test]
     fn moment_machine_form_round_trips(m in moment()) {
         let text = m.machine();
         let back = Moment::parse(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e:?}")))?;
@@ -1022,6 +1041,18 @@ const POLICY_FRAGMENTS: &[&str] = &[
     "\u{FFFC}",
     "[x](y.md)",
     "|",
+    "Bob forgot",
+    "the junior DBA simply ignored",
+    " ran ",
+    "caused by ",
+    "’s lack of attention",
+    "s' fault",
+    "screwed up",
+    "<!-- What happened, in a paragraph",
+    "## Summary\n\n",
+    "Two or three plain sentences: what happened",
+    "| 1 | Why? | |\n",
+    "first.last",
 ];
 
 const POLICY_FRONT: &str = "+++\ntitle = \"t\"\nseverity = \"SEV1\"\nstarted_at = 2024-03-08T15:42:00Z\ndetected_at = 2024-03-08T15:50:00Z\nsummary = \"s\"\nauthors = [\"ana.lee\"]\ncontributing_factors = [\"Ana ran it.\"]\n[[timeline]]\nat = 2024-03-08T15:45:00Z\nkind = \"alert\"\ntext = \"careless AKIAIOSFODNN7EXAMPLQ\"\n[[action_items]]\ntitle = \"x\"\ndue = 2025-01-01\nstatus = \"done\"\n+++\n";

@@ -2,7 +2,6 @@
 //! `resolved_at`, and incidents that repeat an earlier one saying so.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
@@ -80,58 +79,78 @@ pub fn timeline(pm: &Postmortem, found: &mut Vec<Diagnostic>) {
     }
 }
 
+/// How many earlier incidents a PM503 finding names.
+const NAMED: usize = 3;
+
 /// A new postmortem (an incident that started at most `recent_days` before the build date)
-/// that shares a root cause and a service with earlier ones, and is linked to none of them
-/// by `related` or `recurrence_of` (either way), gets a hint naming the most recent ones:
-/// recurrences are what an archive is for. Older postmortems are left alone, so that an
-/// imported archive is not flooded with hints about its history.
+/// that shares a root cause and a service with an earlier one, and links (by `related` or
+/// `recurrence_of`, either way) neither such an incident nor the earlier one most like it,
+/// gets a finding naming the earlier incidents most like it, best first: the incidents that
+/// share a service or a root cause with it, ranked as its page ranks similar incidents.
+/// Recurrences are what an archive is for. Older postmortems are left alone, so that an
+/// imported archive is not flooded with findings about its history.
+///
+/// The ranking needs a search index, which `pmsite check` does not have: one is built in
+/// memory over the checked postmortems, and only when some postmortem needs it.
 pub fn unlinked_recurrences(
     postmortems: &[Postmortem],
     today: NaiveDate,
     recent_days: u32,
     found: &mut Vec<Diagnostic>,
 ) {
-    let mut by_pair: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
-    for (i, pm) in postmortems.iter().enumerate() {
-        for cause in &pm.root_causes {
-            for service in &pm.services {
-                by_pair
-                    .entry((cause.as_str(), service.as_str()))
-                    .or_default()
-                    .push(i);
-            }
-        }
-    }
     let links =
         |a: &Postmortem, b: &Postmortem| a.related.iter().chain(&a.recurrence_of).any(|r| r.id == b.id);
+    let linked = |i: usize, j: usize| {
+        links(&postmortems[i], &postmortems[j]) || links(&postmortems[j], &postmortems[i])
+    };
+    let shares = |a: &[String], b: &[String]| a.iter().any(|x| b.contains(x));
+    // (postmortem, earlier incidents sharing a service or a root cause with it)
+    let mut unlinked: Vec<(usize, Vec<usize>)> = Vec::new();
     for (i, pm) in postmortems.iter().enumerate() {
         // A day of slack for incidents dated "tomorrow" in another time zone.
         let age = (today - pm.started_at.date()).num_days();
-        if !(-1..=i64::from(recent_days)).contains(&age) {
-            continue;
-        }
-        let mut earlier: BTreeSet<usize> = BTreeSet::new();
-        for cause in &pm.root_causes {
-            for service in &pm.services {
-                let others = by_pair
-                    .get(&(cause.as_str(), service.as_str()))
-                    .into_iter()
-                    .flatten();
-                earlier.extend(others.copied().filter(|&j| {
-                    j != i && postmortems[j].started_at.compare(&pm.started_at) == Ordering::Less
-                }));
-            }
-        }
-        if earlier.is_empty()
-            || earlier
-                .iter()
-                .any(|&j| links(pm, &postmortems[j]) || links(&postmortems[j], pm))
+        if !(-1..=i64::from(recent_days)).contains(&age)
+            || pm.root_causes.is_empty()
+            || pm.services.is_empty()
         {
             continue;
         }
-        let mut candidates: Vec<&Postmortem> = earlier.iter().map(|&j| &postmortems[j]).collect();
-        candidates.sort_by(|a, b| b.started_at.compare(&a.started_at).then_with(|| a.id.cmp(&b.id)));
-        let names: Vec<String> = candidates.iter().take(3).map(|p| format!("`{}`", p.id)).collect();
+        let earlier =
+            |j: usize| j != i && postmortems[j].started_at.compare(&pm.started_at) == Ordering::Less;
+        let same_cause = |j: usize| shares(&pm.root_causes, &postmortems[j].root_causes);
+        let same_service = |j: usize| shares(&pm.services, &postmortems[j].services);
+        let recurrences: Vec<usize> = (0..postmortems.len())
+            .filter(|&j| earlier(j) && same_cause(j) && same_service(j))
+            .collect();
+        if recurrences.is_empty() || recurrences.iter().any(|&j| linked(i, j)) {
+            continue;
+        }
+        let alike = (0..postmortems.len())
+            .filter(|&j| earlier(j) && (same_cause(j) || same_service(j)))
+            .collect();
+        unlinked.push((i, alike));
+    }
+    if unlinked.is_empty() {
+        return;
+    }
+    let ranked = crate::search::index_in_memory(postmortems)
+        .and_then(|index| crate::search::rank(&index, postmortems, &unlinked, NAMED));
+    for (n, (i, alike)) in unlinked.iter().enumerate() {
+        let best: Vec<usize> = match &ranked {
+            Ok(ranked) if !ranked[n].is_empty() => ranked[n].clone(),
+            // Not expected of an index in memory; the most recent ones are still worth naming.
+            _ => {
+                let mut recent = alike.clone();
+                recent.sort_by(|&a, &b| postmortems[b].started_at.compare(&postmortems[a].started_at));
+                recent.truncate(NAMED);
+                recent
+            }
+        };
+        if best.first().is_some_and(|&j| linked(*i, j)) {
+            continue;
+        }
+        let pm = &postmortems[*i];
+        let names: Vec<String> = best.iter().map(|&j| format!("`{}`", postmortems[j].id)).collect();
         let field = if pm.related.is_empty() {
             "root_causes"
         } else {
@@ -143,13 +162,13 @@ pub fn unlinked_recurrences(
                 Code::UnlinkedRecurrence,
                 &[Step::Key(field)],
                 format!(
-                    "an earlier postmortem has the same root cause and service, and this one does not link it: {}",
+                    "an earlier postmortem has the same root cause and service, and this one links no incident like it; the most alike first: {}",
                     names.join(", ")
                 ),
             )
             .hint(format!(
                 "if this is the same problem again, add recurrence_of = [{}]; if it is only alike, add it to `related`",
-                candidates.first().map_or(String::new(), |p| format!("\"{}\"", p.id))
+                best.first().map_or(String::new(), |&j| format!("\"{}\"", postmortems[j].id))
             )),
         );
     }

@@ -19,12 +19,12 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Tag, TagEnd};
 use regex::Regex;
 
+use super::blame::Tools;
 use super::sections::is_section;
 use super::{Step, find};
-use crate::content::markdown::options;
 use crate::content::{Postmortem, Source};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::tree::{Node, Value};
@@ -138,13 +138,13 @@ impl<'a> People<'a> {
         People { forms, prose }
     }
 
-    fn is_common_word(&self, word: &str) -> bool {
+    pub(super) fn is_common_word(&self, word: &str) -> bool {
         let lower = word.to_lowercase();
         self.prose.iter().any(|text| has_word(text, &lower))
     }
 
     /// The length of the name that starts `text`, if it is a person's and not possessive.
-    fn starts(&self, text: &str) -> Option<usize> {
+    pub(super) fn starts(&self, text: &str) -> Option<usize> {
         let len = self
             .forms
             .iter()
@@ -283,7 +283,7 @@ fn is_cause_heading(text: &str) -> bool {
 }
 
 /// The body's prose, block by block.
-fn body_prose(source: &Source) -> Vec<Prose> {
+fn body_prose(source: &Source, events: &[(Event<'_>, Range<usize>)]) -> Vec<Prose> {
     let body = source.body.as_str();
     let mut blocks = Vec::new();
     let mut current = Prose::new(false);
@@ -299,7 +299,7 @@ fn body_prose(source: &Source) -> Vec<Prose> {
             blocks.push(done);
         }
     };
-    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+    for (event, range) in events {
         let file = range.start + source.body_offset;
         match event {
             Event::Start(Tag::CodeBlock(_)) => in_code = true,
@@ -308,7 +308,7 @@ fn body_prose(source: &Source) -> Vec<Prose> {
             Event::End(TagEnd::BlockQuote(_)) => quote_depth = quote_depth.saturating_sub(1),
             Event::Start(Tag::Heading { level, .. }) => {
                 flush(&mut current, &mut blocks, in_cause);
-                heading_level = Some(crate::content::markdown::level_number(level));
+                heading_level = Some(crate::content::markdown::level_number(*level));
                 heading_text.clear();
             }
             Event::End(TagEnd::Heading(_)) => {
@@ -327,16 +327,16 @@ fn body_prose(source: &Source) -> Vec<Prose> {
             }
             Event::Text(text) if !in_code && quote_depth == 0 => {
                 if heading_level.is_some() {
-                    heading_text.push_str(&text);
+                    heading_text.push_str(text);
                 }
                 match body.get(range.clone()) {
-                    Some(raw) if raw == &*text => current.push(raw, file),
+                    Some(raw) if raw == &**text => current.push(raw, file),
                     _ => current.push(&" ".repeat(text.len()), file),
                 }
             }
             Event::Code(code) => {
                 if heading_level.is_some() {
-                    heading_text.push_str(&code);
+                    heading_text.push_str(code);
                 }
                 // Not prose, but it keeps the words around it apart.
                 current.push("\u{FFFC}", file);
@@ -393,11 +393,20 @@ fn front_matter_prose(source: &Source) -> Vec<Prose> {
         .collect()
 }
 
-pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: &mut Vec<Diagnostic>) {
-    let body = body_prose(source);
+pub fn scan(
+    source: &Source,
+    events: &[(Event<'_>, Range<usize>)],
+    phrases: &Phrases,
+    people: Option<&People>,
+    tools: &Tools,
+    found: &mut Vec<Diagnostic>,
+) {
+    let body = body_prose(source, events);
     let front = front_matter_prose(source);
     for prose in front.iter().chain(&body) {
+        let mut phrase_ranges = Vec::new();
         for m in phrases.find_in(&prose.text) {
+            phrase_ranges.push(m.range());
             let phrase = m.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
             found.push(
                 Diagnostic::policy(
@@ -409,11 +418,19 @@ pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: 
                 .hint(hint_for(&phrase)),
             );
         }
+        let subjects = if prose.in_cause_section {
+            sentence_subjects(&prose.text)
+        } else {
+            Vec::new()
+        };
+        // Where PM101 or PM102 already spoke: the same problem is reported once.
+        let mut reported = phrase_ranges;
         if let Some(people) = people
             && prose.in_cause_section
         {
-            for start in sentence_subjects(&prose.text) {
+            for &start in &subjects {
                 if let Some(len) = people.starts(&prose.text[start..]) {
+                    reported.push(start..start + len);
                     let name = &prose.text[start..start + len];
                     found.push(
                         Diagnostic::policy(
@@ -426,6 +443,23 @@ pub fn scan(source: &Source, phrases: &Phrases, people: Option<&People>, found: 
                     );
                 }
             }
+        }
+        for blame in super::blame::find(&prose.text, people, tools, prose.in_cause_section, &subjects) {
+            if reported
+                .iter()
+                .any(|r| r.start < blame.range.end && blame.range.start < r.end)
+            {
+                continue;
+            }
+            let text = prose.text[blame.range.clone()]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            found.push(
+                Diagnostic::policy(Code::BlamingAgent, &source.path, blame.kind.message(&text))
+                    .at(source.location(prose.file_range(blame.range)))
+                    .hint(blame.kind.hint()),
+            );
         }
     }
 }

@@ -9,10 +9,12 @@
 
 pub mod action_items;
 pub mod allow;
+pub mod blame;
 pub mod consistency;
 pub mod language;
 pub mod secrets;
 pub mod sections;
+pub mod unfilled;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -27,16 +29,19 @@ use crate::tree::{Node, Value};
 
 pub fn check(content: &Content, config: &Config, today: NaiveDate) -> Vec<Diagnostic> {
     let phrases = language::Phrases::new(&config.checks.blaming_phrases);
+    let tools = blame::Tools::of(&content.postmortems, config);
     let (per_file, mut allows): (Vec<Vec<Diagnostic>>, Vec<allow::Allows>) = content
         .postmortems
         .par_iter()
         .map(|pm| {
             let mut found = Vec::new();
             secrets::scan(&pm.source, &mut found);
+            let events = events(&pm.source);
             let people = language::People::of(pm, &config.checks.people);
-            language::scan(&pm.source, &phrases, Some(&people), &mut found);
+            language::scan(&pm.source, &events, &phrases, Some(&people), &tools, &mut found);
             action_items::check(pm, &config.checks, today, &mut found);
             sections::check(pm, &config.checks, &mut found);
+            unfilled::check(pm, &events, &config.checks, &mut found);
             consistency::timeline(pm, &mut found);
             (found, allow::Allows::parse(&pm.source))
         })
@@ -47,7 +52,7 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate) -> Vec<Diagno
     }
     for source in &content.unreadable_front_matter {
         secrets::scan(source, &mut found);
-        language::scan(source, &phrases, None, &mut found);
+        language::scan(source, &events(source), &phrases, None, &tools, &mut found);
         allows.push(allow::Allows::parse(source));
     }
     consistency::unlinked_recurrences(&content.postmortems, today, config.checks.recent_days, &mut found);
@@ -74,6 +79,14 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate) -> Vec<Diagno
             d.level = config.checks.level(d.code)?;
             Some(d)
         })
+        .collect()
+}
+
+/// A body's Markdown events with their byte ranges: parsed once for the checks that read
+/// the body (`language`, `unfilled`).
+fn events(source: &Source) -> Vec<(pulldown_cmark::Event<'_>, std::ops::Range<usize>)> {
+    pulldown_cmark::Parser::new_ext(&source.body, crate::content::markdown::options())
+        .into_offset_iter()
         .collect()
 }
 

@@ -18,6 +18,9 @@ pub enum Moment {
 pub enum MomentError {
     /// A date and time without an offset: ambiguous across time zones.
     MissingOffset,
+    /// Shaped like a date or a time, with a part that does not exist: the reason, for
+    /// people ("November has 30 days").
+    Impossible(String),
     Invalid,
     /// A real date outside [`YEARS`].
     OutOfRange(i32),
@@ -65,7 +68,7 @@ impl Moment {
                 return Err(MomentError::MissingOffset);
             }
         }
-        Err(MomentError::Invalid)
+        Err(impossible(text).map_or(MomentError::Invalid, MomentError::Impossible))
     }
 
     /// The calendar day as the author wrote it (in the time's own offset).
@@ -151,6 +154,94 @@ fn without_seconds(text: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(&format!("{}T{}:00{offset}", &minutes[..10], &minutes[11..])).ok()
 }
 
+/// What does not exist in a text shaped like a date or a datetime (`YYYY-MM-DD`, then
+/// optionally `T` or a space, `HH:MM[:SS[.f]]` and `Z` or `±HH:MM`): "November has 30
+/// days", "month 13 does not exist", "hour 25 does not exist". `None` when every part
+/// exists or the text is not shaped like a date: those need a different hint.
+pub fn impossible(text: &str) -> Option<String> {
+    let text = text.trim();
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let digits = text.get(range)?;
+        digits
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| digits.parse().ok())?
+    };
+    let at = |i: usize| text.as_bytes().get(i).copied();
+    if at(4) != Some(b'-') || at(7) != Some(b'-') {
+        return None;
+    }
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let mut problems = Vec::new();
+    if !(1..=12).contains(&month) {
+        problems.push(format!("month {month:02} does not exist (months run 01 to 12)"));
+    } else if day == 0 {
+        problems.push("day 00 does not exist (days start at 01)".to_string());
+    } else {
+        let first = NaiveDate::from_ymd_opt(year as i32, month, 1)?;
+        let days = first
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|next| next.pred_opt())
+            .map_or(31, |last| last.day());
+        if day > days {
+            let name = first.format("%B");
+            problems.push(if month == 2 && day == 29 {
+                format!("{year} is not a leap year: February {year} has 28 days")
+            } else {
+                format!("{name} has {days} days")
+            });
+        }
+    }
+    if matches!(at(10), Some(b'T' | b't' | b' ')) && at(13) == Some(b':') {
+        let (hour, minute) = (number(11..13)?, number(14..16)?);
+        if hour > 23 {
+            problems.push(format!("hour {hour:02} does not exist (hours run 00 to 23)"));
+        }
+        if minute > 59 {
+            problems.push(format!(
+                "minute {minute:02} does not exist (minutes run 00 to 59)"
+            ));
+        }
+        let mut rest = text.get(16..)?;
+        if let Some(seconds) = rest.strip_prefix(':') {
+            let second = seconds
+                .get(0..2)
+                .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))?;
+            if second.parse::<u32>().ok()? > 60 {
+                problems.push(format!("second {second} does not exist (seconds run 00 to 59)"));
+            }
+            rest = seconds[2..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+        }
+        if let Some(offset) = rest.strip_prefix(['+', '-'])
+            && offset.len() == 5
+            && offset.as_bytes()[2] == b':'
+        {
+            let digits = |s: &str| {
+                s.bytes()
+                    .all(|b| b.is_ascii_digit())
+                    .then(|| s.parse::<u32>().ok())?
+            };
+            let (hours, minutes) = (digits(&offset[..2])?, digits(&offset[3..])?);
+            if hours > 23 || minutes > 59 {
+                problems.push(format!(
+                    "offset {rest} does not exist (offsets run from -23:59 to +23:59)"
+                ));
+            }
+        }
+    }
+    (!problems.is_empty()).then(|| problems.join("; "))
+}
+
+/// The message and hint for a date that does not exist, the same in TOML (where the
+/// parser finds it) and YAML (where `Moment::parse` does): `why` is from [`impossible`].
+pub fn impossible_date(field: Option<&str>, text: &str, why: &str) -> (String, &'static str) {
+    let subject = field.map_or_else(|| "the value".to_string(), |f| format!("`{f}`"));
+    (
+        format!("{subject} is not a date that exists: `{text}`: {why}"),
+        "fix the day, month or time; the format is right",
+    )
+}
+
 /// `2 h 14 min`, `3 d 4 h`, `45 s`: precise enough to compare incidents, short enough for
 /// a fact box.
 pub fn human_duration(delta: TimeDelta) -> String {
@@ -213,13 +304,52 @@ mod tests {
     }
 
     #[test]
+    fn impossible_dates_say_which_part_does_not_exist() {
+        let why = |text: &str| impossible(text).unwrap_or_default();
+        assert_eq!(why("2026-11-31T10:00:00Z"), "November has 30 days");
+        assert_eq!(why("2026-13-02"), "month 13 does not exist (months run 01 to 12)");
+        assert_eq!(
+            why("2026-02-29"),
+            "2026 is not a leap year: February 2026 has 28 days"
+        );
+        assert_eq!(why("2026-04-00"), "day 00 does not exist (days start at 01)");
+        assert_eq!(
+            why("2026-02-10T25:00:00Z"),
+            "hour 25 does not exist (hours run 00 to 23)"
+        );
+        assert_eq!(
+            why("2026-02-10 10:61Z"),
+            "minute 61 does not exist (minutes run 00 to 59)"
+        );
+        assert_eq!(
+            why("2026-02-10T10:00:00+25:00"),
+            "offset +25:00 does not exist (offsets run from -23:59 to +23:59)"
+        );
+        assert_eq!(
+            Moment::parse("2026-06-31"),
+            Err(MomentError::Impossible("June has 30 days".into()))
+        );
+        assert_eq!(impossible("2024-02-29"), None, "2024 is a leap year");
+        assert_eq!(impossible("2026-12-31T23:59:59.5+01:00"), None);
+        assert_eq!(impossible("yesterday"), None);
+        assert_eq!(
+            impossible("2026-1-5"),
+            None,
+            "not shaped like a date: another hint"
+        );
+    }
+
+    #[test]
     fn a_local_time_without_offset_is_named_as_such() {
         assert_eq!(
             Moment::parse("2024-03-08T15:42:00"),
             Err(MomentError::MissingOffset)
         );
         assert_eq!(Moment::parse("yesterday"), Err(MomentError::Invalid));
-        assert_eq!(Moment::parse("2024-02-30"), Err(MomentError::Invalid));
+        assert_eq!(
+            Moment::parse("2024-02-30"),
+            Err(MomentError::Impossible("February has 29 days".into()))
+        );
     }
 
     #[test]

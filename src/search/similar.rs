@@ -36,14 +36,7 @@ pub fn similar_incidents(site: &Site<'_>, index: &Index) -> tantivy::Result<Vec<
     let searcher = reader.searcher();
     let bases = super::segment_bases(&searcher);
     // Services and root causes as the facets name them, once per postmortem.
-    let labels: Vec<Labels> = site
-        .postmortems
-        .par_iter()
-        .map(|pm| Labels {
-            services: pm.services.iter().map(|s| term_slug(s)).collect(),
-            root_causes: pm.root_causes.iter().map(|c| term_slug(c)).collect(),
-        })
-        .collect();
+    let labels: Vec<Labels> = site.postmortems.par_iter().map(|pm| Labels::of(pm)).collect();
     (0..site.postmortems.len())
         .into_par_iter()
         // Per thread: the analyzer (with its memo of stems) and the document frequencies
@@ -52,52 +45,8 @@ pub fn similar_incidents(site: &Site<'_>, index: &Index) -> tantivy::Result<Vec<
             || (super::stem::analyzer(Default::default()), FxHashMap::default()),
             |(analyzer, doc_freqs), i| {
                 let pm = site.postmortems[i];
-                let causes = causes(pm);
-                let more_like_this = more_like_this(
-                    &searcher,
-                    analyzer,
-                    doc_freqs,
-                    &[
-                        (fields.title, &pm.title),
-                        (fields.summary, &pm.summary),
-                        (fields.causes, &causes),
-                    ],
-                )?;
-                // One flat disjunction: the text's terms, then the bonuses (a nested query
-                // for the text gives the same sums, in the same order, a level of union
-                // slower).
-                let mut clauses = more_like_this;
-                clauses.push((
-                    Occur::MustNot,
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(fields.id, &pm.id),
-                        IndexRecordOption::Basic,
-                    )),
-                ));
-                let bonus = |kind: &str, slug: &String, score: f32| -> (Occur, Box<dyn Query>) {
-                    let term = Term::from_facet(fields.facets, &Facet::from_path([kind, slug]));
-                    let query = TermQuery::new(term, IndexRecordOption::Basic);
-                    (
-                        Occur::Should,
-                        Box::new(ConstScoreQuery::new(Box::new(query), score)),
-                    )
-                };
-                clauses.extend(
-                    labels[i]
-                        .root_causes
-                        .iter()
-                        .map(|c| bonus(TaxonomyKind::RootCause.key(), c, ROOT_CAUSE_BONUS)),
-                );
-                clauses.extend(
-                    labels[i]
-                        .services
-                        .iter()
-                        .map(|s| bonus(TaxonomyKind::Service.key(), s, SERVICE_BONUS)),
-                );
-                let top = searcher.search(
-                    &BooleanQuery::new(clauses),
-                    &TopDocs::with_limit(LIMIT).order_by_score(),
-                )?;
+                let query = query(&searcher, &fields, (analyzer, doc_freqs), pm, &labels[i])?;
+                let top = searcher.search(&query, &TopDocs::with_limit(LIMIT).order_by_score())?;
                 Ok(top
                     .into_iter()
                     .map(|(_, address)| {
@@ -107,6 +56,145 @@ pub fn similar_incidents(site: &Site<'_>, index: &Index) -> tantivy::Result<Vec<
                             reasons: reasons((pm, &labels[i]), (site.postmortems[index], &labels[index])),
                         }
                     })
+                    .collect())
+            },
+        )
+        .collect()
+}
+
+/// The query that finds incidents like `pm`: its "more like this" terms in one flat
+/// disjunction with a bonus per shared root cause and service, `pm` itself left out.
+fn query(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    (analyzer, doc_freqs): (&mut TextAnalyzer, &mut FxHashMap<Term, u64>),
+    pm: &Postmortem,
+    labels: &Labels,
+) -> tantivy::Result<BooleanQuery> {
+    let causes = causes(pm);
+    // A nested query for the text would give the same sums, in the same order, a level of
+    // union slower.
+    let mut clauses = more_like_this(
+        searcher,
+        analyzer,
+        doc_freqs,
+        &[
+            (fields.title, &pm.title),
+            (fields.summary, &pm.summary),
+            (fields.causes, &causes),
+        ],
+    )?;
+    clauses.push((
+        Occur::MustNot,
+        Box::new(TermQuery::new(
+            Term::from_field_text(fields.id, &pm.id),
+            IndexRecordOption::Basic,
+        )),
+    ));
+    let bonus = |kind: &str, slug: &String, score: f32| -> (Occur, Box<dyn Query>) {
+        let term = Term::from_facet(fields.facets, &Facet::from_path([kind, slug]));
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        (
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(Box::new(query), score)),
+        )
+    };
+    clauses.extend(
+        labels
+            .root_causes
+            .iter()
+            .map(|c| bonus(TaxonomyKind::RootCause.key(), c, ROOT_CAUSE_BONUS)),
+    );
+    clauses.extend(
+        labels
+            .services
+            .iter()
+            .map(|s| bonus(TaxonomyKind::Service.key(), s, SERVICE_BONUS)),
+    );
+    Ok(BooleanQuery::new(clauses))
+}
+
+/// An index of `postmortems`, in memory, holding what the similar-incidents query reads
+/// (ids, titles, summaries, causes and facets): for `pmsite check`, which runs before any
+/// build has written an index, and over the postmortems it checks.
+pub fn index_in_memory(postmortems: &[Postmortem]) -> tantivy::Result<Index> {
+    let (schema, fields) = Fields::schema();
+    let tokenizers = tantivy::tokenizer::TokenizerManager::default();
+    tokenizers.register(super::stem::NAME, super::stem::analyzer(Default::default()));
+    // One segment, document `i` being `postmortems[i]`, as in the build's index.
+    let mut writer = tantivy::IndexBuilder::new()
+        .schema(schema)
+        .tokenizers(tokenizers)
+        .single_segment_index_writer(tantivy::directory::RamDirectory::create(), MEMORY_BUDGET)?;
+    for pm in postmortems {
+        let mut doc = tantivy::TantivyDocument::default();
+        doc.add_text(fields.id, &pm.id);
+        doc.add_text(fields.title, &pm.title);
+        doc.add_text(fields.summary, &pm.summary);
+        doc.add_text(fields.causes, causes(pm));
+        for facet in super::index::facets(pm) {
+            doc.add_facet(fields.facets, facet);
+        }
+        writer.add_document(doc)?;
+    }
+    writer.finalize()
+}
+
+/// Memory for [`index_in_memory`]'s writer, which sizes its tables from it.
+const MEMORY_BUDGET: usize = 50_000_000;
+
+/// For each `(i, candidates)` of `wanted`, up to `limit` of the `candidates` (indices into
+/// `postmortems`), ranked as the incident page ranks similar incidents, best first: the
+/// same query and scores, only the incidents outside `candidates` are passed over.
+/// `index` is [`index_in_memory`]`(postmortems)`.
+pub fn rank(
+    index: &Index,
+    postmortems: &[Postmortem],
+    wanted: &[(usize, Vec<usize>)],
+    limit: usize,
+) -> tantivy::Result<Vec<Vec<usize>>> {
+    let fields = Fields::from_schema(&index.schema())?;
+    let searcher = index.reader()?.searcher();
+    let bases = std::sync::Arc::new(super::segment_bases(&searcher));
+    let ords: std::sync::Arc<FxHashMap<_, usize>> = std::sync::Arc::new(
+        searcher
+            .segment_readers()
+            .iter()
+            .enumerate()
+            .map(|(ord, segment)| (segment.segment_id(), ord))
+            .collect(),
+    );
+    wanted
+        .par_iter()
+        .map_init(
+            || (super::stem::analyzer(Default::default()), FxHashMap::default()),
+            |(analyzer, doc_freqs), (i, candidates)| {
+                let pm = &postmortems[*i];
+                let query = query(&searcher, &fields, (analyzer, doc_freqs), pm, &Labels::of(pm))?;
+                let keep: std::sync::Arc<rustc_hash::FxHashSet<usize>> =
+                    std::sync::Arc::new(candidates.iter().copied().collect());
+                let (bases_here, ords) = (bases.clone(), ords.clone());
+                // Incidents outside `candidates` sink below every match; scores are untouched.
+                let collector =
+                    TopDocs::with_limit(limit).tweak_score(move |segment: &tantivy::SegmentReader| {
+                        let keep = keep.clone();
+                        let base = ords
+                            .get(&segment.segment_id())
+                            .and_then(|&ord| bases_here.get(ord).copied())
+                            .unwrap_or(u32::MAX);
+                        move |doc: tantivy::DocId, score: tantivy::Score| {
+                            if keep.contains(&(base.saturating_add(doc) as usize)) {
+                                score
+                            } else {
+                                f32::NEG_INFINITY
+                            }
+                        }
+                    });
+                Ok(searcher
+                    .search(&query, &collector)?
+                    .into_iter()
+                    .filter(|(score, _)| score.is_finite())
+                    .map(|(_, at)| (bases[at.segment_ord as usize] + at.doc_id) as usize)
                     .collect())
             },
         )
@@ -175,6 +263,16 @@ fn more_like_this(
 struct Labels {
     services: Vec<String>,
     root_causes: Vec<String>,
+}
+
+impl Labels {
+    /// Services and root causes as the facets name them.
+    fn of(pm: &Postmortem) -> Labels {
+        Labels {
+            services: pm.services.iter().map(|s| term_slug(s)).collect(),
+            root_causes: pm.root_causes.iter().map(|c| term_slug(c)).collect(),
+        }
+    }
 }
 
 /// What `a` shares with `b`, named as `a` names it.

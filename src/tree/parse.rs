@@ -9,6 +9,7 @@ use std::ops::Range;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 use super::node::{Entry, Node, Value};
+use crate::content::moment::{impossible, impossible_date};
 
 /// A problem with the text's syntax, located in the file.
 #[derive(Debug, PartialEq)]
@@ -23,14 +24,28 @@ pub fn parse_toml(text: &str, offset: usize) -> Result<Node, Vec<SyntaxError>> {
     if !errors.is_empty() {
         return Err(errors
             .iter()
-            .map(|e| SyntaxError {
-                message: format!("invalid TOML: {}", e.message().trim_end()),
-                span: shift(e.span().unwrap_or_else(|| deepest_line(text)), offset),
-                hint: Some(
-                    "check quoting and brackets; strings need double quotes, \
-                     lists look like [\"a\", \"b\"]"
-                        .into(),
-                ),
+            .map(|e| {
+                let span = e.span().unwrap_or_else(|| deepest_line(text));
+                let shifted = shift(span.clone(), offset);
+                // toml says "expected day between 01 and 30"; a person needs the why.
+                if let Some(why) = text.get(span.clone()).and_then(impossible) {
+                    let key = key_of_line(&text[..span.start]);
+                    let (message, hint) = impossible_date(key, &text[span], &why);
+                    return SyntaxError {
+                        message,
+                        span: shifted,
+                        hint: Some(hint.into()),
+                    };
+                }
+                SyntaxError {
+                    message: format!("invalid TOML: {}", e.message().trim_end()),
+                    span: shifted,
+                    hint: Some(
+                        "check quoting and brackets; strings need double quotes, \
+                         lists look like [\"a\", \"b\"]"
+                            .into(),
+                    ),
+                }
             })
             .collect());
     }
@@ -54,6 +69,16 @@ fn deepest_line(text: &str) -> Range<usize> {
         start += line.len();
     }
     deepest.1
+}
+
+/// The key before a value (`started_at` in `started_at = `, `at` in `{ at = `), if any.
+fn key_of_line(before_value: &str) -> Option<&str> {
+    let line = before_value.rsplit('\n').next().unwrap_or_default();
+    let key = line.trim_end().strip_suffix('=')?.trim_end();
+    let start = key
+        .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map_or(0, |i| i + 1);
+    Some(&key[start..]).filter(|k| !k.is_empty())
 }
 
 fn shift(span: Range<usize>, offset: usize) -> Range<usize> {
@@ -306,6 +331,18 @@ mod tests {
             Value::Datetime("1969-07-20T20:17:00Z".into())
         );
         assert_eq!(entries[1].node.value, Value::Datetime("2019-06-14".into()));
+    }
+
+    #[test]
+    fn an_impossible_toml_date_says_what_does_not_exist() {
+        let errors = parse_toml("title = \"x\"\n[[timeline]]\nat = 2026-11-31T10:00:00Z\n", 4).unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            "`at` is not a date that exists: `2026-11-31T10:00:00Z`: November has 30 days"
+        );
+        assert_eq!(errors[0].span.start, 4 + 30);
+        assert_eq!(key_of_line("x = [{ at = "), Some("at"));
+        assert_eq!(key_of_line("dates = [2024-01-01, "), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use super::node::{Entry, Node, Value};
-use crate::content::moment::{Moment, MomentError};
+use crate::content::moment::{Moment, MomentError, impossible_date};
 use crate::diagnostic::{Code, Diagnostic, Location, did_you_mean};
 
 /// The largest count or amount pmsite takes (10^15): every whole number up to it is exact
@@ -360,6 +360,11 @@ impl<'a> Reader<'a> {
                         crate::content::moment::YEARS.end()
                     ),
                 );
+                None
+            }
+            Err(MomentError::Impossible(why)) => {
+                let (message, hint) = impossible_date(Some(field), text.trim(), &why);
+                self.invalid(node, field, message, hint);
                 None
             }
             Err(MomentError::Invalid) => {

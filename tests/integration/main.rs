@@ -4,6 +4,7 @@
 mod test;
 
 mod authoring;
+mod blameless;
 mod browser;
 mod build;
 mod check;
@@ -13,6 +14,7 @@ mod hardening;
 mod markdown;
 mod output;
 mod policy;
+mod review;
 mod search;
 mod search_client;
 mod serve;

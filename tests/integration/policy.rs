@@ -280,7 +280,7 @@ fn action_item_policy() {
     site.postmortem(
         "b.md",
         "severity = \"SEV1\"",
-        "## Summary\n## Impact\n## Timeline\n## Root cause\n## Action items\n## Lessons learned\n",
+        "## Summary\nS.\n## Impact\nI.\n## Timeline\nT.\n## Root cause\nR.\n## Action items\nA.\n## Lessons learned\nL.\n",
     );
     assert_eq!(
         findings(&site, &[]),
@@ -301,7 +301,7 @@ fn required_sections_match_synonyms_and_front_matter() {
     site.postmortem(
         "a.md",
         "severity = \"SEV1\"\n[[timeline]]\nat = 2024-03-08T15:42:00Z\ntext = \"Deploy.\"\n[[action_items]]\ntitle = \"x\"\nowner = \"a\"\ndue = 2024-03-20",
-        "## Overview\n\n## Root Cause: a stale shell\n\n## Follow-ups\n",
+        "## Overview\n\nO.\n\n## Root Cause: a stale shell\n\nR.\n\n## Follow-ups\n",
     );
     let found = findings(&site, &[]);
     assert_eq!(
@@ -361,7 +361,7 @@ fn a_new_incident_like_an_earlier_one_is_asked_to_link_it() {
     assert_eq!(
         findings(&site, &[]),
         [
-            "PM503 warning 7:15 an earlier postmortem has the same root cause and service, and this one does not link it: `old`"
+            "PM503 warning 7:15 an earlier postmortem has the same root cause and service, and this one links no incident like it; the most alike first: `old`"
         ]
     );
     let run = site.pmsite(&["check", "--format", "json", "--today", "2024-03-10"]);
