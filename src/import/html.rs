@@ -13,13 +13,27 @@ pub fn to_markdown(html: &str) -> Result<String, String> {
             heading_style: htmd::options::HeadingStyle::Atx,
             code_block_style: htmd::options::CodeBlockStyle::Fenced,
             bullet_list_marker: htmd::options::BulletListMarker::Dash,
+            preformatted_code: true,
             ..Default::default()
         })
         .build();
     let markdown = converter
         .convert(html)
         .map_err(|e| format!("cannot convert its HTML: {e}"))?;
-    Ok(tidy(&markdown))
+    Ok(tidy(&unwrap_redirects(&markdown)))
+}
+
+/// Google Docs wraps every link in `https://www.google.com/url?q=TARGET&sa=...`: the
+/// target is the link.
+fn unwrap_redirects(markdown: &str) -> String {
+    static REDIRECT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"https://www\.google\.com/url\?q=([^&)\s]+)[^)\s]*").unwrap()
+    });
+    REDIRECT
+        .replace_all(markdown, |c: &regex::Captures<'_>| {
+            crate::content::links::percent_decode(&c[1])
+        })
+        .into_owned()
 }
 
 /// Trailing spaces off and at most one blank line in a row, so the result reads like
@@ -57,5 +71,11 @@ mod tests {
         assert!(md.contains("## Timeline"), "{md}");
         assert!(md.contains("- 14:00 alert"), "{md}");
         assert!(!md.contains("track"), "{md}");
+    }
+
+    #[test]
+    fn google_redirects_become_their_targets() {
+        let md = to_markdown("<p><a href=\"https://www.google.com/url?q=https://t.example/A-1&amp;sa=D\">A-1</a></p>").unwrap();
+        assert_eq!(md.trim(), "[A-1](https://t.example/A-1)");
     }
 }

@@ -119,12 +119,16 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
         .find_map(|(from, date)| date.map(|d| (from, d)));
         found.map(|(from, d)| {
             notes.inferred.push(format!("started_at {d} from {from}"));
+            if from == "the first lines" {
+                notes.review.push(format!("started_at {d} was read from the text: check it"));
+            }
             d
         })
     });
 
     let mut timeline = Vec::new();
     let mut action_items = Vec::new();
+    let mut replaced: Vec<(usize, String)> = Vec::new();
     let mut summary = None;
     let mut i = 0;
     while i < lines.len() {
@@ -157,7 +161,9 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
             }
         } else if known.action_items && is_section(heading_text, "Action items") {
             let before = action_items.len();
-            read_action_items(&lines, section.clone(), &code, &mut removed, &mut action_items, notes);
+            for (line, header) in read_action_items(&lines, section.clone(), &code, &mut removed, &mut action_items, notes) {
+                replaced.push((line, format!("<!-- pmsite import: the table ({header}) is now [[action_items]] -->")));
+            }
             if action_items.len() > before {
                 notes.inferred.push(format!(
                     "{} action items from \"{heading_text}\"",
@@ -186,15 +192,14 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
     }
     let mut kept: Vec<&str> = lines
         .iter()
-        .zip(&removed)
-        .filter(|(_, r)| !**r)
-        .map(|(l, _)| *l)
+        .enumerate()
+        .filter(|(i, _)| !removed[*i])
+        .map(|(i, l)| replaced.iter().find(|(at, _)| *at == i).map_or(*l, |(_, text)| text.as_str()))
         .collect();
     while kept.first().is_some_and(|l| l.trim().is_empty()) {
         kept.remove(0);
     }
-    let mut body = kept.join("\n");
-    body.push('\n');
+    let body = unlink_local(&collapse_blank_lines(&kept), notes);
     Inferred {
         title,
         date,
@@ -203,6 +208,45 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
         action_items,
         body,
     }
+}
+
+/// Lines joined, with at most one blank line in a row (removed lines leave gaps).
+fn collapse_blank_lines(lines: &[&str]) -> String {
+    let mut body = String::new();
+    let mut blank = false;
+    for line in lines {
+        if line.trim().is_empty() {
+            if !blank {
+                body.push('\n');
+            }
+            blank = true;
+        } else {
+            body.push_str(line);
+            body.push('\n');
+            blank = false;
+        }
+    }
+    body.trim_end().to_string() + "\n"
+}
+
+/// Links to files of the old archive (other retros, attachments, export pages) would be
+/// broken links here: they become their text with the old target in brackets.
+fn unlink_local(body: &str, notes: &mut Notes) -> String {
+    static LOCAL_LINK: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"!?\[([^\]]*)\]\(<?([^)\s>]+)>?(?:\s+\x22[^\x22]*\x22)?\)").unwrap());
+    LOCAL_LINK
+        .replace_all(body, |c: &regex::Captures<'_>| {
+            let target = &c[2];
+            let external = target.starts_with('#') || target.contains("://") || target.starts_with("mailto:");
+            if external {
+                return c[0].to_string();
+            }
+            notes
+                .left_as_text
+                .push(format!("the link to {target} (a file of the old archive) as its text"));
+            format!("{} ({target})", &c[1])
+        })
+        .into_owned()
 }
 
 /// Which lines are inside fenced code blocks (fences included): never read for data.
@@ -445,7 +489,9 @@ fn read_action_items(
     removed: &mut [bool],
     items: &mut Vec<Table>,
     notes: &mut Notes,
-) {
+) -> Vec<(usize, String)> {
+    // A converted table's header line becomes a comment saying where its rows went.
+    let mut header_comments = Vec::new();
     let mut i = range.start;
     while i < range.end {
         if code[i] {
@@ -458,7 +504,8 @@ fn read_action_items(
             match table_items(&lines[i..end]) {
                 Ok(found) => {
                     items.extend(found);
-                    removed[i..end].iter_mut().for_each(|r| *r = true);
+                    removed[i + 1..end].iter_mut().for_each(|r| *r = true);
+                    header_comments.push((i, cells(lines[i]).join(" | ")));
                 }
                 Err(why) => notes.left_as_text.push(format!("the table on line {}: {why}", i + 1)),
             }
@@ -474,6 +521,7 @@ fn read_action_items(
         }
         i += 1;
     }
+    header_comments
 }
 
 /// `[x] [alice] Add an alert (due 2024-03-01) [OPS-12](https://...)` as an action item.

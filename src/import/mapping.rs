@@ -146,7 +146,10 @@ impl Mapping {
     /// The source keys that feed `field`, in the order they are tried.
     fn sources_of(&self, field: &str) -> Vec<String> {
         if let Some(keys) = self.fields.get(field) {
-            return keys.clone();
+            // The field's own name still counts, after the mapped keys.
+            let mut keys = keys.clone();
+            keys.push(field.to_string());
+            return keys;
         }
         let mut keys = vec![field.to_string()];
         if let Some((_, synonyms)) = SYNONYMS.iter().find(|(f, _)| *f == field) {
@@ -191,7 +194,13 @@ pub fn apply(source: Table, mapping: &Mapping) -> Mapped {
                 if original != field {
                     mapped.notes.push(format!("{field} <- {original}"));
                 }
-                mapped.fields.insert(field.to_string(), mapping.rename(field, value));
+                let renamed = mapping.rename(field, value.clone());
+                if renamed != value {
+                    // The source's own word stays on record.
+                    mapped.notes.push(format!("{field} = {renamed} from {original} = {value}; extra.{original} keeps it"));
+                    mapped.extra.insert(original.clone(), value);
+                }
+                mapped.fields.insert(field.to_string(), renamed);
                 break;
             }
         }

@@ -119,63 +119,26 @@ impl Importer<'_> {
 
     /// The file's new path (relative to the site) and text.
     fn convert(&mut self, path: &Path, notes: &mut Notes) -> Result<(PathBuf, String), String> {
-        let mut text = sources::read(path)?;
-        if sources::kind(path) == Some(sources::Kind::Html) {
-            text = html::to_markdown(&text)?;
-            notes.inferred.push("Markdown converted from HTML".into());
-        }
-        let (source, body) = split(&text)?;
-        let mapped = mapping::apply(source, self.mapping);
-        notes.mapped = mapped.notes;
-        let mut postmortem = fields::normalise(mapped.fields, mapped.extra, self.config, notes);
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let (date, offset) = postmortem.start();
-        let inferred = infer::infer(
-            body,
-            &infer::Known {
-                title: postmortem.text("title"),
-                date,
-                offset,
-                file_stem: &stem,
-                timeline: !postmortem.fields.contains_key("timeline"),
-                action_items: !postmortem.fields.contains_key("action_items"),
-            },
-            notes,
-        );
-        postmortem.fill(inferred, &stem, self.mapping, self.config, notes)?;
-        let id = self.id(&postmortem, &stem)?;
-        let year = postmortem.start().0.map(|d| d.format("%Y").to_string()).unwrap_or_default();
-        let relative = Path::new(POSTMORTEMS_DIR).join(year).join(format!("{id}.md"));
-        let text = postmortem.verified_text(&relative, &id, self.config, notes)?;
+        let text = sources::read(path)?;
+        let (relative, id, text) = convert(path, text, self.config, self.mapping, notes)?;
+        self.claim(&id)?;
         Ok((relative, text))
     }
 
-    /// The id: the source's own, else the date and title as `pmsite new` makes it.
-    fn id(&mut self, postmortem: &fields::Postmortem, stem: &str) -> Result<String, String> {
-        let id = match postmortem.text("id") {
-            Some(id) => id.to_string(),
-            None => {
-                let date = postmortem.start().0.ok_or("it has no incident date")?;
-                let slug = match short_slug(postmortem.text("title").unwrap_or_default()) {
-                    slug if slug.is_empty() => short_slug(stem),
-                    slug => slug,
-                };
-                format!("{}-{slug}", date.format("%Y-%m-%d"))
-            }
-        };
-        let existing = file_with_stem(&self.root.join(POSTMORTEMS_DIR), &id);
-        if let Some(existing) = existing {
+    /// Refuses an id a file of the site or an earlier source of this run already has.
+    fn claim(&mut self, id: &str) -> Result<(), String> {
+        if let Some(existing) = file_with_stem(&self.root.join(POSTMORTEMS_DIR), id) {
             return Err(format!(
                 "{} already exists; pmsite never overwrites a file (move it away or give this one another id)",
                 existing.display()
             ));
         }
-        if !self.taken.insert(id.clone()) {
+        if !self.taken.insert(id.to_string()) {
             return Err(format!(
                 "another source in this import already became `{id}`; give one of them its own id or title"
             ));
         }
-        Ok(id)
+        Ok(())
     }
 
     fn write(&self, relative: &Path, text: &str) -> Outcome {
@@ -196,6 +159,65 @@ impl Importer<'_> {
             },
         }
     }
+}
+
+
+/// One source file's text as a postmortem: its path relative to the site, its id and its
+/// text, verified to load; or why it cannot be imported. `path` names it (its extension
+/// tells HTML from Markdown, its name may hold the date).
+pub fn convert(
+    path: &Path,
+    mut text: String,
+    config: &Config,
+    mapping: &Mapping,
+    notes: &mut Notes,
+) -> Result<(PathBuf, String, String), String> {
+    if sources::kind(path) == Some(sources::Kind::Html) {
+        text = html::to_markdown(&text)?;
+        notes.inferred.push("Markdown converted from HTML".into());
+    }
+
+        let (source, body) = split(&text)?;
+        let mapped = mapping::apply(source, mapping);
+        notes.mapped = mapped.notes;
+        let mut postmortem = fields::normalise(mapped.fields, mapped.extra, config, notes);
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let (date, offset) = postmortem.start();
+        let inferred = infer::infer(
+            body,
+            &infer::Known {
+                title: postmortem.text("title"),
+                date,
+                offset,
+                file_stem: &stem,
+                timeline: !postmortem.fields.contains_key("timeline"),
+                action_items: !postmortem.fields.contains_key("action_items"),
+            },
+            notes,
+        );
+        postmortem.fill(inferred, &stem, mapping, config, notes)?;
+        let id = id(&postmortem, &stem)?;
+        let year = postmortem.start().0.map(|d| d.format("%Y").to_string()).unwrap_or_default();
+        let relative = Path::new(POSTMORTEMS_DIR).join(year).join(format!("{id}.md"));
+        let text = postmortem.verified_text(&relative, &id, config, notes)?;
+        Ok((relative, id, text))
+}
+
+/// The id: the source's own, else the date and title as `pmsite new` makes it.
+fn id(postmortem: &fields::Postmortem, stem: &str) -> Result<String, String> {
+        let id = match postmortem.text("id") {
+            Some(id) => id.to_string(),
+            None => {
+                let date = postmortem.start().0.ok_or("it has no incident date")?;
+                let slug = [postmortem.text("title").unwrap_or_default(), stem, "untitled"]
+                    .into_iter()
+                    .map(short_slug)
+                    .find(|slug| !slug.is_empty())
+                    .unwrap_or_default();
+                format!("{}-{slug}", date.format("%Y-%m-%d"))
+            }
+        };
+        Ok(id)
 }
 
 /// The source's front matter as a table (empty when it has none) and its body.

@@ -9,6 +9,7 @@ mod build;
 mod check;
 mod example;
 mod follow_through;
+mod import;
 mod markdown;
 mod output;
 mod policy;
