@@ -55,9 +55,9 @@ pub fn normalise(mapped: Table, mut extra: Table, config: &Config, notes: &mut N
             }
             None if is_empty(&value) => notes.review.push(format!("{name} was empty: left out")),
             None => {
-                notes
-                    .review
-                    .push(format!("{name} = {value} is not a valid {name}: kept as extra.{name}"));
+                notes.review.push(format!(
+                    "{name} = {value} is not a valid {name}: kept as extra.{name}"
+                ));
                 extra.insert(name, value);
             }
         }
@@ -126,7 +126,12 @@ fn text_of(value: &Value) -> Option<String> {
 /// The configured level a source's severity names, ignoring case, spaces and dashes
 /// (`sev-1`, `Sev 1` -> `SEV1`).
 fn severity(given: &str, config: &Config) -> Option<String> {
-    let squash = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase()
+    };
     config
         .severities
         .iter()
@@ -141,16 +146,29 @@ pub fn moment(text: &str) -> Option<(String, bool)> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some((infer::format_moment(&at), false));
     }
-    for format in ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M%:z"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%d %H:%M %z",
+        "%Y-%m-%d %H:%M:%S%z",
+        "%Y-%m-%dT%H:%M%:z",
+    ] {
         if let Ok(at) = DateTime::parse_from_str(text, format) {
             return Some((infer::format_moment(&at), false));
         }
     }
-    let (local, zone) = match text.rsplit_once(' ').and_then(|(rest, zone)| Some((rest, infer::offset(zone)?))) {
+    let (local, zone) = match text
+        .rsplit_once(' ')
+        .and_then(|(rest, zone)| Some((rest, infer::offset(zone)?)))
+    {
         Some((rest, zone)) => (rest, Some(zone)),
         None => (text, None),
     };
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(local, format) {
             let offset = zone.unwrap_or(FixedOffset::east_opt(0)?);
             let at = naive.and_local_timezone(offset).single()?;
@@ -199,11 +217,15 @@ impl Postmortem {
             }
         };
         set("title", inferred.title.map(Value::String));
-        set("started_at", inferred.date.map(|d| infer::datetime(&d.to_string())));
+        set(
+            "started_at",
+            inferred.date.map(|d| infer::datetime(&d.to_string())),
+        );
         set("summary", inferred.summary.map(Value::String));
         set(
             "timeline",
-            (!inferred.timeline.is_empty()).then(|| Value::Array(inferred.timeline.into_iter().map(Value::Table).collect())),
+            (!inferred.timeline.is_empty())
+                .then(|| Value::Array(inferred.timeline.into_iter().map(Value::Table).collect())),
         );
         set(
             "action_items",
@@ -215,9 +237,13 @@ impl Postmortem {
                 continue;
             }
             if let Some(default) = mapping.defaults.get(*field) {
-                notes.review.push(format!("{field} not found: the mapping's default {default}"));
-                let value = normalise_value(kind_of(field), default.clone(), config, notes)
-                    .ok_or_else(|| format!("the mapping's default {field} = {default} is not a valid {field}"))?;
+                notes
+                    .review
+                    .push(format!("{field} not found: the mapping's default {default}"));
+                let value =
+                    normalise_value(kind_of(field), default.clone(), config, notes).ok_or_else(|| {
+                        format!("the mapping's default {field} = {default} is not a valid {field}")
+                    })?;
                 self.fields.insert(field.to_string(), value);
                 continue;
             }
@@ -233,7 +259,9 @@ impl Postmortem {
                      give it with [defaults] {field} in a --mapping file"
                 ));
             };
-            notes.review.push(format!("{field} not found: set to \"{fallback}\""));
+            notes
+                .review
+                .push(format!("{field} not found: set to \"{fallback}\""));
             self.fields.insert(field.to_string(), Value::String(fallback));
         }
         Ok(())
@@ -254,14 +282,23 @@ const MAX_ROUNDS: usize = 100;
 impl Postmortem {
     /// The file's text, parsed back as `pmsite check` will: every value it refuses is moved
     /// to `[extra]` (or, inside a timeline entry or action item, into its text), with a note.
-    pub fn verified_text(&mut self, relative: &Path, id: &str, config: &Config, notes: &mut Notes) -> Result<String, String> {
+    pub fn verified_text(
+        &mut self,
+        relative: &Path,
+        id: &str,
+        config: &Config,
+        notes: &mut Notes,
+    ) -> Result<String, String> {
         for _ in 0..MAX_ROUNDS {
             let text = self.compose();
             let errors = super::parse_back(relative, id, &text, config);
             let Some(error) = errors.first() else {
                 return Ok(text);
             };
-            let moved = error.field.as_deref().is_some_and(|field| self.set_aside(field, &error.message, notes));
+            let moved = error
+                .field
+                .as_deref()
+                .is_some_and(|field| self.set_aside(field, &error.message, notes));
             if !moved {
                 return Err(format!("the imported file would not load: {}", error.message));
             }
@@ -282,7 +319,8 @@ impl Postmortem {
             let Some(Value::Array(entries)) = self.fields.get_mut(top) else {
                 return false;
             };
-            let Some(Value::Table(entry)) = index.parse::<usize>().ok().and_then(|i| entries.get_mut(i)) else {
+            let Some(Value::Table(entry)) = index.parse::<usize>().ok().and_then(|i| entries.get_mut(i))
+            else {
                 return false;
             };
             let text_key = if top == "timeline" { "text" } else { "title" };
@@ -299,7 +337,9 @@ impl Postmortem {
             if let Some(Value::String(text)) = entry.get_mut(text_key) {
                 text.push_str(&format!(" ({key}: {shown})"));
             }
-            notes.review.push(format!("{field} = {shown} moved into the {text_key}: {why}"));
+            notes
+                .review
+                .push(format!("{field} = {shown} moved into the {text_key}: {why}"));
             return true;
         }
         if REQUIRED.contains(&top) || top == "extra" {
@@ -318,12 +358,10 @@ impl Postmortem {
         let mut scalars = String::new();
         let mut tables = String::new();
         let extra = (!self.extra.is_empty()).then(|| Value::Table(self.extra.clone()));
-        let entries = FRONT_MATTER
-            .iter()
-            .filter_map(|f| match f.name {
-                "extra" => extra.as_ref().map(|v| (f.name, v)),
-                name => self.fields.get(name).map(|v| (name, v)),
-            });
+        let entries = FRONT_MATTER.iter().filter_map(|f| match f.name {
+            "extra" => extra.as_ref().map(|v| (f.name, v)),
+            name => self.fields.get(name).map(|v| (name, v)),
+        });
         for (name, value) in entries {
             let mut one = Table::new();
             one.insert(name.to_string(), value.clone());

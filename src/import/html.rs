@@ -2,7 +2,9 @@
 //! with `htmd`; what is left is imported like any Markdown file.
 
 /// Elements that carry no words of the postmortem: scripts, styles, page chrome.
-const DROPPED: &[&str] = &["script", "style", "noscript", "head", "nav", "iframe", "svg", "button"];
+const DROPPED: &[&str] = &[
+    "script", "style", "noscript", "head", "nav", "iframe", "svg", "button",
+];
 
 /// The document as Markdown: headings, lists, tables, links and code blocks kept; scripts,
 /// styles and attributes (classes, inline styles, tracking data) dropped.
@@ -75,7 +77,10 @@ mod tests {
 
     #[test]
     fn google_redirects_become_their_targets() {
-        let md = to_markdown("<p><a href=\"https://www.google.com/url?q=https://t.example/A-1&amp;sa=D\">A-1</a></p>").unwrap();
+        let md = to_markdown(
+            "<p><a href=\"https://www.google.com/url?q=https://t.example/A-1&amp;sa=D\">A-1</a></p>",
+        )
+        .unwrap();
         assert_eq!(md.trim(), "[A-1](https://t.example/A-1)");
     }
 }

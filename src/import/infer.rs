@@ -34,7 +34,8 @@ const ZONES: &[(&str, i32)] = &[
     ("AEDT", 660),
 ];
 
-const ZONE_PATTERN: &str = r"UTC|GMT|Z|PST|PDT|MST|MDT|CST|CDT|EST|EDT|BST|CET|CEST|EET|EEST|IST|JST|AEST|AEDT|[+-]\d{2}:?\d{2}";
+const ZONE_PATTERN: &str =
+    r"UTC|GMT|Z|PST|PDT|MST|MDT|CST|CDT|EST|EDT|BST|CET|CEST|EET|EEST|IST|JST|AEST|AEDT|[+-]\d{2}:?\d{2}";
 
 static ITEM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\s*)(?:[-*+]|\d+[.)])\s+(.*)$").unwrap());
 static TIME: LazyLock<Regex> = LazyLock::new(|| {
@@ -45,17 +46,22 @@ static TIME: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ZONE_WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"\b({ZONE_PATTERN})\b")).unwrap());
 static ISO_DATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{4})-(\d{2})-(\d{2})").unwrap());
-static COMPACT_DATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|\D)((?:19|20)\d{6})(?:\D|$)").unwrap());
+static COMPACT_DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|\D)((?:19|20)\d{6})(?:\D|$)").unwrap());
 static WORDY_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:([A-Z][a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})|(\d{1,2})(?:st|nd|rd|th)? ([A-Z][a-z]+)\.?,? (\d{4}))\b").unwrap()
 });
 static TASK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\[([ xX])\]\s+(.*)$").unwrap());
 static LINK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[([^\]]*)\]\((https?://[^)\s]+)\)").unwrap());
 static BARE_URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<?(https?://[^\s>)]+)>?").unwrap());
-static OWNER_BRACKET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\[([^\]]+)\]\s*(?:[-:–—]\s*)?([^(].*)$").unwrap());
-static OWNER_AT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|\s)@([A-Za-z0-9][A-Za-z0-9._-]*)").unwrap());
-static OWNER_WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\(?\bowner:\s*([A-Za-z0-9._@ -]+?)\s*(?:\)|,|;|$)").unwrap());
-static DUE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\(?\b(?:due|by)[: ]\s*(\d{4}-\d{2}-\d{2})\)?").unwrap());
+static OWNER_BRACKET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\[([^\]]+)\]\s*(?:[-:–—]\s*)?([^(].*)$").unwrap());
+static OWNER_AT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|\s)@([A-Za-z0-9][A-Za-z0-9._-]*)").unwrap());
+static OWNER_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\(?\bowner:\s*([A-Za-z0-9._@ -]+?)\s*(?:\)|,|;|$)").unwrap());
+static DUE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\(?\b(?:due|by)[: ]\s*(\d{4}-\d{2}-\d{2})\)?").unwrap());
 
 /// A Markdown body read for data.
 pub struct Inferred {
@@ -97,7 +103,9 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
     {
         match known.title {
             None if *level == 1 => {
-                notes.inferred.push(format!("title from the heading on line {}", i + 1));
+                notes
+                    .inferred
+                    .push(format!("title from the heading on line {}", i + 1));
                 title = Some(text.clone());
                 removed[i] = true;
             }
@@ -110,17 +118,16 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
         let found = [
             ("the file name", date_in(known.file_stem)),
             ("the title", title.as_deref().and_then(date_in)),
-            (
-                "the first lines",
-                lines.iter().take(15).find_map(|l| date_in(l)),
-            ),
+            ("the first lines", lines.iter().take(15).find_map(|l| date_in(l))),
         ]
         .into_iter()
         .find_map(|(from, date)| date.map(|d| (from, d)));
         found.map(|(from, d)| {
             notes.inferred.push(format!("started_at {d} from {from}"));
             if from == "the first lines" {
-                notes.review.push(format!("started_at {d} was read from the text: check it"));
+                notes
+                    .review
+                    .push(format!("started_at {d} was read from the text: check it"));
             }
             d
         })
@@ -136,7 +143,9 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
             i += 1;
             continue;
         };
-        let end = (i + 1..lines.len()).find(|&j| headings[j].is_some()).unwrap_or(lines.len());
+        let end = (i + 1..lines.len())
+            .find(|&j| headings[j].is_some())
+            .unwrap_or(lines.len());
         let section = i + 1..end;
         if known.timeline && is_section(heading_text, "Timeline") {
             if let Some(date) = date {
@@ -149,20 +158,31 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
                 };
                 timeline.extend(reader.read(&lines, section.clone(), &code, &mut removed));
                 if reader.assumed_utc {
-                    notes
-                        .review
-                        .push(format!("timeline times under \"{heading_text}\" name no zone: read as UTC"));
+                    notes.review.push(format!(
+                        "timeline times under \"{heading_text}\" name no zone: read as UTC"
+                    ));
                 }
                 if !timeline.is_empty() {
-                    notes
-                        .inferred
-                        .push(format!("{} timeline entries from \"{heading_text}\"", timeline.len()));
+                    notes.inferred.push(format!(
+                        "{} timeline entries from \"{heading_text}\"",
+                        timeline.len()
+                    ));
                 }
             }
         } else if known.action_items && is_section(heading_text, "Action items") {
             let before = action_items.len();
-            for (line, header) in read_action_items(&lines, section.clone(), &code, &mut removed, &mut action_items, notes) {
-                replaced.push((line, format!("<!-- pmsite import: the table ({header}) is now [[action_items]] -->")));
+            for (line, header) in read_action_items(
+                &lines,
+                section.clone(),
+                &code,
+                &mut removed,
+                &mut action_items,
+                notes,
+            ) {
+                replaced.push((
+                    line,
+                    format!("<!-- pmsite import: the table ({header}) is now [[action_items]] -->"),
+                ));
             }
             if action_items.len() > before {
                 notes.inferred.push(format!(
@@ -173,9 +193,9 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
         } else if summary.is_none() && is_section(heading_text, "Summary") {
             summary = first_paragraph(&lines, section.clone(), &code);
             if summary.is_some() {
-                notes
-                    .inferred
-                    .push(format!("summary from the first paragraph under \"{heading_text}\""));
+                notes.inferred.push(format!(
+                    "summary from the first paragraph under \"{heading_text}\""
+                ));
             }
         }
         i = end;
@@ -194,7 +214,12 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
         .iter()
         .enumerate()
         .filter(|(i, _)| !removed[*i])
-        .map(|(i, l)| replaced.iter().find(|(at, _)| *at == i).map_or(*l, |(_, text)| text.as_str()))
+        .map(|(i, l)| {
+            replaced
+                .iter()
+                .find(|(at, _)| *at == i)
+                .map_or(*l, |(_, text)| text.as_str())
+        })
         .collect();
     while kept.first().is_some_and(|l| l.trim().is_empty()) {
         kept.remove(0);
@@ -241,9 +266,9 @@ fn unlink_local(body: &str, notes: &mut Notes) -> String {
             if external {
                 return c[0].to_string();
             }
-            notes
-                .left_as_text
-                .push(format!("the link to {target} (a file of the old archive) as its text"));
+            notes.left_as_text.push(format!(
+                "the link to {target} (a file of the old archive) as its text"
+            ));
             format!("{} ({target})", &c[1])
         })
         .into_owned()
@@ -334,7 +359,9 @@ fn ymd(y: &str, m: &str, d: &str) -> Option<NaiveDate> {
 }
 
 fn month_number(name: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
     let name = name.to_lowercase();
     let position = MONTHS.iter().position(|m| name.starts_with(m))?;
     u32::try_from(position).ok().map(|p| p + 1)
@@ -430,7 +457,12 @@ impl TimelineReader {
 
     fn event(&mut self, content: &str) -> Option<Table> {
         let c = TIME.captures(content)?;
-        let text = c.get(7).map_or("", |m| m.as_str()).trim().trim_matches(['*', '_']).trim();
+        let text = c
+            .get(7)
+            .map_or("", |m| m.as_str())
+            .trim()
+            .trim_matches(['*', '_'])
+            .trim();
         if text.is_empty() {
             return None;
         }
@@ -500,14 +532,18 @@ fn read_action_items(
         }
         let line = lines[i].trim();
         if line.starts_with('|') {
-            let end = (i..range.end).find(|&j| !lines[j].trim().starts_with('|')).unwrap_or(range.end);
+            let end = (i..range.end)
+                .find(|&j| !lines[j].trim().starts_with('|'))
+                .unwrap_or(range.end);
             match table_items(&lines[i..end]) {
                 Ok(found) => {
                     items.extend(found);
                     removed[i + 1..end].iter_mut().for_each(|r| *r = true);
                     header_comments.push((i, cells(lines[i]).join(" | ")));
                 }
-                Err(why) => notes.left_as_text.push(format!("the table on line {}: {why}", i + 1)),
+                Err(why) => notes
+                    .left_as_text
+                    .push(format!("the table on line {}: {why}", i + 1)),
             }
             i = end;
             continue;
@@ -530,7 +566,10 @@ fn list_item(content: &str) -> Option<Table> {
     let mut text = content.trim().to_string();
     if let Some(task) = TASK.captures(&text.clone()) {
         let done = !task[1].trim().is_empty();
-        item.insert("status".into(), Value::String(if done { "done" } else { "open" }.into()));
+        item.insert(
+            "status".into(),
+            Value::String(if done { "done" } else { "open" }.into()),
+        );
         text = task[2].to_string();
     }
     if let Some(c) = OWNER_BRACKET.captures(&text.clone()) {
@@ -540,7 +579,10 @@ fn list_item(content: &str) -> Option<Table> {
         item.insert("owner".into(), Value::String(c[1].trim().to_string()));
         text = text.replace(&c[0], " ");
     } else if let Some(c) = OWNER_AT.captures(&text.clone()) {
-        item.insert("owner".into(), Value::String(c[1].trim_end_matches('.').to_string()));
+        item.insert(
+            "owner".into(),
+            Value::String(c[1].trim_end_matches('.').to_string()),
+        );
         text = text.replacen(&format!("@{}", &c[1]), &c[1], 1);
     }
     if let Some(c) = DUE.captures(&text.clone()) {
@@ -576,7 +618,9 @@ fn tidy_title(text: &str) -> String {
 fn column(header: &str) -> Option<&'static str> {
     let h = normalize(header);
     Some(match h.as_str() {
-        "action item" | "action items" | "action" | "item" | "task" | "title" | "description" | "what" => "title",
+        "action item" | "action items" | "action" | "item" | "task" | "title" | "description" | "what" => {
+            "title"
+        }
         "owner" | "owners" | "assignee" | "who" => "owner",
         "due" | "due date" | "deadline" | "target date" | "by" => "due",
         "ticket" | "bug" | "issue" | "jira" | "link" | "tracking" | "tracking bug" => "ticket",
@@ -606,7 +650,10 @@ fn table_items(rows: &[&str]) -> Result<Vec<Table>, String> {
     let mut items = Vec::new();
     for row in rows.iter().skip(1) {
         let values = cells(row);
-        if values.iter().all(|v| v.chars().all(|c| matches!(c, '-' | ':' | ' '))) {
+        if values
+            .iter()
+            .all(|v| v.chars().all(|c| matches!(c, '-' | ':' | ' ')))
+        {
             continue;
         }
         let mut item = Table::new();
@@ -649,7 +696,10 @@ fn table_items(rows: &[&str]) -> Result<Vec<Table>, String> {
                     None => extra_words.push(format!("status: {value}")),
                 },
                 "owner" => {
-                    item.insert("owner".into(), Value::String(value.trim_start_matches('@').to_string()));
+                    item.insert(
+                        "owner".into(),
+                        Value::String(value.trim_start_matches('@').to_string()),
+                    );
                 }
                 other => {
                     item.insert(other.into(), Value::String(value.to_lowercase()));
@@ -707,14 +757,19 @@ mod tests {
     fn sre_style_dated_times_and_colons() {
         let body = "## Timeline\n\n- 2018-02-13 16:37:31 UTC Paged\n- 11:16 ::::: retry\n- 19:26 UTC - x\n";
         let inferred = infer(body, &known("x"), &mut Notes::default());
-        let texts: Vec<&str> = inferred.timeline.iter().map(|e| e["text"].as_str().unwrap()).collect();
+        let texts: Vec<&str> = inferred
+            .timeline
+            .iter()
+            .map(|e| e["text"].as_str().unwrap())
+            .collect();
         assert_eq!(texts, ["Paged", "retry", "x"]);
         assert_eq!(inferred.timeline[1]["at"].to_string(), "2018-02-14T11:16:00Z");
     }
 
     #[test]
     fn task_list_items_carry_owner_due_and_ticket() {
-        let item = list_item("[x] [alice] Add an alert (due 2024-03-01) [OPS-12](https://t.example/OPS-12)").unwrap();
+        let item = list_item("[x] [alice] Add an alert (due 2024-03-01) [OPS-12](https://t.example/OPS-12)")
+            .unwrap();
         assert_eq!(item["status"].as_str(), Some("done"));
         assert_eq!(item["owner"].as_str(), Some("alice"));
         assert_eq!(item["due"].to_string(), "2024-03-01");

@@ -14,16 +14,51 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("title", &["name", "subject", "headline"]),
     (
         "started_at",
-        &["date", "start", "start_time", "started", "start_date", "incident_date", "began_at", "occurred_at"],
+        &[
+            "date",
+            "start",
+            "start_time",
+            "started",
+            "start_date",
+            "incident_date",
+            "began_at",
+            "occurred_at",
+        ],
     ),
     ("detected_at", &["detected", "detection_time", "detected_time"]),
-    ("mitigated_at", &["mitigated", "mitigation_time", "mitigated_time"]),
-    ("resolved_at", &["end", "end_time", "ended_at", "resolved", "resolution_time", "closed_at"]),
+    (
+        "mitigated_at",
+        &["mitigated", "mitigation_time", "mitigated_time"],
+    ),
+    (
+        "resolved_at",
+        &[
+            "end",
+            "end_time",
+            "ended_at",
+            "resolved",
+            "resolution_time",
+            "closed_at",
+        ],
+    ),
     ("summary", &["description", "excerpt", "tldr", "abstract"]),
     ("severity", &["sev", "severity_level", "priority", "level"]),
-    ("root_causes", &["categories", "category", "root_cause", "cause", "causes"]),
+    (
+        "root_causes",
+        &["categories", "category", "root_cause", "cause", "causes"],
+    ),
     ("tags", &["keywords", "labels", "tag"]),
-    ("services", &["service", "product", "products", "component", "components", "systems"]),
+    (
+        "services",
+        &[
+            "service",
+            "product",
+            "products",
+            "component",
+            "components",
+            "systems",
+        ],
+    ),
     ("teams", &["team"]),
     ("authors", &["author"]),
     ("incident_commander", &["commander", "ic"]),
@@ -73,8 +108,10 @@ impl Mapping {
             message,
             hint,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| error(None, format!("cannot read it: {e}"), None))?;
-        Mapping::parse(&text).map_err(|(key, message, hint)| error(key.and_then(|k| line_of(&text, &k)), message, hint))
+        let text =
+            std::fs::read_to_string(path).map_err(|e| error(None, format!("cannot read it: {e}"), None))?;
+        Mapping::parse(&text)
+            .map_err(|(key, message, hint)| error(key.and_then(|k| line_of(&text, &k)), message, hint))
     }
 
     /// The mapping in `text`; an error names the key it is about.
@@ -95,12 +132,17 @@ impl Mapping {
         };
         let mut mapping = Mapping::default();
         for (section, value) in table {
-            let Some(Value::Table(entries)) = Some(&value).filter(|_| SECTIONS.contains(&section.as_str())) else {
+            let Some(Value::Table(entries)) = Some(&value).filter(|_| SECTIONS.contains(&section.as_str()))
+            else {
                 let hint = match did_you_mean(&section, SECTIONS.iter().copied()) {
                     Some(near) => format!("did you mean [{near}]?"),
                     None => "a mapping has [fields], [defaults] and [values.FIELD]".into(),
                 };
-                return Err((Some(section.clone()), format!("unknown key `{section}` in the mapping"), Some(hint)));
+                return Err((
+                    Some(section.clone()),
+                    format!("unknown key `{section}` in the mapping"),
+                    Some(hint),
+                ));
             };
             for (key, value) in entries {
                 if !fields_known.contains(&key.as_str()) {
@@ -110,9 +152,10 @@ impl Mapping {
                     "fields" => {
                         let keys = match value {
                             Value::String(s) => vec![s.clone()],
-                            Value::Array(items) if items.iter().all(Value::is_str) => {
-                                items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()
-                            }
+                            Value::Array(items) if items.iter().all(Value::is_str) => items
+                                .iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect(),
                             _ => {
                                 return Err((
                                     Some(key.clone()),
@@ -134,7 +177,10 @@ impl Mapping {
                                 Some("e.g. [values.severity] with P1 = \"SEV1\"".into()),
                             ));
                         };
-                        let renames = renames.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect();
+                        let renames = renames
+                            .iter()
+                            .map(|(k, v)| (k.to_lowercase(), v.clone()))
+                            .collect();
                         mapping.values.insert(key.clone(), renames);
                     }
                 }
@@ -164,7 +210,10 @@ impl Mapping {
             return value;
         };
         match value {
-            Value::String(s) => renames.get(&s.to_lowercase()).cloned().unwrap_or(Value::String(s)),
+            Value::String(s) => renames
+                .get(&s.to_lowercase())
+                .cloned()
+                .unwrap_or(Value::String(s)),
             Value::Array(items) => Value::Array(items.into_iter().map(|v| self.rename(field, v)).collect()),
             other => other,
         }
@@ -181,8 +230,10 @@ pub struct Mapped {
 
 /// Maps the source's keys onto pmsite fields. Keys are matched without regard to case.
 pub fn apply(source: Table, mapping: &Mapping) -> Mapped {
-    let mut remaining: BTreeMap<String, (String, Value)> =
-        source.into_iter().map(|(k, v)| (k.to_lowercase(), (k, v))).collect();
+    let mut remaining: BTreeMap<String, (String, Value)> = source
+        .into_iter()
+        .map(|(k, v)| (k.to_lowercase(), (k, v)))
+        .collect();
     let mut mapped = Mapped {
         fields: Table::new(),
         extra: Table::new(),
@@ -197,7 +248,9 @@ pub fn apply(source: Table, mapping: &Mapping) -> Mapped {
                 let renamed = mapping.rename(field, value.clone());
                 if renamed != value {
                     // The source's own word stays on record.
-                    mapped.notes.push(format!("{field} = {renamed} from {original} = {value}; extra.{original} keeps it"));
+                    mapped.notes.push(format!(
+                        "{field} = {renamed} from {original} = {value}; extra.{original} keeps it"
+                    ));
                     mapped.extra.insert(original.clone(), value);
                 }
                 mapped.fields.insert(field.to_string(), renamed);
@@ -217,13 +270,17 @@ pub fn apply(source: Table, mapping: &Mapping) -> Mapped {
 
 /// The 1-based line where `key` is set or opens a table.
 fn line_of(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|line| {
-        let line = line.trim_start().trim_start_matches('[').trim_start_matches("values.");
-        line.strip_prefix(key)
-            .or_else(|| line.strip_prefix(&format!("\"{key}\"")))
-            .is_some_and(|rest| rest.trim_start().starts_with(['=', ']']))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|line| {
+            let line = line
+                .trim_start()
+                .trim_start_matches('[')
+                .trim_start_matches("values.");
+            line.strip_prefix(key)
+                .or_else(|| line.strip_prefix(&format!("\"{key}\"")))
+                .is_some_and(|rest| rest.trim_start().starts_with(['=', ']']))
+        })
+        .map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -248,8 +305,13 @@ mod tests {
 
     #[test]
     fn mapped_keys_win_and_the_rest_go_to_extra() {
-        let mapping = Mapping::parse("[fields]\nstarted_at = [\"start_time\", \"published_at\"]\n[values.severity]\nP1 = \"SEV1\"\n").unwrap();
-        let source: Table = "published_at = \"2020-01-01\"\nseverity = \"P1\"\nlayout = \"post\"\n".parse().unwrap();
+        let mapping = Mapping::parse(
+            "[fields]\nstarted_at = [\"start_time\", \"published_at\"]\n[values.severity]\nP1 = \"SEV1\"\n",
+        )
+        .unwrap();
+        let source: Table = "published_at = \"2020-01-01\"\nseverity = \"P1\"\nlayout = \"post\"\n"
+            .parse()
+            .unwrap();
         let mapped = apply(source, &mapping);
         assert_eq!(mapped.fields["started_at"].as_str(), Some("2020-01-01"));
         assert_eq!(mapped.fields["severity"].as_str(), Some("SEV1"));

@@ -150,7 +150,12 @@ impl Importer<'_> {
         let written = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::OpenOptions::new().write(true).create_new(true).open(&path))
+            .and_then(|()| {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&path)
+            })
             .and_then(|mut file| file.write_all(text.as_bytes()));
         match written {
             Ok(()) => Outcome::Imported { to },
@@ -160,7 +165,6 @@ impl Importer<'_> {
         }
     }
 }
-
 
 /// One source file's text as a postmortem: its path relative to the site, its id and its
 /// text, verified to load; or why it cannot be imported. `path` names it (its extension
@@ -177,47 +181,54 @@ pub fn convert(
         notes.inferred.push("Markdown converted from HTML".into());
     }
 
-        let (source, body) = split(&text)?;
-        let mapped = mapping::apply(source, mapping);
-        notes.mapped = mapped.notes;
-        let mut postmortem = fields::normalise(mapped.fields, mapped.extra, config, notes);
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let (date, offset) = postmortem.start();
-        let inferred = infer::infer(
-            body,
-            &infer::Known {
-                title: postmortem.text("title"),
-                date,
-                offset,
-                file_stem: &stem,
-                timeline: !postmortem.fields.contains_key("timeline"),
-                action_items: !postmortem.fields.contains_key("action_items"),
-            },
-            notes,
-        );
-        postmortem.fill(inferred, &stem, mapping, config, notes)?;
-        let id = id(&postmortem, &stem)?;
-        let year = postmortem.start().0.map(|d| d.format("%Y").to_string()).unwrap_or_default();
-        let relative = Path::new(POSTMORTEMS_DIR).join(year).join(format!("{id}.md"));
-        let text = postmortem.verified_text(&relative, &id, config, notes)?;
-        Ok((relative, id, text))
+    let (source, body) = split(&text)?;
+    let mapped = mapping::apply(source, mapping);
+    notes.mapped = mapped.notes;
+    let mut postmortem = fields::normalise(mapped.fields, mapped.extra, config, notes);
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (date, offset) = postmortem.start();
+    let inferred = infer::infer(
+        body,
+        &infer::Known {
+            title: postmortem.text("title"),
+            date,
+            offset,
+            file_stem: &stem,
+            timeline: !postmortem.fields.contains_key("timeline"),
+            action_items: !postmortem.fields.contains_key("action_items"),
+        },
+        notes,
+    );
+    postmortem.fill(inferred, &stem, mapping, config, notes)?;
+    let id = id(&postmortem, &stem)?;
+    let year = postmortem
+        .start()
+        .0
+        .map(|d| d.format("%Y").to_string())
+        .unwrap_or_default();
+    let relative = Path::new(POSTMORTEMS_DIR).join(year).join(format!("{id}.md"));
+    let text = postmortem.verified_text(&relative, &id, config, notes)?;
+    Ok((relative, id, text))
 }
 
 /// The id: the source's own, else the date and title as `pmsite new` makes it.
 fn id(postmortem: &fields::Postmortem, stem: &str) -> Result<String, String> {
-        let id = match postmortem.text("id") {
-            Some(id) => id.to_string(),
-            None => {
-                let date = postmortem.start().0.ok_or("it has no incident date")?;
-                let slug = [postmortem.text("title").unwrap_or_default(), stem, "untitled"]
-                    .into_iter()
-                    .map(short_slug)
-                    .find(|slug| !slug.is_empty())
-                    .unwrap_or_default();
-                format!("{}-{slug}", date.format("%Y-%m-%d"))
-            }
-        };
-        Ok(id)
+    let id = match postmortem.text("id") {
+        Some(id) => id.to_string(),
+        None => {
+            let date = postmortem.start().0.ok_or("it has no incident date")?;
+            let slug = [postmortem.text("title").unwrap_or_default(), stem, "untitled"]
+                .into_iter()
+                .map(short_slug)
+                .find(|slug| !slug.is_empty())
+                .unwrap_or_default();
+            format!("{}-{slug}", date.format("%Y-%m-%d"))
+        }
+    };
+    Ok(id)
 }
 
 /// The source's front matter as a table (empty when it has none) and its body.

@@ -62,7 +62,9 @@ impl Report {
         for file in &self.files {
             let _ = match &file.outcome {
                 Outcome::Imported { to } => writeln!(out, "{} -> {to}", file.source),
-                Outcome::WouldImport { to } => writeln!(out, "{} -> {to} (dry run: not written)", file.source),
+                Outcome::WouldImport { to } => {
+                    writeln!(out, "{} -> {to} (dry run: not written)", file.source)
+                }
                 Outcome::Skipped { reason } => writeln!(out, "{}: skipped: {reason}", file.source),
             };
             let lists = [

@@ -46,7 +46,11 @@ pub fn kind(path: &Path) -> Option<Kind> {
     if !EXTENSIONS.contains(&ext.as_str()) {
         return None;
     }
-    Some(if ext.starts_with("htm") { Kind::Html } else { Kind::Markdown })
+    Some(if ext.starts_with("htm") {
+        Kind::Html
+    } else {
+        Kind::Markdown
+    })
 }
 
 /// The text of `path`, or why it cannot be imported.

@@ -16,7 +16,9 @@ use crate::test::Site;
 const KINDS: &[&str] = &["plain-retro", "jekyll", "confluence", "gdocs"];
 
 fn fixture(kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import").join(kind)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(kind)
 }
 
 /// A fresh site with `kind` imported into it; the import must succeed for every file.
@@ -52,7 +54,10 @@ fn source_words(path: &Path) -> BTreeSet<String> {
         return words(&text);
     };
     let (front, body) = rest.split_once("\n---\n").unwrap();
-    let values: Vec<&str> = front.lines().map(|l| l.split_once(':').map_or(l, |(_, v)| v)).collect();
+    let values: Vec<&str> = front
+        .lines()
+        .map(|l| l.split_once(':').map_or(l, |(_, v)| v))
+        .collect();
     words(&values.join("\n")).union(&words(body)).cloned().collect()
 }
 
@@ -87,9 +92,17 @@ fn each_fixture_archive_imports_to_its_expected_files() {
             .into_iter()
             .map(|e| e.unwrap())
             .filter(|e| e.file_type().is_file())
-            .map(|e| (e.path().strip_prefix(&expected_dir).unwrap().to_path_buf(), fs::read(e.path()).unwrap()))
+            .map(|e| {
+                (
+                    e.path().strip_prefix(&expected_dir).unwrap().to_path_buf(),
+                    fs::read(e.path()).unwrap(),
+                )
+            })
             .collect();
-        assert!(!expected.is_empty(), "{kind}: no expected files; run with PMSITE_BLESS=1");
+        assert!(
+            !expected.is_empty(),
+            "{kind}: no expected files; run with PMSITE_BLESS=1"
+        );
         assert_eq!(
             got.keys().collect::<Vec<_>>(),
             expected.keys().collect::<Vec<_>>(),
@@ -113,8 +126,16 @@ fn imported_archives_load_check_and_build() {
         for (path, bytes) in site.snapshot("postmortems") {
             let text = String::from_utf8(bytes).unwrap();
             let parsed = parse_file(&path, path.display().to_string(), &text, &Config::default());
-            let errors: Vec<_> = parsed.diagnostics.iter().filter(|d| d.level == Level::Error).collect();
-            assert!(parsed.postmortem.is_some() && errors.is_empty(), "{kind}: {}: {errors:?}", path.display());
+            let errors: Vec<_> = parsed
+                .diagnostics
+                .iter()
+                .filter(|d| d.level == Level::Error)
+                .collect();
+            assert!(
+                parsed.postmortem.is_some() && errors.is_empty(),
+                "{kind}: {}: {errors:?}",
+                path.display()
+            );
         }
         let check = site.pmsite(&["check", "--today", "2025-06-01"]);
         assert_eq!(check.status, 0, "{kind}: check found errors:\n{}", check.stderr);
@@ -143,7 +164,11 @@ fn no_word_of_a_source_is_lost() {
 #[test]
 fn importing_twice_into_two_sites_gives_identical_files() {
     for kind in KINDS {
-        assert_eq!(imported(kind).snapshot("postmortems"), imported(kind).snapshot("postmortems"), "{kind}");
+        assert_eq!(
+            imported(kind).snapshot("postmortems"),
+            imported(kind).snapshot("postmortems"),
+            "{kind}"
+        );
     }
 }
 
@@ -153,8 +178,16 @@ fn an_existing_file_is_never_overwritten_and_exits_1() {
     let before = site.snapshot("postmortems");
     let source = fixture("plain-retro").join("source");
     let run = site.pmsite(&["import", source.to_str().unwrap()]).status(1);
-    assert!(run.stdout.contains("already exists; pmsite never overwrites"), "{}", run.stdout);
-    assert!(run.stdout.contains("Imported 0 files, skipped 3"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("already exists; pmsite never overwrites"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Imported 0 files, skipped 3"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(site.snapshot("postmortems"), before);
 }
 
@@ -162,10 +195,13 @@ fn an_existing_file_is_never_overwritten_and_exits_1() {
 fn dry_run_writes_nothing_and_reports_the_names() {
     let site = Site::new();
     let source = fixture("gdocs").join("source");
-    let run = site.pmsite(&["import", "--dry-run", source.to_str().unwrap()]).status(0);
+    let run = site
+        .pmsite(&["import", "--dry-run", source.to_str().unwrap()])
+        .status(0);
     assert!(
-        run.stdout
-            .contains("-> postmortems/2024/2024-05-17-search-latency-regression-after-index-compaction.md (dry run"),
+        run.stdout.contains(
+            "-> postmortems/2024/2024-05-17-search-latency-regression-after-index-compaction.md (dry run"
+        ),
         "{}",
         run.stdout
     );
@@ -178,20 +214,38 @@ fn json_report_lists_mapped_inferred_and_review_per_file() {
     let source = fixture("jekyll").join("source");
     let mapping = fixture("jekyll").join("mapping.toml");
     let run = site
-        .pmsite(&["import", "--format", "json", "--mapping", mapping.to_str().unwrap(), source.to_str().unwrap()])
+        .pmsite(&[
+            "import",
+            "--format",
+            "json",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            source.to_str().unwrap(),
+        ])
         .status(0);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["version"], 1);
     let files = report["files"].as_array().unwrap();
     assert_eq!(files.len(), 2);
-    let login = files.iter().find(|f| f["source"].as_str().unwrap().ends_with("login-errors.md")).unwrap();
+    let login = files
+        .iter()
+        .find(|f| f["source"].as_str().unwrap().ends_with("login-errors.md"))
+        .unwrap();
     assert_eq!(login["outcome"], "imported");
-    let mapped: Vec<&str> = login["mapped"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let mapped: Vec<&str> = login["mapped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     assert!(mapped.contains(&"resolved_at <- end_time"), "{mapped:?}");
     assert!(mapped.contains(&"extra.layout (no pmsite field)"), "{mapped:?}");
     let billing = site.read("postmortems/2021/billing-run-2021.md");
     assert!(billing.contains("severity = \"SEV1\""), "{billing}");
-    assert!(billing.contains("priority = \"critical\""), "the source's own word is kept:\n{billing}");
+    assert!(
+        billing.contains("priority = \"critical\""),
+        "the source's own word is kept:\n{billing}"
+    );
 }
 
 #[test]
@@ -201,7 +255,11 @@ fn bad_sources_are_skipped_with_their_reason_and_exit_1() {
     fs::write(bad.path().join("binary.md"), [0u8, 159, 146, 150]).unwrap();
     fs::write(bad.path().join("latin1.md"), b"# Caf\xe9 outage 2024-01-02\n").unwrap();
     fs::write(bad.path().join("huge.md"), vec![b'a'; 9 * 1024 * 1024]).unwrap();
-    fs::write(bad.path().join("no-date.md"), "# Something broke\n\nNo day is named.\n").unwrap();
+    fs::write(
+        bad.path().join("no-date.md"),
+        "# Something broke\n\nNo day is named.\n",
+    )
+    .unwrap();
     let run = site.pmsite(&["import", bad.path().to_str().unwrap()]).status(1);
     for (file, reason) in [
         ("binary.md", "binary file"),
@@ -209,7 +267,11 @@ fn bad_sources_are_skipped_with_their_reason_and_exit_1() {
         ("huge.md", "more than the"),
         ("no-date.md", "no started_at found"),
     ] {
-        let line = run.stdout.lines().find(|l| l.contains(file)).unwrap_or_else(|| panic!("{file} not named:\n{}", run.stdout));
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.contains(file))
+            .unwrap_or_else(|| panic!("{file} not named:\n{}", run.stdout));
         assert!(line.contains(reason), "{file}: {line}");
     }
     assert!(site.snapshot("postmortems").is_empty());
@@ -220,11 +282,24 @@ fn a_mapping_with_a_misspelt_field_stops_with_did_you_mean_and_exit_2() {
     let site = Site::new();
     site.write("mapping.toml", "[fields]\nstarted_a = \"date\"\n");
     site.write("old/a.md", "# A 2024-01-02\n");
-    let run = site.pmsite(&["import", "old", "--mapping", "mapping.toml"]).status(2);
-    assert!(run.stderr.contains("mapping.toml:2: `started_a` under [fields] is not a pmsite field"), "{}", run.stderr);
-    assert!(run.stderr.contains("did you mean `started_at`?"), "{}", run.stderr);
+    let run = site
+        .pmsite(&["import", "old", "--mapping", "mapping.toml"])
+        .status(2);
+    assert!(
+        run.stderr
+            .contains("mapping.toml:2: `started_a` under [fields] is not a pmsite field"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `started_at`?"),
+        "{}",
+        run.stderr
+    );
     site.write("mapping.toml", "[field]\nid = \"uuid\"\n");
-    let run = site.pmsite(&["import", "old", "--mapping", "mapping.toml"]).status(2);
+    let run = site
+        .pmsite(&["import", "old", "--mapping", "mapping.toml"])
+        .status(2);
     assert!(run.stderr.contains("did you mean [fields]?"), "{}", run.stderr);
 }
 
@@ -232,6 +307,8 @@ fn a_mapping_with_a_misspelt_field_stops_with_did_you_mean_and_exit_2() {
 fn without_a_site_import_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let source = fixture("gdocs").join("source");
-    let run = crate::test::Site::copy_of(dir.path()).pmsite(&["import", source.to_str().unwrap()]).status(2);
+    let run = crate::test::Site::copy_of(dir.path())
+        .pmsite(&["import", source.to_str().unwrap()])
+        .status(2);
     assert!(run.stderr.contains("no pmsite.toml"), "{}", run.stderr);
 }
