@@ -16,6 +16,8 @@ pub fn to_markdown(html: &str) -> Result<String, String> {
             code_block_style: htmd::options::CodeBlockStyle::Fenced,
             bullet_list_marker: htmd::options::BulletListMarker::Dash,
             preformatted_code: true,
+            ul_bullet_spacing: 1,
+            ol_number_spacing: 1,
             ..Default::default()
         })
         .build();

@@ -88,17 +88,7 @@ fn each_fixture_archive_imports_to_its_expected_files() {
             }
             continue;
         }
-        let expected: std::collections::BTreeMap<PathBuf, Vec<u8>> = walkdir::WalkDir::new(&expected_dir)
-            .into_iter()
-            .map(|e| e.unwrap())
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                (
-                    e.path().strip_prefix(&expected_dir).unwrap().to_path_buf(),
-                    fs::read(e.path()).unwrap(),
-                )
-            })
-            .collect();
+        let expected = crate::test::snapshot_of(&expected_dir);
         assert!(
             !expected.is_empty(),
             "{kind}: no expected files; run with PMSITE_BLESS=1"
