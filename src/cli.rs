@@ -48,6 +48,33 @@ enum Command {
     Init(InitArgs),
     /// Print the JSON Schema of the front matter (for editor autocompletion)
     Schema(SchemaArgs),
+    /// Bring existing postmortems (Markdown, other front matter, HTML exports) into the site
+    Import(ImportArgs),
+}
+
+#[derive(Args, Debug)]
+struct ImportArgs {
+    /// Files or folders to import (folders: every .md, .markdown, .html and .htm inside)
+    #[arg(value_name = "SOURCE", required = true)]
+    sources: Vec<PathBuf>,
+    /// The site folder to import into (holds pmsite.toml and postmortems/)
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    root: PathBuf,
+    /// A TOML file mapping the sources' front-matter keys and values (docs/IMPORT.md)
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
+    /// Report what would be imported; write nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// How to print the report: human, or json (a stable, versioned shape)
+    #[arg(long, value_enum, default_value = "human")]
+    format: ImportFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ImportFormat {
+    Human,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -250,6 +277,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::New(args) => new(&cli, args),
         Command::Init(args) => init(&cli, args),
         Command::Schema(args) => schema(args),
+        Command::Import(args) => import(&cli, args),
     }
 }
 
@@ -609,6 +637,32 @@ fn init(cli: &Cli, args: &InitArgs) -> i32 {
             2
         }
     }
+}
+
+/// Exit 0 when every file was imported, 1 when some were skipped, 2 when it could not run.
+fn import(cli: &Cli, args: &ImportArgs) -> i32 {
+    let options = crate::import::Options {
+        sources: args.sources.clone(),
+        root: args.root.clone(),
+        mapping: args.mapping.clone(),
+        dry_run: args.dry_run,
+    };
+    let report = match crate::import::run(&options) {
+        Ok(report) => report,
+        Err(crate::import::ImportError::Config(e)) => {
+            return fatal_error(&Fatal::Config(args.root.clone(), e), &args.root);
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", error_word());
+            return 2;
+        }
+    };
+    match args.format {
+        ImportFormat::Json => print!("{}", report.json()),
+        ImportFormat::Human if !cli.quiet || report.skipped() > 0 => print!("{}", report.human()),
+        ImportFormat::Human => {}
+    }
+    i32::from(report.skipped() > 0)
 }
 
 fn schema(args: &SchemaArgs) -> i32 {

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
+pub mod import;
 pub mod model;
 pub mod output;
 pub mod preview;

@@ -160,7 +160,7 @@ fn check_services(config: &Config, services: &[String]) -> Result<(), ScaffoldEr
 }
 
 /// The title as an id: at most 60 characters, cut between words.
-fn short_slug(title: &str) -> String {
+pub(crate) fn short_slug(title: &str) -> String {
     let slug = slugify(title);
     if slug.len() <= 60 {
         return slug;
@@ -182,7 +182,7 @@ fn short_slug(title: &str) -> String {
     }
 }
 
-fn file_with_stem(dir: &Path, stem: &str) -> Option<PathBuf> {
+pub(crate) fn file_with_stem(dir: &Path, stem: &str) -> Option<PathBuf> {
     walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)

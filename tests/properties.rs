@@ -1179,3 +1179,62 @@ proptest! {
         searcher.search(&text, &filters, pmsite::search::Order::Relevance, 10).map(|_| ()).map_err(|e| TestCaseError::fail(e.to_string()))?;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// pmsite import: whatever an old archive holds, the importer names a reason or writes a file
+// that loads without errors.
+// ---------------------------------------------------------------------------------------------
+
+const IMPORT_FRAGMENTS: &[&str] = &[
+    "# Outage 2024-03-08\n",
+    "## Timeline (PST)\n",
+    "## Timeline\n",
+    "## Action items\n",
+    "## Summary\n",
+    "- 23:59 alert\n",
+    "- 00:01 ::::: fixed\n",
+    "- 2018-02-13 16:37:31 UTC paged\n",
+    "- 12:00 pm EDT - x\n",
+    "* 99:99 not a time\n",
+    "- [x] [ana] done (due 2024-13-45)\n",
+    "- [ ] @bo fix [T-1](https://t.example/T-1)\n",
+    "| Action | Owner | Due | Status |\n| --- | --- | --- | --- |\n| a | b | 2024-02-30 | ??? |\n",
+    "| Action |\n",
+    "```\n- 10:00 code\n",
+    "[old](../x.md)\n",
+    "---\ntitle: [\n---\n",
+    "---\ndate: 2024-01-01 25:00\npriority: P9\nid: \"Bad Id\"\nservices: 3\n---\n",
+    "+++\nseverity = \"SEV1\"\nstarted_at = 1\n+++\n",
+    "<h1>T</h1><ul><li>10:00 x</li></ul>",
+    "\u{feff}",
+    "\n",
+    "plain words\n",
+];
+
+proptest! {
+    #![proptest_config(cases(128))]
+
+    #[test]
+    fn import_never_panics_and_what_it_writes_loads(
+        body in fragments(IMPORT_FRAGMENTS),
+        noise in any::<String>(),
+        html in any::<bool>(),
+    ) {
+        let config = Config::default();
+        let mapping = pmsite::import::Mapping::default();
+        let name = if html { "old/2024-01-02-x.html" } else { "old/2024-01-02-x.md" };
+        for text in [body.clone(), format!("{body}{noise}"), noise.clone()] {
+            let mut notes = pmsite::import::Notes::default();
+            let converted = pmsite::import::convert(Path::new(name), text, &config, &mapping, &mut notes);
+            if let Ok((relative, id, written)) = converted {
+                let parsed = parse_file(&relative, id, &written, &config);
+                let errors: Vec<_> = parsed
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.level == pmsite::diagnostic::Level::Error)
+                    .collect();
+                prop_assert!(errors.is_empty(), "{written}\n{errors:?}");
+            }
+        }
+    }
+}

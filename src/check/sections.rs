@@ -60,6 +60,7 @@ const SYNONYMS: &[(&str, &[&str])] = &[
             "follow ups",
             "followups",
             "follow up items",
+            "follow up tasks",
             "corrective actions",
             "remediation",
             "remediations",

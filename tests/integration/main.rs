@@ -11,6 +11,7 @@ mod check;
 mod example;
 mod follow_through;
 mod hardening;
+mod import;
 mod markdown;
 mod output;
 mod policy;

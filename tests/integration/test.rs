@@ -108,19 +108,23 @@ impl Site {
 
     /// Every file under `relative`, as path -> bytes.
     pub fn snapshot(&self, relative: &str) -> BTreeMap<PathBuf, Vec<u8>> {
-        let root = self.path().join(relative);
-        walkdir::WalkDir::new(&root)
-            .into_iter()
-            .map(|e| e.unwrap())
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                (
-                    e.path().strip_prefix(&root).unwrap().to_path_buf(),
-                    fs::read(e.path()).unwrap(),
-                )
-            })
-            .collect()
+        snapshot_of(&self.path().join(relative))
     }
+}
+
+/// Every file under `root`, as path (relative to `root`) -> bytes.
+pub fn snapshot_of(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(root).unwrap().to_path_buf(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
 }
 
 pub struct Run {

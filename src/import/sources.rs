@@ -1,0 +1,93 @@
+//! Which files an import reads, and reading one safely: a binary, non-UTF-8 or huge file is
+//! a reason to skip it, never a panic.
+
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are not postmortems (a 200-page retro is about 1 MiB).
+pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
+
+const EXTENSIONS: &[&str] = &["md", "markdown", "html", "htm"];
+
+/// What a source file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Markdown,
+    Html,
+}
+
+/// Every importable file under `sources`, sorted and without repeats. A source named
+/// directly is taken whatever its extension; folders are walked for the known extensions.
+pub fn collect(sources: &[PathBuf]) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+    let mut files = Vec::new();
+    for source in sources {
+        let meta = std::fs::metadata(source).map_err(|e| (source.clone(), e))?;
+        if meta.is_file() {
+            files.push(source.clone());
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(source).sort_by_file_name() {
+            let entry = entry.map_err(|e| {
+                let path = e.path().unwrap_or(source).to_path_buf();
+                (path, std::io::Error::other(e.to_string()))
+            })?;
+            if entry.file_type().is_file() && kind(entry.path()).is_some() {
+                files.push(entry.into_path());
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// The kind of a file, from its extension.
+pub fn kind(path: &Path) -> Option<Kind> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    if !EXTENSIONS.contains(&ext.as_str()) {
+        return None;
+    }
+    Some(if ext.starts_with("htm") {
+        Kind::Html
+    } else {
+        Kind::Markdown
+    })
+}
+
+/// The text of `path`, or why it cannot be imported.
+pub fn read(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
+    if meta.len() > MAX_BYTES {
+        return Err(format!(
+            "it is {} bytes, more than the {} a postmortem can be; split it or trim attachments",
+            meta.len(),
+            MAX_BYTES
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    text(bytes)
+}
+
+/// Bytes as text: UTF-8 without NUL bytes.
+pub fn text(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.contains(&0) {
+        return Err("it is a binary file (it holds NUL bytes), not Markdown or HTML".into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "it is not UTF-8 (invalid byte at offset {}); convert it first, e.g. `iconv -f latin1 -t utf-8`",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_and_latin1_are_refused_with_a_reason() {
+        assert!(text(vec![b'a', 0, b'b']).unwrap_err().contains("binary"));
+        assert!(text(b"caf\xe9".to_vec()).unwrap_err().contains("not UTF-8"));
+        assert_eq!(text(b"# ok".to_vec()).unwrap(), "# ok");
+    }
+}
