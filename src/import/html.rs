@@ -15,16 +15,29 @@ pub fn to_markdown(html: &str) -> Result<String, String> {
             heading_style: htmd::options::HeadingStyle::Atx,
             code_block_style: htmd::options::CodeBlockStyle::Fenced,
             bullet_list_marker: htmd::options::BulletListMarker::Dash,
-            preformatted_code: true,
             ul_bullet_spacing: 1,
             ol_number_spacing: 1,
             ..Default::default()
         })
         .build();
     let markdown = converter
-        .convert(html)
+        .convert(&code_in_pre(html))
         .map_err(|e| format!("cannot convert its HTML: {e}"))?;
     Ok(tidy(&unwrap_redirects(&markdown)))
+}
+
+/// Confluence writes code blocks as a bare `<pre>`, which `htmd` reads as text: a `<code>`
+/// inside makes it a fenced block.
+fn code_in_pre(html: &str) -> std::borrow::Cow<'_, str> {
+    static PRE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(?is)<pre\b[^>]*>(.*?)</pre>").unwrap());
+    PRE.replace_all(html, |c: &regex::Captures<'_>| {
+        if c[1].to_ascii_lowercase().contains("<code") {
+            c[0].to_string()
+        } else {
+            format!("<pre><code>{}</code></pre>", &c[1])
+        }
+    })
 }
 
 /// Google Docs wraps every link in `https://www.google.com/url?q=TARGET&sa=...`: the
@@ -75,6 +88,12 @@ mod tests {
         assert!(md.contains("## Timeline"), "{md}");
         assert!(md.contains("- 14:00 alert"), "{md}");
         assert!(!md.contains("track"), "{md}");
+    }
+
+    #[test]
+    fn a_bare_pre_is_a_fenced_code_block() {
+        let md = to_markdown("<pre class=\"syntaxhighlighter-pre\">dig example.internal</pre>").unwrap();
+        assert_eq!(md.trim(), "```\ndig example.internal\n```");
     }
 
     #[test]

@@ -201,7 +201,7 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
         i = end;
     }
     if summary.is_none() {
-        let start = first_heading.map_or(0, |h| h + 1);
+        let start = first_heading.filter(|h| removed[*h]).map_or(0, |h| h + 1);
         summary = first_paragraph(&lines, start..lines.len(), &code);
         if summary.is_some() {
             notes.inferred.push("summary from the first paragraph".into());
@@ -775,6 +775,20 @@ mod tests {
         assert_eq!(item["due"].to_string(), "2024-03-01");
         assert_eq!(item["ticket"].as_str(), Some("https://t.example/OPS-12"));
         assert_eq!(item["title"].as_str(), Some("Add an alert OPS-12"));
+    }
+
+    #[test]
+    fn a_paragraph_before_the_first_section_is_the_summary() {
+        let known = Known {
+            title: Some("Billing late"),
+            ..known("2021-02-09-billing")
+        };
+        let inferred = infer(
+            "The batch stalled.\n\n## Action items\n\n- [ ] Fix it\n",
+            &known,
+            &mut Notes::default(),
+        );
+        assert_eq!(inferred.summary.as_deref(), Some("The batch stalled."));
     }
 
     #[test]
