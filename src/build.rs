@@ -265,8 +265,12 @@ fn no_base_url_warning() -> Diagnostic {
 pub trait Sink: Sync {
     /// Writes `bytes` at `path` (`/`-separated, relative to the output folder).
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError>;
-    /// Copies the file `from` (outside the output) to `path`.
-    fn copy(&self, from: &Path, path: &str) -> Result<(), OutputError>;
+    /// Copies the file `from` (outside the output) to `path`. By default it is read and
+    /// written like any other file, so that a sink that compares bytes sees them.
+    fn copy(&self, from: &Path, path: &str) -> Result<(), OutputError> {
+        let bytes = std::fs::read(from).map_err(|e| OutputError::Io(from.to_path_buf(), e))?;
+        self.write(path, &bytes)
+    }
     /// `path` is as the previous build of a preview wrote it (see [`Memory`]).
     fn keep(&self, _path: &str) {}
 }

@@ -409,11 +409,6 @@ impl Sink for Hashing<'_> {
             .insert(path.to_string(), hash(bytes));
         Ok(())
     }
-
-    fn copy(&self, from: &Path, path: &str) -> Result<(), OutputError> {
-        let bytes = fs::read(from).map_err(|e| OutputError::Io(from.to_path_buf(), e))?;
-        self.write(path, &bytes)
-    }
 }
 
 /// Stages only the files whose bytes differ from what the output folder serves.
@@ -444,11 +439,6 @@ impl Sink for Changes<'_> {
             .unwrap_or_else(|e| e.into_inner())
             .insert(path.to_string(), new);
         Ok(())
-    }
-
-    fn copy(&self, from: &Path, path: &str) -> Result<(), OutputError> {
-        let bytes = fs::read(from).map_err(|e| OutputError::Io(from.to_path_buf(), e))?;
-        self.write(path, &bytes)
     }
 
     fn keep(&self, path: &str) {
