@@ -320,7 +320,7 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
         eprintln!(
             "{}: build failed: {}; the previous output was left untouched",
             error_word(),
-            report::summary(&report.diagnostics, &report.left_out, report.files)
+            summary_of(&report)
         );
         return 1;
     }
@@ -392,15 +392,7 @@ fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
         }
         Ok(update) => {
             print_human(cli, &update.report, &root, !cli.verbose);
-            eprintln!(
-                "{}: build failed: {}",
-                error_word(),
-                report::summary(
-                    &update.report.diagnostics,
-                    &update.report.left_out,
-                    update.report.files
-                )
-            );
+            eprintln!("{}: build failed: {}", error_word(), summary_of(&update.report));
             return 1;
         }
         Err(fatal) => return fatal_error(&fatal, &root),
@@ -434,11 +426,7 @@ fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
                     eprintln!(
                         "{}: {}; the last good site stays served",
                         error_word(),
-                        report::summary(
-                            &update.report.diagnostics,
-                            &update.report.left_out,
-                            update.report.files
-                        )
+                        summary_of(&update.report)
                     );
                 }
                 Ok(update) if update.changed.is_empty() && update.removed.is_empty() => {}
@@ -518,11 +506,7 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
                 Ok(Ok(searcher)) => searcher,
                 Ok(Err(report)) => {
                     print_human(cli, &report, root, !cli.verbose);
-                    eprintln!(
-                        "{}: {}",
-                        error_word(),
-                        report::summary(&report.diagnostics, &report.left_out, report.files)
-                    );
+                    eprintln!("{}: {}", error_word(), summary_of(&report));
                     return 1;
                 }
                 Err(fatal) => return fatal_error(&fatal, root),
@@ -725,7 +709,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
     }
     let failed = diagnostic::has_errors(&report.diagnostics);
     if args.format == Format::Human && (failed || !cli.quiet) {
-        let line = report::summary(&report.diagnostics, &report.left_out, report.files);
+        let line = summary_of(&report);
         if failed {
             eprintln!("{}: {line}", error_word());
         } else {
@@ -787,6 +771,11 @@ fn print_human(cli: &Cli, report: &Report, root: &std::path::Path, limit_warning
         );
     }
     let _ = out.flush();
+}
+
+/// The one-line count of a run's problems ("2 errors, 5 warnings in 3 of 40 postmortems").
+fn summary_of(report: &Report) -> String {
+    report::summary(&report.diagnostics, &report.left_out, report.files)
 }
 
 fn print_timings(report: &Report) {
