@@ -412,11 +412,17 @@ fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
     }
     let served = output.clone();
     std::thread::spawn(move || crate::serve::serve(listener, served));
+    let changed = watcher.changed();
     let watched = watcher.run(|seen| {
         let started = Instant::now();
         let update = match seen {
-            crate::serve::Seen::Changes => preview.build(&build::NoProgress).map(Some),
-            crate::serve::Seen::Quiet => preview.finish(&build::NoProgress),
+            crate::serve::Seen::Changes => {
+                // What arrives from now on is newer than this build.
+                changed.store(false, std::sync::atomic::Ordering::Relaxed);
+                preview.build(&build::NoProgress).map(Some)
+            }
+            // Gives way to the next change; finished again when it is quiet again.
+            crate::serve::Seen::Quiet => preview.finish(&build::NoProgress, &changed),
         };
         match update.transpose() {
             None => {}
