@@ -622,6 +622,19 @@ mod tests {
         );
 
         assert!(third.search_pending, "the search stage waits for finish");
+        let index_before = dir_listing(&search::index_dir(&served));
+        assert!(
+            preview
+                .finish(&NoProgress, &AtomicBool::new(true))
+                .unwrap()
+                .is_none(),
+            "a search stage told to stop gives way"
+        );
+        assert_eq!(
+            dir_listing(&search::index_dir(&served)),
+            index_before,
+            "and leaves the served index as it was"
+        );
         let finished = preview
             .finish(&NoProgress, &AtomicBool::new(false))
             .unwrap()
@@ -906,5 +919,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The names and sizes of the files in `dir`, sorted.
+    fn dir_listing(dir: &Path) -> Vec<(String, u64)> {
+        let mut files: Vec<(String, u64)> = fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.metadata().unwrap().len(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
     }
 }
