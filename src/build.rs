@@ -197,10 +197,12 @@ pub fn validate_and_check(
 pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> {
     let mut report = Report::default();
     // Before anything is read: a file changed while building makes the index stale.
+    let stamping = Instant::now();
     let sources = options
         .output
         .as_ref()
         .map(|_| search::owner::sources(&options.root));
+    report.timings.push(("stamp sources", stamping.elapsed()));
     progress.stage("Loading", 0);
     let (config, content) = load_and_validate(
         &options.root,
@@ -236,6 +238,10 @@ pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> 
         progress,
         &mut report,
     )?;
+    // Freeing a large archive's content takes a noticeable moment of its own.
+    let freeing = Instant::now();
+    drop((content, theme));
+    report.timings.push(("free memory", freeing.elapsed()));
     Ok(report)
 }
 
@@ -377,7 +383,9 @@ pub fn make(
     progress: &dyn Progress,
     report: &mut Report,
 ) -> Result<Option<Built>, Fatal> {
+    let building = Instant::now();
     let site = Site::build(content, config, options.selection.clone());
+    report.timings.push(("site", building.elapsed()));
     if config.base_url.is_empty() {
         report.diagnostics.push(no_base_url_warning());
     }
