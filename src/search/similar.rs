@@ -16,8 +16,9 @@
 //!   service or root cause, only the first [`COMMON`] incidents that have it (any later
 //!   pair weighs nothing), so one incident's candidates cost at most [`COMMON`] postings
 //!   per word of its title, summary and causes, however large the archive. A service or
-//!   root cause adds its bonus to every candidate that shares it, and finds candidates on
-//!   its own only while it is not yet common.
+//!   root cause adds its bonus to every candidate that shares it; it finds candidates on
+//!   its own while it is not yet common, and the [`RECENT`] latest earlier incidents with
+//!   the same service and root cause always are candidates.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -31,19 +32,28 @@ pub const LIMIT: usize = 5;
 
 /// A word in more incidents than this is too common to say two incidents are alike, and it
 /// would make finding candidates cost in proportion to the archive.
-const COMMON: u32 = 1024;
+const COMMON: u32 = 256;
+
+/// How many of the latest earlier incidents with the same service and root cause are
+/// candidates however common that pair is: the recurrences an engineer should read,
+/// found without reading every incident of a busy service.
+const RECENT: usize = 64;
 
 /// Words shorter than this (in characters, after stemming) are not compared.
 const MIN_WORD: usize = 3;
+
+/// A word found in two incidents weighs this many bits.
+const TWO_BITS: u32 = 10;
 
 /// Scores are in thousandths of a bit of a word's weight.
 const UNIT: u32 = 1000;
 
 /// Score added per shared root cause and per shared service, in bits of a word's weight. A
-/// word found in two incidents weighs 10 bits, one in about a hundred 4, so sharing both a
-/// root cause and a service lifts a moderately similar incident above a merely wordy one.
-const ROOT_CAUSE_BONUS: u32 = 6 * UNIT;
-const SERVICE_BONUS: u32 = 4 * UNIT;
+/// word found in two incidents weighs 10 bits, one in about a hundred 4, and a close match
+/// shares several: sharing both a root cause and a service is worth two rare words, which
+/// lifts a moderately similar incident above a merely wordy one.
+const ROOT_CAUSE_BONUS: u32 = 12 * UNIT;
+const SERVICE_BONUS: u32 = 8 * UNIT;
 
 /// For every published postmortem, in site order, up to [`LIMIT`] similar ones.
 pub fn similar_incidents(site: &Site<'_>) -> Vec<Vec<Similar>> {
@@ -115,8 +125,8 @@ struct Archive<'a> {
     /// Per incident: its words that were in at most [`COMMON`] incidents when it
     /// happened, as (term, how many earlier incidents have the term).
     queries: Vec<Vec<(u32, u32)>>,
-    /// Per term: the first [`COMMON`] incidents that have it, as (incident, count), oldest
-    /// first: later ones are beyond the cap of every pair.
+    /// Per term: the first [`COMMON`] incidents that have it, as (incident, [`saturated`]
+    /// count), oldest first: later ones are beyond the cap of every pair.
     postings: Vec<Vec<(u32, u32)>>,
     /// Per incident: its services and root causes as label numbers, sorted.
     services: Vec<Vec<u32>>,
@@ -125,6 +135,10 @@ struct Archive<'a> {
     /// incident and label, how many earlier incidents have that label.
     labelled: Vec<Vec<u32>>,
     label_rank: Vec<Vec<(u32, u32)>>,
+    /// Per service and root cause together: the incidents that have both, oldest first.
+    recurrences: Vec<Vec<u32>>,
+    /// Per incident: its service and root cause pairs, with its place in their list.
+    recurring: Vec<Vec<(u32, u32)>>,
 }
 
 /// A word of a field: title, summary and causes are compared field by field, as a word in
@@ -178,7 +192,7 @@ impl<'a> Archive<'a> {
                 let earlier = seen[number as usize];
                 seen[number as usize] += 1;
                 if earlier < COMMON {
-                    postings[number as usize].push((incident as u32, *count));
+                    postings[number as usize].push((incident as u32, saturated(*count)));
                     queries[incident].push((number, earlier));
                 }
             }
@@ -223,10 +237,31 @@ impl<'a> Archive<'a> {
             }
         }
 
+        // Per service and root cause together: every incident that has both, oldest first.
+        let mut pairs: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+        let mut recurrences: Vec<Vec<u32>> = Vec::new();
+        let mut recurring: Vec<Vec<(u32, u32)>> = vec![Vec::new(); postmortems.len()];
+        for &incident in &oldest_first {
+            for &service in &services[incident] {
+                for &cause in &root_causes[incident] {
+                    let next = pairs.len() as u32;
+                    let pair = *pairs.entry((service, cause)).or_insert(next);
+                    if pair == next {
+                        recurrences.push(Vec::new());
+                    }
+                    let list = &mut recurrences[pair as usize];
+                    recurring[incident].push((pair, list.len() as u32));
+                    list.push(incident as u32);
+                }
+            }
+        }
+
         Archive {
             ids: postmortems.iter().map(|pm| pm.id.as_str()).collect(),
             age,
             queries,
+            recurrences,
+            recurring,
             postings,
             services,
             root_causes,
@@ -236,7 +271,8 @@ impl<'a> Archive<'a> {
     }
 
     /// Adds to `scores` what each other incident's words score against `a`'s, and marks
-    /// as candidates the incidents that share a label that was not yet common.
+    /// as candidates the latest earlier incidents with the same service and root cause
+    /// and the incidents that share a label that was not yet common.
     fn collect(&self, a: usize, scores: &mut Scores) {
         let age = self.age[a];
         for &(term, earlier) in &self.queries[a] {
@@ -249,8 +285,14 @@ impl<'a> Archive<'a> {
                 let archive = age.max(self.age[b as usize]) as usize + 1;
                 let weight = weight(doc_freq, max_doc_freq(archive));
                 if weight > 0 {
-                    scores.add(b, weight * saturated(count));
+                    scores.add(b, weight * count);
                 }
+            }
+        }
+        for &(pair, at) in &self.recurring[a] {
+            let list = &self.recurrences[pair as usize];
+            for &b in &list[(at as usize).saturating_sub(RECENT)..at as usize] {
+                scores.add(b, 0);
             }
         }
         for &(label, earlier) in &self.label_rank[a] {
@@ -298,15 +340,15 @@ fn max_doc_freq(incidents: usize) -> u32 {
 }
 
 /// A word's weight in whole bits (so that scores are integers and ties exact), from the
-/// number of incidents holding it: 10 bits for a word found in two incidents, one bit less
-/// each time that number doubles, 1 bit at [`COMMON`]. 0 for a word in one incident
-/// (nothing to compare it with) and for one in more than `ceiling`.
+/// number of incidents holding it: [`TWO_BITS`] for a word found in two incidents, one bit
+/// less each time that number doubles. 0 for a word in one incident (nothing to compare it
+/// with) and for one in more than `ceiling`.
 fn weight(doc_freq: u32, ceiling: u32) -> u32 {
     if doc_freq < 2 || doc_freq > ceiling {
         return 0;
     }
     let bits = |n: u32| n.next_power_of_two().trailing_zeros();
-    bits(COMMON) + 1 - bits(doc_freq)
+    TWO_BITS + 1 - bits(doc_freq)
 }
 
 /// A word's score for its count in the other incident: BM25's saturation (k1 = 1.2), in
@@ -416,7 +458,7 @@ mod tests {
         assert_eq!(weight(3, ceiling), 9);
         assert_eq!(weight(4, ceiling), 9);
         assert_eq!(weight(5, ceiling), 8);
-        assert_eq!(weight(COMMON, ceiling), 1);
+        assert_eq!(weight(COMMON, ceiling), TWO_BITS + 1 - COMMON.trailing_zeros());
         assert_eq!(weight(COMMON + 1, ceiling), 0, "too common to compare");
     }
 
@@ -477,5 +519,30 @@ mod tests {
         let mut scores = Scores::new(all.len());
         archive.collect(newest, &mut scores);
         assert!(scores.touched.is_empty());
+    }
+
+    #[test]
+    fn the_latest_recurrences_are_candidates_however_common_their_service() {
+        let postmortems: Vec<Postmortem> = (0..COMMON + 100)
+            .map(|i| {
+                postmortem(
+                    &format!("pm{i:04}"),
+                    &format!("Incident number{i}"),
+                    &["gateway"],
+                    &["dns"],
+                )
+            })
+            .collect();
+        let newest = postmortems.len() - 1;
+        let lists = ranked(&postmortems);
+        let recent = newest - RECENT..newest;
+        let all: Vec<&Postmortem> = postmortems.iter().collect();
+        let archive = Archive::new(&all);
+        let mut scores = Scores::new(all.len());
+        archive.collect(newest, &mut scores);
+        let mut found: Vec<usize> = scores.touched.iter().map(|&b| b as usize).collect();
+        found.sort_unstable();
+        assert_eq!(found, recent.clone().collect::<Vec<_>>());
+        assert_eq!(lists[newest].len(), LIMIT);
     }
 }
