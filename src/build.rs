@@ -436,12 +436,13 @@ fn search_stage(
     })?;
     report.timings.push(("search export", exporting.elapsed()));
     stopped()?;
+    // The index goes here, before similar incidents and rendering, which do not need it:
+    // on a large archive it is a hundred megabytes.
+    drop(built);
     let searching = Instant::now();
-    let similar = search::similar_incidents(site, &built.index).map_err(|e| Fatal::Search(e.into()))?;
+    let similar = search::similar_incidents(site);
     report.timings.push(("similar incidents", searching.elapsed()));
     stopped()?;
-    // The index goes here, before rendering, which does not need it: on a large archive
-    // it is a hundred megabytes.
     Ok(similar)
 }
 

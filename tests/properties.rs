@@ -1298,3 +1298,155 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Similar incidents (pmsite::search::rank ranks as incident pages do): every listed incident
+// shares what its reasons claim, and a new postmortem leaves alone the lists of the incidents
+// it shares nothing with.
+// ---------------------------------------------------------------------------------------------
+
+/// Words whose stems are all different, so "shares a word" can be checked without a stemmer.
+const SIMILAR_WORDS: &[&str] = &[
+    "latency",
+    "timeouts",
+    "queue",
+    "cache",
+    "replica",
+    "certificate",
+    "canary",
+    "quota",
+    "pool",
+    "deadlock",
+    "schema",
+    "resolver",
+    "failover",
+    "partition",
+    "memory",
+    "retry",
+    "disk",
+    "token",
+];
+const SIMILAR_SERVICES: &[&str] = &["checkout", "payments", "auth", "search"];
+const SIMILAR_CAUSES: &[&str] = &["deploy", "capacity", "dns"];
+
+/// (title words, summary words, services, root causes) of one generated postmortem.
+type Spec = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>);
+
+fn spec() -> impl Strategy<Value = Spec> {
+    (
+        prop::collection::vec(0..SIMILAR_WORDS.len(), 1..4),
+        prop::collection::vec(0..SIMILAR_WORDS.len(), 1..5),
+        prop::collection::vec(0..SIMILAR_SERVICES.len(), 0..3),
+        prop::collection::vec(0..SIMILAR_CAUSES.len(), 0..2),
+    )
+}
+
+/// Postmortem `i` of a generated archive, started on day `i`.
+fn generated_postmortem(i: usize, (title, summary, services, causes): &Spec) -> pmsite::content::Postmortem {
+    let words = |picks: &[usize]| {
+        picks
+            .iter()
+            .map(|&w| SIMILAR_WORDS[w])
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let list = |picks: &[usize], names: &[&str]| {
+        picks
+            .iter()
+            .map(|&n| format!("\"{}\"", names[n]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let day = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(i as u64);
+    let text = format!(
+        "+++\ntitle = \"{}\"\nseverity = \"SEV2\"\nstarted_at = {day}T10:00:00Z\nsummary = \"{}\"\n\
+         services = [{}]\nroot_causes = [{}]\n+++\n",
+        words(title),
+        words(summary),
+        list(services, SIMILAR_SERVICES),
+        list(causes, SIMILAR_CAUSES),
+    );
+    let id = format!("pm-{i:03}");
+    let parsed = parse_file(Path::new(&id), id.clone(), &text, &Config::default());
+    parsed
+        .postmortem
+        .unwrap_or_else(|| panic!("{text}\n{:?}", parsed.diagnostics))
+}
+
+/// Each postmortem's list, as an incident page would show it.
+fn similar_lists(postmortems: &[pmsite::content::Postmortem]) -> Vec<Vec<String>> {
+    let everyone: Vec<(usize, Vec<usize>)> = (0..postmortems.len())
+        .map(|i| (i, (0..postmortems.len()).collect()))
+        .collect();
+    pmsite::search::rank(postmortems, &everyone, 5)
+        .into_iter()
+        .map(|list| list.into_iter().map(|j| postmortems[j].id.clone()).collect())
+        .collect()
+}
+
+/// Whether two generated postmortems share a word of their titles and summaries, a service
+/// or a root cause.
+fn share_anything(a: &Spec, b: &Spec) -> bool {
+    let words = |s: &Spec| -> Vec<usize> { s.0.iter().chain(&s.1).copied().collect() };
+    let any = |x: &[usize], y: &[usize]| x.iter().any(|v| y.contains(v));
+    any(&words(a), &words(b)) || any(&a.2, &b.2) || any(&a.3, &b.3)
+}
+
+proptest! {
+    #![proptest_config(cases(64))]
+
+    #[test]
+    fn every_similar_incident_shares_something_and_never_is_itself(
+        specs in prop::collection::vec(spec(), 1..40),
+    ) {
+        let postmortems: Vec<_> = specs.iter().enumerate().map(|(i, s)| generated_postmortem(i, s)).collect();
+        for (i, list) in similar_lists(&postmortems).iter().enumerate() {
+            prop_assert!(list.len() <= 5);
+            let mut distinct = list.clone();
+            distinct.sort();
+            distinct.dedup();
+            prop_assert_eq!(distinct.len(), list.len(), "listed twice");
+            for id in list {
+                let j: usize = id["pm-".len()..].parse().unwrap();
+                prop_assert!(j != i, "{} lists itself", id);
+                prop_assert!(share_anything(&specs[i], &specs[j]), "{} lists {}, which shares nothing", i, j);
+            }
+        }
+    }
+
+    /// A postmortem dated after all others enters some lists and changes nothing else: a
+    /// list that changed is the one before with the newcomer put in its place (and the last
+    /// one dropped when the list was full), and a list that shares nothing with it stays.
+    #[test]
+    fn a_newest_postmortem_changes_only_the_lists_it_enters(
+        specs in prop::collection::vec(spec(), 2..40),
+        newest in spec(),
+    ) {
+        let mut postmortems: Vec<_> = specs.iter().enumerate().map(|(i, s)| generated_postmortem(i, s)).collect();
+        let before = similar_lists(&postmortems);
+        postmortems.push(generated_postmortem(specs.len(), &newest));
+        let newcomer = postmortems.last().unwrap().id.clone();
+        let after = similar_lists(&postmortems);
+        for (i, spec) in specs.iter().enumerate() {
+            if !share_anything(spec, &newest) {
+                prop_assert_eq!(&before[i], &after[i], "incident {}", i);
+            }
+            let others: Vec<&String> = after[i].iter().filter(|id| **id != newcomer).collect();
+            let kept: Vec<&String> = before[i].iter().take(others.len()).collect();
+            prop_assert_eq!(others, kept, "incident {}", i);
+        }
+    }
+
+    /// The lists do not depend on the order the postmortems come in.
+    #[test]
+    fn similar_lists_do_not_depend_on_the_order_of_the_archive(
+        specs in prop::collection::vec(spec(), 1..30),
+    ) {
+        let postmortems: Vec<_> = specs.iter().enumerate().map(|(i, s)| generated_postmortem(i, s)).collect();
+        let mut reversed = postmortems.clone();
+        reversed.reverse();
+        let mut back = similar_lists(&reversed);
+        back.reverse();
+        prop_assert_eq!(similar_lists(&postmortems), back);
+    }
+}

@@ -90,8 +90,8 @@ const NAMED: usize = 3;
 /// Recurrences are what an archive is for. Older postmortems are left alone, so that an
 /// imported archive is not flooded with findings about its history.
 ///
-/// The ranking needs a search index, which `pmsite check` does not have: one is built in
-/// memory over the checked postmortems, and only when some postmortem needs it.
+/// The ranking's word statistics are those of the checked postmortems, gathered only when
+/// some postmortem needs them.
 pub fn unlinked_recurrences(
     postmortems: &[Postmortem],
     today: NaiveDate,
@@ -133,19 +133,8 @@ pub fn unlinked_recurrences(
     if unlinked.is_empty() {
         return;
     }
-    let ranked = crate::search::index_in_memory(postmortems)
-        .and_then(|index| crate::search::rank(&index, postmortems, &unlinked, NAMED));
-    for (n, (i, alike)) in unlinked.iter().enumerate() {
-        let best: Vec<usize> = match &ranked {
-            Ok(ranked) if !ranked[n].is_empty() => ranked[n].clone(),
-            // Not expected of an index in memory; the most recent ones are still worth naming.
-            _ => {
-                let mut recent = alike.clone();
-                recent.sort_by(|&a, &b| postmortems[b].started_at.compare(&postmortems[a].started_at));
-                recent.truncate(NAMED);
-                recent
-            }
-        };
+    let ranked = crate::search::rank(postmortems, &unlinked, NAMED);
+    for ((i, _), best) in unlinked.iter().zip(ranked) {
         if best.first().is_some_and(|&j| linked(*i, j)) {
             continue;
         }

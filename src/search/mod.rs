@@ -30,7 +30,7 @@ pub use print::{notes, print_human, print_json, print_json_error};
 pub use query::{
     Expansion, Filters, Found, Hit, Match, Order, SearchError, Searcher, Snippet, UnknownFilter,
 };
-pub use similar::{index_in_memory, rank, similar_incidents};
+pub use similar::{rank, similar_incidents};
 
 /// Per segment of `searcher`, the site index of its first document: the build lists the
 /// segments in site order (see `index::build_index`), so document `d` of segment `s` is

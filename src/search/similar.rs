@@ -1,294 +1,548 @@
-//! "Similar incidents" for each incident page: "more like this" over the words of
-//! the incident, plus a bonus for each service and root cause it shares, so that the
-//! lists favour what an engineer about to change that service should read.
+//! "Similar incidents" for each incident page: the incidents that share the most telling
+//! words of its title, summary and causes, plus a bonus for each service and root cause it
+//! shares, so that the lists favour what an engineer about to change that service should
+//! read.
+//!
+//! Two properties shape it, besides the ranking:
+//! - Stable lists. A word weighs less the more incidents hold it, counted as the archive
+//!   stood when the later of the two incidents happened: a word found in twice as many
+//!   incidents weighs one bit less, and a word held by more than a quarter of them, or by
+//!   more than [`COMMON`], weighs nothing. A score is thus a function of the pair and of
+//!   what happened before the later of the two, never of what came after: a postmortem
+//!   dated after all others changes no score between the others, and so only the lists it
+//!   enters. Scores are integers and ties go to the smaller id, so the same archive gives
+//!   the same lists whatever order it is read in.
+//! - Linear time. Candidates come from an inverted index that keeps, per word and per
+//!   service or root cause, only the first [`COMMON`] incidents that have it (any later
+//!   pair weighs nothing), so one incident's candidates cost at most [`COMMON`] postings
+//!   per word of its title, summary and causes, however large the archive. A service or
+//!   root cause adds its bonus to every candidate that shares it; it finds candidates on
+//!   its own while it is not yet common, and the [`RECENT`] latest earlier incidents with
+//!   the same service and root cause always are candidates.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::collections::BTreeMap;
-use tantivy::collector::TopDocs;
 
-use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption};
-use tantivy::tokenizer::{TextAnalyzer, TokenStream};
-use tantivy::{Index, Term};
-
-use super::Fields;
 use super::index::causes;
 use crate::content::Postmortem;
-use crate::site::{Similar, Site, TaxonomyKind, term_slug};
-
-/// How many terms of an incident its "more like this" query keeps.
-const QUERY_TERMS: usize = 12;
+use crate::site::{Similar, Site, term_slug};
 
 /// How many similar incidents a page lists.
 pub const LIMIT: usize = 5;
 
-/// Score added per shared root cause and per shared service. MoreLikeThis scores of a
-/// close match run from about 5 to 30, so sharing both a root cause and a service lifts a
-/// moderately similar incident above a merely wordy one.
-const ROOT_CAUSE_BONUS: f32 = 6.0;
-const SERVICE_BONUS: f32 = 4.0;
+/// A word in more incidents than this is too common to say two incidents are alike, and it
+/// would make finding candidates cost in proportion to the archive.
+const COMMON: u32 = 256;
+
+/// How many of the latest earlier incidents with the same service and root cause are
+/// candidates however common that pair is: the recurrences an engineer should read,
+/// found without reading every incident of a busy service.
+const RECENT: usize = 64;
+
+/// Words shorter than this (in characters, after stemming) are not compared.
+const MIN_WORD: usize = 3;
+
+/// A word found in two incidents weighs this many bits.
+const TWO_BITS: u32 = 10;
+
+/// Scores are in thousandths of a bit of a word's weight.
+const UNIT: u32 = 1000;
+
+/// Score added per shared root cause and per shared service, in bits of a word's weight. A
+/// word found in two incidents weighs 10 bits, one in about a hundred 4, and a close match
+/// shares several: sharing both a root cause and a service is worth two rare words, which
+/// lifts a moderately similar incident above a merely wordy one.
+const ROOT_CAUSE_BONUS: u32 = 12 * UNIT;
+const SERVICE_BONUS: u32 = 8 * UNIT;
 
 /// For every published postmortem, in site order, up to [`LIMIT`] similar ones.
-pub fn similar_incidents(site: &Site<'_>, index: &Index) -> tantivy::Result<Vec<Vec<Similar>>> {
-    let fields = Fields::from_schema(&index.schema())?;
-    let reader = index.reader()?;
-    let searcher = reader.searcher();
-    let bases = super::segment_bases(&searcher);
-    // Services and root causes as the facets name them, once per postmortem.
-    let labels: Vec<Labels> = site.postmortems.par_iter().map(|pm| Labels::of(pm)).collect();
-    (0..site.postmortems.len())
+pub fn similar_incidents(site: &Site<'_>) -> Vec<Vec<Similar>> {
+    let archive = Archive::new(&site.postmortems);
+    let count = site.postmortems.len();
+    // A chunk of incidents shares one accumulator, the size of the archive.
+    let chunk = 512;
+    let chunks: Vec<Vec<Vec<Similar>>> = (0..count.div_ceil(chunk))
         .into_par_iter()
-        // Per thread: the analyzer (with its memo of stems) and the document frequencies
-        // looked up so far, as incidents share most of their words.
-        .map_init(
-            || (super::stem::analyzer(Default::default()), FxHashMap::default()),
-            |(analyzer, doc_freqs), i| {
-                let pm = site.postmortems[i];
-                let query = query(&searcher, &fields, (analyzer, doc_freqs), pm, &labels[i])?;
-                let top = searcher.search(&query, &TopDocs::with_limit(LIMIT).order_by_score())?;
-                Ok(top
-                    .into_iter()
-                    .map(|(_, address)| {
-                        let index = (bases[address.segment_ord as usize] + address.doc_id) as usize;
-                        Similar {
-                            index,
-                            reasons: reasons((pm, &labels[i]), (site.postmortems[index], &labels[index])),
-                        }
-                    })
-                    .collect())
-            },
-        )
-        .collect()
+        .map(|c| {
+            let mut scores = Scores::new(count);
+            (c * chunk..((c + 1) * chunk).min(count))
+                .map(|a| {
+                    archive.collect(a, &mut scores);
+                    let mut found: Vec<(u32, usize)> = scores
+                        .touched
+                        .iter()
+                        .map(|&b| (archive.score(a, b as usize, &scores), b as usize))
+                        .collect();
+                    scores.clear();
+                    let best = archive.best(&mut found, LIMIT);
+                    best.into_iter()
+                        .map(|b| Similar {
+                            index: b,
+                            reasons: reasons(site.postmortems[a], site.postmortems[b]),
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    chunks.into_iter().flatten().collect()
 }
-
-/// The query that finds incidents like `pm`: its "more like this" terms in one flat
-/// disjunction with a bonus per shared root cause and service, `pm` itself left out.
-fn query(
-    searcher: &tantivy::Searcher,
-    fields: &Fields,
-    (analyzer, doc_freqs): (&mut TextAnalyzer, &mut FxHashMap<Term, u64>),
-    pm: &Postmortem,
-    labels: &Labels,
-) -> tantivy::Result<BooleanQuery> {
-    let causes = causes(pm);
-    // A nested query for the text would give the same sums, in the same order, a level of
-    // union slower.
-    let mut clauses = more_like_this(
-        searcher,
-        analyzer,
-        doc_freqs,
-        &[
-            (fields.title, &pm.title),
-            (fields.summary, &pm.summary),
-            (fields.causes, &causes),
-        ],
-    )?;
-    clauses.push((
-        Occur::MustNot,
-        Box::new(TermQuery::new(
-            Term::from_field_text(fields.id, &pm.id),
-            IndexRecordOption::Basic,
-        )),
-    ));
-    let bonus = |kind: &str, slug: &String, score: f32| -> (Occur, Box<dyn Query>) {
-        let term = Term::from_facet(fields.facets, &Facet::from_path([kind, slug]));
-        let query = TermQuery::new(term, IndexRecordOption::Basic);
-        (
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(Box::new(query), score)),
-        )
-    };
-    clauses.extend(
-        labels
-            .root_causes
-            .iter()
-            .map(|c| bonus(TaxonomyKind::RootCause.key(), c, ROOT_CAUSE_BONUS)),
-    );
-    clauses.extend(
-        labels
-            .services
-            .iter()
-            .map(|s| bonus(TaxonomyKind::Service.key(), s, SERVICE_BONUS)),
-    );
-    Ok(BooleanQuery::new(clauses))
-}
-
-/// An index of `postmortems`, in memory, holding what the similar-incidents query reads
-/// (ids, titles, summaries, causes and facets): for `pmsite check`, which runs before any
-/// build has written an index, and over the postmortems it checks.
-pub fn index_in_memory(postmortems: &[Postmortem]) -> tantivy::Result<Index> {
-    let (schema, fields) = Fields::schema();
-    let tokenizers = tantivy::tokenizer::TokenizerManager::default();
-    tokenizers.register(super::stem::NAME, super::stem::analyzer(Default::default()));
-    // One segment, document `i` being `postmortems[i]`, as in the build's index.
-    let mut writer = tantivy::IndexBuilder::new()
-        .schema(schema)
-        .tokenizers(tokenizers)
-        .single_segment_index_writer(tantivy::directory::RamDirectory::create(), MEMORY_BUDGET)?;
-    for pm in postmortems {
-        let mut doc = tantivy::TantivyDocument::default();
-        doc.add_text(fields.id, &pm.id);
-        doc.add_text(fields.title, &pm.title);
-        doc.add_text(fields.summary, &pm.summary);
-        doc.add_text(fields.causes, causes(pm));
-        for facet in super::index::facets(pm) {
-            doc.add_facet(fields.facets, facet);
-        }
-        writer.add_document(doc)?;
-    }
-    writer.finalize()
-}
-
-/// Memory for [`index_in_memory`]'s writer, which sizes its tables from it.
-const MEMORY_BUDGET: usize = 50_000_000;
 
 /// For each `(i, candidates)` of `wanted`, up to `limit` of the `candidates` (indices into
 /// `postmortems`), ranked as the incident page ranks similar incidents, best first: the
-/// same query and scores, only the incidents outside `candidates` are passed over.
-/// `index` is [`index_in_memory`]`(postmortems)`.
-pub fn rank(
-    index: &Index,
-    postmortems: &[Postmortem],
-    wanted: &[(usize, Vec<usize>)],
-    limit: usize,
-) -> tantivy::Result<Vec<Vec<usize>>> {
-    let fields = Fields::from_schema(&index.schema())?;
-    let searcher = index.reader()?.searcher();
-    let bases = std::sync::Arc::new(super::segment_bases(&searcher));
-    let ords: std::sync::Arc<FxHashMap<_, usize>> = std::sync::Arc::new(
-        searcher
-            .segment_readers()
-            .iter()
-            .enumerate()
-            .map(|(ord, segment)| (segment.segment_id(), ord))
-            .collect(),
-    );
+/// same scores, only the incidents outside `candidates` are passed over, and so are
+/// candidates that share nothing with `i`.
+pub fn rank(postmortems: &[Postmortem], wanted: &[(usize, Vec<usize>)], limit: usize) -> Vec<Vec<usize>> {
+    let all: Vec<&Postmortem> = postmortems.iter().collect();
+    let archive = Archive::new(&all);
     wanted
         .par_iter()
         .map_init(
-            || (super::stem::analyzer(Default::default()), FxHashMap::default()),
-            |(analyzer, doc_freqs), (i, candidates)| {
-                let pm = &postmortems[*i];
-                let query = query(&searcher, &fields, (analyzer, doc_freqs), pm, &Labels::of(pm))?;
-                let keep: std::sync::Arc<rustc_hash::FxHashSet<usize>> =
-                    std::sync::Arc::new(candidates.iter().copied().collect());
-                let (bases_here, ords) = (bases.clone(), ords.clone());
-                // Incidents outside `candidates` sink below every match; scores are untouched.
-                let collector =
-                    TopDocs::with_limit(limit).tweak_score(move |segment: &tantivy::SegmentReader| {
-                        let keep = keep.clone();
-                        let base = ords
-                            .get(&segment.segment_id())
-                            .and_then(|&ord| bases_here.get(ord).copied())
-                            .unwrap_or(u32::MAX);
-                        move |doc: tantivy::DocId, score: tantivy::Score| {
-                            if keep.contains(&(base.saturating_add(doc) as usize)) {
-                                score
-                            } else {
-                                f32::NEG_INFINITY
-                            }
-                        }
-                    });
-                Ok(searcher
-                    .search(&query, &collector)?
-                    .into_iter()
-                    .filter(|(score, _)| score.is_finite())
-                    .map(|(_, at)| (bases[at.segment_ord as usize] + at.doc_id) as usize)
-                    .collect())
+            || Scores::new(all.len()),
+            |scores, (a, candidates)| {
+                archive.collect(*a, scores);
+                let mut found: Vec<(u32, usize)> = candidates
+                    .iter()
+                    .filter(|&&b| b != *a && b < all.len())
+                    .map(|&b| (archive.score(*a, b, scores), b))
+                    .filter(|&(score, _)| score > 0)
+                    .collect();
+                scores.clear();
+                archive.best(&mut found, limit)
             },
         )
         .collect()
 }
 
-/// tantivy's MoreLikeThis, made deterministic. tantivy 0.27's `MoreLikeThisQuery` collects
-/// terms in a `HashMap` and keeps the best-scoring ones, so when scores tie at the cut the
-/// chosen terms (and the clause order, hence float sums) change from run to run. This is
-/// the same selection (term frequency x idf, tantivy's idf, terms of 3+ characters seen in
-/// at least 2 and at most a quarter of the incidents) with ties broken by the term itself.
-/// The body is left out: what an incident is about is in its title, summary and causes,
-/// and the body's long postings lists would make every query slow. Returns the query's
-/// clauses, one per term. `analyzer` is the fields' (`en_stem`), `doc_freqs` a cache of
-/// the searcher's.
-fn more_like_this(
-    searcher: &tantivy::Searcher,
-    analyzer: &mut TextAnalyzer,
-    doc_freqs: &mut FxHashMap<Term, u64>,
-    texts: &[(tantivy::schema::Field, &str)],
-) -> tantivy::Result<Vec<(Occur, Box<dyn Query>)>> {
-    let num_docs = searcher.num_docs();
-    let max_doc_freq = (num_docs / 4).max(2);
-    let mut frequencies: BTreeMap<Term, usize> = BTreeMap::new();
-    for (field, text) in texts {
-        let mut stream = analyzer.token_stream(text);
-        while stream.advance() {
-            let token = stream.token();
-            if token.text.chars().count() >= 3 {
-                *frequencies
-                    .entry(Term::from_field_text(*field, &token.text))
-                    .or_default() += 1;
-            }
-        }
-    }
-    let mut scored: Vec<(f32, Term)> = Vec::new();
-    for (term, frequency) in frequencies {
-        let doc_freq = match doc_freqs.get(&term) {
-            Some(&n) => n,
-            None => {
-                let n = searcher.doc_freq(&term)?;
-                doc_freqs.insert(term.clone(), n);
-                n
-            }
-        };
-        if doc_freq < 2 || doc_freq > max_doc_freq {
-            continue;
-        }
-        let x = ((num_docs - doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
-        scored.push((frequency as f32 * (1.0 + x).ln(), term));
-    }
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    Ok(scored
-        .into_iter()
-        .take(QUERY_TERMS)
-        .map(|(_, term)| -> (Occur, Box<dyn Query>) {
-            (
-                Occur::Should,
-                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+/// What the ranking reads of an archive: each incident's words and labels, interned, and
+/// the inverted index of the words that find candidates. Everything is counted in the
+/// order the incidents happened ([`Archive::age`]), so that what was true of the archive
+/// when an incident was written stays true when newer ones arrive.
+struct Archive<'a> {
+    ids: Vec<&'a str>,
+    /// Per incident: how many incidents started before it (ties by id).
+    age: Vec<u32>,
+    /// Per incident: its words that were in at most [`COMMON`] incidents when it
+    /// happened, as (term, how many earlier incidents have the term).
+    queries: Vec<Vec<(u32, u32)>>,
+    /// Per term: the first [`COMMON`] incidents that have it, as (incident, [`saturated`]
+    /// count), oldest first: later ones are beyond the cap of every pair.
+    postings: Vec<Vec<(u32, u32)>>,
+    /// Per incident: its services and root causes as label numbers, sorted.
+    services: Vec<Vec<u32>>,
+    root_causes: Vec<Vec<u32>>,
+    /// Per label: the first [`COMMON`] incidents that have it, oldest first, and per
+    /// incident and label, how many earlier incidents have that label.
+    labelled: Vec<Vec<u32>>,
+    label_rank: Vec<Vec<(u32, u32)>>,
+    /// Per service and root cause together: the incidents that have both, oldest first.
+    recurrences: Vec<Vec<u32>>,
+    /// Per incident: its service and root cause pairs, with its place in their list.
+    recurring: Vec<Vec<(u32, u32)>>,
+}
+
+/// A word of a field: title, summary and causes are compared field by field, as a word in
+/// a title says something else than the same word among contributing factors.
+type Term = (u8, String);
+
+impl<'a> Archive<'a> {
+    fn new(postmortems: &[&'a Postmortem]) -> Archive<'a> {
+        // Each incident's terms with their counts.
+        let texts: Vec<Vec<(Term, u32)>> = postmortems
+            .par_iter()
+            .map_init(
+                || super::stem::analyzer(Default::default()),
+                |analyzer, pm| {
+                    let mut counts: FxHashMap<Term, u32> = FxHashMap::default();
+                    for (field, text) in [(0u8, pm.title.as_str()), (1, &pm.summary), (2, &causes(pm))] {
+                        let mut stream = analyzer.token_stream(text);
+                        while stream.advance() {
+                            let word = &stream.token().text;
+                            if word.chars().count() >= MIN_WORD {
+                                *counts.entry((field, word.clone())).or_default() += 1;
+                            }
+                        }
+                    }
+                    counts.into_iter().collect()
+                },
             )
-        })
-        .collect())
-}
-
-/// A postmortem's services and root causes as slugs, in its order.
-struct Labels {
-    services: Vec<String>,
-    root_causes: Vec<String>,
-}
-
-impl Labels {
-    /// Services and root causes as the facets name them.
-    fn of(pm: &Postmortem) -> Labels {
-        Labels {
-            services: pm.services.iter().map(|s| term_slug(s)).collect(),
-            root_causes: pm.root_causes.iter().map(|c| term_slug(c)).collect(),
+            .collect();
+        let mut oldest_first: Vec<usize> = (0..postmortems.len()).collect();
+        oldest_first.sort_by(|&a, &b| {
+            let (a, b) = (postmortems[a], postmortems[b]);
+            (a.started_at.sort_key(), &a.id).cmp(&(b.started_at.sort_key(), &b.id))
+        });
+        let mut age = vec![0u32; postmortems.len()];
+        for (rank, &incident) in oldest_first.iter().enumerate() {
+            age[incident] = rank as u32;
         }
+
+        let mut numbers: FxHashMap<&Term, u32> = FxHashMap::default();
+        let mut postings: Vec<Vec<(u32, u32)>> = Vec::new();
+        let mut seen: Vec<u32> = Vec::new();
+        let mut queries: Vec<Vec<(u32, u32)>> = vec![Vec::new(); postmortems.len()];
+        for &incident in &oldest_first {
+            for (term, count) in &texts[incident] {
+                let next = numbers.len() as u32;
+                let number = *numbers.entry(term).or_insert(next);
+                if number == next {
+                    postings.push(Vec::new());
+                    seen.push(0);
+                }
+                let earlier = seen[number as usize];
+                seen[number as usize] += 1;
+                if earlier < COMMON {
+                    postings[number as usize].push((incident as u32, saturated(*count)));
+                    queries[incident].push((number, earlier));
+                }
+            }
+        }
+
+        let mut labels: FxHashMap<String, u32> = FxHashMap::default();
+        let mut label = |kind: &str, names: &[String]| -> Vec<u32> {
+            let mut numbers: Vec<u32> = names
+                .iter()
+                .map(|name| {
+                    let next = labels.len() as u32;
+                    *labels
+                        .entry(format!("{kind}/{}", term_slug(name)))
+                        .or_insert(next)
+                })
+                .collect();
+            numbers.sort_unstable();
+            numbers.dedup();
+            numbers
+        };
+        let services: Vec<Vec<u32>> = postmortems
+            .iter()
+            .map(|pm| label("service", &pm.services))
+            .collect();
+        let root_causes: Vec<Vec<u32>> = postmortems
+            .iter()
+            .map(|pm| label("cause", &pm.root_causes))
+            .collect();
+        // Every incident sharing a label is a candidate until the label is common: in a
+        // small archive, the bonus alone may list an incident, as it always has.
+        let mut labelled: Vec<Vec<u32>> = vec![Vec::new(); labels.len()];
+        let mut label_seen = vec![0u32; labels.len()];
+        let mut label_rank: Vec<Vec<(u32, u32)>> = vec![Vec::new(); postmortems.len()];
+        for &incident in &oldest_first {
+            for &number in services[incident].iter().chain(&root_causes[incident]) {
+                let earlier = label_seen[number as usize];
+                label_seen[number as usize] += 1;
+                if earlier < COMMON {
+                    labelled[number as usize].push(incident as u32);
+                }
+                label_rank[incident].push((number, earlier));
+            }
+        }
+
+        // Per service and root cause together: every incident that has both, oldest first.
+        let mut pairs: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+        let mut recurrences: Vec<Vec<u32>> = Vec::new();
+        let mut recurring: Vec<Vec<(u32, u32)>> = vec![Vec::new(); postmortems.len()];
+        for &incident in &oldest_first {
+            for &service in &services[incident] {
+                for &cause in &root_causes[incident] {
+                    let next = pairs.len() as u32;
+                    let pair = *pairs.entry((service, cause)).or_insert(next);
+                    if pair == next {
+                        recurrences.push(Vec::new());
+                    }
+                    let list = &mut recurrences[pair as usize];
+                    recurring[incident].push((pair, list.len() as u32));
+                    list.push(incident as u32);
+                }
+            }
+        }
+
+        Archive {
+            ids: postmortems.iter().map(|pm| pm.id.as_str()).collect(),
+            age,
+            queries,
+            recurrences,
+            recurring,
+            postings,
+            services,
+            root_causes,
+            labelled,
+            label_rank,
+        }
+    }
+
+    /// Adds to `scores` what each other incident's words score against `a`'s, and marks
+    /// as candidates the latest earlier incidents with the same service and root cause
+    /// and the incidents that share a label that was not yet common.
+    fn collect(&self, a: usize, scores: &mut Scores) {
+        let age = self.age[a];
+        for &(term, earlier) in &self.queries[a] {
+            for (their_earlier, &(b, count)) in self.postings[term as usize].iter().enumerate() {
+                if b as usize == a {
+                    continue;
+                }
+                // The word as common as it was when the later of the two happened.
+                let doc_freq = earlier.max(their_earlier as u32) + 1;
+                let archive = age.max(self.age[b as usize]) as usize + 1;
+                let weight = weight(doc_freq, max_doc_freq(archive));
+                if weight > 0 {
+                    scores.add(b, weight * count);
+                }
+            }
+        }
+        for &(pair, at) in &self.recurring[a] {
+            let list = &self.recurrences[pair as usize];
+            for &b in &list[(at as usize).saturating_sub(RECENT)..at as usize] {
+                scores.add(b, 0);
+            }
+        }
+        for &(label, earlier) in &self.label_rank[a] {
+            if earlier < COMMON {
+                for &b in &self.labelled[label as usize] {
+                    if b as usize != a {
+                        scores.add(b, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// How like `a` `b` is: its words' scores collected for `a`, and its bonus.
+    fn score(&self, a: usize, b: usize, collected: &Scores) -> u32 {
+        collected.of[b] + self.bonus(a, b)
+    }
+
+    /// What `b` gets for sharing `a`'s services and root causes.
+    fn bonus(&self, a: usize, b: usize) -> u32 {
+        let shared =
+            |x: &[u32], y: &[u32]| x.iter().filter(|label| y.binary_search(label).is_ok()).count() as u32;
+        shared(&self.services[a], &self.services[b]) * SERVICE_BONUS
+            + shared(&self.root_causes[a], &self.root_causes[b]) * ROOT_CAUSE_BONUS
+    }
+
+    /// The `limit` best of `found` (score, incident), best first, ties to the smaller id.
+    fn best(&self, found: &mut Vec<(u32, usize)>, limit: usize) -> Vec<usize> {
+        let order =
+            |x: &(u32, usize), y: &(u32, usize)| y.0.cmp(&x.0).then_with(|| self.ids[x.1].cmp(self.ids[y.1]));
+        if found.len() > limit {
+            found.select_nth_unstable_by(limit, order);
+            found.truncate(limit);
+        }
+        found.sort_unstable_by(order);
+        found.iter().map(|&(_, b)| b).collect()
     }
 }
 
-/// What `a` shares with `b`, named as `a` names it.
-fn reasons(a: (&Postmortem, &Labels), b: (&Postmortem, &Labels)) -> Vec<String> {
-    let shared = |names: &[String], x: &[String], y: &[String]| -> Vec<String> {
+/// The largest number of incidents a word may be found in and still be compared: a
+/// quarter of a small archive (in which a word of every other incident says little),
+/// [`COMMON`] in a large one.
+fn max_doc_freq(incidents: usize) -> u32 {
+    u32::try_from(incidents / 4).unwrap_or(u32::MAX).clamp(2, COMMON)
+}
+
+/// A word's weight in whole bits (so that scores are integers and ties exact), from the
+/// number of incidents holding it: [`TWO_BITS`] for a word found in two incidents, one bit
+/// less each time that number doubles. 0 for a word in one incident (nothing to compare it
+/// with) and for one in more than `ceiling`.
+fn weight(doc_freq: u32, ceiling: u32) -> u32 {
+    if doc_freq < 2 || doc_freq > ceiling {
+        return 0;
+    }
+    let bits = |n: u32| n.next_power_of_two().trailing_zeros();
+    TWO_BITS + 1 - bits(doc_freq)
+}
+
+/// A word's score for its count in the other incident: BM25's saturation (k1 = 1.2), in
+/// [`UNIT`]s, so that a word said three times counts half as much again as once, not three
+/// times.
+fn saturated(count: u32) -> u32 {
+    let count = count.min(1000);
+    count * 22 * UNIT / (count * 10 + 12)
+}
+
+/// Per incident of the archive, the score collected so far, and which incidents have one.
+struct Scores {
+    of: Vec<u32>,
+    seen: Vec<bool>,
+    touched: Vec<u32>,
+}
+
+impl Scores {
+    fn new(incidents: usize) -> Scores {
+        Scores {
+            of: vec![0; incidents],
+            seen: vec![false; incidents],
+            touched: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, incident: u32, score: u32) {
+        let i = incident as usize;
+        if !self.seen[i] {
+            self.seen[i] = true;
+            self.touched.push(incident);
+        }
+        self.of[i] += score;
+    }
+
+    fn clear(&mut self) {
+        for &incident in &self.touched {
+            self.of[incident as usize] = 0;
+            self.seen[incident as usize] = false;
+        }
+        self.touched.clear();
+    }
+}
+
+/// What `a` shares with `b`, named as `a` names it: its services and root causes that `b`
+/// has too, else "similar wording" (an incident is listed only for sharing one or the other).
+fn reasons(a: &Postmortem, b: &Postmortem) -> Vec<String> {
+    let shared = |names: &[String], theirs: &[String]| -> Vec<String> {
+        let theirs: Vec<String> = theirs.iter().map(|name| term_slug(name)).collect();
         names
             .iter()
-            .zip(x)
-            .filter(|(_, slug)| y.contains(slug))
-            .map(|(name, _)| name.clone())
+            .filter(|name| theirs.contains(&term_slug(name)))
+            .cloned()
             .collect()
     };
-    let mut reasons = shared(&a.0.services, &a.1.services, &b.1.services);
-    reasons.extend(shared(&a.0.root_causes, &a.1.root_causes, &b.1.root_causes));
+    let mut reasons = shared(&a.services, &b.services);
+    reasons.extend(shared(&a.root_causes, &b.root_causes));
     if reasons.is_empty() {
         reasons.push("similar wording".into());
     }
     reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::Path;
+
+    /// A postmortem `id` with these title, services and root causes.
+    fn postmortem(id: &str, title: &str, services: &[&str], root_causes: &[&str]) -> Postmortem {
+        let list = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let text = format!(
+            "+++\ntitle = \"{title}\"\nseverity = \"SEV2\"\nstarted_at = 2024-03-08T15:42:00Z\n\
+             summary = \"s\"\nservices = [{}]\nroot_causes = [{}]\n+++\n",
+            list(services),
+            list(root_causes)
+        );
+        let parsed = crate::content::parse_file(Path::new(id), id.into(), &text, &Config::default());
+        parsed
+            .postmortem
+            .unwrap_or_else(|| panic!("{id}: {:?}", parsed.diagnostics))
+    }
+
+    fn ranked(postmortems: &[Postmortem]) -> Vec<Vec<&str>> {
+        let everyone: Vec<(usize, Vec<usize>)> = (0..postmortems.len())
+            .map(|i| (i, (0..postmortems.len()).collect()))
+            .collect();
+        rank(postmortems, &everyone, LIMIT)
+            .into_iter()
+            .map(|list| list.into_iter().map(|j| postmortems[j].id.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_word_weighs_a_bit_less_each_time_its_count_doubles() {
+        let ceiling = max_doc_freq(100_000);
+        assert_eq!(ceiling, COMMON);
+        assert_eq!(weight(1, ceiling), 0, "found in no other incident");
+        assert_eq!(weight(2, ceiling), 10);
+        assert_eq!(weight(3, ceiling), 9);
+        assert_eq!(weight(4, ceiling), 9);
+        assert_eq!(weight(5, ceiling), 8);
+        assert_eq!(weight(COMMON, ceiling), TWO_BITS + 1 - COMMON.trailing_zeros());
+        assert_eq!(weight(COMMON + 1, ceiling), 0, "too common to compare");
+    }
+
+    #[test]
+    fn weights_do_not_depend_on_the_size_of_a_large_archive() {
+        for size in [4 * COMMON as usize, 10_000, 10_001, 100_000, 1_000_000] {
+            assert_eq!(max_doc_freq(size), COMMON, "{size}");
+        }
+        assert_eq!(max_doc_freq(0), 2);
+        assert_eq!(max_doc_freq(40), 10, "a quarter of a small archive");
+    }
+
+    #[test]
+    fn a_word_said_again_counts_less_than_twice() {
+        assert_eq!(saturated(1), UNIT);
+        assert!(saturated(2) > saturated(1) && saturated(2) < 2 * UNIT);
+        assert!(saturated(u32::MAX) < 22 * UNIT / 10, "saturates, never overflows");
+    }
+
+    #[test]
+    fn equal_scores_go_to_the_smaller_id() {
+        let postmortems = [
+            postmortem("c", "Gateway timeouts", &["gateway"], &[]),
+            postmortem("b", "Gateway timeouts", &["gateway"], &[]),
+            postmortem("a", "Gateway timeouts", &["gateway"], &[]),
+            postmortem("d", "Ledger drift", &["ledger"], &[]),
+        ];
+        assert_eq!(ranked(&postmortems)[0], ["a", "b"]);
+        assert_eq!(ranked(&postmortems)[2], ["b", "c"]);
+        assert!(ranked(&postmortems)[3].is_empty(), "shares nothing with anyone");
+    }
+
+    #[test]
+    fn a_shared_root_cause_and_service_outrank_a_shared_word() {
+        let postmortems = [
+            postmortem("a", "Checkout timeouts", &["checkout"], &["deploy"]),
+            postmortem("b", "Checkout slowness", &["search"], &["capacity"]),
+            postmortem("c", "Search errors", &["checkout"], &["deploy"]),
+            postmortem("d", "Ledger drift", &["ledger"], &["dns"]),
+            postmortem("e", "Ledger slowness", &["ledger"], &["dns"]),
+        ];
+        assert_eq!(ranked(&postmortems)[0], ["c", "b"]);
+    }
+
+    #[test]
+    fn a_word_already_in_common_incidents_finds_no_candidates() {
+        let postmortems: Vec<Postmortem> = (0..=COMMON)
+            .map(|i| postmortem(&format!("pm{i:04}"), &format!("Zebra outage number{i}"), &[], &[]))
+            .collect();
+        let all: Vec<&Postmortem> = postmortems.iter().collect();
+        let archive = Archive::new(&all);
+        let newest = (0..all.len()).max_by_key(|&i| archive.age[i]).unwrap();
+        assert!(
+            archive.queries[newest].iter().all(|&(_, earlier)| earlier == 0),
+            "only its number"
+        );
+        assert!(archive.postings.iter().all(|list| list.len() <= COMMON as usize));
+        let mut scores = Scores::new(all.len());
+        archive.collect(newest, &mut scores);
+        assert!(scores.touched.is_empty());
+    }
+
+    #[test]
+    fn the_latest_recurrences_are_candidates_however_common_their_service() {
+        let postmortems: Vec<Postmortem> = (0..COMMON + 100)
+            .map(|i| {
+                postmortem(
+                    &format!("pm{i:04}"),
+                    &format!("Incident number{i}"),
+                    &["gateway"],
+                    &["dns"],
+                )
+            })
+            .collect();
+        let newest = postmortems.len() - 1;
+        let lists = ranked(&postmortems);
+        let recent = newest - RECENT..newest;
+        let all: Vec<&Postmortem> = postmortems.iter().collect();
+        let archive = Archive::new(&all);
+        let mut scores = Scores::new(all.len());
+        archive.collect(newest, &mut scores);
+        let mut found: Vec<usize> = scores.touched.iter().map(|&b| b as usize).collect();
+        found.sort_unstable();
+        assert_eq!(found, recent.clone().collect::<Vec<_>>());
+        assert_eq!(lists[newest].len(), LIMIT);
+    }
 }

@@ -19,3 +19,4 @@ mod review;
 mod search;
 mod search_client;
 mod serve;
+mod similar;
