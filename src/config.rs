@@ -415,7 +415,7 @@ fn read_service_paths(r: &mut Reader<'_>, node: &Node, path: &str, known: Option
                     pattern_node,
                     &item,
                     format!("`{pattern}` is not a valid path pattern: {}", glob_error(&e)),
-                    "patterns are gitignore-style: `services/checkout/**`, `*.proto`, `libs/cart/`, `!docs/`",
+                    "patterns are gitignore-style: `services/checkout/**`, `*.proto`, `libs/cart/`, `!libs/cart/docs/**`",
                 );
                 continue;
             }

@@ -1,0 +1,296 @@
+//! `pmsite brief`: the fixture archive (tests/fixtures/brief/site) and diffs
+//! (tests/fixtures/brief/diffs) against the expected briefs (tests/fixtures/brief/expected;
+//! `PMSITE_BLESS=1` rewrites them); links, audiences, errors; `build --base-url`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::test::Site;
+
+const TODAY: &str = "2025-06-01";
+const TITLE: &str = "Raise the checkout timeout and give payments a retry budget";
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/brief")
+}
+
+/// The fixture archive, built (as CI would build it before briefing).
+fn built_archive() -> Site {
+    let site = Site::copy_of(&fixture().join("site"));
+    site.build();
+    site
+}
+
+fn brief(site: &Site, diff: &str, format: &str) -> crate::test::Run {
+    let diff = fixture().join("diffs").join(format!("{diff}.diff"));
+    site.pmsite(&[
+        "brief",
+        "--diff",
+        diff.to_str().unwrap(),
+        "--title",
+        TITLE,
+        "--format",
+        format,
+        "--today",
+        TODAY,
+    ])
+    .success()
+}
+
+#[test]
+fn briefs_match_their_snapshots() {
+    let site = built_archive();
+    let bless = std::env::var_os("PMSITE_BLESS").is_some();
+    for diff in ["two-services", "none", "unknown-path"] {
+        for (format, extension) in [("markdown", "md"), ("json", "json")] {
+            let got = brief(&site, diff, format).stdout;
+            let expected_path = fixture().join("expected").join(format!("{diff}.{extension}"));
+            if bless {
+                fs::write(&expected_path, &got).unwrap();
+                continue;
+            }
+            let expected = fs::read_to_string(&expected_path)
+                .unwrap_or_else(|_| panic!("{} is missing; run with PMSITE_BLESS=1", expected_path.display()));
+            assert_eq!(
+                got,
+                expected,
+                "{diff} as {format} differs from {} (PMSITE_BLESS=1 rewrites it)",
+                expected_path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_diff_touching_two_services_briefs_both_and_counts_the_unmapped_path() {
+    let site = built_archive();
+    let json: serde_json::Value = serde_json::from_str(&brief(&site, "two-services", "json").stdout).unwrap();
+    assert_eq!(json["format"], "pmsite-brief");
+    assert_eq!(json["version"], 1);
+    let services: Vec<&str> = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(services, ["checkout-api", "payments"]);
+    assert_eq!(json["change"]["paths"], 3);
+    assert_eq!(json["change"]["unmapped_paths"], serde_json::json!(["README.md"]));
+    // The payments incident matches the title's "retry budget" best.
+    assert_eq!(json["incidents"][0]["id"], "2023-05-02-payments-provider-timeouts");
+    assert_eq!(json["open_action_items"], 3);
+    assert_eq!(json["overdue_action_items"], 3);
+    assert_eq!(json["action_items"][0]["days_overdue"], 747, "the most overdue first");
+}
+
+#[test]
+fn a_change_that_touches_no_service_says_so_in_one_line() {
+    let site = built_archive();
+    let markdown = brief(&site, "none", "markdown").stdout;
+    let lines: Vec<&str> = markdown.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "<!-- pmsite-brief -->",
+            "This change touches no service mapped in the incident archive (2 changed paths)."
+        ],
+        "a negated pattern (!services/payments/docs/**) takes its paths back out"
+    );
+}
+
+#[test]
+fn a_rename_counts_both_of_its_paths_and_an_unknown_path_is_reported() {
+    let site = built_archive();
+    let json: serde_json::Value = serde_json::from_str(&brief(&site, "unknown-path", "json").stdout).unwrap();
+    assert_eq!(json["services"][0]["name"], "checkout-api");
+    assert_eq!(json["services"][0]["paths"], 2, "libs/cart/old.rs and libs/cart/new.rs");
+    assert_eq!(
+        json["change"]["unmapped_paths"],
+        serde_json::json!(["tools/unknown/thing.sh"])
+    );
+}
+
+/// Every link of the Markdown brief, absolute under base_url, names a page the build wrote
+/// and, with a fragment, an id on that page.
+#[test]
+fn every_link_in_a_brief_points_at_a_page_the_build_wrote() {
+    let site = built_archive();
+    let markdown = brief(&site, "two-services", "markdown").stdout;
+    let mut links = Vec::new();
+    for event in pulldown_cmark::Parser::new(&markdown) {
+        if let pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. }) = event {
+            links.push(dest_url.to_string());
+        }
+    }
+    let pages: Vec<&String> = links
+        .iter()
+        .filter(|l| l.starts_with("https://incidents.example.com/"))
+        .collect();
+    assert!(pages.len() >= 10, "incidents, lessons and action items link: {links:?}");
+    for link in pages {
+        let relative = link.trim_start_matches("https://incidents.example.com/");
+        let (path, fragment) = relative.split_once('#').unwrap_or((relative, ""));
+        let page = site.path().join("public").join(path).join("index.html");
+        let html = fs::read_to_string(&page).unwrap_or_else(|_| panic!("{link}: no page at {}", page.display()));
+        if !fragment.is_empty() {
+            assert!(html.contains(&format!("id=\"{fragment}\"")), "{link}: no #{fragment}");
+        }
+    }
+    let others: Vec<&String> = links
+        .iter()
+        .filter(|l| !l.starts_with("https://incidents.example.com/"))
+        .collect();
+    assert!(
+        others.iter().all(|l| l.starts_with("https://jira.example.com/browse/")),
+        "only tickets link elsewhere: {others:?}"
+    );
+}
+
+#[test]
+fn restricted_and_draft_postmortems_never_appear_in_a_brief() {
+    let site = Site::copy_of(&fixture().join("site"));
+    // Even a build that published them: the brief leaves them out itself.
+    site.pmsite(&["build", "--audience", "restricted", "--drafts", "--today", TODAY])
+        .success();
+    assert!(site.read("public/incidents.json").contains("RESTRICTEDCANARY"));
+    for format in ["markdown", "json", "human"] {
+        for diff in ["two-services", "unknown-path"] {
+            let out = brief(&site, diff, format).stdout;
+            for canary in ["RESTRICTEDCANARY", "DRAFTCANARY", "checkout-restricted", "payments-draft"] {
+                assert!(!out.contains(canary), "{canary} in the {format} brief of {diff}:\n{out}");
+            }
+        }
+    }
+    let json: serde_json::Value = serde_json::from_str(&brief(&site, "two-services", "json").stdout).unwrap();
+    assert_eq!(json["services"][0]["incidents"], 2, "counted nowhere either");
+    assert_eq!(json["open_action_items"], 3);
+}
+
+#[test]
+fn the_service_page_shows_the_lessons_the_brief_shows() {
+    let site = built_archive();
+    let out = site
+        .pmsite(&["brief", "--service", "checkout-api", "--format", "json", "--today", TODAY])
+        .success()
+        .stdout;
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let page = site.read("public/services/checkout-api/index.html");
+    let lessons = json["lessons"].as_array().unwrap();
+    assert_eq!(lessons.len(), 2);
+    let mut last = 0;
+    for incident in lessons {
+        for lesson in incident["lessons"].as_array().unwrap() {
+            let text = lesson["text"].as_str().unwrap();
+            let at = page
+                .find(text)
+                .unwrap_or_else(|| panic!("the service page lacks the brief's lesson {text:?}"));
+            assert!(at > last, "in the brief's order");
+            last = at;
+        }
+    }
+}
+
+#[test]
+fn an_unknown_service_gets_a_did_you_mean() {
+    let site = built_archive();
+    site.pmsite(&["brief", "--service", "chekout-api"])
+        .status(2)
+        .stderr_has("no published incident names the service `chekout-api`")
+        .stderr_has("did you mean `checkout-api`?");
+}
+
+#[test]
+fn paths_without_service_paths_are_an_error_with_a_hint() {
+    let site = Site::new();
+    site.postmortem("a.md", "services = [\"api\"]", "");
+    site.pmsite(&["brief", "--paths", "src/main.rs"])
+        .status(2)
+        .stderr_has("[service_paths]")
+        .stderr_has("--service-paths FILE");
+}
+
+#[test]
+fn a_brief_without_a_build_builds_the_site_first() {
+    let site = Site::copy_of(&fixture().join("site"));
+    let run = site
+        .pmsite(&["brief", "--paths", "services/checkout/a.go", "--today", TODAY])
+        .success()
+        .stderr_has("building the site first");
+    assert!(run.stdout.starts_with("<!-- pmsite-brief -->\n"));
+    assert!(run.stdout.contains("**checkout-api** (2 published incidents"));
+    assert!(site.exists("public/index.html"));
+}
+
+#[test]
+fn a_diff_on_stdin_and_a_service_paths_file_that_wins() {
+    let site = built_archive();
+    site.write("code/services.toml", "search = [\"services/checkout/\"]\n");
+    let diff = fs::read_to_string(fixture().join("diffs/two-services.diff")).unwrap();
+    let mut child = std::process::Command::new(crate::test::BIN)
+        .args(["brief", "--diff", "-", "--service-paths", "code/services.toml", "--format", "json"])
+        .current_dir(site.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), diff.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["services"].as_array().unwrap().len(), 1);
+    assert_eq!(json["services"][0]["name"], "search");
+}
+
+#[test]
+fn bad_service_paths_give_file_line_and_field_errors() {
+    let site = Site::new();
+    site.write(
+        "pmsite.toml",
+        "title = \"x\"\nservices = [\"checkout-api\"]\n[service_paths]\ncheckout-api = [\"src/**\", \"src/{a\"]\nchekout-api = [\"x/\"]\n",
+    );
+    site.pmsite(&["check"])
+        .status(2)
+        .stderr_has("pmsite.toml:4")
+        .stderr_has("`src/{a` is not a valid path pattern")
+        .stderr_has("service_paths.checkout-api[1]")
+        .stderr_has("pmsite.toml:5")
+        .stderr_has("did you mean `checkout-api`?");
+    site.write("pmsite.toml", "title = \"x\"\n");
+    site.write("services.toml", "# the code repository's map\napi = \"{broken\"\n");
+    site.pmsite(&["brief", "--paths", "a", "--service-paths", "services.toml"])
+        .status(2)
+        .stderr_has("services.toml:2")
+        .stderr_has("`{broken` is not a valid path pattern");
+}
+
+#[test]
+fn markdown_and_human_briefs_are_stable() {
+    let site = built_archive();
+    let first = brief(&site, "two-services", "human").stdout;
+    assert_eq!(first, brief(&site, "two-services", "human").stdout);
+    assert!(first.contains("checkout-api: 2 published incidents"));
+    assert!(!first.contains("<!--"), "no marker outside Markdown");
+}
+
+#[test]
+fn base_url_flag_changes_feed_and_canonical_urls() {
+    let site = Site::copy_of(&fixture().join("site"));
+    site.pmsite(&["build", "--today", TODAY, "--base-url", "https://preview.example.org/pr-7"])
+        .success();
+    let feed = site.read("public/feed.xml");
+    assert!(feed.contains("https://preview.example.org/pr-7/incidents/"), "{feed}");
+    assert!(!feed.contains("incidents.example.com"));
+    let page = site.read("public/incidents/2021-01-10-search-reindex/index.html");
+    assert!(page.contains("href=\"https://preview.example.org/pr-7/incidents/2021-01-10-search-reindex/\""));
+    site.pmsite(&["build", "--base-url", "preview.example.org"])
+        .status(2)
+        .stderr_has("must be an http(s) URL");
+}
+
+#[test]
+fn the_no_base_url_warning_says_how_to_fix_it() {
+    let site = Site::new();
+    site.write("pmsite.toml", "title = \"x\"\n");
+    site.postmortem("a.md", "", "");
+    site.build().stderr_has("--base-url URL");
+}
