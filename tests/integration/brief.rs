@@ -294,3 +294,229 @@ fn the_no_base_url_warning_says_how_to_fix_it() {
     site.postmortem("a.md", "", "");
     site.build().stderr_has("--base-url URL");
 }
+
+/// Actions the workflows may use, each at a major version that exists (checked on GitHub:
+/// actions/checkout v4, configure-pages v5, upload-pages-artifact v3, deploy-pages v4,
+/// github-script v7, upload-artifact v4, download-artifact v4).
+const PINNED_ACTIONS: &[&str] = &[
+    "actions/checkout@v4",
+    "actions/configure-pages@v5",
+    "actions/upload-pages-artifact@v3",
+    "actions/deploy-pages@v4",
+    "actions/github-script@v7",
+    "actions/upload-artifact@v4",
+    "actions/download-artifact@v4",
+];
+
+/// Every `(key, value)` of a YAML document whose value is a string, and the mappings, by
+/// walking it: enough to read what a workflow runs.
+fn strings(node: &saphyr::Yaml<'_>, key: &str, out: &mut Vec<(String, String)>) {
+    use saphyr::Yaml;
+    match node {
+        Yaml::Mapping(map) => {
+            for (k, v) in map {
+                strings(v, k.as_str().unwrap_or_default(), out);
+            }
+        }
+        Yaml::Sequence(items) => {
+            for item in items {
+                strings(item, key, out);
+            }
+        }
+        other => {
+            if let Some(text) = other.as_str() {
+                out.push((key.to_string(), text.to_string()));
+            }
+        }
+    }
+}
+
+fn parse_yaml(path: &Path) -> (String, Vec<(String, String)>) {
+    use saphyr::LoadableYamlNode;
+    let text = fs::read_to_string(path).unwrap();
+    let documents = saphyr::Yaml::load_from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
+    assert_eq!(documents.len(), 1, "{}", path.display());
+    let mut found = Vec::new();
+    strings(&documents[0], "", &mut found);
+    (text, found)
+}
+
+/// The shell syntax of `script` is valid for `shell` (`bash -n`).
+fn assert_shell_parses(shell: &str, script: &str, origin: &str) {
+    let output = std::process::Command::new(shell)
+        .args(["-n", "-c", script])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{origin}: {shell} -n rejects:\n{script}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn repository() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn generated_workflows_parse_and_use_only_pinned_actions_and_valid_shell() {
+    let parent = tempfile::tempdir().unwrap();
+    let kb = parent.path().join("kb");
+    crate::test::Site::new()
+        .pmsite(&["init", kb.to_str().unwrap()])
+        .success();
+    let github = [
+        kb.join(".github/workflows/pmsite.yml"),
+        kb.join("code-repository/.github/workflows/pmsite-brief.yml"),
+        repository().join(".github/workflows/release.yml"),
+    ];
+    for path in &github {
+        let (_, found) = parse_yaml(path);
+        let origin = path.display().to_string();
+        let uses: Vec<&String> = found.iter().filter(|(k, _)| k == "uses").map(|(_, v)| v).collect();
+        assert!(!uses.is_empty(), "{origin}");
+        for action in uses {
+            assert!(
+                PINNED_ACTIONS.contains(&action.as_str()),
+                "{origin}: `{action}` is not a pinned, known action"
+            );
+        }
+        for (_, script) in found.iter().filter(|(k, _)| k == "run") {
+            // GitHub substitutes its expressions before the shell sees the script.
+            let script = regex::Regex::new(r"\$\{\{[^}]*\}\}").unwrap().replace_all(script, "x");
+            assert_shell_parses("bash", &script, &origin);
+        }
+    }
+    let (pages, found) = parse_yaml(&github[0]);
+    for needed in ["pages: write", "id-token: write", "name: github-pages", "--format github", "--base-url"] {
+        assert!(pages.contains(needed), "the Pages workflow lacks {needed}");
+    }
+    assert!(found.iter().any(|(k, v)| k == "uses" && v == "actions/deploy-pages@v4"));
+    let (brief, _) = parse_yaml(&github[1]);
+    assert!(brief.contains("pull-requests: write"));
+    assert!(brief.contains(&format!("const marker = '{}';", pmsite::brief::MARKER)));
+    let (gitlab, found) = parse_yaml(&kb.join(".gitlab-ci.yml"));
+    let script: Vec<&str> = found
+        .iter()
+        .filter(|(k, _)| k == "before_script" || k == "script")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_shell_parses("sh", &script.join("\n"), ".gitlab-ci.yml");
+    assert!(gitlab.contains("merge_request_event") && gitlab.contains("$CI_DEFAULT_BRANCH"));
+    assert!(gitlab.contains("pages:") && gitlab.contains("paths: [public]"));
+    for text in [&pages, &brief, &gitlab] {
+        assert!(text.contains(&format!("PMSITE_VERSION: \"{}\"", env!("CARGO_PKG_VERSION"))));
+        assert!(text.contains("sha256sum --check"));
+    }
+}
+
+/// The install step of the generated workflow, run as GitHub would run it against a
+/// release laid out as `.github/workflows/release.yml` lays it out (served from a folder):
+/// it installs a binary that runs, and refuses an archive whose checksum does not match.
+#[test]
+fn the_generated_install_step_installs_a_checked_release_and_refuses_a_bad_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    crate::test::Site::new()
+        .pmsite(&["init", tmp.path().join("kb").to_str().unwrap()])
+        .success();
+    let (_, found) = parse_yaml(&tmp.path().join("kb/.github/workflows/pmsite.yml"));
+    let install = found
+        .iter()
+        .find(|(k, v)| k == "run" && v.contains("curl"))
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    let name = format!("pmsite-v{version}-x86_64-unknown-linux-gnu");
+    let releases = tmp.path().join("releases");
+    let dir = releases.join(format!("v{version}"));
+    fs::create_dir_all(dir.join(&name)).unwrap();
+    fs::copy(crate::test::BIN, dir.join(&name).join("pmsite")).unwrap();
+    let package = format!(
+        "tar -czf {name}.tar.gz {name} && sha256sum {name}.tar.gz > {name}.tar.gz.sha256 && rm -r {name}"
+    );
+    let packed = std::process::Command::new("sh").args(["-c", &package]).current_dir(&dir).status().unwrap();
+    assert!(packed.success());
+    let run = |runner: &Path| {
+        fs::create_dir_all(runner).unwrap();
+        let path_file = runner.join("github_path");
+        let output = std::process::Command::new("bash")
+            .args(["-e", "-c", &install])
+            .env("PMSITE_VERSION", version)
+            .env("PMSITE_RELEASES", format!("file://{}", releases.display()))
+            .env("RUNNER_TEMP", runner)
+            .env("GITHUB_PATH", &path_file)
+            .output()
+            .unwrap();
+        (output, fs::read_to_string(&path_file).unwrap_or_default())
+    };
+    let (output, github_path) = run(&tmp.path().join("runner"));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let installed = Path::new(github_path.trim()).join("pmsite");
+    let version_output = std::process::Command::new(&installed).arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&version_output.stdout).contains(version));
+    // A tampered archive: the checksum no longer matches, and the step fails.
+    let archive = dir.join(format!("{name}.tar.gz"));
+    let mut bytes = fs::read(&archive).unwrap();
+    bytes.push(0);
+    fs::write(&archive, bytes).unwrap();
+    let (output, github_path) = run(&tmp.path().join("runner2"));
+    assert!(!output.status.success(), "a bad checksum must fail the step");
+    assert!(github_path.is_empty());
+}
+
+/// The brief workflow's own shell step, run in a code repository with two commits and the
+/// archive checked out beside it: it writes a brief of the pull request's diff.
+#[test]
+fn the_brief_workflow_step_writes_the_brief_of_a_pull_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    crate::test::Site::new()
+        .pmsite(&["init", tmp.path().join("kb").to_str().unwrap()])
+        .success();
+    let (_, found) = parse_yaml(&tmp.path().join("kb/code-repository/.github/workflows/pmsite-brief.yml"));
+    let step = found
+        .iter()
+        .find(|(k, v)| k == "run" && v.contains("pmsite brief"))
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let code = tmp.path().join("code");
+    fs::create_dir_all(code.join("services/checkout")).unwrap();
+    crate::test::copy_dir(&fixture().join("site"), &code.join(".incident-archive"));
+    let git = |args: &[&str]| {
+        let output = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(&code)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    };
+    git(&["init", "-q"]);
+    fs::write(code.join(".gitignore"), ".incident-archive/\n").unwrap();
+    fs::write(code.join("services/checkout/handler.go"), "package checkout\n").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "base"]);
+    let base = git(&["rev-parse", "HEAD"]);
+    fs::write(code.join("services/checkout/handler.go"), "package checkout\n// retry budget\n").unwrap();
+    git(&["commit", "-qam", "change"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    let runner = tmp.path().join("runner");
+    fs::create_dir_all(&runner).unwrap();
+    let bin_dir = Path::new(crate::test::BIN).parent().unwrap();
+    let output = std::process::Command::new("bash")
+        .args(["-e", "-c", &step])
+        .current_dir(&code)
+        .env("PATH", format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()))
+        .env("RUNNER_TEMP", &runner)
+        .env("BASE_SHA", base)
+        .env("HEAD_SHA", head)
+        .env("PR_TITLE", "Give checkout a retry budget")
+        .env("PR_BODY", "It retries `forever` today; $(no expansion) here.")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let brief = fs::read_to_string(runner.join("brief.md")).unwrap();
+    assert!(brief.starts_with(pmsite::brief::MARKER), "{brief}");
+    assert!(brief.contains("**checkout-api** (2 published incidents"), "{brief}");
+}
