@@ -64,8 +64,7 @@ impl ServicePaths {
             .iter()
             .filter(move |s| {
                 !relative.is_empty()
-                    && s
-                        .matcher
+                    && s.matcher
                         .matched_path_or_any_parents(Path::new(&relative), false)
                         .is_ignore()
             })
@@ -333,8 +332,7 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     }
 }
 
-const BASE_URL_HINT: &str =
-    "write the address the site is published at, e.g. https://incidents.example.com/";
+const BASE_URL_HINT: &str = "write the address the site is published at, e.g. https://incidents.example.com/";
 
 /// `base_url` as the site uses it (ending in `/`), or why it is not one. pmsite.toml's
 /// `base_url` and `pmsite build --base-url` are both read by this.
@@ -343,7 +341,11 @@ pub fn base_url(url: &str) -> Result<String, String> {
     if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
         return Err(format!("`base_url` must be an http(s) URL, found `{url}`"));
     }
-    Ok(if url.ends_with('/') { url.to_string() } else { format!("{url}/") })
+    Ok(if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    })
 }
 
 /// `--base-url URL` on the command line: [`base_url`], with the hint in the message.
@@ -363,7 +365,12 @@ pub fn with_base_url(mut config: Config, base_url: Option<&str>) -> Config {
 /// A `[service_paths]` table (in pmsite.toml, or on its own in a `--service-paths` file):
 /// service names, each with a list of gitignore-style patterns. With a `services`
 /// allowlist, every service must be on it.
-fn read_service_paths(r: &mut Reader<'_>, node: &Node, path: &str, known: Option<&Allowlist>) -> ServicePaths {
+fn read_service_paths(
+    r: &mut Reader<'_>,
+    node: &Node,
+    path: &str,
+    known: Option<&Allowlist>,
+) -> ServicePaths {
     let Some(t) = r.table(node, path) else {
         return ServicePaths::default();
     };
@@ -446,7 +453,11 @@ fn glob_error(error: &ignore::Error) -> String {
 /// A service-paths file of the code repository (`pmsite brief --service-paths FILE`): the
 /// `[service_paths]` table of pmsite.toml as the whole file. `known` is the site's
 /// `services` allowlist. Diagnostics name `file`.
-pub fn parse_service_paths(file: &Path, text: &str, known: Option<&Allowlist>) -> Result<ServicePaths, Vec<Diagnostic>> {
+pub fn parse_service_paths(
+    file: &Path,
+    text: &str,
+    known: Option<&Allowlist>,
+) -> Result<ServicePaths, Vec<Diagnostic>> {
     let root = parse_toml(file, text)?;
     let mut r = Reader::new(file, text, Codes::CONFIG);
     let paths = read_service_paths(&mut r, &root, "", known);
@@ -750,6 +761,71 @@ PM305 = "off"
         assert_eq!(checks.level(Code::ActionItemOverdue), None);
         assert_eq!(checks.level(Code::AwsKey), Some(Level::Error));
         assert_eq!(checks.level(Code::MissingSection), Some(Level::Warning));
+    }
+
+    #[test]
+    fn service_paths_are_gitignore_patterns() {
+        let config = parse(
+            r#"
+[service_paths]
+checkout-api = ["services/checkout/", "libs/cart/**"]
+payments = ["services/payments/**", "!services/payments/docs/**"]
+schemas = "*.proto"
+"#,
+        )
+        .unwrap();
+        let paths = &config.service_paths;
+        let of = |path: &str| paths.services_of(path).collect::<Vec<_>>();
+        assert_eq!(of("services/checkout/api/handler.go"), ["checkout-api"]);
+        assert_eq!(
+            of("/libs/cart/a.rs"),
+            ["checkout-api"],
+            "a leading / is the repository root"
+        );
+        assert_eq!(of("services/payments/client.go"), ["payments"]);
+        assert!(of("services/payments/docs/guide.md").is_empty(), "taken back out");
+        assert_eq!(
+            of("api/v1/orders.proto"),
+            ["schemas"],
+            "a name without / matches at any depth"
+        );
+        assert!(of("services/checkoutx/a.go").is_empty());
+        assert!(of("").is_empty() && of("./").is_empty());
+    }
+
+    #[test]
+    fn bad_service_paths_point_at_their_pattern() {
+        let errors = parse("[service_paths]\napi = [\"ok/\", \"{a\"]\ndb = 3\n").unwrap_err();
+        let found: Vec<_> = errors
+            .iter()
+            .map(|d| (d.line(), d.field.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, "service_paths.api[1]".to_string()),
+                (3, "service_paths.db".to_string())
+            ]
+        );
+        let file = Path::new("code/services.toml");
+        let errors = parse_service_paths(file, "\napi = [\"a/{\"]\n", None).unwrap_err();
+        assert_eq!(errors[0].file, file);
+        assert_eq!(errors[0].line(), 2);
+    }
+
+    #[test]
+    fn base_url_from_the_command_line_is_checked_like_the_config() {
+        assert_eq!(
+            base_url("https://x.example/pr-7").unwrap(),
+            "https://x.example/pr-7/"
+        );
+        assert!(
+            base_url_argument("x.example")
+                .unwrap_err()
+                .contains("https://incidents.example.com/")
+        );
+        let config = with_base_url(Config::default(), Some("http://127.0.0.1:1111/"));
+        assert_eq!(config.base_url, "http://127.0.0.1:1111/");
     }
 
     #[test]

@@ -246,8 +246,14 @@ pub fn init_files() -> Vec<(&'static str, String)> {
         (INIT_POSTMORTEM_PATH, INIT_POSTMORTEM.to_string()),
         (".github/workflows/pmsite.yml", workflow(INIT_GITHUB)),
         (".gitlab-ci.yml", workflow(INIT_GITLAB)),
-        ("code-repository/.github/workflows/pmsite-brief.yml", workflow(INIT_BRIEF)),
-        ("code-repository/.github/pmsite-services.toml", INIT_SERVICE_PATHS.to_string()),
+        (
+            "code-repository/.github/workflows/pmsite-brief.yml",
+            workflow(INIT_BRIEF),
+        ),
+        (
+            "code-repository/.github/pmsite-services.toml",
+            INIT_SERVICE_PATHS.to_string(),
+        ),
         (".gitignore", INIT_GITIGNORE.to_string()),
     ]
 }

@@ -137,7 +137,9 @@ impl Archive {
                 return Err(ArchiveError::Missing(path.clone()));
             }
         }
-        let unreadable = |path: &Path, e: &dyn std::fmt::Display| ArchiveError::Unreadable(path.to_path_buf(), e.to_string());
+        let unreadable = |path: &Path, e: &dyn std::fmt::Display| {
+            ArchiveError::Unreadable(path.to_path_buf(), e.to_string())
+        };
         let bytes = std::fs::read(&export_path).map_err(|e| unreadable(&export_path, &e))?;
         let exported: Export = serde_json::from_slice(&bytes).map_err(|e| unreadable(&export_path, &e))?;
         if exported.format != export::FORMAT || exported.version != export::VERSION {
@@ -154,10 +156,7 @@ impl Archive {
         }
         let index = Index::open_in_dir(&index_dir).map_err(|e| unreadable(&index_dir, &e))?;
         let fields = Fields::from_schema(&index.schema()).map_err(|e| unreadable(&index_dir, &e))?;
-        let searcher = index
-            .reader()
-            .map_err(|e| unreadable(&index_dir, &e))?
-            .searcher();
+        let searcher = index.reader().map_err(|e| unreadable(&index_dir, &e))?.searcher();
         if searcher.num_docs() != exported.incidents.len() as u64 {
             return Err(ArchiveError::Mismatch(output.to_path_buf()));
         }
@@ -206,7 +205,10 @@ impl Archive {
         let limit = self.incidents.len().max(1);
         let found = self
             .searcher
-            .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())
+            .search(
+                &BooleanQuery::new(clauses),
+                &TopDocs::with_limit(limit).order_by_score(),
+            )
             .map_err(|e| self.error(&e))?;
         for (score, address) in found {
             if let Some(slot) = scores.get_mut(self.position(address)) {
@@ -218,7 +220,9 @@ impl Archive {
 
     /// The body sections of the incident at `position`, as the index keeps them.
     pub fn sections(&self, position: usize) -> Result<Vec<Section>, ArchiveError> {
-        let address = self.address(position).ok_or_else(|| ArchiveError::Mismatch(self.output.clone()))?;
+        let address = self
+            .address(position)
+            .ok_or_else(|| ArchiveError::Mismatch(self.output.clone()))?;
         let document: TantivyDocument = self.searcher.doc(address).map_err(|e| self.error(&e))?;
         let meta = document
             .get_first(self.fields.meta)

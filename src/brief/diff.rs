@@ -25,10 +25,9 @@ impl std::fmt::Display for DiffError {
                 f,
                 "this is not a unified diff: it has no `diff --git` or `---`/`+++` lines"
             ),
-            DiffError::BadHunk(line) => write!(
-                f,
-                "line {line}: a hunk header must read like `@@ -12,5 +12,7 @@`"
-            ),
+            DiffError::BadHunk(line) => {
+                write!(f, "line {line}: a hunk header must read like `@@ -12,5 +12,7 @@`")
+            }
         }
     }
 }
@@ -124,7 +123,11 @@ fn file_name(text: &str, git: bool) -> Option<String> {
     if name == "/dev/null" {
         return None;
     }
-    Some(if git { strip_git_prefix(&name).to_string() } else { name })
+    Some(if git {
+        strip_git_prefix(&name).to_string()
+    } else {
+        name
+    })
 }
 
 fn strip_git_prefix(name: &str) -> &str {

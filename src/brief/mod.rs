@@ -69,7 +69,10 @@ impl std::fmt::Display for BriefError {
                 write!(f, "no published incident names the service `{name}`")?;
                 match near {
                     Some(near) => write!(f, "\n  hint: did you mean `{near}`?"),
-                    None => write!(f, "\n  hint: service names are as the postmortems write them, e.g. `checkout-api`"),
+                    None => write!(
+                        f,
+                        "\n  hint: service names are as the postmortems write them, e.g. `checkout-api`"
+                    ),
                 }
             }
             BriefError::NoServicePaths => write!(

@@ -190,10 +190,16 @@ fn human(brief: &Brief) -> String {
     }
     for (label, tallies) in [
         ("Recurring root causes", &brief.recurring_root_causes),
-        ("Recurring contributing factors", &brief.recurring_contributing_factors),
+        (
+            "Recurring contributing factors",
+            &brief.recurring_contributing_factors,
+        ),
     ] {
         if !tallies.is_empty() {
-            let list: Vec<String> = tallies.iter().map(|t| format!("{} ({})", t.name, t.count)).collect();
+            let list: Vec<String> = tallies
+                .iter()
+                .map(|t| format!("{} ({})", t.name, t.count))
+                .collect();
             let _ = writeln!(out, "\n{label}: {}", list.join(", "));
         }
     }
@@ -210,9 +216,17 @@ fn human(brief: &Brief) -> String {
                 "  - {} ({}{}{}{})",
                 action.title,
                 action.owner.as_deref().unwrap_or("no owner"),
-                action.due.as_deref().map(|d| format!(", due {d}")).unwrap_or_default(),
+                action
+                    .due
+                    .as_deref()
+                    .map(|d| format!(", due {d}"))
+                    .unwrap_or_default(),
                 overdue,
-                action.ticket.as_ref().map(|t| format!(", {}", t.label)).unwrap_or_default()
+                action
+                    .ticket
+                    .as_ref()
+                    .map(|t| format!(", {}", t.label))
+                    .unwrap_or_default()
             );
         }
     }
@@ -227,7 +241,11 @@ fn service_line(s: &ServiceFacts) -> String {
     }
     let mut line = format!("{} published incident{}", s.incidents, plural(s.incidents));
     if let (Some(date), Some(days)) = (&s.last_incident, s.days_since_last_incident) {
-        let _ = write!(line, ", the last on {date} ({days} day{} ago)", plural(days.unsigned_abs() as usize));
+        let _ = write!(
+            line,
+            ", the last on {date} ({days} day{} ago)",
+            plural(days.unsigned_abs() as usize)
+        );
     }
     if let Some(minutes) = s.median_minutes_to_resolve {
         let _ = write!(

@@ -49,8 +49,9 @@ fn briefs_match_their_snapshots() {
                 fs::write(&expected_path, &got).unwrap();
                 continue;
             }
-            let expected = fs::read_to_string(&expected_path)
-                .unwrap_or_else(|_| panic!("{} is missing; run with PMSITE_BLESS=1", expected_path.display()));
+            let expected = fs::read_to_string(&expected_path).unwrap_or_else(|_| {
+                panic!("{} is missing; run with PMSITE_BLESS=1", expected_path.display())
+            });
             assert_eq!(
                 got,
                 expected,
@@ -77,10 +78,16 @@ fn a_diff_touching_two_services_briefs_both_and_counts_the_unmapped_path() {
     assert_eq!(json["change"]["paths"], 3);
     assert_eq!(json["change"]["unmapped_paths"], serde_json::json!(["README.md"]));
     // The payments incident matches the title's "retry budget" best.
-    assert_eq!(json["incidents"][0]["id"], "2023-05-02-payments-provider-timeouts");
+    assert_eq!(
+        json["incidents"][0]["id"],
+        "2023-05-02-payments-provider-timeouts"
+    );
     assert_eq!(json["open_action_items"], 3);
     assert_eq!(json["overdue_action_items"], 3);
-    assert_eq!(json["action_items"][0]["days_overdue"], 747, "the most overdue first");
+    assert_eq!(
+        json["action_items"][0]["days_overdue"], 747,
+        "the most overdue first"
+    );
 }
 
 #[test]
@@ -103,7 +110,10 @@ fn a_rename_counts_both_of_its_paths_and_an_unknown_path_is_reported() {
     let site = built_archive();
     let json: serde_json::Value = serde_json::from_str(&brief(&site, "unknown-path", "json").stdout).unwrap();
     assert_eq!(json["services"][0]["name"], "checkout-api");
-    assert_eq!(json["services"][0]["paths"], 2, "libs/cart/old.rs and libs/cart/new.rs");
+    assert_eq!(
+        json["services"][0]["paths"], 2,
+        "libs/cart/old.rs and libs/cart/new.rs"
+    );
     assert_eq!(
         json["change"]["unmapped_paths"],
         serde_json::json!(["tools/unknown/thing.sh"])
@@ -126,14 +136,21 @@ fn every_link_in_a_brief_points_at_a_page_the_build_wrote() {
         .iter()
         .filter(|l| l.starts_with("https://incidents.example.com/"))
         .collect();
-    assert!(pages.len() >= 10, "incidents, lessons and action items link: {links:?}");
+    assert!(
+        pages.len() >= 10,
+        "incidents, lessons and action items link: {links:?}"
+    );
     for link in pages {
         let relative = link.trim_start_matches("https://incidents.example.com/");
         let (path, fragment) = relative.split_once('#').unwrap_or((relative, ""));
         let page = site.path().join("public").join(path).join("index.html");
-        let html = fs::read_to_string(&page).unwrap_or_else(|_| panic!("{link}: no page at {}", page.display()));
+        let html =
+            fs::read_to_string(&page).unwrap_or_else(|_| panic!("{link}: no page at {}", page.display()));
         if !fragment.is_empty() {
-            assert!(html.contains(&format!("id=\"{fragment}\"")), "{link}: no #{fragment}");
+            assert!(
+                html.contains(&format!("id=\"{fragment}\"")),
+                "{link}: no #{fragment}"
+            );
         }
     }
     let others: Vec<&String> = links
@@ -141,7 +158,9 @@ fn every_link_in_a_brief_points_at_a_page_the_build_wrote() {
         .filter(|l| !l.starts_with("https://incidents.example.com/"))
         .collect();
     assert!(
-        others.iter().all(|l| l.starts_with("https://jira.example.com/browse/")),
+        others
+            .iter()
+            .all(|l| l.starts_with("https://jira.example.com/browse/")),
         "only tickets link elsewhere: {others:?}"
     );
 }
@@ -156,8 +175,16 @@ fn restricted_and_draft_postmortems_never_appear_in_a_brief() {
     for format in ["markdown", "json", "human"] {
         for diff in ["two-services", "unknown-path"] {
             let out = brief(&site, diff, format).stdout;
-            for canary in ["RESTRICTEDCANARY", "DRAFTCANARY", "checkout-restricted", "payments-draft"] {
-                assert!(!out.contains(canary), "{canary} in the {format} brief of {diff}:\n{out}");
+            for canary in [
+                "RESTRICTEDCANARY",
+                "DRAFTCANARY",
+                "checkout-restricted",
+                "payments-draft",
+            ] {
+                assert!(
+                    !out.contains(canary),
+                    "{canary} in the {format} brief of {diff}:\n{out}"
+                );
             }
         }
     }
@@ -170,7 +197,15 @@ fn restricted_and_draft_postmortems_never_appear_in_a_brief() {
 fn the_service_page_shows_the_lessons_the_brief_shows() {
     let site = built_archive();
     let out = site
-        .pmsite(&["brief", "--service", "checkout-api", "--format", "json", "--today", TODAY])
+        .pmsite(&[
+            "brief",
+            "--service",
+            "checkout-api",
+            "--format",
+            "json",
+            "--today",
+            TODAY,
+        ])
         .success()
         .stdout;
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -227,7 +262,15 @@ fn a_diff_on_stdin_and_a_service_paths_file_that_wins() {
     site.write("code/services.toml", "search = [\"services/checkout/\"]\n");
     let diff = fs::read_to_string(fixture().join("diffs/two-services.diff")).unwrap();
     let mut child = std::process::Command::new(crate::test::BIN)
-        .args(["brief", "--diff", "-", "--service-paths", "code/services.toml", "--format", "json"])
+        .args([
+            "brief",
+            "--diff",
+            "-",
+            "--service-paths",
+            "code/services.toml",
+            "--format",
+            "json",
+        ])
         .current_dir(site.path())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -256,7 +299,10 @@ fn bad_service_paths_give_file_line_and_field_errors() {
         .stderr_has("pmsite.toml:5")
         .stderr_has("did you mean `checkout-api`?");
     site.write("pmsite.toml", "title = \"x\"\n");
-    site.write("services.toml", "# the code repository's map\napi = \"{broken\"\n");
+    site.write(
+        "services.toml",
+        "# the code repository's map\napi = \"{broken\"\n",
+    );
     site.pmsite(&["brief", "--paths", "a", "--service-paths", "services.toml"])
         .status(2)
         .stderr_has("services.toml:2")
@@ -275,10 +321,19 @@ fn markdown_and_human_briefs_are_stable() {
 #[test]
 fn base_url_flag_changes_feed_and_canonical_urls() {
     let site = Site::copy_of(&fixture().join("site"));
-    site.pmsite(&["build", "--today", TODAY, "--base-url", "https://preview.example.org/pr-7"])
-        .success();
+    site.pmsite(&[
+        "build",
+        "--today",
+        TODAY,
+        "--base-url",
+        "https://preview.example.org/pr-7",
+    ])
+    .success();
     let feed = site.read("public/feed.xml");
-    assert!(feed.contains("https://preview.example.org/pr-7/incidents/"), "{feed}");
+    assert!(
+        feed.contains("https://preview.example.org/pr-7/incidents/"),
+        "{feed}"
+    );
     assert!(!feed.contains("incidents.example.com"));
     let page = site.read("public/incidents/2021-01-10-search-reindex/index.html");
     assert!(page.contains("href=\"https://preview.example.org/pr-7/incidents/2021-01-10-search-reindex/\""));
@@ -334,8 +389,8 @@ fn strings(node: &saphyr::Yaml<'_>, key: &str, out: &mut Vec<(String, String)>) 
 fn parse_yaml(path: &Path) -> (String, Vec<(String, String)>) {
     use saphyr::LoadableYamlNode;
     let text = fs::read_to_string(path).unwrap();
-    let documents = saphyr::Yaml::load_from_str(&text)
-        .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
+    let documents =
+        saphyr::Yaml::load_from_str(&text).unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
     assert_eq!(documents.len(), 1, "{}", path.display());
     let mut found = Vec::new();
     strings(&documents[0], "", &mut found);
@@ -374,7 +429,11 @@ fn generated_workflows_parse_and_use_only_pinned_actions_and_valid_shell() {
     for path in &github {
         let (_, found) = parse_yaml(path);
         let origin = path.display().to_string();
-        let uses: Vec<&String> = found.iter().filter(|(k, _)| k == "uses").map(|(_, v)| v).collect();
+        let uses: Vec<&String> = found
+            .iter()
+            .filter(|(k, _)| k == "uses")
+            .map(|(_, v)| v)
+            .collect();
         assert!(!uses.is_empty(), "{origin}");
         for action in uses {
             assert!(
@@ -384,15 +443,27 @@ fn generated_workflows_parse_and_use_only_pinned_actions_and_valid_shell() {
         }
         for (_, script) in found.iter().filter(|(k, _)| k == "run") {
             // GitHub substitutes its expressions before the shell sees the script.
-            let script = regex::Regex::new(r"\$\{\{[^}]*\}\}").unwrap().replace_all(script, "x");
+            let script = regex::Regex::new(r"\$\{\{[^}]*\}\}")
+                .unwrap()
+                .replace_all(script, "x");
             assert_shell_parses("bash", &script, &origin);
         }
     }
     let (pages, found) = parse_yaml(&github[0]);
-    for needed in ["pages: write", "id-token: write", "name: github-pages", "--format github", "--base-url"] {
+    for needed in [
+        "pages: write",
+        "id-token: write",
+        "name: github-pages",
+        "--format github",
+        "--base-url",
+    ] {
         assert!(pages.contains(needed), "the Pages workflow lacks {needed}");
     }
-    assert!(found.iter().any(|(k, v)| k == "uses" && v == "actions/deploy-pages@v4"));
+    assert!(
+        found
+            .iter()
+            .any(|(k, v)| k == "uses" && v == "actions/deploy-pages@v4")
+    );
     let (brief, _) = parse_yaml(&github[1]);
     assert!(brief.contains("pull-requests: write"));
     assert!(brief.contains(&format!("const marker = '{}';", pmsite::brief::MARKER)));
@@ -435,7 +506,11 @@ fn the_generated_install_step_installs_a_checked_release_and_refuses_a_bad_one()
     let package = format!(
         "tar -czf {name}.tar.gz {name} && sha256sum {name}.tar.gz > {name}.tar.gz.sha256 && rm -r {name}"
     );
-    let packed = std::process::Command::new("sh").args(["-c", &package]).current_dir(&dir).status().unwrap();
+    let packed = std::process::Command::new("sh")
+        .args(["-c", &package])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
     assert!(packed.success());
     let run = |runner: &Path| {
         fs::create_dir_all(runner).unwrap();
@@ -451,9 +526,16 @@ fn the_generated_install_step_installs_a_checked_release_and_refuses_a_bad_one()
         (output, fs::read_to_string(&path_file).unwrap_or_default())
     };
     let (output, github_path) = run(&tmp.path().join("runner"));
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let installed = Path::new(github_path.trim()).join("pmsite");
-    let version_output = std::process::Command::new(&installed).arg("--version").output().unwrap();
+    let version_output = std::process::Command::new(&installed)
+        .arg("--version")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&version_output.stdout).contains(version));
     // A tampered archive: the checksum no longer matches, and the step fails.
     let archive = dir.join(format!("{name}.tar.gz"));
@@ -473,7 +555,10 @@ fn the_brief_workflow_step_writes_the_brief_of_a_pull_request() {
     crate::test::Site::new()
         .pmsite(&["init", tmp.path().join("kb").to_str().unwrap()])
         .success();
-    let (_, found) = parse_yaml(&tmp.path().join("kb/code-repository/.github/workflows/pmsite-brief.yml"));
+    let (_, found) = parse_yaml(
+        &tmp.path()
+            .join("kb/code-repository/.github/workflows/pmsite-brief.yml"),
+    );
     let step = found
         .iter()
         .find(|(k, v)| k == "run" && v.contains("pmsite brief"))
@@ -489,7 +574,11 @@ fn the_brief_workflow_step_writes_the_brief_of_a_pull_request() {
             .current_dir(&code)
             .output()
             .unwrap();
-        assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).trim().to_string()
     };
     git(&["init", "-q"]);
@@ -498,7 +587,11 @@ fn the_brief_workflow_step_writes_the_brief_of_a_pull_request() {
     git(&["add", "."]);
     git(&["commit", "-qm", "base"]);
     let base = git(&["rev-parse", "HEAD"]);
-    fs::write(code.join("services/checkout/handler.go"), "package checkout\n// retry budget\n").unwrap();
+    fs::write(
+        code.join("services/checkout/handler.go"),
+        "package checkout\n// retry budget\n",
+    )
+    .unwrap();
     git(&["commit", "-qam", "change"]);
     let head = git(&["rev-parse", "HEAD"]);
     let runner = tmp.path().join("runner");
@@ -507,7 +600,10 @@ fn the_brief_workflow_step_writes_the_brief_of_a_pull_request() {
     let output = std::process::Command::new("bash")
         .args(["-e", "-c", &step])
         .current_dir(&code)
-        .env("PATH", format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()))
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+        )
         .env("RUNNER_TEMP", &runner)
         .env("BASE_SHA", base)
         .env("HEAD_SHA", head)
@@ -515,8 +611,15 @@ fn the_brief_workflow_step_writes_the_brief_of_a_pull_request() {
         .env("PR_BODY", "It retries `forever` today; $(no expansion) here.")
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let brief = fs::read_to_string(runner.join("brief.md")).unwrap();
     assert!(brief.starts_with(pmsite::brief::MARKER), "{brief}");
-    assert!(brief.contains("**checkout-api** (2 published incidents"), "{brief}");
+    assert!(
+        brief.contains("**checkout-api** (2 published incidents"),
+        "{brief}"
+    );
 }
