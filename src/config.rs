@@ -793,6 +793,14 @@ schemas = "*.proto"
         assert!(of("").is_empty() && of("./").is_empty());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_path_is_matched_without_panicking(path in "(?s).{0,60}") {
+            let config = parse("[service_paths]\napi = [\"src/\", \"*.proto\", \"!src/docs/**\"]\n").unwrap();
+            let _ = config.service_paths.services_of(&path).count();
+        }
+    }
+
     #[test]
     fn bad_service_paths_point_at_their_pattern() {
         let errors = parse("[service_paths]\napi = [\"ok/\", \"{a\"]\ndb = 3\n").unwrap_err();

@@ -192,6 +192,13 @@ pub struct ActionFacts {
 pub fn make(archive: &Archive, request: &Request<'_>) -> Result<(Brief, Vec<String>), BriefError> {
     let known = archive::service_names(&archive.incidents);
     let mut notes = Vec::new();
+    if archive.site.base_url.is_none() {
+        notes.push(
+            "the build had no base_url, so the brief's links are relative to the site; \
+             set base_url in pmsite.toml or build with --base-url URL"
+                .to_string(),
+        );
+    }
     let (touched, change) = touched_services(request, &known, &mut notes)?;
     let slugs: BTreeSet<String> = touched.iter().map(|(name, _)| term_slug(name)).collect();
     let in_scope: Vec<usize> = (0..archive.incidents.len())
