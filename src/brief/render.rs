@@ -49,12 +49,11 @@ fn markdown(brief: &Brief) -> String {
         return out;
     }
     let _ = writeln!(out, "### Before you merge: what the incident archive says\n");
-    let services: Vec<String> = brief
-        .services
-        .iter()
-        .map(|s| format!("**{}** ({})", md(&s.name), service_line(s)))
-        .collect();
-    let _ = writeln!(out, "This change touches {}.\n", join_and(&services));
+    out.push_str("This change touches:\n\n");
+    for s in &brief.services {
+        let _ = writeln!(out, "- **{}**: {}", md(&s.name), service_line(s));
+    }
+    out.push('\n');
     if !brief.incidents.is_empty() {
         let _ = writeln!(out, "**Past incidents to read first**\n");
         for (n, incident) in brief.incidents.iter().enumerate() {
@@ -250,7 +249,7 @@ fn service_line(s: &ServiceFacts) -> String {
     if let Some(minutes) = s.median_minutes_to_resolve {
         let _ = write!(
             line,
-            ", median time to resolve {} (of {})",
+            "; median time to resolve {} ({} measured)",
             human_duration(chrono::TimeDelta::minutes(minutes)),
             s.resolve_measured
         );
@@ -296,14 +295,6 @@ fn footer(brief: &Brief) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 /// Text as literal Markdown on one line: the characters that could start markup are

@@ -252,7 +252,7 @@ fn a_brief_without_a_build_builds_the_site_first() {
         .success()
         .stderr_has("building the site first");
     assert!(run.stdout.starts_with("<!-- pmsite-brief -->\n"));
-    assert!(run.stdout.contains("**checkout-api** (2 published incidents"));
+    assert!(run.stdout.contains("- **checkout-api**: 2 published incidents"));
     assert!(site.exists("public/index.html"));
 }
 
@@ -619,7 +619,7 @@ fn the_brief_workflow_step_writes_the_brief_of_a_pull_request() {
     let brief = fs::read_to_string(runner.join("brief.md")).unwrap();
     assert!(brief.starts_with(pmsite::brief::MARKER), "{brief}");
     assert!(
-        brief.contains("**checkout-api** (2 published incidents"),
+        brief.contains("- **checkout-api**: 2 published incidents"),
         "{brief}"
     );
 }
