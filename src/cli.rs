@@ -536,8 +536,25 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
     let dir = search::index_dir(&output);
     let searcher = match Searcher::open(&dir) {
         Ok(searcher) => {
-            if let Err(code) = index_standing(cli, &output, root) {
-                return code;
+            use crate::search::owner::{Standing, standing};
+            match standing(&dir, &output, root) {
+                Standing::Current => {}
+                Standing::Stale if cli.quiet => {}
+                Standing::Stale => eprintln!(
+                    "note: the postmortems changed since the search index was built; \
+                     `pmsite build` (or a running `pmsite serve`) brings it up to date"
+                ),
+                Standing::Foreign => {
+                    eprintln!(
+                        "{}: the search index at {} does not belong to the site at {} \
+                         (a build stopped part way, or the output was replaced): \
+                         run `pmsite build` to make both again",
+                        error_word(),
+                        dir.display(),
+                        output.display()
+                    );
+                    return 2;
+                }
             }
             searcher
         }
@@ -613,35 +630,6 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
             2
         }
         _ => 0,
-    }
-}
-
-/// Whether the search index beside `output` may answer for it: a note when the postmortems
-/// changed since it was built, exit 2 when it belongs to another output.
-fn index_standing(cli: &Cli, output: &std::path::Path, root: &std::path::Path) -> Result<(), i32> {
-    use crate::search::owner::{Standing, standing};
-    let dir = crate::search::index_dir(output);
-    match standing(&dir, output, root) {
-        Standing::Current => Ok(()),
-        Standing::Stale if cli.quiet => Ok(()),
-        Standing::Stale => {
-            eprintln!(
-                "note: the postmortems changed since the search index was built; \
-                 `pmsite build` (or a running `pmsite serve`) brings it up to date"
-            );
-            Ok(())
-        }
-        Standing::Foreign => {
-            eprintln!(
-                "{}: the search index at {} does not belong to the site at {} \
-                 (a build stopped part way, or the output was replaced): \
-                 run `pmsite build` to make both again",
-                error_word(),
-                dir.display(),
-                output.display()
-            );
-            Err(2)
-        }
     }
 }
 
@@ -751,12 +739,7 @@ fn brief(cli: &Cli, args: &BriefArgs) -> i32 {
             }
             Archive::open(&output)
         }
-        opened => {
-            if let Err(code) = index_standing(cli, &output, root) {
-                return code;
-            }
-            opened
-        }
+        opened => opened,
     };
     let archive = match archive {
         Ok(archive) => archive,

@@ -55,7 +55,7 @@ const INSTALL: &[&str] = &[
     r#"curl -fsSLO "$PMSITE_RELEASES/v${PMSITE_VERSION}/$archive.sha256""#,
     r#"sha256sum --check "$archive.sha256""#,
 ];
-const INIT_GITIGNORE: &str = "# pmsite build output and its search index\n/public/\n/.public.search-index/\n";
+const INIT_GITIGNORE: &str = "# pmsite build output, its search index and the cache of `pmsite brief`\n/public/\n/.public.search-index/\n/.public.brief-cache/\n";
 
 /// Why a scaffolding command did nothing. Nothing is written when one of these comes back.
 #[derive(Debug)]

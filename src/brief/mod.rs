@@ -190,7 +190,7 @@ pub struct ActionFacts {
 /// The brief for `request` from `archive`, and notes for the person running it (service
 /// paths naming a service the archive does not have).
 pub fn make(archive: &Archive, request: &Request<'_>) -> Result<(Brief, Vec<String>), BriefError> {
-    let known = archive::service_names(&archive.incidents);
+    let known = &archive.services;
     let mut notes = Vec::new();
     if archive.site.base_url.is_none() {
         notes.push(
@@ -199,27 +199,21 @@ pub fn make(archive: &Archive, request: &Request<'_>) -> Result<(Brief, Vec<Stri
                 .to_string(),
         );
     }
-    let (touched, change) = touched_services(request, &known, &mut notes)?;
+    let (touched, change) = touched_services(request, known, &mut notes)?;
     let slugs: BTreeSet<String> = touched.iter().map(|(name, _)| term_slug(name)).collect();
-    let in_scope: Vec<usize> = (0..archive.incidents.len())
-        .filter(|&i| {
-            let incident = &archive.incidents[i];
-            incident.may_appear() && incident.services.iter().any(|s| slugs.contains(&term_slug(s)))
-        })
-        .collect();
-    let started: Vec<i64> = archive
-        .incidents
+    let incidents = archive.incidents_of(&slugs)?;
+    let started: Vec<i64> = incidents
         .iter()
         .map(|i| Moment::parse(&i.started_at).map_or(i64::MIN, |m| m.sort_key()))
         .collect();
     let similarity = match &request.about {
-        Some(text) if !in_scope.is_empty() => archive.similarity(text)?,
+        Some(text) if !incidents.is_empty() => archive.similarity(text)?,
         _ => Vec::new(),
     };
-    let score = |i: usize| similarity.get(i).copied().unwrap_or(0.0);
-    let mut ranked = in_scope.clone();
+    let score = |i: usize| similarity.get(incidents[i].position).copied().unwrap_or(0.0);
+    let mut ranked: Vec<usize> = (0..incidents.len()).collect();
     ranked.sort_by(|&a, &b| {
-        let (x, y) = (&archive.incidents[a], &archive.incidents[b]);
+        let (x, y) = (&incidents[a], &incidents[b]);
         score(b).total_cmp(&score(a)).then_with(|| {
             dossier::instructive_first(
                 (x.severity_rank, started[a], &x.id),
@@ -229,16 +223,16 @@ pub fn make(archive: &Archive, request: &Request<'_>) -> Result<(Brief, Vec<Stri
     });
     let services = touched
         .iter()
-        .map(|(name, paths)| service_facts(archive, &in_scope, &started, name, *paths, request.today))
+        .map(|(name, paths)| service_facts(&incidents, &started, name, *paths, request.today))
         .collect();
-    let incidents = ranked
+    let shown = ranked
         .iter()
         .take(request.limit)
-        .map(|&i| incident_facts(&archive.incidents[i]))
+        .map(|&i| incident_facts(&incidents[i]))
         .collect();
     let mut failed = None;
     let lessons = dossier::lessons_of_first(ranked.iter().copied(), |i| {
-        archive.sections(i).unwrap_or_else(|e| {
+        archive.sections(&incidents[i]).unwrap_or_else(|e| {
             failed.get_or_insert(e);
             Vec::new()
         })
@@ -249,7 +243,7 @@ pub fn make(archive: &Archive, request: &Request<'_>) -> Result<(Brief, Vec<Stri
     let lessons = lessons
         .into_iter()
         .map(|(i, lessons)| {
-            let incident = &archive.incidents[i];
+            let incident = &incidents[i];
             IncidentLessons {
                 id: incident.id.clone(),
                 title: incident.title.clone(),
@@ -265,16 +259,16 @@ pub fn make(archive: &Archive, request: &Request<'_>) -> Result<(Brief, Vec<Stri
         })
         .collect();
     let (mut causes, mut factors) = (Counter::default(), Counter::default());
-    for &i in &in_scope {
-        causes.add_once(&archive.incidents[i].root_causes, term_slug);
-        factors.add_once(&archive.incidents[i].contributing_factors, dossier::normalise);
+    for incident in &incidents {
+        causes.add_once(&incident.root_causes, term_slug);
+        factors.add_once(&incident.contributing_factors, dossier::normalise);
     }
     let recurring = |counter: Counter| {
         let mut tallies = counter.tallies_named(2, |name| name);
         tallies.truncate(RECURRING_SHOWN);
         tallies
     };
-    let mut actions = open_actions(archive, &in_scope, &slugs, request.today);
+    let mut actions = open_actions(&incidents, &slugs, request.today);
     let open_action_items = actions.len();
     let overdue_action_items = actions.iter().filter(|a| a.days_overdue > 0).count();
     actions.truncate(ACTIONS_SHOWN);
@@ -288,7 +282,7 @@ pub fn make(archive: &Archive, request: &Request<'_>) -> Result<(Brief, Vec<Stri
         today: request.today.format("%Y-%m-%d").to_string(),
         change,
         services,
-        incidents,
+        incidents: shown,
         lessons,
         recurring_root_causes: recurring(causes),
         recurring_contributing_factors: recurring(factors),
@@ -303,7 +297,7 @@ pub fn make(archive: &Archive, request: &Request<'_>) -> Result<(Brief, Vec<Stri
 /// the change was.
 fn touched_services(
     request: &Request<'_>,
-    known: &rustc_hash::FxHashMap<String, String>,
+    known: &std::collections::BTreeMap<String, String>,
     notes: &mut Vec<String>,
 ) -> Result<(Vec<(String, usize)>, ChangeFacts), BriefError> {
     let near = |name: &str| did_you_mean(name, known.values().map(String::as_str)).map(str::to_string);
@@ -370,28 +364,25 @@ fn touched_services(
 }
 
 fn service_facts(
-    archive: &Archive,
-    in_scope: &[usize],
+    incidents: &[archive::Incident],
     started: &[i64],
     name: &str,
     paths: usize,
     today: NaiveDate,
 ) -> ServiceFacts {
     let slug = term_slug(name);
-    let mine: Vec<usize> = in_scope
-        .iter()
-        .copied()
-        .filter(|&i| archive.incidents[i].services.iter().any(|s| term_slug(s) == slug))
+    let mine: Vec<usize> = (0..incidents.len())
+        .filter(|&i| incidents[i].services.iter().any(|s| term_slug(s) == slug))
         .collect();
     let last = mine
         .iter()
         .copied()
         .max_by(|&a, &b| started[a].cmp(&started[b]).then_with(|| b.cmp(&a)))
-        .and_then(|i| Moment::parse(&archive.incidents[i].started_at).ok())
+        .and_then(|i| Moment::parse(&incidents[i].started_at).ok())
         .map(|m| m.date());
     let resolve: Vec<i64> = mine
         .iter()
-        .filter_map(|&i| archive.incidents[i].minutes_to_resolve)
+        .filter_map(|&i| incidents[i].minutes_to_resolve)
         .collect();
     ServiceFacts {
         name: name.to_string(),
@@ -420,16 +411,14 @@ fn incident_facts(incident: &archive::Incident) -> IncidentFacts {
 /// Pending action items the ledger files under one of `slugs`, most overdue first, then by
 /// priority, due date and incident.
 fn open_actions(
-    archive: &Archive,
-    in_scope: &[usize],
+    incidents: &[archive::Incident],
     slugs: &BTreeSet<String>,
     today: NaiveDate,
 ) -> Vec<ActionFacts> {
     let mut actions: Vec<ActionFacts> = Vec::new();
-    for &i in in_scope {
-        let incident = &archive.incidents[i];
+    for incident in incidents {
         for action in &incident.action_items {
-            let pending = matches!(action.status.as_str(), "open" | "in_progress");
+            let pending = action.is_pending();
             let filed_here = action
                 .ledger_service
                 .as_deref()

@@ -623,3 +623,23 @@ fn the_brief_workflow_step_writes_the_brief_of_a_pull_request() {
         "{brief}"
     );
 }
+
+/// The first brief after a build writes the per-service cache; a later one answers from it
+/// with the same bytes, and a new build makes the cache again.
+#[test]
+fn the_brief_cache_answers_the_same_and_follows_the_next_build() {
+    let site = built_archive();
+    let first = brief(&site, "two-services", "json").stdout;
+    assert!(site.exists(".public.brief-cache/checkout-api.json"));
+    assert_eq!(first, brief(&site, "two-services", "json").stdout);
+    let path = "postmortems/2022-11-20-checkout-deploy-migration.md";
+    let text = site.read(path).replace(
+        "Checkout deploy ran a migration twice",
+        "Checkout deploy retried a migration",
+    );
+    site.write(path, &text);
+    site.build();
+    let after = brief(&site, "two-services", "json").stdout;
+    assert!(after.contains("Checkout deploy retried a migration"), "{after}");
+    assert!(!after.contains("ran a migration twice"));
+}
