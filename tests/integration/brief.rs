@@ -426,6 +426,8 @@ fn generated_workflows_parse_and_use_only_pinned_actions_and_valid_shell() {
         kb.join("code-repository/.github/workflows/pmsite-brief.yml"),
         repository().join(".github/workflows/release.yml"),
     ];
+    // GitHub substitutes its expressions before the shell sees a script.
+    let expression = regex::Regex::new(r"\$\{\{[^}]*\}\}").unwrap();
     for path in &github {
         let (_, found) = parse_yaml(path);
         let origin = path.display().to_string();
@@ -442,10 +444,7 @@ fn generated_workflows_parse_and_use_only_pinned_actions_and_valid_shell() {
             );
         }
         for (_, script) in found.iter().filter(|(k, _)| k == "run") {
-            // GitHub substitutes its expressions before the shell sees the script.
-            let script = regex::Regex::new(r"\$\{\{[^}]*\}\}")
-                .unwrap()
-                .replace_all(script, "x");
+            let script = expression.replace_all(script, "x");
             assert_shell_parses("bash", &script, &origin);
         }
     }
