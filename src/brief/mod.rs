@@ -10,7 +10,6 @@ mod archive;
 pub mod diff;
 mod render;
 
-use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
@@ -452,7 +451,6 @@ fn open_actions(
             .then_with(|| last_if_none(&a.due).cmp(&last_if_none(&b.due)))
             .then_with(|| a.incident.cmp(&b.incident))
             .then_with(|| a.title.cmp(&b.title))
-            .then(Ordering::Equal)
     });
     actions
 }
