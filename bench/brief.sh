@@ -53,28 +53,44 @@ diff --git a/README.md b/README.md
 DIFF
 
 python3 - "$bin" "$corpus" "$out" "$work" <<'PY'
-import subprocess, sys, time
+import resource, shutil, subprocess, sys, time
 binary, corpus, out, work = sys.argv[1:5]
 common = ["brief", "--root", corpus, "--output", out, "--today", "2026-12-04", "--quiet"]
+diff = ["--diff", work + "/change.diff", "--service-paths", work + "/services.toml",
+        "--title", "Raise the gateway burst limit and add a checkout retry budget"]
 cases = [
-    ("diff, 2 services, title, markdown",
-     ["--diff", work + "/change.diff", "--service-paths", work + "/services.toml",
-      "--title", "Raise the gateway burst limit and add a checkout retry budget"]),
-    ("diff, 2 services, title, json",
-     ["--diff", work + "/change.diff", "--service-paths", work + "/services.toml",
-      "--title", "Raise the gateway burst limit and add a checkout retry budget", "--format", "json"]),
+    ("diff, 2 services, title, markdown", diff),
+    ("diff, 2 services, title, json", diff + ["--format", "json"]),
     ("--service payments-gateway", ["--service", "payments-gateway"]),
 ]
+
+def run(args):
+    """Wall and CPU (user + system) milliseconds of one whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run([binary] + common + args, stdout=subprocess.DEVNULL, check=True)
+    wall = (time.perf_counter() - t) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    return wall, cpu
+
+# The first brief after a build splits incidents.json into the per-service cache.
+cache = out.rsplit("/", 1)
+shutil.rmtree(f"{cache[0]}/.{cache[1]}.brief-cache", ignore_errors=True)
+wall, cpu = run(diff)
+print(f"  first brief after a build (writes the cache): wall {wall:.0f} ms, cpu {cpu:.0f} ms")
 worst = 0.0
 for name, args in cases:
-    runs = []
-    for _ in range(20):
-        t = time.perf_counter()
-        subprocess.run([binary] + common + args, stdout=subprocess.DEVNULL, check=True)
-        runs.append((time.perf_counter() - t) * 1000)
-    runs.sort()
-    p90 = runs[int(0.9 * len(runs)) - 1]
+    runs = sorted(run(args) for _ in range(20))
+    walls = sorted(w for w, _ in runs)
+    cpus = sorted(c for _, c in runs)
+    p90 = walls[int(0.9 * len(walls)) - 1]
     worst = max(worst, p90)
-    print(f"  {name}: median {runs[len(runs) // 2]:.0f} ms, p90 {p90:.0f} ms, max {runs[-1]:.0f} ms")
-print(f"  whole process, p90 of the slowest case: {worst:.0f} ms   target < 100 ms: {'PASS' if worst < 100 else 'MISS'}")
+    print(f"  {name}: wall median {walls[len(walls) // 2]:.0f} ms, p90 {p90:.0f} ms, "
+          f"max {walls[-1]:.0f} ms; cpu median {cpus[len(cpus) // 2]:.0f} ms")
+with open("/proc/loadavg") as f:
+    load = f.read().split()[0]
+print(f"  whole process, p90 of the slowest case: {worst:.0f} ms   target < 100 ms: "
+      f"{'PASS' if worst < 100 else 'MISS'} (load average {load}: on a shared machine, "
+      "cpu time is what the brief itself costs)")
 PY
