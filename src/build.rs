@@ -31,6 +31,8 @@ pub struct Options {
     /// thousands, which a large build would otherwise hold in memory throughout. `None`
     /// keeps every one (`pmsite check`, `--verbose`).
     pub policy_warnings_kept: Option<usize>,
+    /// Publish at this address instead of pmsite.toml's `base_url` (`--base-url`, checked by `config::base_url`).
+    pub base_url: Option<String>,
 }
 
 /// What a run found and did.
@@ -211,6 +213,7 @@ pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> 
         options.policy_warnings_kept,
         &mut report,
     )?;
+    let config = config::with_base_url(config, options.base_url.as_deref());
     let preparing = Instant::now();
 
     let Some(output) = &options.output else {
@@ -275,7 +278,7 @@ fn no_base_url_warning() -> Diagnostic {
             "base_url is not set: the Atom feeds and sitemap.xml are left out",
         )
         .field("base_url")
-        .hint("set the address the site is published at: base_url = \"https://incidents.example.com/\"")
+        .hint("set base_url = \"https://incidents.example.com/\" in pmsite.toml, or pass --base-url URL to this build")
     }
 }
 

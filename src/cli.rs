@@ -42,6 +42,8 @@ enum Command {
     Serve(ServeArgs),
     /// Search past incidents (from the index the last build left; built when missing)
     Search(SearchArgs),
+    /// What the archive says about the services a change touches (for a pull request)
+    Brief(BriefArgs),
     /// Start a new postmortem from the blameless template
     New(NewArgs),
     /// Create a new site: pmsite.toml, a first postmortem, CI workflows
@@ -151,6 +153,62 @@ struct SearchArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("change").required(true).args(["diff", "paths", "services"]))]
+struct BriefArgs {
+    /// The site folder of the incident archive (holds pmsite.toml and postmortems/)
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    root: PathBuf,
+    /// The output folder of the build to read [default: ROOT/public]; built when missing
+    #[arg(long, short, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// A unified diff of the change (`git diff` output); `-` reads it from stdin
+    #[arg(long, value_name = "FILE")]
+    diff: Option<PathBuf>,
+    /// The changed paths of the code repository
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    paths: Vec<String>,
+    /// Name the services the change touches (repeatable)
+    #[arg(long = "service", value_name = "NAME")]
+    services: Vec<String>,
+    /// A TOML file mapping services to path patterns, kept in the code repository (wins
+    /// over pmsite.toml's [service_paths])
+    #[arg(long, value_name = "FILE")]
+    service_paths: Option<PathBuf>,
+    /// The pull request's title: incidents like it come first
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
+    /// A file holding the pull request's description, ranked on with the title
+    #[arg(long, value_name = "FILE")]
+    body_file: Option<PathBuf>,
+    /// markdown (a PR comment, with a hidden marker), json (docs/BRIEF.md) or human
+    #[arg(long, value_enum, default_value = "markdown")]
+    format: BriefFormat,
+    /// How many past incidents to list (1 to 50)
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=50))]
+    limit: u16,
+    /// The date against which action items are overdue (default: SOURCE_DATE_EPOCH, or today)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    today: Option<NaiveDate>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum BriefFormat {
+    Markdown,
+    Json,
+    Human,
+}
+
+impl From<BriefFormat> for crate::brief::Format {
+    fn from(format: BriefFormat) -> Self {
+        match format {
+            BriefFormat::Markdown => crate::brief::Format::Markdown,
+            BriefFormat::Json => crate::brief::Format::Json,
+            BriefFormat::Human => crate::brief::Format::Human,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
 struct ServeArgs {
     #[command(flatten)]
     build: BuildArgs,
@@ -188,6 +246,9 @@ struct BuildArgs {
     /// Treat warnings as errors
     #[arg(long)]
     strict: bool,
+    /// Publish at this address instead of pmsite.toml's base_url (preview deploys, forks)
+    #[arg(long, value_name = "URL", value_parser = crate::config::base_url_argument)]
+    base_url: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -274,6 +335,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Check(args) => check(&cli, args),
         Command::Serve(args) => serve(&cli, args),
         Command::Search(args) => search(&cli, args),
+        Command::Brief(args) => brief(&cli, args),
         Command::New(args) => new(&cli, args),
         Command::Init(args) => init(&cli, args),
         Command::Schema(args) => schema(args),
@@ -307,6 +369,7 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
         selection: selection(&args.site),
         strict: args.strict,
         policy_warnings_kept: (!cli.verbose).then_some(WARNINGS_SHOWN),
+        base_url: args.base_url.clone(),
     };
     let progress = Bar::new(cli.quiet);
     let result = build::run(&options, &progress);
@@ -366,6 +429,7 @@ fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
         selection: selection(&args.build.site),
         strict: args.build.strict,
         policy_warnings_kept: (!cli.verbose).then_some(WARNINGS_SHOWN),
+        base_url: args.build.base_url.clone(),
     });
     // Watching starts first: an edit made while the first build runs is not missed.
     let watcher = match crate::serve::SiteWatcher::new(&root) {
@@ -575,6 +639,150 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
     }
 }
 
+/// Exit 0 with a brief (also when the change touches no service), 1 when the archive has
+/// errors that stop its build, 2 when the request or the files it names are wrong.
+fn brief(cli: &Cli, args: &BriefArgs) -> i32 {
+    use crate::brief::{self, Archive, ArchiveError, Change, Request};
+    let root = &args.root;
+    let output = args.output.clone().unwrap_or_else(|| root.join("public"));
+    let config = match crate::config::load(root) {
+        Ok((config, _)) => config,
+        Err(e) => return fatal_error(&Fatal::Config(root.clone(), e), root),
+    };
+    let service_paths = match &args.service_paths {
+        None => config.service_paths.clone(),
+        Some(file) => {
+            let text = match std::fs::read_to_string(file) {
+                Ok(text) => text,
+                Err(e) => {
+                    eprintln!("{}: cannot read {}: {e}", error_word(), file.display());
+                    return 2;
+                }
+            };
+            match crate::config::parse_service_paths(file, &text, config.services.as_ref()) {
+                Ok(paths) => paths,
+                Err(diagnostics) => {
+                    let report = Report {
+                        diagnostics,
+                        ..Report::default()
+                    };
+                    print_human(cli, &report, std::path::Path::new("."), false);
+                    eprintln!("{}: {} is invalid", error_word(), file.display());
+                    return 2;
+                }
+            }
+        }
+    };
+    let change = if let Some(file) = &args.diff {
+        let text = if file.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
+        } else {
+            std::fs::read_to_string(file)
+        };
+        let text = match text {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("{}: cannot read the diff {}: {e}", error_word(), file.display());
+                return 2;
+            }
+        };
+        match brief::diff::changed_paths(&text) {
+            Ok(paths) => Change::Paths(paths),
+            Err(e) => {
+                eprintln!(
+                    "{}: {}: {e}\n  hint: give the output of `git diff BASE...HEAD`",
+                    error_word(),
+                    file.display()
+                );
+                return 2;
+            }
+        }
+    } else if !args.paths.is_empty() {
+        Change::Paths(args.paths.clone())
+    } else {
+        Change::Services(args.services.clone())
+    };
+    let mut about = args.title.clone().unwrap_or_default();
+    if let Some(file) = &args.body_file {
+        match std::fs::read_to_string(file) {
+            Ok(body) => {
+                about.push('\n');
+                about.push_str(&body);
+            }
+            Err(e) => {
+                eprintln!("{}: cannot read {}: {e}", error_word(), file.display());
+                return 2;
+            }
+        }
+    }
+    let today = args.today.unwrap_or_else(today);
+    let archive = match Archive::open(&output) {
+        Err(ArchiveError::Missing(_)) => {
+            if !cli.quiet {
+                eprintln!("No build at {} yet: building the site first", output.display());
+            }
+            let options = Options {
+                root: root.clone(),
+                output: Some(output.clone()),
+                selection: Selection {
+                    audience: Audience::Internal,
+                    drafts: false,
+                    today,
+                },
+                strict: false,
+                policy_warnings_kept: Some(WARNINGS_SHOWN),
+                base_url: None,
+            };
+            match build::run(&options, &build::NoProgress) {
+                Ok(report) if report.built.is_some() && !diagnostic::has_errors(&report.diagnostics) => {}
+                Ok(report) => {
+                    print_human(cli, &report, root, true);
+                    eprintln!("{}: build failed: {}", error_word(), summary_of(&report));
+                    return 1;
+                }
+                Err(fatal) => return fatal_error(&fatal, root),
+            }
+            Archive::open(&output)
+        }
+        opened => opened,
+    };
+    let archive = match archive {
+        Ok(archive) => archive,
+        Err(e) => {
+            eprintln!("{}: {e}", error_word());
+            return 2;
+        }
+    };
+    let request = Request {
+        change,
+        service_paths: &service_paths,
+        about: (!about.trim().is_empty()).then_some(about),
+        limit: usize::from(args.limit),
+        today,
+    };
+    let (made, notes) = match brief::make(&archive, &request) {
+        Ok(made) => made,
+        Err(e) => {
+            eprintln!("{}: {e}", error_word());
+            return 2;
+        }
+    };
+    if !cli.quiet {
+        for note in notes {
+            eprintln!("note: {note}");
+        }
+    }
+    let text = brief::render(&made, args.format.into());
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("{}: {e}", error_word());
+            2
+        }
+        _ => 0,
+    }
+}
+
 fn new(cli: &Cli, args: &NewArgs) -> i32 {
     let new = crate::scaffold::NewPostmortem {
         title: &args.title,
@@ -691,6 +899,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
         selection: selection(&args.site),
         strict: args.strict,
         policy_warnings_kept: None,
+        base_url: None,
     };
     let started = Instant::now();
     let report = match build::run(&options, &build::NoProgress) {

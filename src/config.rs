@@ -30,6 +30,46 @@ pub struct Config {
     pub tickets: BTreeMap<String, String>,
     /// The `[checks]` table: how strict `pmsite check` is.
     pub checks: Checks,
+    /// The `[service_paths]` table: which paths of the code repository belong to which
+    /// service, for `pmsite brief`.
+    pub service_paths: ServicePaths,
+}
+
+/// Service -> gitignore-style patterns over the code repository's paths. gitignore
+/// semantics (a pattern without `/` matches at any depth, `dir/` a whole folder, `!`
+/// takes paths back out) are what a team already writes in .gitignore and CODEOWNERS.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ServicePaths {
+    pub services: Vec<ServiceGlobs>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceGlobs {
+    pub service: String,
+    pub patterns: Vec<String>,
+    #[serde(skip)]
+    matcher: ignore::gitignore::Gitignore,
+}
+
+impl ServicePaths {
+    pub fn is_empty(&self) -> bool {
+        self.services.is_empty()
+    }
+
+    /// The services a repository path belongs to, in table order. `path` is relative to
+    /// the repository (a leading `/` or `./` is ignored).
+    pub fn services_of<'a>(&'a self, path: &str) -> impl Iterator<Item = &'a str> {
+        let relative = path.trim_start_matches("./").trim_start_matches('/').to_string();
+        self.services
+            .iter()
+            .filter(move |s| {
+                !relative.is_empty()
+                    && s.matcher
+                        .matched_path_or_any_parents(Path::new(&relative), false)
+                        .is_ignore()
+            })
+            .map(|s| s.service.as_str())
+    }
 }
 
 /// Policy for the checks of `crate::check`. Defaults let an archive imported as it is build
@@ -176,6 +216,7 @@ impl Default for Config {
             services: None,
             teams: None,
             tickets: BTreeMap::new(),
+            service_paths: ServicePaths::default(),
         }
     }
 }
@@ -199,6 +240,7 @@ const KEYS: &[&str] = &[
     "teams",
     "tickets",
     "checks",
+    "service_paths",
 ];
 
 const CHECKS_KEYS: &[&str] = &[
@@ -233,16 +275,7 @@ pub fn load(root: &Path) -> Result<(Config, String), ConfigError> {
 
 pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     let file = Path::new(FILE_NAME);
-    let root = tree::parse_toml(text, 0).map_err(|errors| {
-        errors
-            .into_iter()
-            .map(|e| {
-                Diagnostic::error(Code::Config, file, e.message)
-                    .at(Location::of(text, e.span))
-                    .maybe_hint(e.hint)
-            })
-            .collect::<Vec<_>>()
-    })?;
+    let root = parse_toml(file, text)?;
     let mut r = Reader::new(file, text, Codes::CONFIG);
     let mut config = Config::default();
     let Some(mut t) = r.table(&root, "") else {
@@ -254,15 +287,9 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     if let Some(n) = t.get("base_url")
         && let Some(url) = r.string(n, "base_url")
     {
-        if url.starts_with("https://") || url.starts_with("http://") {
-            config.base_url = if url.ends_with('/') { url } else { url + "/" };
-        } else {
-            r.invalid(
-                n,
-                "base_url",
-                format!("`base_url` must be an http(s) URL, found `{url}`"),
-                "write the address the site is published at, e.g. https://incidents.example.com/",
-            );
+        match base_url(&url) {
+            Ok(url) => config.base_url = url,
+            Err(message) => r.invalid(n, "base_url", message, BASE_URL_HINT),
         }
     }
     if let Some(n) = t.get("description") {
@@ -294,12 +321,165 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     if let Some(n) = t.get("checks") {
         read_checks(&mut r, n, &mut config);
     }
+    if let Some(n) = t.get("service_paths") {
+        config.service_paths = read_service_paths(&mut r, n, "service_paths", config.services.as_ref());
+    }
     r.finish(&t, KEYS, &[]);
     if r.diagnostics.is_empty() {
         Ok(config)
     } else {
         Err(r.diagnostics)
     }
+}
+
+const BASE_URL_HINT: &str = "write the address the site is published at, e.g. https://incidents.example.com/";
+
+/// `base_url` as the site uses it (ending in `/`), or why it is not one. pmsite.toml's
+/// `base_url` and `pmsite build --base-url` are both read by this.
+pub fn base_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
+        return Err(format!("`base_url` must be an http(s) URL, found `{url}`"));
+    }
+    Ok(if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    })
+}
+
+/// `--base-url URL` on the command line: [`base_url`], with the hint in the message.
+pub fn base_url_argument(url: &str) -> Result<String, String> {
+    base_url(url).map_err(|e| format!("{e}; {BASE_URL_HINT}"))
+}
+
+/// The configuration a build uses: `base_url` replaced by the build's own (`pmsite build
+/// --base-url`, a preview's local address), already checked by [`base_url`].
+pub fn with_base_url(mut config: Config, base_url: Option<&str>) -> Config {
+    if let Some(url) = base_url {
+        config.base_url = url.to_string();
+    }
+    config
+}
+
+/// A `[service_paths]` table (in pmsite.toml, or on its own in a `--service-paths` file):
+/// service names, each with a list of gitignore-style patterns. With a `services`
+/// allowlist, every service must be on it.
+fn read_service_paths(
+    r: &mut Reader<'_>,
+    node: &Node,
+    path: &str,
+    known: Option<&Allowlist>,
+) -> ServicePaths {
+    let Some(t) = r.table(node, path) else {
+        return ServicePaths::default();
+    };
+    let mut services = Vec::new();
+    for entry in t.leftovers() {
+        let field = if path.is_empty() {
+            entry.key.clone()
+        } else {
+            format!("{path}.{}", entry.key)
+        };
+        if let Some(known) = known
+            && !known.contains(&entry.key)
+        {
+            let hint = match did_you_mean(&entry.key, known.names()) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!("add `{}` to `services` in pmsite.toml if it is new", entry.key),
+            };
+            r.report(
+                Code::Config,
+                entry.key_span.clone(),
+                &field,
+                format!("`{}` is not in the `services` list of pmsite.toml", entry.key),
+                Some(hint),
+            );
+            continue;
+        }
+        let patterns = match &entry.node.value {
+            Value::String(_) => vec![&entry.node],
+            Value::Array(items) => items.iter().collect(),
+            _ => {
+                r.invalid(
+                    &entry.node,
+                    &field,
+                    format!("`{field}` must be a list of path patterns"),
+                    "write it as [\"services/checkout/**\", \"libs/cart/\"]",
+                );
+                continue;
+            }
+        };
+        let mut builder = ignore::gitignore::GitignoreBuilder::new("");
+        let mut written = Vec::new();
+        for (i, pattern_node) in patterns.into_iter().enumerate() {
+            let item = format!("{field}[{i}]");
+            let Some(pattern) = r.string(pattern_node, &item) else {
+                continue;
+            };
+            if let Err(e) = builder.add_line(None, &pattern) {
+                r.invalid(
+                    pattern_node,
+                    &item,
+                    format!("`{pattern}` is not a valid path pattern: {}", glob_error(&e)),
+                    "patterns are gitignore-style: `services/checkout/**`, `*.proto`, `libs/cart/`, `!libs/cart/docs/**`",
+                );
+                continue;
+            }
+            written.push(pattern);
+        }
+        match builder.build() {
+            Ok(matcher) if !written.is_empty() => services.push(ServiceGlobs {
+                service: entry.key.clone(),
+                patterns: written,
+                matcher,
+            }),
+            Ok(_) => {}
+            Err(e) => r.invalid(&entry.node, &field, glob_error(&e), ""),
+        }
+    }
+    ServicePaths { services }
+}
+
+/// The glob's own complaint, without the file and line `ignore` adds (ours are better).
+fn glob_error(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithLineNumber { err, .. } | ignore::Error::WithPath { err, .. } => glob_error(err),
+        ignore::Error::Glob { err, .. } => err.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A service-paths file of the code repository (`pmsite brief --service-paths FILE`): the
+/// `[service_paths]` table of pmsite.toml as the whole file. `known` is the site's
+/// `services` allowlist. Diagnostics name `file`.
+pub fn parse_service_paths(
+    file: &Path,
+    text: &str,
+    known: Option<&Allowlist>,
+) -> Result<ServicePaths, Vec<Diagnostic>> {
+    let root = parse_toml(file, text)?;
+    let mut r = Reader::new(file, text, Codes::CONFIG);
+    let paths = read_service_paths(&mut r, &root, "", known);
+    if r.diagnostics.is_empty() {
+        Ok(paths)
+    } else {
+        Err(r.diagnostics)
+    }
+}
+
+/// A TOML file as a tree, or its syntax errors as diagnostics of `file`.
+fn parse_toml(file: &Path, text: &str) -> Result<Node, Vec<Diagnostic>> {
+    tree::parse_toml(text, 0).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| {
+                Diagnostic::error(Code::Config, file, e.message)
+                    .at(Location::of(text, e.span))
+                    .maybe_hint(e.hint)
+            })
+            .collect()
+    })
 }
 
 fn read_severities(r: &mut Reader<'_>, node: &Node, config: &mut Config) {
@@ -581,6 +761,79 @@ PM305 = "off"
         assert_eq!(checks.level(Code::ActionItemOverdue), None);
         assert_eq!(checks.level(Code::AwsKey), Some(Level::Error));
         assert_eq!(checks.level(Code::MissingSection), Some(Level::Warning));
+    }
+
+    #[test]
+    fn service_paths_are_gitignore_patterns() {
+        let config = parse(
+            r#"
+[service_paths]
+checkout-api = ["services/checkout/", "libs/cart/**"]
+payments = ["services/payments/**", "!services/payments/docs/**"]
+schemas = "*.proto"
+"#,
+        )
+        .unwrap();
+        let paths = &config.service_paths;
+        let of = |path: &str| paths.services_of(path).collect::<Vec<_>>();
+        assert_eq!(of("services/checkout/api/handler.go"), ["checkout-api"]);
+        assert_eq!(
+            of("/libs/cart/a.rs"),
+            ["checkout-api"],
+            "a leading / is the repository root"
+        );
+        assert_eq!(of("services/payments/client.go"), ["payments"]);
+        assert!(of("services/payments/docs/guide.md").is_empty(), "taken back out");
+        assert_eq!(
+            of("api/v1/orders.proto"),
+            ["schemas"],
+            "a name without / matches at any depth"
+        );
+        assert!(of("services/checkoutx/a.go").is_empty());
+        assert!(of("").is_empty() && of("./").is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_path_is_matched_without_panicking(path in "(?s).{0,60}") {
+            let config = parse("[service_paths]\napi = [\"src/\", \"*.proto\", \"!src/docs/**\"]\n").unwrap();
+            let _ = config.service_paths.services_of(&path).count();
+        }
+    }
+
+    #[test]
+    fn bad_service_paths_point_at_their_pattern() {
+        let errors = parse("[service_paths]\napi = [\"ok/\", \"{a\"]\ndb = 3\n").unwrap_err();
+        let found: Vec<_> = errors
+            .iter()
+            .map(|d| (d.line(), d.field.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, "service_paths.api[1]".to_string()),
+                (3, "service_paths.db".to_string())
+            ]
+        );
+        let file = Path::new("code/services.toml");
+        let errors = parse_service_paths(file, "\napi = [\"a/{\"]\n", None).unwrap_err();
+        assert_eq!(errors[0].file, file);
+        assert_eq!(errors[0].line(), 2);
+    }
+
+    #[test]
+    fn base_url_from_the_command_line_is_checked_like_the_config() {
+        assert_eq!(
+            base_url("https://x.example/pr-7").unwrap(),
+            "https://x.example/pr-7/"
+        );
+        assert!(
+            base_url_argument("x.example")
+                .unwrap_err()
+                .contains("https://incidents.example.com/")
+        );
+        let config = with_base_url(Config::default(), Some("http://127.0.0.1:1111/"));
+        assert_eq!(config.base_url, "http://127.0.0.1:1111/");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! `build` runs the stages in order; `cli` and `report` are the edges where arguments come
 //! in and diagnostics go out.
 
+pub mod brief;
 pub mod build;
 pub mod check;
 pub mod cli;

@@ -148,6 +148,7 @@ impl Preview {
         let config_stamp = stamp(&root.join(config::FILE_NAME));
         if self.kept.as_ref().is_none_or(|k| k.config_stamp != config_stamp) {
             let (config, _) = config::load(&root).map_err(|e| Fatal::Config(root.clone(), e))?;
+            let config = config::with_base_url(config, self.options.base_url.as_deref());
             self.kept = Some(Kept {
                 config,
                 config_stamp,
@@ -539,6 +540,7 @@ mod tests {
             },
             strict: false,
             policy_warnings_kept: None,
+            base_url: None,
         }
     }
 

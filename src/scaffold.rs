@@ -24,7 +24,38 @@ const INIT_POSTMORTEM: &str = include_str!("../scaffold/first-postmortem.md");
 const INIT_POSTMORTEM_PATH: &str = "postmortems/2024/2024-01-15-public-api-certificate-expired.md";
 const INIT_GITHUB: &str = include_str!("../scaffold/github-workflow.yml");
 const INIT_GITLAB: &str = include_str!("../scaffold/gitlab-ci.yml");
-const INIT_GITIGNORE: &str = "# pmsite build output and its search index\n/public/\n/.public.search-index/\n";
+const INIT_BRIEF: &str = include_str!("../scaffold/brief-workflow.yml");
+const INIT_SERVICE_PATHS: &str = include_str!("../scaffold/pmsite-services.toml");
+
+/// The pmsite release the workflows `pmsite init` writes install: the archives
+/// `.github/workflows/release.yml` publishes for a version tag. Change `repository` here
+/// when the project moves; the version is always the one that wrote the workflows.
+pub const RELEASE: Release = Release {
+    repository: "https://github.com/pmsite/pmsite",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+pub struct Release {
+    pub repository: &'static str,
+    pub version: &'static str,
+}
+
+impl Release {
+    /// Where the archives of every version are: `<this>/v<version>/<archive>`.
+    pub fn downloads(&self) -> String {
+        format!("{}/releases/download", self.repository)
+    }
+}
+
+/// The commands that install the pinned release on a Linux x86_64 runner: download the
+/// archive and its `.sha256`, refuse it unless the checksum matches, unpack.
+const INSTALL: &[&str] = &[
+    r#"archive="pmsite-v${PMSITE_VERSION}-x86_64-unknown-linux-gnu.tar.gz""#,
+    r#"curl -fsSLO "$PMSITE_RELEASES/v${PMSITE_VERSION}/$archive""#,
+    r#"curl -fsSLO "$PMSITE_RELEASES/v${PMSITE_VERSION}/$archive.sha256""#,
+    r#"sha256sum --check "$archive.sha256""#,
+];
+const INIT_GITIGNORE: &str = "# pmsite build output, its search index and the cache of `pmsite brief`\n/public/\n/.public.search-index/\n/.public.brief-cache/\n";
 
 /// Why a scaffolding command did nothing. Nothing is written when one of these comes back.
 #[derive(Debug)]
@@ -209,14 +240,47 @@ fn write_new(root: &Path, relative: &Path, text: &str) -> Result<(), ScaffoldErr
 }
 
 /// The files `pmsite init` writes, relative to the new site's folder.
-pub fn init_files() -> Vec<(&'static str, &'static str)> {
+pub fn init_files() -> Vec<(&'static str, String)> {
     vec![
-        (config::FILE_NAME, INIT_CONFIG),
-        (INIT_POSTMORTEM_PATH, INIT_POSTMORTEM),
-        (".github/workflows/pmsite.yml", INIT_GITHUB),
-        (".gitlab-ci.yml", INIT_GITLAB),
-        (".gitignore", INIT_GITIGNORE),
+        (config::FILE_NAME, INIT_CONFIG.to_string()),
+        (INIT_POSTMORTEM_PATH, INIT_POSTMORTEM.to_string()),
+        (".github/workflows/pmsite.yml", workflow(INIT_GITHUB)),
+        (".gitlab-ci.yml", workflow(INIT_GITLAB)),
+        (
+            "code-repository/.github/workflows/pmsite-brief.yml",
+            workflow(INIT_BRIEF),
+        ),
+        (
+            "code-repository/.github/pmsite-services.toml",
+            INIT_SERVICE_PATHS.to_string(),
+        ),
+        (".gitignore", INIT_GITIGNORE.to_string()),
     ]
+}
+
+/// A workflow template with the pinned release and its install commands filled in.
+fn workflow(template: &str) -> String {
+    let github_step: Vec<String> = ["cd \"$RUNNER_TEMP\""]
+        .into_iter()
+        .chain(INSTALL.iter().copied())
+        .chain([
+            r#"tar -xzf "$archive""#,
+            r#"echo "$RUNNER_TEMP/${archive%.tar.gz}" >> "$GITHUB_PATH""#,
+        ])
+        .map(|line| format!("          {line}"))
+        .collect();
+    let gitlab_lines: Vec<String> = INSTALL
+        .iter()
+        .copied()
+        .chain([r#"tar -xzf "$archive" -C /usr/local/bin --strip-components=1 "${archive%.tar.gz}/pmsite""#])
+        .map(|line| format!("    - {line}"))
+        .collect();
+    template
+        .replace("{{PMSITE_VERSION}}", RELEASE.version)
+        .replace("{{PMSITE_RELEASES}}", &RELEASE.downloads())
+        .replace("{{INSTALL_GITHUB}}", &github_step.join("\n"))
+        .replace("{{INSTALL_GITLAB}}", &gitlab_lines.join("\n"))
+        .replace("{{MARKER}}", crate::brief::MARKER)
 }
 
 /// Creates a new site in `dir` (which may exist, but must not hold a site or any of the
@@ -231,7 +295,7 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
     }
     let mut written = Vec::new();
     for (relative, text) in files {
-        write_new(dir, Path::new(relative), text)?;
+        write_new(dir, Path::new(relative), &text)?;
         written.push(PathBuf::from(relative));
     }
     Ok(written)

@@ -1,7 +1,13 @@
 //! A service's dossier: what to read before a risky change to it. Computed from the
-//! service's published incidents only.
+//! service's published incidents only. `pmsite brief` shows the same lessons, picked and
+//! cut by the same functions ([`lessons`], [`instructive_first`]).
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::content::markdown::{Section, sections};
 
 use super::insights::{self, Distribution};
 use super::ledger::Ledger;
@@ -20,9 +26,113 @@ pub struct Dossier {
     pub open_actions: Vec<usize>,
     pub time_to_detect: Distribution,
     pub time_to_resolve: Distribution,
+    /// The lessons of its most instructive incidents ([`instructive_first`]), at most
+    /// [`LESSON_INCIDENTS`] incidents that have any: site index and excerpts.
+    pub lessons: Vec<(usize, Vec<Lesson>)>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// How many incidents' lessons a dossier or a brief shows.
+pub const LESSON_INCIDENTS: usize = 5;
+
+/// How many incidents, most instructive first, are looked at for those lessons: a service
+/// with a thousand incidents whose reviews have no such sections costs this many parses.
+pub const LESSON_CANDIDATES: usize = 50;
+
+/// An excerpt is cut after about this many characters, between words.
+const EXCERPT_CHARS: usize = 280;
+
+/// One excerpt of what an incident taught: its "Lessons learned" or "What went wrong"
+/// section, cut short.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Lesson {
+    pub kind: LessonKind,
+    /// The section's anchor on the incident page.
+    pub section: String,
+    pub section_title: String,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LessonKind {
+    LessonsLearned,
+    WentWrong,
+}
+
+impl LessonKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            LessonKind::LessonsLearned => "Lessons learned",
+            LessonKind::WentWrong => "What went wrong",
+        }
+    }
+}
+
+/// The lessons-learned and what-went-wrong sections of a body (as the search index keeps
+/// them: `content::markdown::sections`), each as an excerpt, in body order. Headings are
+/// matched as PM401 matches required sections ("Takeaways" is lessons learned).
+pub fn lessons(sections: &[Section]) -> Vec<Lesson> {
+    sections
+        .iter()
+        .filter_map(|section| {
+            let kind = if crate::check::sections::is_section(&section.title, "Lessons learned") {
+                LessonKind::LessonsLearned
+            } else if crate::check::sections::is_section(&section.title, "What went wrong") {
+                LessonKind::WentWrong
+            } else {
+                return None;
+            };
+            let text = excerpt(&section.text);
+            (!text.is_empty()).then(|| Lesson {
+                kind,
+                section: section.id.clone(),
+                section_title: section.title.clone(),
+                text,
+            })
+        })
+        .collect()
+}
+
+/// The lessons of the first [`LESSON_INCIDENTS`] incidents of `ranked` (best first) that
+/// have any, looking at no more than [`LESSON_CANDIDATES`]. `sections` gives an incident's
+/// body sections.
+pub fn lessons_of_first<T: Copy>(
+    ranked: impl IntoIterator<Item = T>,
+    mut sections: impl FnMut(T) -> Vec<Section>,
+) -> Vec<(T, Vec<Lesson>)> {
+    ranked
+        .into_iter()
+        .take(LESSON_CANDIDATES)
+        .map(|incident| (incident, lessons(&sections(incident))))
+        .filter(|(_, lessons)| !lessons.is_empty())
+        .take(LESSON_INCIDENTS)
+        .collect()
+}
+
+/// `text` (already one line) cut after about [`EXCERPT_CHARS`] characters, at a word
+/// boundary, with an ellipsis when cut.
+fn excerpt(text: &str) -> String {
+    let text = text.trim();
+    if text.chars().count() <= EXCERPT_CHARS {
+        return text.to_string();
+    }
+    let cut = text
+        .char_indices()
+        .nth(EXCERPT_CHARS)
+        .map_or(text.len(), |(i, _)| i);
+    let head = &text[..cut];
+    let head = head.rfind(' ').map_or(head, |space| &head[..space]);
+    format!("{}…", head.trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// The order in which incidents are worth reading before a change when nothing more is
+/// known about it: most severe first (`severity_rank`, 0 = most severe), then the most
+/// recent (`started`, a `Moment::sort_key`), then by id.
+pub fn instructive_first(a: (usize, i64, &str), b: (usize, i64, &str)) -> Ordering {
+    a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then_with(|| a.2.cmp(b.2))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Tally {
     pub name: String,
     pub count: usize,
@@ -54,6 +164,18 @@ impl Dossier {
                 .collect()
         });
         let distribution = |end| Distribution::of(service.name.clone(), &incidents, end);
+        let mut ranked: Vec<usize> = service.members.clone();
+        ranked.sort_by(|&a, &b| {
+            let key = |i: usize| {
+                let pm = site.postmortems[i];
+                (pm.severity_rank, pm.started_at.sort_key(), pm.id.as_str())
+            };
+            instructive_first(key(a), key(b))
+        });
+        let lessons = lessons_of_first(ranked, |i| {
+            let pm = site.postmortems[i];
+            sections(&pm.source.body, &pm.source.outline)
+        });
         Dossier {
             root_causes: causes.tallies(site, Some(TaxonomyKind::RootCause), 1),
             recurring_factors: factors.tallies(site, None, 2),
@@ -61,23 +183,25 @@ impl Dossier {
             open_actions,
             time_to_detect: distribution(insights::detected),
             time_to_resolve: distribution(insights::resolved),
+            lessons,
         }
     }
 }
 
-fn normalise(value: &str) -> String {
+/// How contributing factors are compared: "No canary " and "no canary" are one factor.
+pub fn normalise(value: &str) -> String {
     value.trim().to_lowercase()
 }
 
 /// Counts by a normalised key, keeping the first spelling seen.
 #[derive(Default)]
-struct Counter {
+pub struct Counter {
     counts: BTreeMap<String, (String, usize)>,
 }
 
 impl Counter {
     /// Counts each value of one postmortem once (a factor listed twice is one mention).
-    fn add_once(&mut self, values: &[String], key: impl Fn(&str) -> String) {
+    pub fn add_once(&mut self, values: &[String], key: impl Fn(&str) -> String) {
         let mut seen = std::collections::BTreeSet::new();
         for value in values {
             let key = key(value);
@@ -93,14 +217,21 @@ impl Counter {
     /// Most frequent first, then by name; only counts of at least `min`. With a taxonomy,
     /// values are named as the taxonomy names their page.
     fn tallies(self, site: &Site<'_>, kind: Option<TaxonomyKind>, min: usize) -> Vec<Tally> {
+        self.tallies_named(min, |name| {
+            kind.and_then(|k| site.taxonomy(k).term_for(&name))
+                .map_or(name, |t| t.name.clone())
+        })
+    }
+
+    /// Most frequent first, then by name; only counts of at least `min`, each named by
+    /// `name` from its first spelling.
+    pub fn tallies_named(self, min: usize, name: impl Fn(String) -> String) -> Vec<Tally> {
         let mut tallies: Vec<Tally> = self
             .counts
             .into_values()
             .filter(|(_, count)| *count >= min)
-            .map(|(name, count)| Tally {
-                name: kind
-                    .and_then(|k| site.taxonomy(k).term_for(&name))
-                    .map_or(name, |t| t.name.clone()),
+            .map(|(first, count)| Tally {
+                name: name(first),
                 count,
             })
             .collect();

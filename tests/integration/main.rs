@@ -5,6 +5,7 @@ mod test;
 
 mod authoring;
 mod blameless;
+mod brief;
 mod browser;
 mod build;
 mod check;

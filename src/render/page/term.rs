@@ -9,7 +9,7 @@ use super::incidents::List;
 use crate::render::chart::Unit;
 use crate::render::rows::{LedgerRow, TermLink, ledger_row, term_url};
 use crate::render::{Emit, Page, RenderError, Renderer};
-use crate::site::dossier::Tally;
+use crate::site::dossier::{Lesson, Tally};
 use crate::site::insights::Distribution;
 use crate::site::{TaxonomyKind, url};
 
@@ -44,6 +44,25 @@ struct DossierView<'a> {
     detect: DurationFacts,
     resolve: DurationFacts,
     incidents: usize,
+    /// What its most instructive incidents taught (the lessons `pmsite brief` shows).
+    lessons: Vec<IncidentLessons<'a>>,
+}
+
+#[derive(Serialize)]
+struct IncidentLessons<'a> {
+    title: &'a str,
+    url: String,
+    severity: &'a str,
+    date: String,
+    lessons: Vec<LessonView<'a>>,
+}
+
+#[derive(Serialize)]
+struct LessonView<'a> {
+    label: &'static str,
+    /// The incident page at the lesson's section.
+    url: String,
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -138,5 +157,25 @@ fn dossier<'a>(r: &'a Renderer<'_>, index: usize) -> DossierView<'a> {
         detect: facts(&dossier.time_to_detect),
         resolve: facts(&dossier.time_to_resolve),
         incidents: service.members.len(),
+        lessons: dossier
+            .lessons
+            .iter()
+            .map(|(i, lessons)| {
+                let pm = site.postmortems[*i];
+                let page = url::incident(&pm.id);
+                let view = |lesson: &'a Lesson| LessonView {
+                    label: lesson.kind.label(),
+                    url: format!("{page}#{}", lesson.section),
+                    text: &lesson.text,
+                };
+                IncidentLessons {
+                    title: &pm.title,
+                    severity: &pm.severity,
+                    date: pm.started_at.date().format("%Y-%m-%d").to_string(),
+                    lessons: lessons.iter().map(view).collect(),
+                    url: page,
+                }
+            })
+            .collect(),
     }
 }
