@@ -296,7 +296,9 @@ fn selection(args: &SiteArgs) -> Selection {
 /// pmsite.toml's `today`, when the file can be read and sets it. A file that cannot be
 /// read is left to the command itself, which reports why.
 fn configured_today(root: &std::path::Path) -> Option<NaiveDate> {
-    crate::config::load(root).ok().and_then(|(config, _)| config.today)
+    crate::config::load(root)
+        .ok()
+        .and_then(|(config, _)| config.today)
 }
 
 /// The build date: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock (UTC).

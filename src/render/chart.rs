@@ -403,7 +403,10 @@ mod tests {
 
     #[test]
     fn bars_stay_inside_the_plot_whatever_their_number() {
-        for (n, width) in [1, 3, 240].into_iter().flat_map(|n| [(n, Width::Wide), (n, Width::Narrow)]) {
+        for (n, width) in [1, 3, 240]
+            .into_iter()
+            .flat_map(|n| [(n, Width::Wide), (n, Width::Narrow)])
+        {
             let svg = chart(Layout::Stacked, vec![vec![Some(1), Some(1)]; n]).svg(width);
             let doc = roxmltree::Document::parse(&svg).unwrap();
             let xs: Vec<(f64, f64)> = doc
@@ -440,7 +443,10 @@ mod tests {
         let svg = chart(Layout::Stacked, vec![vec![Some(1), None]]).svg(Width::Wide);
         assert_eq!(ticks(&svg)[..5], ["0", "1", "2", "3", "4"]);
         let bar = &bars(&svg)[0];
-        assert!(bar.4 < (HEIGHT - TOP - BOTTOM) / 3.0, "one incident is a short bar: {bar:?}");
+        assert!(
+            bar.4 < (HEIGHT - TOP - BOTTOM) / 3.0,
+            "one incident is a short bar: {bar:?}"
+        );
     }
 
     #[test]
@@ -458,7 +464,12 @@ mod tests {
             .map(|m| format!("{}-{:02}", 2019 + (m + 9) / 12, (m + 9) % 12 + 1))
             .collect();
         assert_eq!(c.categories[0], "2019-10");
-        let labels = |c: &Chart, w| ticks(&c.svg(w)).into_iter().filter(|t| t.len() == 4).collect::<Vec<_>>();
+        let labels = |c: &Chart, w| {
+            ticks(&c.svg(w))
+                .into_iter()
+                .filter(|t| t.len() == 4)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(labels(&c, Width::Wide), ["2019", "2020", "2021", "2022"]);
         assert_eq!(labels(&c, Width::Narrow), ["2019", "2020", "2021", "2022"]);
         c.categories = (0..30).map(|m| format!("{}-01", 2000 + m)).collect();

@@ -361,62 +361,69 @@ fn insights_charts_are_drawn_in_light_and_dark_mode() {
         let tab = tab_in_scheme(&browser, scheme);
         // Each chart is drawn wide and narrow: one of the two shows, at either width.
         for width in [390, 1280] {
-        set_viewport(&tab, width, 900);
-        let scheme = format!("{scheme} {width} px");
-        let scheme = scheme.as_str();
-        open(&tab, &server.url("/insights/"));
-        let charts = eval(&tab, CHARTS_JS);
-        let list = charts.as_array().expect("chart list");
-        assert_eq!(list.len(), 8, "{scheme}: charts on the page: {charts}");
-        for chart in list {
-            let name = chart["title"].as_str().unwrap_or_default();
-            assert_eq!(chart["role"], "img", "{name}");
-            assert!(
-                chart["width"].as_f64().unwrap_or(0.0) > 300.0,
-                "{scheme} {name}: {chart}"
-            );
-            assert!(
-                chart["height"].as_f64().unwrap_or(0.0) > 100.0,
-                "{scheme} {name}: {chart}"
-            );
-            assert!(
-                chart["bars"].as_u64().unwrap_or(0) > 0,
-                "{scheme} {name}: no bars"
-            );
-            assert!(
-                chart["table"].as_bool().unwrap_or(false),
-                "{scheme} {name}: no table"
-            );
-            assert!(
-                chart["smallestLabel"].as_f64().unwrap_or(0.0) >= 12.0,
-                "{scheme} {name}: axis labels too small to read: {chart}"
-            );
-            // Bars are graphics: WCAG 1.4.11 asks for 3:1 against what is next to them.
-            let worst = chart["worstBarContrast"].as_f64().unwrap_or(0.0);
-            if worst < 3.0 {
-                failures.push(format!(
-                    "{scheme} {name}: a bar colour has contrast {worst:.2} with the page"
-                ));
+            set_viewport(&tab, width, 900);
+            let scheme = format!("{scheme} {width} px");
+            let scheme = scheme.as_str();
+            open(&tab, &server.url("/insights/"));
+            let charts = eval(&tab, CHARTS_JS);
+            let list = charts.as_array().expect("chart list");
+            assert_eq!(list.len(), 8, "{scheme}: charts on the page: {charts}");
+            for chart in list {
+                let name = chart["title"].as_str().unwrap_or_default();
+                assert_eq!(chart["role"], "img", "{name}");
+                assert!(
+                    chart["width"].as_f64().unwrap_or(0.0) > 300.0,
+                    "{scheme} {name}: {chart}"
+                );
+                assert!(
+                    chart["height"].as_f64().unwrap_or(0.0) > 100.0,
+                    "{scheme} {name}: {chart}"
+                );
+                assert!(
+                    chart["bars"].as_u64().unwrap_or(0) > 0,
+                    "{scheme} {name}: no bars"
+                );
+                assert!(
+                    chart["table"].as_bool().unwrap_or(false),
+                    "{scheme} {name}: no table"
+                );
+                assert!(
+                    chart["smallestLabel"].as_f64().unwrap_or(0.0) >= 12.0,
+                    "{scheme} {name}: axis labels too small to read: {chart}"
+                );
+                // Bars are graphics: WCAG 1.4.11 asks for 3:1 against what is next to them.
+                let worst = chart["worstBarContrast"].as_f64().unwrap_or(0.0);
+                if worst < 3.0 {
+                    failures.push(format!(
+                        "{scheme} {name}: a bar colour has contrast {worst:.2} with the page"
+                    ));
+                }
             }
-        }
 
-        let shot = screenshot(&tab, if width < 600 { "svg.chart-narrow" } else { "svg.chart-wide" });
-        let (distinct, luminance) = png_colours(&shot);
-        assert!(
-            distinct >= 4,
-            "{scheme}: the chart screenshot looks blank ({distinct} colours)"
-        );
-        if scheme.starts_with("dark") {
-            assert!(
-                luminance < 0.3,
-                "dark mode chart on a light background ({luminance:.2})"
+            let shot = screenshot(
+                &tab,
+                if width < 600 {
+                    "svg.chart-narrow"
+                } else {
+                    "svg.chart-wide"
+                },
             );
-        } else {
+            let (distinct, luminance) = png_colours(&shot);
             assert!(
-                luminance > 0.6,
-                "light mode chart on a dark background ({luminance:.2})"
+                distinct >= 4,
+                "{scheme}: the chart screenshot looks blank ({distinct} colours)"
             );
-        }
+            if scheme.starts_with("dark") {
+                assert!(
+                    luminance < 0.3,
+                    "dark mode chart on a light background ({luminance:.2})"
+                );
+            } else {
+                assert!(
+                    luminance > 0.6,
+                    "light mode chart on a dark background ({luminance:.2})"
+                );
+            }
         }
 
         for page in ["/insights/", "/action-items/"] {
@@ -597,7 +604,10 @@ fn no_page_scrolls_sideways_on_a_phone_or_a_laptop() {
             }
             // On a laptop, no table in the main column needs a sideways scroll.
             if width == 1280 && m["tables"].as_array().is_some_and(|t| !t.is_empty()) {
-                problems.push(format!("{width} px {page}: tables wider than their column: {}", m["tables"]));
+                problems.push(format!(
+                    "{width} px {page}: tables wider than their column: {}",
+                    m["tables"]
+                ));
             }
         }
     }
@@ -625,8 +635,14 @@ fn action_item_tables_become_cards_on_a_phone() {
         let cards = cards.as_array().expect("rows");
         assert!(!cards.is_empty(), "{page}: no action-item rows");
         for card in cards {
-            assert_ne!(card["display"], "table-row", "{page}: a row is still a table row: {card}");
-            assert!(card["width"].as_f64().unwrap_or(0.0) > 300.0, "{page}: a narrow card: {card}");
+            assert_ne!(
+                card["display"], "table-row",
+                "{page}: a row is still a table row: {card}"
+            );
+            assert!(
+                card["width"].as_f64().unwrap_or(0.0) > 300.0,
+                "{page}: a narrow card: {card}"
+            );
             for label in card["labels"].as_array().unwrap() {
                 assert!(
                     label.as_str().is_some_and(|l| l.len() > 4),
@@ -691,7 +707,10 @@ fn incident_pages_say_each_thing_once() {
             if width == 1280 {
                 for (what, key) in [
                     ("sections on the same topic", "twice"),
-                    ("connected-incident headings outside Connected incidents", "strays"),
+                    (
+                        "connected-incident headings outside Connected incidents",
+                        "strays",
+                    ),
                     ("incidents linked more than twice", "often"),
                 ] {
                     if report[key].as_array().is_some_and(|a| !a.is_empty()) {
@@ -776,11 +795,19 @@ fn incident_ledger_and_insights_pages_in_light_and_dark() {
                 std::fs::write(shots.join(format!("{name}-{width}-{scheme}.png")), &png).unwrap();
                 let (distinct, luminance) = png_colours(&png);
                 if distinct < 16 {
-                    failures.push(format!("{scheme} {width} px {page}: looks blank ({distinct} colours)"));
+                    failures.push(format!(
+                        "{scheme} {width} px {page}: looks blank ({distinct} colours)"
+                    ));
                 }
-                let on_scheme = if scheme == "dark" { luminance < 0.3 } else { luminance > 0.6 };
+                let on_scheme = if scheme == "dark" {
+                    luminance < 0.3
+                } else {
+                    luminance > 0.6
+                };
                 if !on_scheme {
-                    failures.push(format!("{scheme} {width} px {page}: mean luminance {luminance:.2}"));
+                    failures.push(format!(
+                        "{scheme} {width} px {page}: mean luminance {luminance:.2}"
+                    ));
                 }
                 let report = eval(&tab, CONTRAST_JS);
                 for f in report["failures"].as_array().expect("failures") {
@@ -1985,7 +2012,11 @@ impl Drop for Server {
 }
 
 /// Answers one request on `stream` from the files under `root`.
-fn respond(mut stream: TcpStream, root: &Path, missing: &std::sync::Mutex<Vec<String>>) -> std::io::Result<()> {
+fn respond(
+    mut stream: TcpStream,
+    root: &Path,
+    missing: &std::sync::Mutex<Vec<String>>,
+) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;

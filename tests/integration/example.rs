@@ -133,7 +133,9 @@ fn every_page_links_the_theme_favicon_which_a_site_can_replace() {
     ] {
         let html = site.read(page);
         assert!(
-            html.contains(&format!("<link rel=\"icon\" href=\"{href}\" type=\"image/svg+xml\">")),
+            html.contains(&format!(
+                "<link rel=\"icon\" href=\"{href}\" type=\"image/svg+xml\">"
+            )),
             "{page} does not link {href}"
         );
     }

@@ -196,7 +196,9 @@ fn body_headings<'h>(pm: &'h Postmortem, html: &str) -> Vec<BodyHeading<'h>> {
         let Some(start) = html[from..].find(&open).map(|i| from + i) else {
             continue;
         };
-        let end = html[start..].find("</h2>").map_or(html.len(), |i| start + i + "</h2>".len());
+        let end = html[start..]
+            .find("</h2>")
+            .map_or(html.len(), |i| start + i + "</h2>".len());
         found.push(BodyHeading {
             start,
             end,
@@ -389,7 +391,9 @@ fn connected<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item]) -> Conne
                 .members
                 .iter()
                 .copied()
-                .filter(|&i| i != index && !chain_members.contains(&i) && !others.iter().any(|(o, _)| *o == i))
+                .filter(|&i| {
+                    i != index && !chain_members.contains(&i) && !others.iter().any(|(o, _)| *o == i)
+                })
                 .take(SAME_TERM_SHOWN)
                 .collect();
             for i in unlisted {
