@@ -252,7 +252,8 @@ fn body_with_blocks(pm: &Postmortem, html: &str) -> (Vec<BodyPart>, Vec<TocEntry
     for (at, block) in cuts {
         // Body headings before this cut come first in the contents.
         while let Some(h) = outline.peek() {
-            match html.find(&format!(" id=\"{}\">", crate::render::escape_html(&h.id))) {
+            let open = format!("<h{} id=\"{}\">", h.level, crate::render::escape_html(&h.id));
+            match html.find(&open) {
                 Some(i) if i >= at => break,
                 _ => {}
             }
@@ -514,4 +515,135 @@ fn impact_facts(pm: &Postmortem, currency: &str) -> Vec<Fact> {
     push("SLO breached", impact.slo_breached.map(yes_no));
     push("Data loss", impact.data_loss.map(yes_no));
     facts
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::Config;
+
+    /// A postmortem with `front` matter and a body of these level-2 sections, and its body
+    /// as HTML (a stand-in for the Markdown renderer's: the same heading markup).
+    fn page(front: &str, sections: &[&str]) -> (Postmortem, String) {
+        let body: String = sections
+            .iter()
+            .map(|s| format!("## {s}\n\nText of {s}.\n\n"))
+            .collect();
+        let text = format!(
+            "+++\ntitle = \"T\"\nseverity = \"SEV2\"\nstarted_at = 2024-03-08T15:42:00Z\nsummary = \"S.\"\n{front}\n+++\n{body}"
+        );
+        let parsed = crate::content::parse_file(Path::new("x.md"), "x.md".into(), &text, &Config::default());
+        let pm = parsed.postmortem.expect("a postmortem");
+        let html = pm
+            .source
+            .outline
+            .headings
+            .iter()
+            .map(|h| {
+                format!(
+                    "<h2 id=\"{}\">{}</h2>\n<p>Text of {}.</p>\n",
+                    h.id, h.text, h.text
+                )
+            })
+            .collect();
+        (pm, html)
+    }
+
+    const FRONT: &str = "[impact]\nusers_affected = 10\n[[timeline]]\nat = 2024-03-08T15:42:00Z\ntext = \"t\"\n\
+                         [[action_items]]\ntitle = \"a\"";
+
+    /// Each part as the text of the body around it and its block: `[Impact: impact]`.
+    fn layout(parts: &[BodyPart]) -> Vec<String> {
+        parts
+            .iter()
+            .flat_map(|p| {
+                let text = p
+                    .html
+                    .split(['<', '>'])
+                    .filter(|t| t.starts_with("Text of "))
+                    .map(str::to_string);
+                let block = p.block.as_ref().map(|b| {
+                    format!(
+                        "[{}{:?}]",
+                        b.heading.map_or(String::new(), |h| format!("{h}: ")),
+                        b.topic
+                    )
+                });
+                text.chain(block).collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn structured_data_goes_into_the_body_section_of_the_same_name() {
+        let (pm, html) = page(
+            FRONT,
+            &[
+                "Summary",
+                "Customer impact",
+                "Timeline",
+                "Follow-ups",
+                "Lessons learned",
+            ],
+        );
+        let (parts, toc) = body_with_blocks(&pm, &html);
+        assert_eq!(
+            layout(&parts),
+            [
+                "Text of Summary.",
+                "[Impact]",
+                "Text of Customer impact.",
+                "[Timeline]",
+                "Text of Timeline.",
+                "Text of Follow-ups.",
+                "[ActionItems]",
+                "Text of Lessons learned."
+            ],
+            "impact and timeline open their sections, the tracker closes its own"
+        );
+        let whole: String = parts.iter().map(|p| p.html.as_str()).collect();
+        assert_eq!(whole, html, "the body is all there, in order");
+        assert_eq!(toc.len(), 5, "no section added: {toc:?}");
+    }
+
+    #[test]
+    fn a_topic_the_body_lacks_is_a_section_where_a_postmortem_tells_it() {
+        let (pm, html) = page(FRONT, &["Summary", "Root cause", "Lessons learned"]);
+        let (parts, toc) = body_with_blocks(&pm, &html);
+        assert_eq!(
+            layout(&parts),
+            [
+                "Text of Summary.",
+                "[Impact: Impact]",
+                "[Timeline: Timeline]",
+                "Text of Root cause.",
+                "[Action items: ActionItems]",
+                "Text of Lessons learned."
+            ]
+        );
+        let toc: Vec<(&str, &str)> = toc.iter().map(|t| (t.text.as_str(), t.id.as_str())).collect();
+        assert_eq!(
+            toc,
+            [
+                ("Summary", "summary"),
+                ("Impact", "pm-impact"),
+                ("Timeline", "pm-timeline"),
+                ("Root cause", "root-cause"),
+                ("Action items", "pm-action-items"),
+                ("Lessons learned", "lessons-learned")
+            ]
+        );
+        // No body at all: the sections in their order.
+        let (pm, html) = page(FRONT, &[]);
+        assert_eq!(
+            layout(&body_with_blocks(&pm, &html).0),
+            [
+                "[Impact: Impact]",
+                "[Timeline: Timeline]",
+                "[Action items: ActionItems]"
+            ]
+        );
+    }
 }
