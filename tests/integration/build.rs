@@ -50,6 +50,21 @@ due = 2024-03-29
     ] {
         assert!(page.contains(expected), "page lacks {expected:?}");
     }
+    // The body has only "Root cause": the front matter's topics are sections of their own,
+    // each once, where a postmortem tells them.
+    let order: Vec<usize> = [
+        "<h2 id=\"pm-impact\">Impact</h2>",
+        "<h2 id=\"pm-timeline\">Timeline</h2>",
+        "<h2 id=\"root-cause\">Root cause</h2>",
+        "<h2 id=\"pm-action-items\">Action items</h2>",
+    ]
+    .iter()
+    .map(|h| {
+        assert_eq!(page.matches(h).count(), 1, "{h}");
+        page.find(h).unwrap()
+    })
+    .collect();
+    assert!(order.is_sorted(), "{order:?}");
 }
 
 #[test]
