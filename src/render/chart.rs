@@ -10,7 +10,8 @@
 //! An SVG scales with its container (a viewBox, and `width: 100%` in the stylesheet), and
 //! its text scales with it: one drawing cannot have readable labels both in a 1,100 px
 //! column and on a 390 px phone. So a chart is drawn [`Width::Wide`] and
-//! [`Width::Narrow`], the narrow one with fewer axis labels, and the stylesheet shows one.
+//! [`Width::Narrow`], the narrow one with fewer axis labels (and no per-bar numbers or
+//! tooltips, which a touch screen cannot hover), and the stylesheet shows one.
 
 use std::fmt::Write;
 
@@ -224,14 +225,23 @@ impl Chart {
                 };
                 let _ = write!(
                     out,
-                    "<rect class=\"s{class}\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" \
-                     data-category=\"{cat}\" data-series=\"{ser}\" data-value=\"{value}\">\
-                     <title>{cat}, {ser}: {shown}</title></rect>",
+                    "<rect class=\"s{class}\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\"",
                     class = self.class(s),
                     x = trim_float(x),
                     y = trim_float(y(top)),
                     w = trim_float(w),
                     h = trim_float(y(bottom) - y(top)),
+                );
+                // The wide drawing carries each bar's numbers and its hover tooltip; the
+                // narrow one, for touch screens that have no hover, only its shape.
+                if width == Width::Narrow {
+                    out.push_str("/>");
+                    continue;
+                }
+                let _ = write!(
+                    out,
+                    " data-category=\"{cat}\" data-series=\"{ser}\" data-value=\"{value}\">\
+                     <title>{cat}, {ser}: {shown}</title></rect>",
                     cat = escape_html(category),
                     ser = escape_html(series),
                     shown = escape_html(&self.unit.format(value)),
@@ -477,10 +487,21 @@ mod tests {
     }
 
     #[test]
-    fn the_two_drawings_have_their_own_ids() {
+    fn the_two_drawings_have_their_own_ids_and_only_the_wide_one_tooltips() {
         let c = chart(Layout::Stacked, vec![vec![Some(1), None]]);
-        assert!(c.svg(Width::Wide).contains("id=\"c-title\""));
-        assert!(c.svg(Width::Narrow).contains("id=\"c-narrow-title\""));
+        let (wide, narrow) = (c.svg(Width::Wide), c.svg(Width::Narrow));
+        assert!(wide.contains("id=\"c-title\""));
+        assert!(narrow.contains("id=\"c-narrow-title\""));
+        assert_eq!(wide.matches("<title").count(), 2, "the chart's and the bar's");
+        assert_eq!(narrow.matches("<title").count(), 1, "the chart's");
+        assert_eq!(
+            roxmltree::Document::parse(&narrow)
+                .unwrap()
+                .descendants()
+                .filter(|n| n.has_tag_name("rect"))
+                .count(),
+            1
+        );
     }
 
     #[test]
