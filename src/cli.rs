@@ -231,7 +231,8 @@ struct SiteArgs {
     /// Who the site is for: public (public only), internal (public and internal), restricted (all)
     #[arg(long, value_enum, default_value = "internal")]
     audience: AudienceArg,
-    /// The date against which action items are overdue (default: SOURCE_DATE_EPOCH, or today)
+    /// The date against which action items are overdue (default: pmsite.toml's `today`,
+    /// SOURCE_DATE_EPOCH, or the clock)
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     today: Option<NaiveDate>,
 }
@@ -347,8 +348,19 @@ fn selection(args: &SiteArgs) -> Selection {
     Selection {
         audience: args.audience.into(),
         drafts: args.drafts,
-        today: args.today.unwrap_or_else(today),
+        today: args
+            .today
+            .or_else(|| configured_today(&args.root))
+            .unwrap_or_else(today),
     }
+}
+
+/// pmsite.toml's `today`, when the file can be read and sets it. A file that cannot be
+/// read is left to the command itself, which reports why.
+fn configured_today(root: &std::path::Path) -> Option<NaiveDate> {
+    crate::config::load(root)
+        .ok()
+        .and_then(|(config, _)| config.today)
 }
 
 /// The build date: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock (UTC).

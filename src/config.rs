@@ -21,6 +21,9 @@ pub struct Config {
     /// Rows per list page; 0 turns pagination off.
     pub paginate_by: usize,
     pub currency: String,
+    /// The build date this site is read as of (`--today` overrides it): an example or a
+    /// frozen archive stays as it was written, whatever the clock says.
+    pub today: Option<chrono::NaiveDate>,
     /// Most severe first.
     pub severities: Vec<Severity>,
     pub root_causes: Option<Allowlist>,
@@ -212,6 +215,7 @@ impl Default for Config {
             language: "en".into(),
             paginate_by: 50,
             currency: "USD".into(),
+            today: None,
             root_causes: None,
             services: None,
             teams: None,
@@ -234,6 +238,7 @@ const KEYS: &[&str] = &[
     "language",
     "paginate_by",
     "currency",
+    "today",
     "severities",
     "root_causes",
     "services",
@@ -305,6 +310,9 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     }
     if let Some(n) = t.get("currency") {
         config.currency = r.string(n, "currency").unwrap_or(config.currency);
+    }
+    if let Some(n) = t.get("today") {
+        config.today = r.date(n, "today");
     }
     if let Some(n) = t.get("severities") {
         read_severities(&mut r, n, &mut config);
@@ -701,6 +709,7 @@ description = "Reviews"
 language = "de"
 paginate_by = 20
 currency = "EUR"
+today = 2025-06-01
 root_causes = ["deploy", "dns"]
 [teams]
 sre = "Site reliability"
@@ -714,6 +723,7 @@ JIRA = "https://jira.example.com/browse/{id}"
         .unwrap();
         assert_eq!(config.base_url, "https://incidents.acme.example/");
         assert_eq!(config.paginate_by, 20);
+        assert_eq!(config.today, chrono::NaiveDate::from_ymd_opt(2025, 6, 1));
         assert_eq!(config.severities.len(), 1);
         assert!(config.root_causes.unwrap().contains("dns"));
         assert_eq!(config.teams.unwrap().description("sre"), Some("Site reliability"));

@@ -4,8 +4,14 @@
 //! Colours are CSS classes (`s0`..`s7`, set in style.css for light, dark and print), so the
 //! same markup reads in every mode. Each bar carries its numbers (`data-category`,
 //! `data-series`, `data-value`) and a `<title>` tooltip; the SVG has `role="img"` with a
-//! `<title>` and `<desc>`, and every chart on a page is followed by a table of the same
-//! numbers for screen readers and print.
+//! `<title>` and `<desc>`, and every chart on a page comes with a table of the same numbers
+//! for screen readers and print.
+//!
+//! An SVG scales with its container (a viewBox, and `width: 100%` in the stylesheet), and
+//! its text scales with it: one drawing cannot have readable labels both in a 1,100 px
+//! column and on a 390 px phone. So a chart is drawn [`Width::Wide`] and
+//! [`Width::Narrow`], the narrow one with fewer axis labels (and no per-bar numbers or
+//! tooltips, which a touch screen cannot hover), and the stylesheet shows one.
 
 use std::fmt::Write;
 
@@ -26,6 +32,15 @@ impl Unit {
             Unit::Minutes => human_duration(chrono::TimeDelta::minutes(value)),
         }
     }
+
+    /// An axis label: a duration axis starts at a plain 0, not "0 s".
+    fn tick(self, value: i64) -> String {
+        if value == 0 {
+            "0".into()
+        } else {
+            self.format(value)
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +49,54 @@ pub enum Layout {
     Stacked,
     /// One bar per series side by side in each category (statistics that do not add up).
     Grouped,
+}
+
+/// How the categories are labelled under the bars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Categories {
+    /// Evenly spaced labels, as many as fit.
+    Spaced,
+    /// Months (`YYYY-MM`): each year labelled at its January (or first month), with a line
+    /// between years, so a long run of months reads by year at a glance.
+    Months,
+}
+
+/// The two drawings of a chart; their viewBox widths, at one text size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    Wide,
+    Narrow,
+}
+
+impl Width {
+    fn view_width(self) -> f64 {
+        match self {
+            Width::Wide => 960.0,
+            // About a phone's column (358 px at 390): text close to its CSS size.
+            Width::Narrow => 360.0,
+        }
+    }
+
+    fn max_labels(self) -> usize {
+        match self {
+            Width::Wide => 12,
+            Width::Narrow => 5,
+        }
+    }
+
+    fn left(self) -> f64 {
+        match self {
+            Width::Wide => 72.0,
+            Width::Narrow => 52.0,
+        }
+    }
+
+    fn id_suffix(self) -> &'static str {
+        match self {
+            Width::Wide => "",
+            Width::Narrow => "-narrow",
+        }
+    }
 }
 
 pub struct Chart {
@@ -47,43 +110,48 @@ pub struct Chart {
     pub values: Vec<Vec<Option<i64>>>,
     pub unit: Unit,
     pub layout: Layout,
+    pub labels: Categories,
     /// Colour class (`s0`..`s7`) per series, cycled; empty means `s0`, `s1`, ...
     pub palette: Vec<usize>,
 }
 
 const HEIGHT: f64 = 260.0;
 const TOP: f64 = 12.0;
-const LEFT: f64 = 72.0;
 const RIGHT: f64 = 12.0;
 const BOTTOM: f64 = 34.0;
-/// The viewBox width: the SVG scales to the page, so a fixed width keeps its text at one
-/// size whatever the number of bars (bars get thinner instead).
-const WIDTH: f64 = 960.0;
 /// At most this wide per bar, so a chart with three bars does not look like a wall.
 const MAX_SLOT: f64 = 90.0;
-const MAX_X_LABELS: usize = 12;
 const TICKS: i64 = 4;
 
 impl Chart {
-    pub fn svg(&self) -> String {
-        let width = WIDTH;
-        let plot_width = WIDTH - LEFT - RIGHT;
+    pub fn svg(&self, width: Width) -> String {
+        let view_width = width.view_width();
+        let left = width.left();
+        let plot_width = view_width - left - RIGHT;
         let plot_height = HEIGHT - TOP - BOTTOM;
         let max = self.max_value();
         let step = nice_step(max, self.unit);
-        let top_value = (max.max(1) + step - 1) / step * step;
+        // A count axis goes to at least TICKS, so that one incident is a short bar and not a
+        // full-height one: small numbers look small.
+        let floor = if self.unit == Unit::Count { TICKS } else { 1 };
+        let top_value = (max.max(floor) + step - 1) / step * step;
         let y = |v: i64| TOP + plot_height - v as f64 / top_value as f64 * plot_height;
 
         let mut out = String::new();
+        let id = format!("{}{}", self.id, width.id_suffix());
+        let class = match width {
+            Width::Wide => "chart chart-wide",
+            Width::Narrow => "chart chart-narrow",
+        };
         let _ = write!(
             out,
-            "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" \
+            "<svg class=\"{class}\" role=\"img\" viewBox=\"0 0 {w} {h}\" \
              preserveAspectRatio=\"xMinYMin meet\" aria-labelledby=\"{id}-title {id}-desc\" \
              xmlns=\"http://www.w3.org/2000/svg\">\
              <title id=\"{id}-title\">{title}</title><desc id=\"{id}-desc\">{desc}</desc>",
-            w = trim_float(width),
+            w = trim_float(view_width),
             h = trim_float(HEIGHT),
-            id = escape_html(&self.id),
+            id = escape_html(&id),
             title = escape_html(&self.title),
             desc = escape_html(&self.description),
         );
@@ -94,29 +162,43 @@ impl Chart {
                 out,
                 "<line class=\"grid\" x1=\"{x1}\" x2=\"{x2}\" y1=\"{y}\" y2=\"{y}\"/>\
                  <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>",
-                x1 = trim_float(LEFT),
-                x2 = trim_float(LEFT + plot_width),
+                x1 = trim_float(left),
+                x2 = trim_float(left + plot_width),
                 y = trim_float(y(tick)),
-                tx = trim_float(LEFT - 6.0),
+                tx = trim_float(left - 6.0),
                 ty = trim_float(y(tick) + 4.0),
-                label = escape_html(&self.unit.format(tick)),
+                label = escape_html(&self.unit.tick(tick)),
             );
             tick += step;
         }
         let slot = (plot_width / self.categories.len().max(1) as f64).min(MAX_SLOT);
         // With few categories the bars are centred rather than crowded to the left.
-        let start = LEFT + (plot_width - slot * self.categories.len() as f64) / 2.0;
-        let label_every = self.categories.len().div_ceil(MAX_X_LABELS).max(1);
-        for (c, category) in self.categories.iter().enumerate() {
-            if c % label_every == 0 {
+        let start = left + (plot_width - slot * self.categories.len() as f64) / 2.0;
+        for (c, label) in self.category_labels(width.max_labels()) {
+            let x = start + slot * c as f64;
+            if self.labels == Categories::Months && c > 0 {
                 let _ = write!(
                     out,
-                    "<text class=\"tick\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\">{label}</text>",
-                    x = trim_float(start + slot * (c as f64 + 0.5)),
-                    y = trim_float(HEIGHT - BOTTOM + 18.0),
-                    label = escape_html(category),
+                    "<line class=\"grid year\" x1=\"{x}\" x2=\"{x}\" y1=\"{y1}\" y2=\"{y2}\"/>",
+                    x = trim_float(x),
+                    y1 = trim_float(TOP),
+                    y2 = trim_float(HEIGHT - BOTTOM + 6.0),
                 );
             }
+            // Kept inside the drawing: a label is about 8 units a character at 13 px.
+            let half = label.chars().count() as f64 * 4.0;
+            let (x, anchor) = match self.labels {
+                Categories::Spaced => ((x + slot / 2.0).clamp(half, view_width - half), "middle"),
+                Categories::Months if x + 2.0 * half + 2.0 > view_width => continue,
+                Categories::Months => (x + 2.0, "start"),
+            };
+            let _ = write!(
+                out,
+                "<text class=\"tick\" x=\"{x}\" y=\"{y}\" text-anchor=\"{anchor}\">{label}</text>",
+                x = trim_float(x),
+                y = trim_float(HEIGHT - BOTTOM + 18.0),
+                label = escape_html(&label),
+            );
         }
         out.push_str("</g><g class=\"bars\">");
         let bar_room = slot * 0.8;
@@ -143,14 +225,23 @@ impl Chart {
                 };
                 let _ = write!(
                     out,
-                    "<rect class=\"s{class}\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" \
-                     data-category=\"{cat}\" data-series=\"{ser}\" data-value=\"{value}\">\
-                     <title>{cat}, {ser}: {shown}</title></rect>",
+                    "<rect class=\"s{class}\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\"",
                     class = self.class(s),
                     x = trim_float(x),
                     y = trim_float(y(top)),
                     w = trim_float(w),
                     h = trim_float(y(bottom) - y(top)),
+                );
+                // The wide drawing carries each bar's numbers and its hover tooltip; the
+                // narrow one, for touch screens that have no hover, only its shape.
+                if width == Width::Narrow {
+                    out.push_str("/>");
+                    continue;
+                }
+                let _ = write!(
+                    out,
+                    " data-category=\"{cat}\" data-series=\"{ser}\" data-value=\"{value}\">\
+                     <title>{cat}, {ser}: {shown}</title></rect>",
                     cat = escape_html(category),
                     ser = escape_html(series),
                     shown = escape_html(&self.unit.format(value)),
@@ -159,6 +250,32 @@ impl Chart {
         }
         out.push_str("</g></svg>");
         out
+    }
+
+    /// The categories labelled under the axis, as (index, label): at most about `max`.
+    fn category_labels(&self, max: usize) -> Vec<(usize, String)> {
+        match self.labels {
+            Categories::Spaced => {
+                let every = self.categories.len().div_ceil(max).max(1);
+                self.categories
+                    .iter()
+                    .enumerate()
+                    .filter(|(c, _)| c % every == 0)
+                    .map(|(c, label)| (c, label.clone()))
+                    .collect()
+            }
+            Categories::Months => {
+                let years: Vec<(usize, String)> = self
+                    .categories
+                    .iter()
+                    .enumerate()
+                    .filter(|(c, month)| *c == 0 || month.ends_with("-01"))
+                    .map(|(c, month)| (c, month.chars().take(4).collect()))
+                    .collect();
+                let every = years.len().div_ceil(max).max(1);
+                years.into_iter().step_by(every).collect()
+            }
+        }
     }
 
     /// The colour class of series `s`.
@@ -227,6 +344,7 @@ mod tests {
             values,
             unit: Unit::Count,
             layout,
+            labels: Categories::Spaced,
             palette: Vec::new(),
         }
     }
@@ -255,7 +373,7 @@ mod tests {
             Layout::Stacked,
             vec![vec![Some(3), Some(1)], vec![Some(0), Some(2)]],
         )
-        .svg();
+        .svg(Width::Wide);
         assert!(svg.contains("<title id=\"c-title\">Incidents &lt;per&gt; month</title>"));
         let bars = bars(&svg);
         assert_eq!(
@@ -274,7 +392,7 @@ mod tests {
 
     #[test]
     fn grouped_bars_share_a_baseline() {
-        let svg = chart(Layout::Grouped, vec![vec![Some(10), Some(40)]]).svg();
+        let svg = chart(Layout::Grouped, vec![vec![Some(10), Some(40)]]).svg(Width::Wide);
         let bars = bars(&svg);
         assert_eq!(bars.len(), 2);
         let baseline = |b: &(String, String, i64, f64, f64)| b.3 + b.4;
@@ -295,8 +413,11 @@ mod tests {
 
     #[test]
     fn bars_stay_inside_the_plot_whatever_their_number() {
-        for n in [1, 3, 240] {
-            let svg = chart(Layout::Stacked, vec![vec![Some(1), Some(1)]; n]).svg();
+        for (n, width) in [1, 3, 240]
+            .into_iter()
+            .flat_map(|n| [(n, Width::Wide), (n, Width::Narrow)])
+        {
+            let svg = chart(Layout::Stacked, vec![vec![Some(1), Some(1)]; n]).svg(width);
             let doc = roxmltree::Document::parse(&svg).unwrap();
             let xs: Vec<(f64, f64)> = doc
                 .descendants()
@@ -307,19 +428,85 @@ mod tests {
                 })
                 .collect();
             assert_eq!(xs.len(), 2 * n);
+            let (left, right) = (width.left(), width.view_width() - RIGHT);
             assert!(
-                xs.iter().all(|&(a, b)| a >= LEFT && b <= WIDTH - RIGHT && b > a),
-                "{n} bars"
+                xs.iter().all(|&(a, b)| a >= left && b <= right && b > a),
+                "{n} bars, {width:?}"
             );
             // Centred: as much room left of the first bar as right of the last.
-            let (first, last) = (xs[0].0 - LEFT, WIDTH - RIGHT - xs[xs.len() - 1].1);
+            let (first, last) = (xs[0].0 - left, right - xs[xs.len() - 1].1);
             assert!((first - last).abs() < 0.05, "{n} bars: {first} vs {last}");
         }
     }
 
+    /// The text of every axis label, in order.
+    fn ticks(svg: &str) -> Vec<String> {
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        doc.descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| n.text().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_count_axis_has_whole_numbers_and_small_counts_look_small() {
+        let svg = chart(Layout::Stacked, vec![vec![Some(1), None]]).svg(Width::Wide);
+        assert_eq!(ticks(&svg)[..5], ["0", "1", "2", "3", "4"]);
+        let bar = &bars(&svg)[0];
+        assert!(
+            bar.4 < (HEIGHT - TOP - BOTTOM) / 3.0,
+            "one incident is a short bar: {bar:?}"
+        );
+    }
+
+    #[test]
+    fn a_duration_axis_reads_in_its_units_from_a_plain_zero() {
+        let mut c = chart(Layout::Grouped, vec![vec![Some(150), Some(400)]]);
+        c.unit = Unit::Minutes;
+        assert_eq!(ticks(&c.svg(Width::Wide))[..5], ["0", "2 h", "4 h", "6 h", "8 h"]);
+    }
+
+    #[test]
+    fn months_are_labelled_by_year_fewer_when_narrow() {
+        let mut c = chart(Layout::Stacked, vec![vec![Some(1), None]; 30]);
+        c.labels = Categories::Months;
+        c.categories = (0..30)
+            .map(|m| format!("{}-{:02}", 2019 + (m + 9) / 12, (m + 9) % 12 + 1))
+            .collect();
+        assert_eq!(c.categories[0], "2019-10");
+        let labels = |c: &Chart, w| {
+            ticks(&c.svg(w))
+                .into_iter()
+                .filter(|t| t.len() == 4)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(labels(&c, Width::Wide), ["2019", "2020", "2021", "2022"]);
+        assert_eq!(labels(&c, Width::Narrow), ["2019", "2020", "2021", "2022"]);
+        c.categories = (0..30).map(|m| format!("{}-01", 2000 + m)).collect();
+        assert_eq!(labels(&c, Width::Narrow).len(), 5, "30 years in 5 labels");
+    }
+
+    #[test]
+    fn the_two_drawings_have_their_own_ids_and_only_the_wide_one_tooltips() {
+        let c = chart(Layout::Stacked, vec![vec![Some(1), None]]);
+        let (wide, narrow) = (c.svg(Width::Wide), c.svg(Width::Narrow));
+        assert!(wide.contains("id=\"c-title\""));
+        assert!(narrow.contains("id=\"c-narrow-title\""));
+        assert_eq!(wide.matches("<title").count(), 2, "the chart's and the bar's");
+        assert_eq!(narrow.matches("<title").count(), 1, "the chart's");
+        assert_eq!(
+            roxmltree::Document::parse(&narrow)
+                .unwrap()
+                .descendants()
+                .filter(|n| n.has_tag_name("rect"))
+                .count(),
+            1
+        );
+    }
+
     #[test]
     fn an_empty_chart_is_still_valid_svg() {
-        let svg = chart(Layout::Stacked, vec![]).svg();
+        let svg = chart(Layout::Stacked, vec![]).svg(Width::Wide);
         assert!(bars(&svg).is_empty());
     }
 }

@@ -35,9 +35,10 @@ due = 2024-03-29
     for expected in [
         "<h1 id=\"incident-title\">Cleanup script hit production</h1>",
         "Critical: customer-facing outage or data loss",
-        "<dt>Time to detect</dt><dd><data value=\"PT9M\">9 min</data></dd>",
-        "<dt>Time to mitigate</dt><dd><data value=\"PT178M\">2 h 58 min</data></dd>",
-        "<dt>Time to resolve</dt><dd><data value=\"PT1158M\">19 h 18 min</data></dd>",
+        // Each time in the header says how long after the start it came.
+        "<dt>Detected</dt><dd><time datetime=\"2024-03-08T15:51:00Z\">2024-03-08 15:51 UTC</time> <span class=\"after\"><data value=\"PT9M\">9 min</data> after the start</span></dd>",
+        "<data value=\"PT178M\">2 h 58 min</data> after the start",
+        "<data value=\"PT1158M\">19 h 18 min</data> after the start",
         "href=\"../../services/checkout-api/\"",
         "href=\"../../root-causes/human-process/\"",
         "18,000",
@@ -49,6 +50,21 @@ due = 2024-03-29
     ] {
         assert!(page.contains(expected), "page lacks {expected:?}");
     }
+    // The body has only "Root cause": the front matter's topics are sections of their own,
+    // each once, where a postmortem tells them.
+    let order: Vec<usize> = [
+        "<h2 id=\"pm-impact\">Impact</h2>",
+        "<h2 id=\"pm-timeline\">Timeline</h2>",
+        "<h2 id=\"root-cause\">Root cause</h2>",
+        "<h2 id=\"pm-action-items\">Action items</h2>",
+    ]
+    .iter()
+    .map(|h| {
+        assert_eq!(page.matches(h).count(), 1, "{h}");
+        page.find(h).unwrap()
+    })
+    .collect();
+    assert!(order.is_sorted(), "{order:?}");
 }
 
 #[test]

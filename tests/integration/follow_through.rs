@@ -190,11 +190,15 @@ fn section<'a>(html: &'a str, id: &str) -> &'a str {
     &rest[..rest.find("</section>").unwrap_or(rest.len())]
 }
 
-/// Action titles in the order a ledger page lists them.
+/// Action titles in the order a ledger page lists them (without the priority and type
+/// under each).
 fn ledger_titles(html: &str) -> Vec<String> {
     html.split("<th scope=\"row\">")
         .skip(1)
-        .map(|row| text(&row[..row.find("</th>").unwrap()]))
+        .map(|row| {
+            let cell = &row[..row.find("</th>").unwrap()];
+            text(&cell[..cell.find("<span class=\"row-meta\">").unwrap_or(cell.len())])
+        })
         .collect()
 }
 
@@ -359,11 +363,32 @@ fn insights_charts_and_tables_show_the_hand_worked_numbers() {
             "2024-04 0 1 0 0 1"
         ]
     );
-    let axis_labels = section(&page, "per-month")
-        .matches("text-anchor=\"middle\"")
-        .count();
+    // Months read by year: 2023 at the first month, 2024 at its January, 7 slots on (the
+    // empty months are on the axis).
+    let part = section(&page, "per-month");
+    let wide = &part[..part.find("</svg>").unwrap()];
+    let years: Vec<(f64, String)> = wide
+        .split("<text class=\"tick\" x=\"")
+        .skip(1)
+        .filter(|t| t.contains("text-anchor=\"start\""))
+        .map(|t| {
+            let x = t[..t.find('"').unwrap()].parse().unwrap();
+            (x, text(&t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()]))
+        })
+        .collect();
     assert_eq!(
-        axis_labels, 11,
+        years.iter().map(|(_, y)| y.as_str()).collect::<Vec<_>>(),
+        ["2023", "2024"]
+    );
+    let rect_x = |category: &str| -> f64 {
+        let at = wide.find(&format!("data-category=\"{category}\"")).unwrap();
+        let rect = &wide[wide[..at].rfind("<rect").unwrap()..at];
+        let x = &rect[rect.find(" x=\"").unwrap() + 4..];
+        x[..x.find('"').unwrap()].parse().unwrap()
+    };
+    let slot = (rect_x("2024-01") - rect_x("2023-06")) / 7.0;
+    assert!(
+        (rect_x("2024-04") - rect_x("2024-01") - 3.0 * slot).abs() < 0.1,
         "2023-06 to 2024-04 on the axis, empty months included"
     );
 

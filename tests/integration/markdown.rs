@@ -19,7 +19,10 @@ fn relative_postmortem_links_become_page_links() {
     );
     assert!(page.contains("<a href=\"../../incidents/dns/\">it</a>"));
     let target = site.read("public/incidents/dns/index.html");
-    assert!(target.contains("Referenced by"));
+    assert!(
+        target.contains("<span class=\"why\">links to this review"),
+        "the linked page says who links to it"
+    );
 }
 
 #[test]

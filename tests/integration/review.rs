@@ -77,15 +77,21 @@ fn a_malformed_date_keeps_its_format_hint() {
     );
 }
 
-/// The ids the incident page of `id` lists as similar incidents, in its order.
+/// The ids the incident page of `id` lists as similar incidents, in its order (among its
+/// connected incidents, those it says are similar).
 fn similar_on_page(site: &Site, id: &str) -> Vec<String> {
     let html = site.read(&format!("public/incidents/{id}/index.html"));
     let list = html
-        .split("<ul class=\"link-list similar\">")
+        .split("<section class=\"related\"")
         .nth(1)
-        .and_then(|rest| rest.split("</ul>").next())
-        .unwrap_or_else(|| panic!("{id}: no similar incidents"));
-    attribute_values(list, &["href"])
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_else(|| panic!("{id}: no connected incidents"));
+    let similar: String = list
+        .split("<li>")
+        .filter(|li| li.contains("similar"))
+        .map(|li| li[..li.find("</a>").unwrap_or(li.len())].to_string())
+        .collect();
+    attribute_values(&similar, &["href"])
         .iter()
         .map(|href| {
             href.trim_end_matches("/index.html")

@@ -219,14 +219,17 @@ fn incident_pages_list_similar_incidents_with_reasons() {
     let site = archive();
     site.build();
     let page = site.read("public/incidents/2022-05-01-cert/index.html");
-    let similar = &page[page.find("Similar incidents").expect("a similar list")..];
-    let similar = &similar[..similar.find("</ul>").unwrap()];
-    assert!(similar.contains("incidents/2023-03-03-cert-again/"), "{similar}");
+    let connected = &page[page.find("Connected incidents").expect("a connected list")..];
+    let connected = &connected[..connected.find("</section>").unwrap()];
+    let again = connected
+        .split("<li>")
+        .find(|li| li.contains("incidents/2023-03-03-cert-again/"))
+        .unwrap_or_else(|| panic!("{connected}"));
     assert!(
-        similar.contains("shares payments-gateway, expired-certificate"),
-        "{similar}"
+        again.contains("similar: shares payments-gateway, expired-certificate"),
+        "{again}"
     );
-    assert!(!similar.contains("incidents/2022-05-01-cert/"), "never itself");
+    assert!(!connected.contains("incidents/2022-05-01-cert/"), "never itself");
     assert!(!page.contains("QUOKKA") && !page.contains("ZEPHYR"));
 }
 

@@ -1,10 +1,16 @@
-//! An incident's page: its facts, body, action items, and the incidents connected to it
-//! (related, backlinks, recurrence chain, same root cause or service, similar). Reads one
-//! postmortem and, for the connections, the site's links and `Model::similar`.
+//! An incident's page, laid out like a postmortem document: a header (severity, status,
+//! times and durations, services), the summary, then the body with each topic once. Where
+//! the front matter holds structured data for a topic (impact, timeline, contributing
+//! factors, action items), it is shown inside the body's section of that name, found as
+//! PM401 finds it (`check::sections::is_section`), or as a section of its own where the body
+//! has none. The incidents connected to this one (recurrence chain, related, backlinks,
+//! similar, same service or root cause) are listed once each, in one place, with why.
+//! Reads one postmortem and, for the connections, the site's links and `Model::similar`.
 
 use serde::Serialize;
 
 use super::Common;
+use crate::check::sections::is_section;
 use crate::content::Postmortem;
 use crate::content::moment::{Moment, human_duration};
 use crate::model::Model;
@@ -32,7 +38,7 @@ pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str, index: usize) -> R
     let context = Context {
         common,
         pm,
-        incident: incident(r.model, index, &r.items, body),
+        incident: incident(r.model, index, &r.items, &body),
     };
     out.emit("incident.html", &context)
 }
@@ -44,8 +50,8 @@ pub struct Incident<'a> {
     pub severity_description: Option<String>,
     pub status: &'static str,
     pub visibility: &'static str,
+    /// Started, detected, mitigated, resolved: each with how long after the start.
     pub times: Vec<Fact>,
-    pub durations: Vec<Fact>,
     pub services: Vec<TermLink>,
     pub teams: Vec<TermLink>,
     pub tags: Vec<TermLink>,
@@ -54,20 +60,11 @@ pub struct Incident<'a> {
     pub impact_description: Option<String>,
     pub timeline: Vec<TimelineRow>,
     pub toc: Vec<TocEntry>,
-    pub body_html: String,
+    /// The body, cut where a structured block goes.
+    pub body: Vec<BodyPart>,
     pub action_items: Vec<ActionRow>,
     pub action_summary: ActionSummary,
-    pub related: Vec<&'a Item>,
-    pub backlinks: Vec<&'a Item>,
-    pub recurrence_chain: Vec<ChainLink<'a>>,
-    pub same: Vec<SameGroup<'a>>,
-    pub similar: Vec<SimilarLink<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SimilarLink<'a> {
-    pub item: &'a Item,
-    pub reasons: &'a [String],
+    pub connected: Connected<'a>,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,6 +73,9 @@ pub struct Fact {
     pub value: String,
     /// Machine-readable form for `<time datetime>` / `<data value>`, when there is one.
     pub machine: Option<String>,
+    /// For a time after the start: how long after it (`2 h 58 min`) and as an ISO duration.
+    pub after: Option<String>,
+    pub after_machine: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -93,24 +93,331 @@ pub struct TocEntry {
     pub id: String,
 }
 
-#[derive(Debug, Serialize)]
-pub struct ChainLink<'a> {
-    pub item: &'a Item,
-    pub current: bool,
+/// What the front matter has structured data for, and the body may have a section of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    Impact,
+    Timeline,
+    ContributingFactors,
+    ActionItems,
 }
 
-/// "Other incidents with root cause X": a few recent ones and a link to all.
+impl Topic {
+    /// In the order a postmortem tells them.
+    const ALL: [Topic; 4] = [
+        Topic::Impact,
+        Topic::Timeline,
+        Topic::ContributingFactors,
+        Topic::ActionItems,
+    ];
+
+    /// The section name, as `check::sections` knows it (and as a heading of its own).
+    fn section(self) -> &'static str {
+        match self {
+            Topic::Impact => "Impact",
+            Topic::Timeline => "Timeline",
+            Topic::ContributingFactors => "Contributing factors",
+            Topic::ActionItems => "Action items",
+        }
+    }
+
+    /// The id of its block: stable whatever the body's heading is called, so other pages
+    /// can link to it (the ledger links to `#pm-action-items`).
+    fn id(self) -> &'static str {
+        match self {
+            Topic::Impact => "pm-impact",
+            Topic::Timeline => "pm-timeline",
+            Topic::ContributingFactors => "pm-factors",
+            Topic::ActionItems => "pm-action-items",
+        }
+    }
+
+    /// Whether the block opens its section (facts at a glance, before the author's prose)
+    /// or closes it (the tracker, after the text that introduces it).
+    fn leads(self) -> bool {
+        self != Topic::ActionItems
+    }
+
+    fn has_data(self, pm: &Postmortem) -> bool {
+        match self {
+            Topic::Impact => !pm.impact.is_empty(),
+            Topic::Timeline => !pm.timeline.is_empty(),
+            Topic::ContributingFactors => !pm.contributing_factors.is_empty(),
+            Topic::ActionItems => !pm.action_items.is_empty(),
+        }
+    }
+}
+
+/// Where a postmortem usually tells each section: a topic the body has no section for goes
+/// before the first body section that comes after it in this order.
+const SECTION_ORDER: [&str; 8] = [
+    "summary",
+    "impact",
+    "timeline",
+    "root cause",
+    "contributing factors",
+    "5 whys",
+    "action items",
+    "lessons learned",
+];
+
+fn section_rank(heading: &str) -> Option<usize> {
+    SECTION_ORDER.iter().position(|s| is_section(heading, s))
+}
+
+/// A run of the body's HTML, then (maybe) a topic's structured block.
 #[derive(Debug, Serialize)]
-pub struct SameGroup<'a> {
+pub struct BodyPart {
+    pub html: String,
+    pub block: Option<Block>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Block {
+    pub topic: Topic,
+    pub id: &'static str,
+    /// The heading to show when the body has no section for the topic.
+    pub heading: Option<&'static str>,
+}
+
+/// The body's level-2 headings: where each starts and ends in the HTML, and its text.
+struct BodyHeading<'h> {
+    start: usize,
+    end: usize,
+    text: &'h str,
+}
+
+fn body_headings<'h>(pm: &'h Postmortem, html: &str) -> Vec<BodyHeading<'h>> {
+    let mut from = 0;
+    let mut found = Vec::new();
+    for h in pm.source.outline.headings.iter().filter(|h| h.level == 2) {
+        let open = format!("<h2 id=\"{}\">", crate::render::escape_html(&h.id));
+        let Some(start) = html[from..].find(&open).map(|i| from + i) else {
+            continue;
+        };
+        let end = html[start..]
+            .find("</h2>")
+            .map_or(html.len(), |i| start + i + "</h2>".len());
+        found.push(BodyHeading {
+            start,
+            end,
+            text: &h.text,
+        });
+        from = end;
+    }
+    found
+}
+
+/// The body cut into parts, each followed by the block of a topic with data: at the start or
+/// the end of the body's section for it, or, without one, where that section would be.
+/// Also the contents, in page order.
+fn body_with_blocks(pm: &Postmortem, html: &str) -> (Vec<BodyPart>, Vec<TocEntry>) {
+    let headings = body_headings(pm, html);
+    let mut cuts: Vec<(usize, Block)> = Vec::new();
+    for topic in Topic::ALL.into_iter().filter(|t| t.has_data(pm)) {
+        let own = headings.iter().position(|h| is_section(h.text, topic.section()));
+        let cut = match own {
+            Some(at) if topic.leads() => (headings[at].end, None),
+            Some(at) => (headings.get(at + 1).map_or(html.len(), |next| next.start), None),
+            None => {
+                let rank = section_rank(topic.section());
+                let before = headings
+                    .iter()
+                    .find(|h| section_rank(h.text).is_some_and(|r| Some(r) > rank));
+                (before.map_or(html.len(), |h| h.start), Some(topic.section()))
+            }
+        };
+        cuts.push((
+            cut.0,
+            Block {
+                topic,
+                id: topic.id(),
+                heading: cut.1,
+            },
+        ));
+    }
+    cuts.sort_by_key(|(at, _)| *at);
+
+    let mut toc = Vec::new();
+    let mut outline = pm
+        .source
+        .outline
+        .headings
+        .iter()
+        .filter(|h| (2..=3).contains(&h.level))
+        .peekable();
+    let mut parts = Vec::new();
+    let mut from = 0;
+    for (at, block) in cuts {
+        // Body headings before this cut come first in the contents.
+        while let Some(h) = outline.peek() {
+            let open = format!("<h{} id=\"{}\">", h.level, crate::render::escape_html(&h.id));
+            match html.find(&open) {
+                Some(i) if i >= at => break,
+                _ => {}
+            }
+            toc.push(toc_entry(h.level, &h.text, &h.id));
+            outline.next();
+        }
+        if let Some(heading) = block.heading {
+            toc.push(toc_entry(2, heading, block.id));
+        }
+        parts.push(BodyPart {
+            html: html[from..at].to_string(),
+            block: Some(block),
+        });
+        from = at;
+    }
+    toc.extend(outline.map(|h| toc_entry(h.level, &h.text, &h.id)));
+    parts.push(BodyPart {
+        html: html[from..].to_string(),
+        block: None,
+    });
+    (parts, toc)
+}
+
+fn toc_entry(level: u8, text: &str, id: &str) -> TocEntry {
+    TocEntry {
+        level,
+        text: text.to_string(),
+        id: id.to_string(),
+    }
+}
+
+/// The incidents connected to this one, each once.
+#[derive(Debug, Serialize)]
+pub struct Connected<'a> {
+    /// The recurrence chain in order, this incident included; empty when there is none.
+    pub chain: Vec<Connection<'a>>,
+    /// The others: related, linking here, similar, same service or root cause.
+    pub others: Vec<Connection<'a>>,
+    /// Where to find every incident of this one's services and root causes.
+    pub more: Vec<TermMore>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Connection<'a> {
+    pub item: &'a Item,
+    /// In the chain: this incident.
+    pub current: bool,
+    /// Why it is connected, most telling first ("named as related", "shares checkout-api").
+    pub why: Vec<String>,
+}
+
+/// "All 14 incidents with root cause deploy".
+#[derive(Debug, Serialize)]
+pub struct TermMore {
     pub label: &'static str,
     pub term: TermLink,
-    pub items: Vec<&'a Item>,
     pub total: usize,
 }
 
-const SAME_GROUP_SIZE: usize = 5;
+/// Incidents of the same service or root cause shown per term, the newest not listed
+/// already; the term's page lists the rest.
+const SAME_TERM_SHOWN: usize = 2;
 
-fn incident<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item], body_html: String) -> Incident<'a> {
+fn connected<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item]) -> Connected<'a> {
+    let site = &model.site;
+    let pm = site.postmortems[index];
+    let chain_members = &site.recurrence_chains[index];
+    let mut chain: Vec<Connection<'a>> = chain_members
+        .iter()
+        .map(|&i| Connection {
+            item: &items[i],
+            current: i == index,
+            why: Vec::new(),
+        })
+        .collect();
+    let mut others: Vec<(usize, Connection<'a>)> = Vec::new();
+    // One entry per incident: a second reason joins the first.
+    let mut note = |i: usize, why: String, others: &mut Vec<(usize, Connection<'a>)>| {
+        if i == index {
+            return;
+        }
+        let why_list = match chain_members.iter().position(|&c| c == i) {
+            Some(at) => &mut chain[at].why,
+            None => match others.iter().position(|(o, _)| *o == i) {
+                Some(at) => &mut others[at].1.why,
+                None => {
+                    others.push((
+                        i,
+                        Connection {
+                            item: &items[i],
+                            current: false,
+                            why: Vec::new(),
+                        },
+                    ));
+                    &mut others.last_mut().expect("just pushed").1.why
+                }
+            },
+        };
+        if !why_list.contains(&why) {
+            why_list.push(why);
+        }
+    };
+    for i in site.related(pm) {
+        note(i, "named as related".into(), &mut others);
+    }
+    for &i in &site.backlinks[index] {
+        note(i, "links to this review".into(), &mut others);
+    }
+    for s in &model.similar[index] {
+        let why = if s.reasons.first().is_some_and(|r| r == "similar wording") {
+            "similar wording".to_string()
+        } else {
+            format!("similar: shares {}", s.reasons.join(", "))
+        };
+        note(s.index, why, &mut others);
+    }
+
+    let mut more = Vec::new();
+    for (kind, label, values) in [
+        (TaxonomyKind::Service, "service", &pm.services),
+        (TaxonomyKind::RootCause, "root cause", &pm.root_causes),
+    ] {
+        let taxonomy = site.taxonomy(kind);
+        for value in values {
+            let Some(term) = taxonomy.term_for(value) else {
+                continue;
+            };
+            let total = term.members.len() - 1;
+            if total == 0 {
+                continue;
+            }
+            // Only for incidents not listed for a stronger reason (which, for a similar
+            // one, names what it shares already).
+            let why = format!("same {label}: {}", term.name);
+            let unlisted: Vec<usize> = term
+                .members
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    i != index && !chain_members.contains(&i) && !others.iter().any(|(o, _)| *o == i)
+                })
+                .take(SAME_TERM_SHOWN)
+                .collect();
+            for i in unlisted {
+                note(i, why.clone(), &mut others);
+            }
+            more.push(TermMore {
+                label,
+                term: TermLink {
+                    name: term.name.clone(),
+                    url: url::term(kind, &term.slug),
+                },
+                total,
+            });
+        }
+    }
+    Connected {
+        chain,
+        others: others.into_iter().map(|(_, c)| c).collect(),
+        more,
+    }
+}
+
+fn incident<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item], body_html: &str) -> Incident<'a> {
     let site = &model.site;
     let pm = site.postmortems[index];
     let times = [
@@ -120,66 +427,11 @@ fn incident<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item], body_html
         ("Resolved", pm.resolved_at),
     ]
     .into_iter()
-    .filter_map(|(label, moment)| moment.map(|m| moment_fact(label, &m)))
-    .collect();
-    let durations = [
-        ("Time to detect", pm.detected_at),
-        ("Time to mitigate", pm.mitigated_at),
-        ("Time to resolve", pm.resolved_at),
-    ]
-    .into_iter()
-    .filter_map(|(label, end)| {
-        let delta = pm.started_at.until(&end?)?;
-        Some(Fact {
-            label,
-            value: human_duration(delta),
-            machine: Some(format!("PT{}M", delta.num_minutes())),
-        })
-    })
+    .filter_map(|(label, moment)| moment.map(|m| moment_fact(label, &m, &pm.started_at)))
     .collect();
 
     let (action_items, action_summary) = action_rows(&pm.action_items, site.selection.today);
-    let related = site.related(pm).into_iter().map(|i| &items[i]).collect();
-    let backlinks = site.backlinks[index].iter().map(|&i| &items[i]).collect();
-    let recurrence_chain = site.recurrence_chains[index]
-        .iter()
-        .map(|&i| ChainLink {
-            item: &items[i],
-            current: i == index,
-        })
-        .collect();
-
-    let mut same = Vec::new();
-    for (kind, label, values) in [
-        (TaxonomyKind::RootCause, "Root cause", &pm.root_causes),
-        (TaxonomyKind::Service, "Service", &pm.services),
-    ] {
-        let taxonomy = site.taxonomy(kind);
-        for value in values {
-            let Some(term) = taxonomy.term_for(value) else {
-                continue;
-            };
-            let others: Vec<&Item> = term
-                .members
-                .iter()
-                .filter(|&&i| i != index)
-                .take(SAME_GROUP_SIZE)
-                .map(|&i| &items[i])
-                .collect();
-            if others.is_empty() {
-                continue;
-            }
-            same.push(SameGroup {
-                label,
-                term: TermLink {
-                    name: term.name.clone(),
-                    url: url::term(kind, &term.slug),
-                },
-                items: others,
-                total: term.members.len() - 1,
-            });
-        }
-    }
+    let (body, toc) = body_with_blocks(pm, body_html);
 
     Incident {
         item: &items[index],
@@ -195,7 +447,6 @@ fn incident<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item], body_html
             crate::content::Visibility::Restricted => "restricted",
         },
         times,
-        durations,
         services: term_links(site, TaxonomyKind::Service, &pm.services),
         teams: term_links(site, TaxonomyKind::Team, &pm.teams),
         tags: term_links(site, TaxonomyKind::Tag, &pm.tags),
@@ -212,40 +463,22 @@ fn incident<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item], body_html
                 text: e.text.clone(),
             })
             .collect(),
-        toc: pm
-            .source
-            .outline
-            .headings
-            .iter()
-            .filter(|h| (2..=3).contains(&h.level))
-            .map(|h| TocEntry {
-                level: h.level,
-                text: h.text.clone(),
-                id: h.id.clone(),
-            })
-            .collect(),
-        body_html,
+        toc,
+        body,
         action_items,
         action_summary,
-        related,
-        backlinks,
-        recurrence_chain,
-        same,
-        similar: model.similar[index]
-            .iter()
-            .map(|s| SimilarLink {
-                item: &items[s.index],
-                reasons: &s.reasons,
-            })
-            .collect(),
+        connected: connected(model, index, items),
     }
 }
 
-fn moment_fact(label: &'static str, moment: &Moment) -> Fact {
+fn moment_fact(label: &'static str, moment: &Moment, started: &Moment) -> Fact {
+    let after = (moment != started).then(|| started.until(moment)).flatten();
     Fact {
         label,
         value: moment.human(),
         machine: Some(moment.machine()),
+        after: after.map(human_duration),
+        after_machine: after.map(|d| format!("PT{}M", d.num_minutes())),
     }
 }
 
@@ -259,6 +492,8 @@ fn impact_facts(pm: &Postmortem, currency: &str) -> Vec<Fact> {
                 label,
                 value,
                 machine: None,
+                after: None,
+                after_machine: None,
             });
         }
     };
@@ -280,4 +515,135 @@ fn impact_facts(pm: &Postmortem, currency: &str) -> Vec<Fact> {
     push("SLO breached", impact.slo_breached.map(yes_no));
     push("Data loss", impact.data_loss.map(yes_no));
     facts
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::Config;
+
+    /// A postmortem with `front` matter and a body of these level-2 sections, and its body
+    /// as HTML (a stand-in for the Markdown renderer's: the same heading markup).
+    fn page(front: &str, sections: &[&str]) -> (Postmortem, String) {
+        let body: String = sections
+            .iter()
+            .map(|s| format!("## {s}\n\nText of {s}.\n\n"))
+            .collect();
+        let text = format!(
+            "+++\ntitle = \"T\"\nseverity = \"SEV2\"\nstarted_at = 2024-03-08T15:42:00Z\nsummary = \"S.\"\n{front}\n+++\n{body}"
+        );
+        let parsed = crate::content::parse_file(Path::new("x.md"), "x.md".into(), &text, &Config::default());
+        let pm = parsed.postmortem.expect("a postmortem");
+        let html = pm
+            .source
+            .outline
+            .headings
+            .iter()
+            .map(|h| {
+                format!(
+                    "<h2 id=\"{}\">{}</h2>\n<p>Text of {}.</p>\n",
+                    h.id, h.text, h.text
+                )
+            })
+            .collect();
+        (pm, html)
+    }
+
+    const FRONT: &str = "[impact]\nusers_affected = 10\n[[timeline]]\nat = 2024-03-08T15:42:00Z\ntext = \"t\"\n\
+                         [[action_items]]\ntitle = \"a\"";
+
+    /// Each part as the text of the body around it and its block: `[Impact: impact]`.
+    fn layout(parts: &[BodyPart]) -> Vec<String> {
+        parts
+            .iter()
+            .flat_map(|p| {
+                let text = p
+                    .html
+                    .split(['<', '>'])
+                    .filter(|t| t.starts_with("Text of "))
+                    .map(str::to_string);
+                let block = p.block.as_ref().map(|b| {
+                    format!(
+                        "[{}{:?}]",
+                        b.heading.map_or(String::new(), |h| format!("{h}: ")),
+                        b.topic
+                    )
+                });
+                text.chain(block).collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn structured_data_goes_into_the_body_section_of_the_same_name() {
+        let (pm, html) = page(
+            FRONT,
+            &[
+                "Summary",
+                "Customer impact",
+                "Timeline",
+                "Follow-ups",
+                "Lessons learned",
+            ],
+        );
+        let (parts, toc) = body_with_blocks(&pm, &html);
+        assert_eq!(
+            layout(&parts),
+            [
+                "Text of Summary.",
+                "[Impact]",
+                "Text of Customer impact.",
+                "[Timeline]",
+                "Text of Timeline.",
+                "Text of Follow-ups.",
+                "[ActionItems]",
+                "Text of Lessons learned."
+            ],
+            "impact and timeline open their sections, the tracker closes its own"
+        );
+        let whole: String = parts.iter().map(|p| p.html.as_str()).collect();
+        assert_eq!(whole, html, "the body is all there, in order");
+        assert_eq!(toc.len(), 5, "no section added: {toc:?}");
+    }
+
+    #[test]
+    fn a_topic_the_body_lacks_is_a_section_where_a_postmortem_tells_it() {
+        let (pm, html) = page(FRONT, &["Summary", "Root cause", "Lessons learned"]);
+        let (parts, toc) = body_with_blocks(&pm, &html);
+        assert_eq!(
+            layout(&parts),
+            [
+                "Text of Summary.",
+                "[Impact: Impact]",
+                "[Timeline: Timeline]",
+                "Text of Root cause.",
+                "[Action items: ActionItems]",
+                "Text of Lessons learned."
+            ]
+        );
+        let toc: Vec<(&str, &str)> = toc.iter().map(|t| (t.text.as_str(), t.id.as_str())).collect();
+        assert_eq!(
+            toc,
+            [
+                ("Summary", "summary"),
+                ("Impact", "pm-impact"),
+                ("Timeline", "pm-timeline"),
+                ("Root cause", "root-cause"),
+                ("Action items", "pm-action-items"),
+                ("Lessons learned", "lessons-learned")
+            ]
+        );
+        // No body at all: the sections in their order.
+        let (pm, html) = page(FRONT, &[]);
+        assert_eq!(
+            layout(&body_with_blocks(&pm, &html).0),
+            [
+                "[Impact: Impact]",
+                "[Timeline: Timeline]",
+                "[Action items: ActionItems]"
+            ]
+        );
+    }
 }

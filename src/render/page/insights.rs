@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::Common;
-use crate::render::chart::{Chart, Layout, Unit};
+use crate::render::chart::{Categories, Chart, Layout, Unit, Width};
 use crate::render::{Emit, RenderError, Renderer};
 use crate::site::insights::{
     ACTION_DONE, ACTION_SERIES, ACTION_WONT_DO, Counts, Distribution, Insights, Trend,
@@ -33,6 +33,7 @@ pub struct Figure {
     pub id: String,
     pub heading: String,
     pub intro: String,
+    /// The chart drawn wide and narrow (the stylesheet shows one).
     pub svg: String,
     pub legend: Vec<LegendEntry>,
     pub table: Table,
@@ -93,7 +94,17 @@ pub struct InsightsPage {
 fn insights(insights: &Insights) -> InsightsPage {
     let mut figures = Vec::new();
     if !insights.per_month.is_empty() {
-        figures.push(counts_figure(CountsSpec { id: "per-month", heading: "Incidents per month", intro: "Each bar is a month, split by severity; empty months are gaps in the chart and left out of the table.", category: "Month", series: &insights.severities, rows: &insights.per_month, with_total: true, palette: &[] }));
+        figures.push(counts_figure(CountsSpec {
+            id: "per-month",
+            heading: "Incidents per month",
+            intro: "Each bar is a month, split by severity; empty months are gaps in the chart and left out of the table.",
+            category: "Month",
+            series: &insights.severities,
+            rows: &insights.per_month,
+            with_total: true,
+            palette: &[],
+            labels: Categories::Months,
+        }));
     }
     for (id, heading, what, rows, by) in [
         (
@@ -148,6 +159,7 @@ fn insights(insights: &Insights) -> InsightsPage {
             rows: &insights.actions_by_quarter,
             with_total: true,
             palette: &ACTION_PALETTE,
+            labels: Categories::Spaced,
         });
         figure.table.columns.push("Completion".into());
         for (row, counts) in figure.table.rows.iter_mut().zip(&insights.actions_by_quarter) {
@@ -174,6 +186,10 @@ fn insights(insights: &Insights) -> InsightsPage {
     }
 }
 
+fn drawings(chart: &Chart) -> String {
+    chart.svg(Width::Wide) + &chart.svg(Width::Narrow)
+}
+
 /// A stacked-bar figure of counts and its table.
 struct CountsSpec<'a> {
     id: &'a str,
@@ -185,6 +201,7 @@ struct CountsSpec<'a> {
     rows: &'a [Counts],
     with_total: bool,
     palette: &'a [usize],
+    labels: Categories,
 }
 
 fn counts_figure(spec: CountsSpec<'_>) -> Figure {
@@ -197,9 +214,10 @@ fn counts_figure(spec: CountsSpec<'_>) -> Figure {
         rows,
         with_total,
         palette,
+        labels,
     } = spec;
     // A month-by-month table of mostly zeros buries the months that matter.
-    let skip_empty = id == "per-month";
+    let skip_empty = labels == Categories::Months;
     let total: usize = rows.iter().map(|r| r.total).sum();
     let busiest = rows
         .iter()
@@ -226,6 +244,7 @@ fn counts_figure(spec: CountsSpec<'_>) -> Figure {
             .collect(),
         unit: Unit::Count,
         layout: Layout::Stacked,
+        labels,
         palette: palette.to_vec(),
     };
     let mut columns = vec![category.to_string()];
@@ -237,7 +256,7 @@ fn counts_figure(spec: CountsSpec<'_>) -> Figure {
         id: id.into(),
         heading: heading.into(),
         intro: intro.into(),
-        svg: chart.svg(),
+        svg: drawings(&chart),
         legend: legend(&chart),
         table: Table {
             caption: format!("{heading}: the numbers"),
@@ -280,6 +299,7 @@ fn duration_figure(id: &str, heading: &str, field: &str, rows: &[Distribution], 
             .collect(),
         unit: Unit::Minutes,
         layout: Layout::Grouped,
+        labels: Categories::Spaced,
         palette: DURATION_PALETTE.to_vec(),
     };
     let format = |v: Option<i64>| v.map_or_else(|| "—".to_string(), |m| Unit::Minutes.format(m));
@@ -290,7 +310,7 @@ fn duration_figure(id: &str, heading: &str, field: &str, rows: &[Distribution], 
             "From started_at to {field}. Median and 90th percentile (nearest rank), never a mean: \
              a few long incidents would swamp it."
         ),
-        svg: chart.svg(),
+        svg: drawings(&chart),
         legend: legend(&chart),
         table: Table {
             caption: format!("{heading}: the numbers"),
@@ -327,5 +347,6 @@ fn trend_figure(id: &str, heading: &str, trend: &Trend) -> Figure {
         rows: &trend.periods,
         with_total: false,
         palette: &TREND_PALETTE,
+        labels: Categories::Spaced,
     })
 }

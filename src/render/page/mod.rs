@@ -32,6 +32,42 @@ pub struct Common<'a> {
     nav: Vec<NavItem>,
     site_feed: Option<String>,
     page_feed: Option<String>,
+    favicon: Favicon,
+}
+
+/// The site's icon: a `favicon.svg`, `.png` or `.ico` in the site's `static/`, else the
+/// theme's.
+#[derive(Serialize)]
+struct Favicon {
+    url: &'static str,
+    mime: &'static str,
+}
+
+const FAVICONS: [Favicon; 3] = [
+    Favicon {
+        url: "favicon.svg",
+        mime: "image/svg+xml",
+    },
+    Favicon {
+        url: "favicon.png",
+        mime: "image/png",
+    },
+    Favicon {
+        url: "favicon.ico",
+        mime: "image/x-icon",
+    },
+];
+const THEME_FAVICON: Favicon = Favicon {
+    url: "assets/favicon.svg",
+    mime: "image/svg+xml",
+};
+
+fn favicon(r: &Renderer<'_>) -> Favicon {
+    let assets = &r.model.theme.assets;
+    FAVICONS
+        .into_iter()
+        .find(|f| assets.iter().any(|a| a.path == f.url))
+        .unwrap_or(THEME_FAVICON)
 }
 
 impl<'a> Common<'a> {
@@ -57,6 +93,7 @@ impl<'a> Common<'a> {
             nav: nav(),
             site_feed: has_feeds.then(|| url::feed(url::HOME)),
             page_feed: None,
+            favicon: favicon(r),
         }
     }
 }
