@@ -113,19 +113,24 @@ fn generated(site: &Site, numbers: &mut Numbers, i: usize) {
     );
 }
 
-/// Per incident page: the pages its similar-incidents list links, in order.
+/// Per incident page: the similar incidents its connected-incidents list links, in order.
 fn similar_lists(site: &Site) -> BTreeMap<String, Vec<String>> {
     site.snapshot("public/incidents")
         .into_iter()
         .filter(|(path, _)| path.ends_with("index.html") && path.components().count() == 2)
         .map(|(path, bytes)| {
             let page = String::from_utf8(bytes).unwrap();
+            // Connected incidents are one list; the similar ones say so in their reasons.
             let list = page
-                .split("<ul class=\"link-list similar\">")
+                .split("<ul class=\"link-list connected\">")
                 .nth(1)
                 .map(|rest| &rest[..rest.find("</ul>").unwrap()])
                 .unwrap_or("");
-            let links = crate::test::attribute_values(list, &["href"]);
+            let links = list
+                .split("<li>")
+                .filter(|item| item.contains("similar"))
+                .flat_map(|item| crate::test::attribute_values(item, &["href"]))
+                .collect();
             (path.parent().unwrap().display().to_string(), links)
         })
         .collect()
@@ -140,6 +145,7 @@ fn a_newest_postmortem_changes_only_the_similar_lists_it_enters() {
         generated(&site, &mut numbers, i);
     }
     site.build();
+    let pages_before = site.snapshot("public/incidents");
     let before = similar_lists(&site);
     assert_eq!(before.len(), ARCHIVE);
     assert!(
@@ -177,5 +183,26 @@ fn a_newest_postmortem_changes_only_the_similar_lists_it_enters() {
         changed.len() <= ARCHIVE / 10,
         "{} of {ARCHIVE} lists changed",
         changed.len()
+    );
+
+    // The same holds for whole incident pages: only those that now link the newcomer
+    // change (a small change makes a small deploy). The paginated lists still shift.
+    let pages_after = site.snapshot("public/incidents");
+    let rewritten: Vec<_> = pages_before
+        .iter()
+        .filter(|(path, _)| path.ends_with("index.html") && path.components().count() == 2)
+        .filter(|(path, bytes)| pages_after.get(*path) != Some(*bytes))
+        .map(|(path, _)| path.clone())
+        .collect();
+    let unexplained: Vec<_> = rewritten
+        .iter()
+        .filter(|path| {
+            let page = String::from_utf8_lossy(&pages_after[*path]);
+            !page.contains(&format!("incidents/{newest}/"))
+        })
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "pages changed without linking the new incident: {unexplained:?}"
     );
 }

@@ -305,16 +305,19 @@ pub struct Connection<'a> {
     pub why: Vec<String>,
 }
 
-/// "All 14 incidents with root cause deploy".
+/// "Every incident with the same root cause deploy". No count: it would change on every
+/// page of the term whenever an incident joins it, and a small change should make a small
+/// deploy.
 #[derive(Debug, Serialize)]
 pub struct TermMore {
     pub label: &'static str,
     pub term: TermLink,
-    pub total: usize,
 }
 
-/// Incidents of the same service or root cause shown per term, the newest not listed
-/// already; the term's page lists the rest.
+/// Incidents of the same service or root cause shown per term: the ones just before this
+/// incident that are not listed already; the term's page lists the rest. Before, not the
+/// newest: what happened there before is what a reader of this review needs, and a new
+/// incident then changes no other incident's page.
 const SAME_TERM_SHOWN: usize = 2;
 
 fn connected<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item]) -> Connected<'a> {
@@ -381,15 +384,19 @@ fn connected<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item]) -> Conne
             let Some(term) = taxonomy.term_for(value) else {
                 continue;
             };
-            let total = term.members.len() - 1;
-            if total == 0 {
+            if term.members.len() < 2 {
                 continue;
             }
             // Only for incidents not listed for a stronger reason (which, for a similar
             // one, names what it shares already).
             let why = format!("same {label}: {}", term.name);
-            let unlisted: Vec<usize> = term
+            // Members are newest first: the earlier ones follow this incident.
+            let earlier = term
                 .members
+                .iter()
+                .position(|&i| i == index)
+                .map_or(0, |at| at + 1);
+            let unlisted: Vec<usize> = term.members[earlier..]
                 .iter()
                 .copied()
                 .filter(|&i| {
@@ -406,7 +413,6 @@ fn connected<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item]) -> Conne
                     name: term.name.clone(),
                     url: url::term(kind, &term.slug),
                 },
-                total,
             });
         }
     }
