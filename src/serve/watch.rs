@@ -1,0 +1,110 @@
+//! The watcher that tells the preview engine (`preview`) to rebuild when a file of the site
+//! changes. It uses notify through notify-debouncer-full, which folds an editor's several
+//! writes of one save (write twice, rename over, swap files) into one burst.
+
+use std::path::{Path, PathBuf};
+
+/// What of a site `pmsite serve` watches: pmsite.toml and the folders a build reads. Never
+/// the output (it may sit inside the site folder), nor hidden or backup files that editors
+/// write beside the one being saved (`.x.swp`, `x~`, `.#x`, vim's `4913`).
+pub fn watched(root: &Path) -> Vec<PathBuf> {
+    ["pmsite.toml", "postmortems", "templates", "static"]
+        .iter()
+        .map(|name| root.join(name))
+        .collect()
+}
+
+/// Whether a change at `path` can change the site.
+pub fn matters(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+        return false;
+    };
+    !(name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name == "4913")
+}
+
+/// What the watcher saw.
+pub enum Seen {
+    /// A burst of changes under the site's watched paths (an editor that saves by writing
+    /// twice or by renaming makes one burst).
+    Changes,
+    /// No change for a while: the time for work that can wait.
+    Quiet,
+}
+
+type Debouncer = notify_debouncer_full::Debouncer<
+    notify_debouncer_full::notify::RecommendedWatcher,
+    notify_debouncer_full::RecommendedCache,
+>;
+type Events = std::sync::mpsc::Receiver<notify_debouncer_full::DebounceEventResult>;
+
+/// Watches a site's files; made before the first build, so that no change made while it
+/// runs goes unseen.
+pub struct SiteWatcher {
+    /// Canonical: events name absolute, resolved paths.
+    root: PathBuf,
+    debouncer: Debouncer,
+    events: Events,
+    /// The watched folders that exist (templates/ and static/ may appear later).
+    watching: Vec<PathBuf>,
+}
+
+impl SiteWatcher {
+    pub fn new(root: &Path) -> Result<SiteWatcher, notify_debouncer_full::notify::Error> {
+        use notify_debouncer_full::notify::RecursiveMode;
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let (sender, events) = std::sync::mpsc::channel();
+        let mut debouncer =
+            notify_debouncer_full::new_debouncer(std::time::Duration::from_millis(40), None, sender)?;
+        // The site folder itself, not recursively: it tells when templates/ or static/ appear.
+        debouncer.watch(&root, RecursiveMode::NonRecursive)?;
+        let mut watcher = SiteWatcher {
+            root,
+            debouncer,
+            events,
+            watching: Vec::new(),
+        };
+        watcher.watch_folders();
+        Ok(watcher)
+    }
+
+    fn watch_folders(&mut self) {
+        use notify_debouncer_full::notify::RecursiveMode;
+        for path in watched(&self.root) {
+            if path.is_dir()
+                && !self.watching.contains(&path)
+                && self.debouncer.watch(&path, RecursiveMode::Recursive).is_ok()
+            {
+                self.watching.push(path);
+            }
+        }
+    }
+
+    /// Calls `on` with what it sees, until the watcher fails.
+    pub fn run(mut self, mut on: impl FnMut(Seen)) -> Result<(), notify_debouncer_full::notify::Error> {
+        use std::sync::mpsc::RecvTimeoutError;
+        loop {
+            match self.events.recv_timeout(std::time::Duration::from_millis(300)) {
+                Ok(Ok(batch)) => {
+                    // A build reads the site's files (copies attachments): reading is no change.
+                    let watched = watched(&self.root);
+                    let relevant = batch
+                        .iter()
+                        .filter(|event| !event.kind.is_access())
+                        .flat_map(|event| &event.paths)
+                        .any(|path| matters(path) && watched.iter().any(|w| path.starts_with(w)));
+                    if relevant {
+                        self.watch_folders();
+                        on(Seen::Changes);
+                    }
+                }
+                Ok(Err(errors)) => {
+                    if let Some(e) = errors.into_iter().next() {
+                        return Err(e);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => on(Seen::Quiet),
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            }
+        }
+    }
+}
