@@ -143,7 +143,11 @@ async fn serve_connection(stream: TcpStream, connection: Arc<Connection>, shared
     shared.connections.forget(connection.id);
 }
 
-async fn respond(shared: &Shared, request: Request<hyper::body::Incoming>, busy: Busy) -> Response<ResponseBody> {
+async fn respond(
+    shared: &Shared,
+    request: Request<hyper::body::Incoming>,
+    busy: Busy,
+) -> Response<ResponseBody> {
     let method = request.method();
     if method != Method::GET && method != Method::HEAD {
         let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "GET and HEAD only\n");
@@ -253,7 +257,11 @@ fn text(status: StatusCode, body: &'static str) -> Response<ResponseBody> {
 }
 
 /// The headers every answer shares; 304 when the browser has the bytes; no body for HEAD.
-fn finish(mut response: Response<ResponseBody>, if_none_match: Option<&HeaderValue>, head: bool) -> Response<ResponseBody> {
+fn finish(
+    mut response: Response<ResponseBody>,
+    if_none_match: Option<&HeaderValue>,
+    head: bool,
+) -> Response<ResponseBody> {
     // Always ask again (cheap: a 304) so that a rebuilt page is never taken from a cache.
     response
         .headers_mut()
@@ -289,7 +297,9 @@ fn etag(bytes: &[u8]) -> String {
 fn content_type(path: &Path) -> String {
     let guess = mime_guess::from_path(path).first_or_octet_stream();
     let textual = guess.type_() == mime_guess::mime::TEXT
-        || matches!(guess.subtype().as_str(), "javascript" | "xml" | "atom+xml" | "rss+xml" | "svg+xml");
+        || guess.subtype() == "javascript"
+        || guess.subtype() == mime_guess::mime::XML
+        || guess.suffix() == Some(mime_guess::mime::XML);
     match textual {
         true => format!("{guess}; charset=utf-8"),
         false => guess.to_string(),
@@ -306,7 +316,10 @@ fn events(listener: mpsc::Receiver<Bytes>, busy: Busy, head: bool) -> Response<R
         *response.body_mut() = Either::Left(Full::new(Bytes::new()));
     }
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -322,7 +335,10 @@ impl Body for Events {
     type Data = Bytes;
     type Error = Infallible;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         self.listener
             .poll_recv(cx)
             .map(|event| event.map(|bytes| Ok(Frame::data(bytes))))
@@ -406,10 +422,7 @@ impl Connections {
     }
 
     fn forget(&self, id: u64) {
-        self.open
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&id);
+        self.open.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
     }
 }
 
@@ -446,7 +459,11 @@ struct Watched {
 }
 
 impl AsyncRead for Watched {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let read = Pin::new(&mut self.stream).poll_read(cx, buf);
         if matches!(read, Poll::Ready(Ok(()))) && buf.filled().len() > before {
@@ -525,12 +542,20 @@ mod tests {
         let of = |name: &str| content_type(Path::new(name));
         assert_eq!(of("a.html"), "text/html; charset=utf-8");
         assert_eq!(of("a.css"), "text/css; charset=utf-8");
-        assert!(of("a.js").ends_with("javascript; charset=utf-8"), "{}", of("a.js"));
+        assert!(
+            of("a.js").ends_with("javascript; charset=utf-8"),
+            "{}",
+            of("a.js")
+        );
         assert_eq!(of("a.json"), "application/json");
         assert_eq!(of("a.svg"), "image/svg+xml; charset=utf-8");
         assert_eq!(of("a.png"), "image/png");
         assert_eq!(of("a.woff2"), "font/woff2");
-        assert!(of("feed.xml").contains("xml; charset=utf-8"), "{}", of("feed.xml"));
+        assert!(
+            of("feed.xml").contains("xml; charset=utf-8"),
+            "{}",
+            of("feed.xml")
+        );
         assert_eq!(of("no-extension"), "application/octet-stream");
     }
 }

@@ -146,7 +146,11 @@ impl Live {
             ok: matches!(result, Ok(update) if !update.failed()),
             all,
             changed: if all { &[] } else { changed },
-            removed: if removed.len() > LISTED_CHANGES { &[] } else { removed },
+            removed: if removed.len() > LISTED_CHANGES {
+                &[]
+            } else {
+                removed
+            },
         };
         self.send(&event_text("update", &event));
     }
@@ -214,7 +218,11 @@ impl State {
     /// A failed build: its errors, and the last good build's warnings as they were.
     fn failed(&mut self, diagnostics: &[Diagnostic], fatal: Option<String>) {
         let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.level == Level::Error).collect();
-        self.problems = errors.iter().take(SHOWN_PROBLEMS).map(|d| Problem::from(*d)).collect();
+        self.problems = errors
+            .iter()
+            .take(SHOWN_PROBLEMS)
+            .map(|d| Problem::from(*d))
+            .collect();
         self.more_problems = errors.len().saturating_sub(SHOWN_PROBLEMS);
         self.fatal = fatal;
     }
@@ -286,7 +294,10 @@ mod tests {
         let live = Live::new();
         let warning = Diagnostic::policy(Code::BlamingLanguage, "postmortems/a.md", "blame");
         live.record(&Ok(update(vec![warning], true)));
-        assert_eq!(state(&live, "incidents/a/index.html")["warnings"][0]["code"], "PM101");
+        assert_eq!(
+            state(&live, "incidents/a/index.html")["warnings"][0]["code"],
+            "PM101"
+        );
         assert_eq!(state(&live, "index.html")["warnings"], serde_json::json!([]));
 
         let error = Diagnostic::error(Code::InvalidValue, "postmortems/a.md", "bad <b>severity</b>");
@@ -294,7 +305,10 @@ mod tests {
         let broken = state(&live, "incidents/a/index.html");
         assert_eq!(broken["ok"], false);
         assert_eq!(broken["problems"][0]["message"], "bad <b>severity</b>");
-        assert_eq!(broken["warnings"][0]["code"], "PM101", "the last good warnings stay");
+        assert_eq!(
+            broken["warnings"][0]["code"], "PM101",
+            "the last good warnings stay"
+        );
 
         live.record(&Ok(update(Vec::new(), true)));
         let fixed = state(&live, "incidents/a/index.html");
@@ -310,8 +324,11 @@ mod tests {
         let hello = String::from_utf8(listener.try_recv().unwrap().to_vec()).unwrap();
         assert!(hello.starts_with("retry: 1000\nevent: hello\ndata: {"), "{hello}");
         let event = String::from_utf8(listener.try_recv().unwrap().to_vec()).unwrap();
-        assert!(event.contains("\"changed\":[\"incidents/a/index.html\"]"), "{event}");
-        for _ in 0..QUEUED_EVENTS {
+        assert!(
+            event.contains("\"changed\":[\"incidents/a/index.html\"]"),
+            "{event}"
+        );
+        for _ in 0..=QUEUED_EVENTS {
             live.ping();
         }
         assert_eq!(live.listeners(), 0, "a listener that never reads is let go");

@@ -54,6 +54,8 @@
     }
     boot = hello.boot;
     generation = hello.generation;
+    // Tells whoever drives the browser (the tests) that edits are followed from now on.
+    document.documentElement.setAttribute('data-pmsite-live', 'connected');
     refresh();
   });
   events.addEventListener('update', (event) => {
