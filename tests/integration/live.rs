@@ -267,3 +267,25 @@ fn a_site_whose_first_build_failed_appears_once_it_is_fixed() {
         "the overlay stayed after the fix"
     );
 }
+
+#[test]
+fn an_open_page_reconnects_and_reloads_after_the_server_restarts() {
+    let Some(browser) = browser() else { return };
+    let site = Site::new();
+    site.postmortem("disk-full.md", "", "The disk filled up.");
+    let server = Server::start(&site);
+    let tab = new_tab(&browser);
+    open_live(&tab, &server, PAGE);
+    let port = server.address.rsplit(':').next().unwrap().to_string();
+    drop(server);
+
+    // Edited while no server ran: the page learns of it from the new server.
+    site.postmortem("disk-full.md", "", "Edited while the server was down.");
+    let _again = Server::start_with(&site, &["--port", &port]);
+    wait_for(
+        &tab,
+        "the page to reload from the restarted server",
+        "document.body?.textContent.includes('Edited while the server was down.') === true",
+    );
+    assert_eq!(marker(&tab), json!(null));
+}

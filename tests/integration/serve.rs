@@ -25,8 +25,14 @@ impl Server {
     }
 
     pub(crate) fn start_with(site: &Site, args: &[&str]) -> Server {
+        let port = if args.contains(&"--port") {
+            &[][..]
+        } else {
+            &["--port", "0"][..]
+        };
         let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0", "--today", "2025-06-01"])
+            .args(["serve", "--today", "2025-06-01"])
+            .args(port)
             .args(args)
             .current_dir(site.path())
             .env("NO_COLOR", "1")
@@ -299,6 +305,29 @@ fn a_broken_edit_is_named_with_its_line_and_the_last_good_site_stays_until_it_is
             .get("/incidents/disk-full/")
             .contains("Fixed: the disk filled up.")
     );
+}
+
+#[test]
+fn a_broken_pmsite_toml_is_shown_like_any_broken_file() {
+    let site = Site::new();
+    site.postmortem("disk-full.md", "", "The disk filled up.");
+    let server = Server::start(&site);
+    let page = server.events();
+    let good = site.read("pmsite.toml");
+    site.write("pmsite.toml", &format!("{good}colour = \"blue\"\n"));
+    assert_eq!(page.next("update", |_| true)["ok"], false);
+    let state = server.state(PAGE);
+    assert!(
+        state["fatal"].as_str().is_some_and(|f| f.contains("pmsite.toml")),
+        "{state}"
+    );
+    assert_eq!(state["problems"][0]["file"], "pmsite.toml", "{state}");
+    assert_eq!(state["problems"][0]["line"], 3, "{state}");
+    assert_eq!(status_of(&server.get("/incidents/disk-full/")), "200");
+
+    site.write("pmsite.toml", &good);
+    assert_eq!(page.next("update", |_| true)["ok"], true);
+    assert_eq!(server.state(PAGE)["ok"], true);
 }
 
 #[test]
