@@ -9,7 +9,7 @@
 use serde_json::json;
 
 use crate::browser::{browser, eval, new_tab, open, wait_for};
-use crate::serve::Server;
+use crate::serve::{Server, serving};
 use crate::test::*;
 
 const PAGE: &str = "/incidents/disk-full/";
@@ -39,9 +39,7 @@ fn shown(id: &str) -> String {
 #[test]
 fn an_open_incident_page_shows_an_edit_by_itself() {
     let Some(browser) = browser() else { return };
-    let site = Site::new();
-    site.postmortem("disk-full.md", "", "The disk filled up.");
-    let server = Server::start(&site);
+    let (site, server) = serving("", "The disk filled up.");
     let tab = new_tab(&browser);
     open_live(&tab, &server, PAGE);
 
@@ -141,12 +139,10 @@ fn a_broken_edit_shows_an_overlay_that_goes_when_it_is_fixed() {
 #[test]
 fn the_scroll_position_survives_a_reload() {
     let Some(browser) = browser() else { return };
-    let site = Site::new();
     let long: String = (1..=150)
         .map(|i| format!("Paragraph {i} of the timeline, long enough to take a line.\n\n"))
         .collect();
-    site.postmortem("disk-full.md", "", &long);
-    let server = Server::start(&site);
+    let (site, server) = serving("", &long);
     let tab = new_tab(&browser);
     open_live(&tab, &server, PAGE);
     eval(&tab, "window.scrollTo({ top: 1800, behavior: 'instant' })");
@@ -241,9 +237,7 @@ fn a_removed_page_says_it_is_gone_and_warnings_show_in_a_panel() {
 #[test]
 fn a_site_whose_first_build_failed_appears_once_it_is_fixed() {
     let Some(browser) = browser() else { return };
-    let site = Site::new();
-    site.postmortem("disk-full.md", "severity = \"SEV9\"", "The disk filled up.");
-    let server = Server::start(&site);
+    let (site, server) = serving("severity = \"SEV9\"", "The disk filled up.");
     let tab = new_tab(&browser);
     open_live(&tab, &server, PAGE);
     wait_for(
@@ -271,9 +265,7 @@ fn a_site_whose_first_build_failed_appears_once_it_is_fixed() {
 #[test]
 fn an_open_page_reconnects_and_reloads_after_the_server_restarts() {
     let Some(browser) = browser() else { return };
-    let site = Site::new();
-    site.postmortem("disk-full.md", "", "The disk filled up.");
-    let server = Server::start(&site);
+    let (site, server) = serving("", "The disk filled up.");
     let tab = new_tab(&browser);
     open_live(&tab, &server, PAGE);
     let port = server.address.rsplit(':').next().unwrap().to_string();

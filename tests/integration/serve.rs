@@ -196,6 +196,14 @@ fn body(response: &str) -> &str {
     response.find("\r\n\r\n").map_or("", |i| &response[i + 4..])
 }
 
+/// A site of one postmortem, `disk-full.md` (`front` added to its front matter), served.
+pub(crate) fn serving(front: &str, body: &str) -> (Site, Server) {
+    let site = Site::new();
+    site.postmortem("disk-full.md", front, body);
+    let server = Server::start(&site);
+    (site, server)
+}
+
 /// Whether the server closed `stream` (or answered and closed), waiting up to `wait`.
 fn closed(mut stream: &TcpStream, wait: Duration) -> bool {
     stream.set_read_timeout(Some(wait)).unwrap();
@@ -213,9 +221,7 @@ const PAGE: &str = "incidents/disk-full/index.html";
 
 #[test]
 fn an_edit_reloads_the_open_page_with_the_change() {
-    let site = Site::new();
-    site.postmortem("disk-full.md", "", "The disk filled up.");
-    let server = Server::start(&site);
+    let (site, server) = serving("", "The disk filled up.");
     let page = server.events();
     assert!(
         server
@@ -235,9 +241,7 @@ fn an_edit_reloads_the_open_page_with_the_change() {
 
 #[test]
 fn adding_deleting_and_renaming_files_tell_open_pages() {
-    let site = Site::new();
-    site.postmortem("disk-full.md", "", "The disk filled up.");
-    let server = Server::start(&site);
+    let (site, server) = serving("", "The disk filled up.");
     let page = server.events();
 
     site.postmortem("expired-certificate.md", "", "");
@@ -273,9 +277,7 @@ fn adding_deleting_and_renaming_files_tell_open_pages() {
 
 #[test]
 fn a_broken_edit_is_named_with_its_line_and_the_last_good_site_stays_until_it_is_fixed() {
-    let site = Site::new();
-    site.postmortem("disk-full.md", "", "The disk filled up.");
-    let server = Server::start(&site);
+    let (site, server) = serving("", "The disk filled up.");
     let page = server.events();
     let good = body(&server.get("/incidents/disk-full/")).to_string();
 
@@ -309,9 +311,7 @@ fn a_broken_edit_is_named_with_its_line_and_the_last_good_site_stays_until_it_is
 
 #[test]
 fn a_broken_pmsite_toml_is_shown_like_any_broken_file() {
-    let site = Site::new();
-    site.postmortem("disk-full.md", "", "The disk filled up.");
-    let server = Server::start(&site);
+    let (site, server) = serving("", "The disk filled up.");
     let page = server.events();
     let good = site.read("pmsite.toml");
     site.write("pmsite.toml", &format!("{good}colour = \"blue\"\n"));
@@ -332,9 +332,7 @@ fn a_broken_pmsite_toml_is_shown_like_any_broken_file() {
 
 #[test]
 fn a_first_build_that_fails_still_serves_the_problems_until_the_file_is_fixed() {
-    let site = Site::new();
-    site.postmortem("disk-full.md", "severity = \"SEV9\"", "The disk filled up.");
-    let server = Server::start(&site);
+    let (site, server) = serving("severity = \"SEV9\"", "The disk filled up.");
     let placeholder = server.get("/");
     assert_eq!(status_of(&placeholder), "503", "{placeholder}");
     assert!(placeholder.contains("/__pmsite/live.js"), "{placeholder}");
@@ -394,9 +392,7 @@ fn a_page_shows_its_own_policy_warnings() {
 
 #[test]
 fn the_reload_script_is_added_only_to_what_serve_answers() {
-    let site = Site::new();
-    site.postmortem("disk-full.md", "", "The disk filled up.");
-    let server = Server::start(&site);
+    let (site, server) = serving("", "The disk filled up.");
     let page = server.get("/incidents/disk-full/");
     assert!(
         page.contains("<script src=\"/__pmsite/live.js\"></script>\n</body>"),
@@ -527,9 +523,7 @@ fn bind_to_every_interface_warns_that_the_preview_is_reachable_from_the_network(
 
 #[test]
 fn oversized_request_lines_and_headers_are_refused_without_memory_growing() {
-    let site = Site::new();
-    site.postmortem("disk-full.md", "", "");
-    let server = Server::start(&site);
+    let (_site, server) = serving("", "");
     let before = server.rss_kib();
     let huge = "a".repeat(64 << 20);
     for request in [
@@ -561,9 +555,7 @@ fn oversized_request_lines_and_headers_are_refused_without_memory_growing() {
 
 #[test]
 fn thousands_of_idle_connections_do_not_stop_it_answering() {
-    let site = Site::new();
-    site.postmortem("disk-full.md", "", "");
-    let server = Server::start(&site);
+    let (site, server) = serving("", "");
     let idle: Vec<TcpStream> = (0..3000)
         .map(|_| TcpStream::connect(&server.address).expect("connect"))
         .collect();
@@ -592,9 +584,7 @@ fn thousands_of_idle_connections_do_not_stop_it_answering() {
 
 #[test]
 fn a_client_that_sends_its_headers_too_slowly_is_cut_off() {
-    let site = Site::new();
-    site.postmortem("disk-full.md", "", "");
-    let server = Server::start(&site);
+    let (_site, server) = serving("", "");
     let mut slow = TcpStream::connect(&server.address).unwrap();
     slow.write_all(b"GET / HTTP/1.1\r\n").unwrap();
     let started = Instant::now();
