@@ -119,38 +119,27 @@ impl Live {
 
     /// Records what a build did and tells every open page.
     pub fn record(&self, result: &Result<Update, Fatal>) {
-        let empty = Vec::new();
-        let (changed, removed) = match result {
-            Ok(update) if !update.failed() => (&update.changed, &update.removed),
-            _ => (&empty, &empty),
-        };
+        let built = result.as_ref().ok().filter(|update| !update.failed());
         let generation = {
             let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
             state.generation += 1;
             match result {
-                Ok(update) if !update.failed() => {
-                    state.site = true;
-                    state.problems.clear();
-                    state.more_problems = 0;
-                    state.fatal = None;
-                    state.warnings = warnings_by_page(&update.report);
-                }
+                Ok(update) if built.is_some() => state.built(&update.report),
                 Ok(update) => state.failed(&update.report.diagnostics, None),
                 Err(fatal) => state.failed(fatal.diagnostics(), Some(fatal.to_string())),
             }
             state.generation
         };
-        let all = changed.len() > LISTED_CHANGES;
+        let (changed, removed) = built.map_or((&[][..], &[][..]), |update| {
+            (&update.changed[..], &update.removed[..])
+        });
+        let all = changed.len() > LISTED_CHANGES || removed.len() > LISTED_CHANGES;
         let event = Changes {
             generation,
-            ok: matches!(result, Ok(update) if !update.failed()),
+            ok: built.is_some(),
             all,
             changed: if all { &[] } else { changed },
-            removed: if removed.len() > LISTED_CHANGES {
-                &[]
-            } else {
-                removed
-            },
+            removed: if all { &[] } else { removed },
         };
         self.send(&event_text("update", &event));
     }
@@ -215,6 +204,14 @@ impl Live {
 }
 
 impl State {
+    fn built(&mut self, report: &Report) {
+        self.site = true;
+        self.problems.clear();
+        self.more_problems = 0;
+        self.fatal = None;
+        self.warnings = warnings_by_page(report);
+    }
+
     /// A failed build: its errors, and the last good build's warnings as they were.
     fn failed(&mut self, diagnostics: &[Diagnostic], fatal: Option<String>) {
         let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.level == Level::Error).collect();
