@@ -43,8 +43,9 @@ struct State {
     more_problems: usize,
     /// Why pmsite could not build at all (an invalid pmsite.toml), if so.
     fatal: Option<String>,
-    /// Policy warnings per incident page (output file), from the last good build.
-    warnings: HashMap<String, Vec<Problem>>,
+    /// Policy warnings per incident page (output file), from the last good build: moved
+    /// out of its report, as a large archive can have tens of thousands.
+    warnings: HashMap<String, Vec<Diagnostic>>,
 }
 
 /// A diagnostic as the overlay shows it.
@@ -96,7 +97,7 @@ struct PageState<'a> {
     fatal: Option<&'a str>,
     problems: &'a [Problem],
     more_problems: usize,
-    warnings: &'a [Problem],
+    warnings: Vec<Problem>,
 }
 
 impl Default for Live {
@@ -118,25 +119,34 @@ impl Live {
     }
 
     /// Records what a build did and tells every open page.
-    pub fn record(&self, result: &Result<Update, Fatal>) {
-        let built = result.as_ref().ok().filter(|update| !update.failed());
-        let generation = {
+    pub fn record(&self, result: Result<Update, Fatal>) {
+        let built = result.as_ref().is_ok_and(|update| !update.failed());
+        let (generation, update) = {
             let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
             state.generation += 1;
-            match result {
-                Ok(update) if built.is_some() => state.built(&update.report),
-                Ok(update) => state.failed(&update.report.diagnostics, None),
-                Err(fatal) => state.failed(fatal.diagnostics(), Some(fatal.to_string())),
-            }
-            state.generation
+            let update = match result {
+                Ok(mut update) if built => {
+                    state.built(&mut update.report);
+                    Some(update)
+                }
+                Ok(update) => {
+                    state.failed(&update.report.diagnostics, None);
+                    None
+                }
+                Err(fatal) => {
+                    state.failed(fatal.diagnostics(), Some(fatal.to_string()));
+                    None
+                }
+            };
+            (state.generation, update)
         };
-        let (changed, removed) = built.map_or((&[][..], &[][..]), |update| {
+        let (changed, removed) = update.as_ref().map_or((&[][..], &[][..]), |update| {
             (&update.changed[..], &update.removed[..])
         });
         let all = changed.len() > LISTED_CHANGES || removed.len() > LISTED_CHANGES;
         let event = Changes {
             generation,
-            ok: built.is_some(),
+            ok: built,
             all,
             changed: if all { &[] } else { changed },
             removed: if all { &[] } else { removed },
@@ -160,7 +170,10 @@ impl Live {
             fatal: state.fatal.as_deref(),
             problems: &state.problems,
             more_problems: state.more_problems,
-            warnings: state.warnings.get(page).map_or(&[], Vec::as_slice),
+            warnings: state
+                .warnings
+                .get(page)
+                .map_or_else(Vec::new, |warnings| warnings.iter().map(Problem::from).collect()),
         };
         serde_json::to_vec(&page_state).unwrap_or_default()
     }
@@ -204,7 +217,7 @@ impl Live {
 }
 
 impl State {
-    fn built(&mut self, report: &Report) {
+    fn built(&mut self, report: &mut Report) {
         self.site = true;
         self.problems.clear();
         self.more_problems = 0;
@@ -225,8 +238,9 @@ impl State {
     }
 }
 
-/// The policy warnings (PM1xx to PM4xx) of each incident page, by its output file.
-fn warnings_by_page(report: &Report) -> HashMap<String, Vec<Problem>> {
+/// The policy warnings (PM1xx to PM4xx) of each incident page, by its output file, taken
+/// out of the report.
+fn warnings_by_page(report: &mut Report) -> HashMap<String, Vec<Diagnostic>> {
     let Some(built) = &report.built else {
         return HashMap::new();
     };
@@ -235,14 +249,14 @@ fn warnings_by_page(report: &Report) -> HashMap<String, Vec<Problem>> {
         .iter()
         .map(|(page, file)| (file.as_path(), format!("{page}index.html")))
         .collect();
-    let mut warnings: HashMap<String, Vec<Problem>> = HashMap::new();
-    for d in &report.diagnostics {
+    let mut warnings: HashMap<String, Vec<Diagnostic>> = HashMap::new();
+    for d in std::mem::take(&mut report.diagnostics) {
         let about_the_text = d.code.is_policy() && !d.code.as_str().starts_with("PM5");
         if d.level == Level::Warning
             && about_the_text
             && let Some(page) = pages.get(d.file.as_path())
         {
-            warnings.entry(page.clone()).or_default().push(Problem::from(d));
+            warnings.entry(page.clone()).or_default().push(d);
         }
     }
     warnings
@@ -290,7 +304,7 @@ mod tests {
     fn a_failed_build_keeps_its_errors_until_a_good_one_and_warnings_belong_to_their_page() {
         let live = Live::new();
         let warning = Diagnostic::policy(Code::BlamingLanguage, "postmortems/a.md", "blame");
-        live.record(&Ok(update(vec![warning], true)));
+        live.record(Ok(update(vec![warning], true)));
         assert_eq!(
             state(&live, "incidents/a/index.html")["warnings"][0]["code"],
             "PM101"
@@ -298,7 +312,7 @@ mod tests {
         assert_eq!(state(&live, "index.html")["warnings"], serde_json::json!([]));
 
         let error = Diagnostic::error(Code::InvalidValue, "postmortems/a.md", "bad <b>severity</b>");
-        live.record(&Ok(update(vec![error], false)));
+        live.record(Ok(update(vec![error], false)));
         let broken = state(&live, "incidents/a/index.html");
         assert_eq!(broken["ok"], false);
         assert_eq!(broken["problems"][0]["message"], "bad <b>severity</b>");
@@ -307,7 +321,7 @@ mod tests {
             "the last good warnings stay"
         );
 
-        live.record(&Ok(update(Vec::new(), true)));
+        live.record(Ok(update(Vec::new(), true)));
         let fixed = state(&live, "incidents/a/index.html");
         assert_eq!(fixed["ok"], true);
         assert_eq!(fixed["generation"], 3);
@@ -317,7 +331,7 @@ mod tests {
     fn listeners_hear_hello_then_each_build_and_slow_ones_are_dropped() {
         let live = Live::new();
         let mut listener = live.listen();
-        live.record(&Ok(update(Vec::new(), true)));
+        live.record(Ok(update(Vec::new(), true)));
         let hello = String::from_utf8(listener.try_recv().unwrap().to_vec()).unwrap();
         assert!(hello.starts_with("retry: 1000\nevent: hello\ndata: {"), "{hello}");
         let event = String::from_utf8(listener.try_recv().unwrap().to_vec()).unwrap();

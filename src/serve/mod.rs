@@ -97,7 +97,7 @@ pub fn run(settings: Settings, console: &dyn Console) -> Result<(), ServeError> 
         // output folder pmsite may not write).
         return first.map(drop).map_err(ServeError::Fatal);
     }
-    tell(console, &live, &first, started.elapsed(), true);
+    tell(console, &live, first, started.elapsed(), true);
 
     let bound = listener.local_addr().unwrap_or(address);
     http::start(listener, output.clone(), live.clone()).map_err(ServeError::Server)?;
@@ -125,7 +125,7 @@ pub fn run(settings: Settings, console: &dyn Console) -> Result<(), ServeError> 
         .run(|seen| {
             let started = Instant::now();
             if let Some(result) = rebuild(&mut preview, seen) {
-                tell(console, &live, &result, started.elapsed(), false);
+                tell(console, &live, result, started.elapsed(), false);
             }
         })
         .map_err(|e| ServeError::Watch(root.clone(), e))
@@ -141,8 +141,8 @@ fn rebuild(preview: &mut Preview, seen: Seen) -> Option<Result<Update, Fatal>> {
 }
 
 /// Tells the terminal and the open pages what a build did.
-fn tell(console: &dyn Console, live: &Live, result: &Result<Update, Fatal>, took: Duration, first: bool) {
-    match result {
+fn tell(console: &dyn Console, live: &Live, result: Result<Update, Fatal>, took: Duration, first: bool) {
+    match &result {
         Ok(update) if update.failed() => {
             console.diagnostics(&update.report);
             let still = if live.has_site() {
