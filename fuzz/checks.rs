@@ -83,7 +83,7 @@ pub fn check_checks(text: &str) {
         unreadable_front_matter: parsed.orphan.into_iter().collect(),
         ..Content::default()
     };
-    for d in pmsite::check::check(&content, config, today()) {
+    for d in pmsite::check::check(&content, config, today(), None) {
         assert_in(text, d.location.as_ref().expect("every finding has a place"));
     }
 }
@@ -260,7 +260,8 @@ fn sample_searcher() -> Searcher {
         output: None,
         sources: 0,
     };
-    let built = pmsite::search::build_index(&site, &dir, owner).expect("a sample index");
+    let built = pmsite::search::build_index(&site, &dir, owner, &std::sync::atomic::AtomicBool::new(false))
+        .expect("a sample index");
     let searcher = Searcher::new(built.index).expect("a searcher");
     // The searcher has opened (mapped) every file it reads: the folder can go, so that no
     // run leaves one behind.

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use std::time::{Duration, Instant};
 
@@ -132,7 +133,15 @@ pub fn load_and_validate(
     let (config, _) = config::load(root).map_err(|e| Fatal::Config(root.to_path_buf(), e))?;
     let mut content = content::load(root, &config).map_err(Fatal::Content)?;
     report.timings.push(("load", started.elapsed()));
-    validate_and_check(&content, &config, selection, strict, policy_warnings_kept, report);
+    validate_and_check(
+        &content,
+        &config,
+        selection,
+        strict,
+        policy_warnings_kept,
+        None,
+        report,
+    );
     // The checks were the front matter's last readers.
     content.release_front_matter();
     Ok((config, content))
@@ -145,6 +154,7 @@ pub fn validate_and_check(
     selection: &Selection,
     strict: bool,
     policy_warnings_kept: Option<usize>,
+    memo: Option<&mut check::Memo>,
     report: &mut Report,
 ) {
     report.files = content.files.iter().filter(|k| k.ends_with(".md")).count();
@@ -156,7 +166,7 @@ pub fn validate_and_check(
     let started = Instant::now();
     report
         .diagnostics
-        .extend(check::check(content, config, selection.today));
+        .extend(check::check(content, config, selection.today, memo));
     if strict {
         for d in &mut report.diagnostics {
             d.level = diagnostic::Level::Error;
@@ -172,7 +182,10 @@ pub fn validate_and_check(
             seen += 1;
             if seen > kept {
                 left_out.warnings += 1;
-                left_out.files.insert(d.file.clone());
+                // Sorted by file: a file already counted is the last one.
+                if left_out.files.last() != Some(&d.file) {
+                    left_out.files.insert(d.file.clone());
+                }
             }
             seen <= kept
         });
@@ -184,10 +197,12 @@ pub fn validate_and_check(
 pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> {
     let mut report = Report::default();
     // Before anything is read: a file changed while building makes the index stale.
+    let stamping = Instant::now();
     let sources = options
         .output
         .as_ref()
         .map(|_| search::owner::sources(&options.root));
+    report.timings.push(("stamp sources", stamping.elapsed()));
     progress.stage("Loading", 0);
     let (config, content) = load_and_validate(
         &options.root,
@@ -223,6 +238,10 @@ pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> 
         progress,
         &mut report,
     )?;
+    // Freeing a large archive's content takes a noticeable moment of its own.
+    let freeing = Instant::now();
+    drop((content, theme));
+    report.timings.push(("free memory", freeing.elapsed()));
     Ok(report)
 }
 
@@ -291,8 +310,9 @@ pub struct Memory {
 #[derive(Clone, Copy)]
 pub enum SearchStage<'a> {
     /// Index into this empty folder, for this owner; write the browser's search files;
-    /// find similar incidents.
-    Full(&'a Path, search::Owner),
+    /// find similar incidents. The build gives up (`IndexError::Interrupted`) as soon as
+    /// the flag is set: a preview's search stage gives way to a newer edit.
+    Full(&'a Path, search::Owner, &'a AtomicBool),
     /// Leave the index and search files as they are and take similar incidents from
     /// `Memory::similar`: a preview's first answer to an edit, which the full stage then
     /// completes.
@@ -334,7 +354,8 @@ fn write_site(
         output: search::owner::identity(staging.dir()),
         sources,
     };
-    let search = SearchStage::Full(&index_dir, owner);
+    let never = AtomicBool::new(false);
+    let search = SearchStage::Full(&index_dir, owner, &never);
     let built = make(
         content, config, options, theme, search, &staging, None, progress, report,
     )?;
@@ -362,13 +383,15 @@ pub fn make(
     progress: &dyn Progress,
     report: &mut Report,
 ) -> Result<Option<Built>, Fatal> {
+    let building = Instant::now();
     let site = Site::build(content, config, options.selection.clone());
+    report.timings.push(("site", building.elapsed()));
     if config.base_url.is_empty() {
         report.diagnostics.push(no_base_url_warning());
     }
     let similar = match (search, memory.as_deref_mut()) {
-        (SearchStage::Full(index_dir, owner), memory) => {
-            let similar = search_stage(&site, index_dir, owner, sink, report)?;
+        (SearchStage::Full(index_dir, owner, stop), memory) => {
+            let similar = search_stage(&site, index_dir, owner, stop, sink, report)?;
             if let Some(memory) = memory {
                 memory.similar = remembered_similar(&site, &similar);
             }
@@ -390,12 +413,18 @@ fn search_stage(
     site: &Site<'_>,
     index_dir: &Path,
     owner: search::Owner,
+    stop: &AtomicBool,
     sink: &dyn Sink,
     report: &mut Report,
 ) -> Result<Vec<Vec<Similar>>, Fatal> {
+    let stopped = || match stop.load(Ordering::Relaxed) {
+        true => Err(Fatal::Search(search::IndexError::Interrupted)),
+        false => Ok(()),
+    };
     let indexing = Instant::now();
-    let built = search::build_index(site, index_dir, owner).map_err(Fatal::Search)?;
+    let built = search::build_index(site, index_dir, owner, stop).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));
+    stopped()?;
     // The browser export, then similar incidents (which pages need): each uses every core
     // on its own, and timed apart, they say what each costs.
     let exporting = Instant::now();
@@ -406,9 +435,11 @@ fn search_stage(
         search::export::Error::Write(e) => Fatal::Output(e),
     })?;
     report.timings.push(("search export", exporting.elapsed()));
+    stopped()?;
     let searching = Instant::now();
     let similar = search::similar_incidents(site, &built.index).map_err(|e| Fatal::Search(e.into()))?;
     report.timings.push(("similar incidents", searching.elapsed()));
+    stopped()?;
     // The index goes here, before rendering, which does not need it: on a large archive
     // it is a hundred megabytes.
     Ok(similar)

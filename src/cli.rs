@@ -330,7 +330,7 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
     }
     let built = report.built.as_ref().expect("checked above");
     if cli.verbose {
-        print_timings(&report);
+        print_timings(&report, started.elapsed());
         eprintln!(
             "audience {}: {} published, {} left out (drafts or outside the audience)",
             options.selection.audience.as_str(),
@@ -639,6 +639,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
         strict: args.strict,
         policy_warnings_kept: None,
     };
+    let started = Instant::now();
     let report = match build::run(&options, &build::NoProgress) {
         Ok(report) => report,
         Err(fatal) => return fatal_error(&fatal, root),
@@ -658,7 +659,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
         return 2;
     }
     if cli.verbose {
-        print_timings(&report);
+        print_timings(&report, started.elapsed());
     }
     let failed = diagnostic::has_errors(&report.diagnostics);
     if args.format == Format::Human && (failed || !cli.quiet) {
@@ -731,10 +732,19 @@ fn summary_of(report: &Report) -> String {
     report::summary(&report.diagnostics, &report.left_out, report.files)
 }
 
-fn print_timings(report: &Report) {
+/// Each stage's time, then the whole run's and what no stage accounts for (which should
+/// stay near zero: a slow step outside every stage hides from this list).
+fn print_timings(report: &Report, total: std::time::Duration) {
     for (stage, took) in &report.timings {
         eprintln!("{stage:>18}: {:.3} s", took.as_secs_f64());
     }
+    let staged: std::time::Duration = report.timings.iter().map(|(_, took)| *took).sum();
+    eprintln!(
+        "{:>18}: {:.3} s",
+        "in no stage",
+        total.saturating_sub(staged).as_secs_f64()
+    );
+    eprintln!("{:>18}: {:.3} s", "total", total.as_secs_f64());
 }
 
 fn fatal_error(fatal: &Fatal, root: &std::path::Path) -> i32 {

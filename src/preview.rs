@@ -21,6 +21,7 @@ use std::fs;
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -59,6 +60,7 @@ struct Kept {
     parsed: HashMap<String, Parsed>,
     /// Each Markdown file's parse diagnostics, by key.
     problems: HashMap<String, Vec<crate::diagnostic::Diagnostic>>,
+    check: crate::check::Memo,
     memory: Memory,
 }
 
@@ -116,19 +118,29 @@ impl Preview {
     /// [`Preview::finish`] (`Update::search_pending`); until then pages list the similar
     /// incidents found before the edit.
     pub fn build(&mut self, progress: &dyn Progress) -> Result<Update, Fatal> {
-        self.build_with(false, progress)
+        self.build_with(None, progress)
     }
 
     /// Completes a build that deferred its search stage: afterwards the output is what
-    /// `pmsite build` writes. `None` when no search stage is due.
-    pub fn finish(&mut self, progress: &dyn Progress) -> Result<Option<Update>, Fatal> {
+    /// `pmsite build` writes. `None` when no search stage is due, or when `stop` was set
+    /// before it was done: an edit should not wait for seconds of indexing, so the caller
+    /// sets `stop` when one arrives, builds, and finishes again later.
+    pub fn finish(&mut self, progress: &dyn Progress, stop: &AtomicBool) -> Result<Option<Update>, Fatal> {
         if !self.search_pending {
             return Ok(None);
         }
-        self.build_with(true, progress).map(Some)
+        match self.build_with(Some(stop), progress) {
+            Err(Fatal::Search(search::IndexError::Interrupted)) => Ok(None),
+            update => update.map(Some),
+        }
     }
 
-    fn build_with(&mut self, full_search: bool, progress: &dyn Progress) -> Result<Update, Fatal> {
+    /// A build; with `full_search`, one with the search stage, given up when the flag is set.
+    fn build_with(
+        &mut self,
+        full_search: Option<&AtomicBool>,
+        progress: &dyn Progress,
+    ) -> Result<Update, Fatal> {
         let mut report = Report::default();
         let root = self.options.root.clone();
         let loading = Instant::now();
@@ -143,6 +155,7 @@ impl Preview {
                 stamps: HashMap::new(),
                 parsed: HashMap::new(),
                 problems: HashMap::new(),
+                check: crate::check::Memo::default(),
                 memory: Memory::default(),
             });
         }
@@ -194,6 +207,7 @@ impl Preview {
             &options.selection,
             options.strict,
             options.policy_warnings_kept,
+            Some(&mut kept.check),
             &mut report,
         );
         let update = self.make(&content, full_search, sources, &mut report, progress);
@@ -216,7 +230,7 @@ impl Preview {
     fn make(
         &mut self,
         content: &Content,
-        full_search: bool,
+        full_search: Option<&AtomicBool>,
         sources: u64,
         report: &mut Report,
         progress: &dyn Progress,
@@ -269,6 +283,8 @@ impl Preview {
                         output: search::owner::identity(staging.dir()),
                         sources,
                     },
+                    // The first build is the site: nothing is served until it is whole.
+                    &AtomicBool::new(false),
                 ),
                 &sink,
                 memory,
@@ -292,18 +308,24 @@ impl Preview {
         // only when the whole build succeeded.
         let staging = Scratch::new(&self.output, "pmsite-changes")?;
         let index = match full_search {
-            true => Some(Scratch::new(&self.output, &format!("{}.tmp", search::INDEX))?),
-            false => None,
+            Some(stop) => Some((
+                Scratch::new(&self.output, &format!("{}.tmp", search::INDEX))?,
+                stop,
+            )),
+            None => None,
         };
-        let stage = index.as_ref().map_or(build::SearchStage::Deferred, |dir| {
-            build::SearchStage::Full(
-                &dir.0,
-                search::Owner {
-                    output: search::owner::identity(&self.output),
-                    sources,
-                },
-            )
-        });
+        let stage = index
+            .as_ref()
+            .map_or(build::SearchStage::Deferred, |(dir, stop)| {
+                build::SearchStage::Full(
+                    &dir.0,
+                    search::Owner {
+                        output: search::owner::identity(&self.output),
+                        sources,
+                    },
+                    stop,
+                )
+            });
         let sink = Changes {
             staging: &staging.0,
             served,
@@ -357,7 +379,7 @@ impl Preview {
         for path in &removed {
             remove_file(&self.output, path)?;
         }
-        if let Some(index) = &index {
+        if let Some((index, _)) = &index {
             crate::output::replace_dir(&index.0, &search::index_dir(&self.output)).map_err(Fatal::Output)?;
         }
         report
@@ -600,12 +622,31 @@ mod tests {
         );
 
         assert!(third.search_pending, "the search stage waits for finish");
+        let index_before = dir_listing(&search::index_dir(&served));
+        assert!(
+            preview
+                .finish(&NoProgress, &AtomicBool::new(true))
+                .unwrap()
+                .is_none(),
+            "a search stage told to stop gives way"
+        );
+        assert_eq!(
+            dir_listing(&search::index_dir(&served)),
+            index_before,
+            "and leaves the served index as it was"
+        );
         let finished = preview
-            .finish(&NoProgress)
+            .finish(&NoProgress, &AtomicBool::new(false))
             .unwrap()
             .expect("a search stage was due");
         assert!(!finished.search_pending && !finished.failed());
-        assert!(preview.finish(&NoProgress).unwrap().is_none(), "and is done");
+        assert!(
+            preview
+                .finish(&NoProgress, &AtomicBool::new(false))
+                .unwrap()
+                .is_none(),
+            "and is done"
+        );
         assert!(
             finished.changed.iter().any(|path| path.starts_with("search/")),
             "{:?}",
@@ -858,7 +899,7 @@ mod tests {
                 apply(&root, &mut docs, &mut next, op);
                 let update = preview.build(&NoProgress).unwrap();
                 if !update.failed() {
-                    let finished = preview.finish(&NoProgress).unwrap();
+                    let finished = preview.finish(&NoProgress, &AtomicBool::new(false)).unwrap();
                     proptest::prop_assert!(finished.is_none_or(|f| !f.failed()));
                 }
                 let fresh = tmp.path().join(format!("fresh-{step}"));
@@ -878,5 +919,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The names and sizes of the files in `dir`, sorted.
+    fn dir_listing(dir: &Path) -> Vec<(String, u64)> {
+        let mut files: Vec<(String, u64)> = fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.metadata().unwrap().len(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
     }
 }

@@ -1073,7 +1073,7 @@ fn check_policy(text: &str) -> Result<(), TestCaseError> {
     let mut config = Config::default();
     config.checks.people = vec!["ana".into(), "\\".into(), "a b.c".into(), "@".into()];
     let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-    let found = pmsite::check::check(&content, &config, today);
+    let found = pmsite::check::check(&content, &config, today, None);
     check_diagnostics(text, &found)?;
     for d in &found {
         prop_assert!(d.location.is_some(), "a finding without a place: {d:?}");
@@ -1086,12 +1086,72 @@ fn the_policy_seed_finds_something_of_every_family() {
     let text = format!("{POLICY_FRONT}## Root cause\n\nAna ran it. It was human error. `secret: hunter2`\n");
     let content = content_of(&text);
     let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-    let found = pmsite::check::check(&content, &Config::default(), today);
+    let found = pmsite::check::check(&content, &Config::default(), today, None);
     let families: std::collections::BTreeSet<char> = found
         .iter()
         .map(|d| d.code.as_str().as_bytes()[2] as char)
         .collect();
     assert_eq!(families.into_iter().collect::<String>(), "12345", "{found:#?}");
+}
+
+/// A front matter whose title is `title`, for an archive of several postmortems.
+fn titled(title: &str, body: &str) -> String {
+    POLICY_FRONT.replacen("title = \"t\"", &format!("title = {title:?}"), 1) + body
+}
+
+/// Blame whose agent is a tool only while another postmortem writes its name in lowercase:
+/// what the archive's vocabulary decides.
+const VOCABULARY_FRAGMENTS: &[&str] = &[
+    "Hermes forgot to fail over. ",
+    "Ana ignored the alert. ",
+    "Terraform deleted the bucket. ",
+    "Kafka missed the deadline. ",
+    "## Root cause\n",
+    "\n\n",
+    "<!-- pmsite-allow: PM104 vendor quote -->\n",
+];
+
+const VOCABULARY_TITLES: &[&str] = &["hermes restarted", "kafka lag", "plain title", "ana's dashboard"];
+
+proptest! {
+    #![proptest_config(cases(64))]
+
+    /// `pmsite serve` re-checks only what changed; what it reports must be what a full
+    /// check reports, whatever was edited (a body, or a title that changes the vocabulary).
+    #[test]
+    fn a_remembered_check_finds_what_a_full_check_finds(
+        steps in prop::collection::vec(
+            (0..3usize, prop::sample::select(VOCABULARY_TITLES), fragments(VOCABULARY_FRAGMENTS)),
+            1..8,
+        ),
+    ) {
+        let config = Config::default();
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let mut texts: Vec<String> = (0..3).map(|_| titled("plain title", "")).collect();
+        let mut memo = pmsite::check::Memo::default();
+        for (file, title, body) in steps {
+            texts[file] = titled(title, &body);
+            let content = pmsite::content::Content {
+                postmortems: texts
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, text)| {
+                        parse_file(
+                            Path::new(&format!("postmortems/{i}.md")),
+                            format!("{i}.md"),
+                            text,
+                            &config,
+                        )
+                        .postmortem
+                    })
+                    .collect(),
+                ..Default::default()
+            };
+            let full = pmsite::check::check(&content, &config, today, None);
+            let remembered = pmsite::check::check(&content, &config, today, Some(&mut memo));
+            prop_assert_eq!(remembered, full);
+        }
+    }
 }
 
 proptest! {
@@ -1124,7 +1184,7 @@ proptest! {
         config.checks.blaming_phrases = words.clone();
         config.checks.people = words;
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-        check_diagnostics(&text, &pmsite::check::check(&content, &config, today))?;
+        check_diagnostics(&text, &pmsite::check::check(&content, &config, today, None))?;
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! infrastructure name, not one of the archive's services, and not a word the archive's
 //! postmortems also write in lowercase (their vocabulary).
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -274,17 +275,19 @@ const NOT_NAMES: &[&str] = &[
     "you",
 ];
 
-/// The site's tools and vocabulary: what tells a tool from a person.
-pub struct Tools {
+/// The archive's vocabulary: what tells a tool from a person. Built from every postmortem,
+/// so an edit to one file's front matter can change what another file's check finds.
+#[derive(Default)]
+pub struct Vocabulary {
     /// Lowercase: services of the archive and the site, and every word its postmortems'
     /// front matter writes in lowercase.
     words: HashSet<String>,
 }
 
-impl Tools {
+impl Vocabulary {
     /// Services and lowercase words of every postmortem (titles, summaries and the
     /// front matter's other prose), and the site's allowlisted services.
-    pub fn of(postmortems: &[Postmortem], config: &Config) -> Tools {
+    pub fn of(postmortems: &[Postmortem], config: &Config) -> Vocabulary {
         let mut words: HashSet<String> = postmortems
             .par_iter()
             .fold(HashSet::new, |mut words, pm| {
@@ -317,20 +320,54 @@ impl Tools {
                 words.insert(service.to_lowercase());
             }
         }
-        Tools { words }
+        Vocabulary { words }
+    }
+
+    /// The words one vocabulary has and the other has not: the answers of
+    /// [`Tools::is_tool`] that differ between the two.
+    pub fn differences(&self, other: &Vocabulary) -> HashSet<String> {
+        self.words.symmetric_difference(&other.words).cloned().collect()
+    }
+}
+
+/// One file's view of the vocabulary. It remembers which words the file's checks asked
+/// about, so that a preview re-checks the file only when the answer to one of them changed.
+pub struct Tools<'v> {
+    vocabulary: &'v Vocabulary,
+    asked: RefCell<Vec<String>>,
+}
+
+impl<'v> Tools<'v> {
+    pub fn new(vocabulary: &'v Vocabulary) -> Tools<'v> {
+        Tools {
+            vocabulary,
+            asked: RefCell::default(),
+        }
     }
 
     #[cfg(test)]
-    pub fn none() -> Tools {
-        Tools {
-            words: HashSet::new(),
-        }
+    pub fn none() -> Tools<'static> {
+        static EMPTY: LazyLock<Vocabulary> = LazyLock::new(Vocabulary::default);
+        Tools::new(&EMPTY)
+    }
+
+    /// The words whose answer came from the archive's vocabulary, sorted.
+    pub fn asked(self) -> Vec<String> {
+        let mut asked = self.asked.into_inner();
+        asked.sort_unstable();
+        asked.dedup();
+        asked
     }
 
     fn is_tool(&self, word: &str) -> bool {
         static KNOWN: LazyLock<HashSet<&str>> = LazyLock::new(|| TOOLS.iter().copied().collect());
         let lower = word.to_lowercase();
-        KNOWN.contains(lower.as_str()) || self.words.contains(&lower)
+        if KNOWN.contains(lower.as_str()) {
+            return true;
+        }
+        let answer = self.vocabulary.words.contains(&lower);
+        self.asked.borrow_mut().push(lower);
+        answer
     }
 }
 
@@ -453,7 +490,7 @@ fn looks_like_a_name(word: &str) -> bool {
 pub fn find(
     text: &str,
     people: Option<&People<'_>>,
-    tools: &Tools,
+    tools: &Tools<'_>,
     in_cause: bool,
     subjects: &[usize],
 ) -> Vec<Found> {

@@ -398,7 +398,7 @@ pub fn scan(
     events: &[(Event<'_>, Range<usize>)],
     phrases: &Phrases,
     people: Option<&People>,
-    tools: &Tools,
+    tools: &Tools<'_>,
     found: &mut Vec<Diagnostic>,
 ) {
     let body = body_prose(source, events);

@@ -16,8 +16,9 @@ pub mod secrets;
 pub mod sections;
 pub mod unfilled;
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -27,34 +28,62 @@ use crate::content::{Content, Postmortem, Source};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::tree::{Node, Value};
 
-pub fn check(content: &Content, config: &Config, today: NaiveDate) -> Vec<Diagnostic> {
+/// Every policy finding of the archive, at the site's levels, minus what authors allowed.
+/// `memo`, kept between the builds of a preview, spares re-checking the files that did not
+/// change (see [`Memo`]); `pmsite build` and `check` pass `None`.
+pub fn check(
+    content: &Content,
+    config: &Config,
+    today: NaiveDate,
+    mut memo: Option<&mut Memo>,
+) -> Vec<Diagnostic> {
     let phrases = language::Phrases::new(&config.checks.blaming_phrases);
-    let tools = blame::Tools::of(&content.postmortems, config);
-    let (per_file, mut allows): (Vec<Vec<Diagnostic>>, Vec<allow::Allows>) = content
+    let vocabulary = blame::Vocabulary::of(&content.postmortems, config);
+    let (mut kept, changed_words) = match memo.as_deref_mut() {
+        Some(memo) if memo.today == Some(today) => (
+            std::mem::take(&mut memo.files),
+            memo.vocabulary.differences(&vocabulary),
+        ),
+        _ => (HashMap::new(), HashSet::new()),
+    };
+    let previous: Vec<Option<Checked>> = content
+        .postmortems
+        .iter()
+        .map(|pm| kept.remove(&pm.source.path))
+        .collect();
+    let checked: Vec<Checked> = content
         .postmortems
         .par_iter()
-        .map(|pm| {
-            let mut found = Vec::new();
-            secrets::scan(&pm.source, &mut found);
-            let events = events(&pm.source);
-            let people = language::People::of(pm, &config.checks.people);
-            language::scan(&pm.source, &events, &phrases, Some(&people), &tools, &mut found);
-            action_items::check(pm, &config.checks, today, &mut found);
-            sections::check(pm, &config.checks, &mut found);
-            unfilled::check(pm, &events, &config.checks, &mut found);
-            consistency::timeline(pm, &mut found);
-            (found, allow::Allows::parse(&pm.source))
+        .zip(previous)
+        .map(|(pm, previous)| {
+            let text = text_hash(&pm.source);
+            match previous {
+                Some(checked)
+                    if checked.text == text && !checked.asked.iter().any(|w| changed_words.contains(w)) =>
+                {
+                    checked
+                }
+                _ => check_file(pm, config, today, &phrases, &vocabulary, text),
+            }
         })
-        .unzip();
-    let mut found: Vec<Diagnostic> = per_file.into_iter().flatten().collect();
+        .collect();
+
+    let mut found: Vec<Diagnostic> = checked.iter().flat_map(|c| c.found.iter().cloned()).collect();
+    let mut allows: Vec<&allow::Allows> = checked.iter().map(|c| &c.allows).collect();
     for file in &content.published_files {
         secrets::scan_published(file, &mut found);
     }
-    for source in &content.unreadable_front_matter {
-        secrets::scan(source, &mut found);
-        language::scan(source, &events(source), &phrases, None, &tools, &mut found);
-        allows.push(allow::Allows::parse(source));
-    }
+    let unreadable: Vec<allow::Allows> = content
+        .unreadable_front_matter
+        .iter()
+        .map(|source| {
+            secrets::scan(source, &mut found);
+            let tools = blame::Tools::new(&vocabulary);
+            language::scan(source, &events(source), &phrases, None, &tools, &mut found);
+            allow::Allows::parse(source)
+        })
+        .collect();
+    allows.extend(&unreadable);
     consistency::unlinked_recurrences(&content.postmortems, today, config.checks.recent_days, &mut found);
 
     let sources = content
@@ -62,12 +91,12 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate) -> Vec<Diagno
         .iter()
         .map(|pm| &pm.source)
         .chain(&content.unreadable_front_matter);
-    let mut allows_by_file: HashMap<&Path, allow::Allows> = HashMap::new();
-    for (source, mut allows_here) in sources.zip(allows) {
-        found.append(&mut allows_here.problems);
+    let mut allows_by_file: HashMap<&Path, &allow::Allows> = HashMap::new();
+    for (source, allows_here) in sources.zip(allows) {
+        found.extend(allows_here.problems.iter().cloned());
         allows_by_file.insert(source.path.as_path(), allows_here);
     }
-    found
+    let found = found
         .into_iter()
         .filter(|d| {
             d.code == Code::AllowComment
@@ -79,7 +108,72 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate) -> Vec<Diagno
             d.level = config.checks.level(d.code)?;
             Some(d)
         })
-        .collect()
+        .collect();
+    drop(allows_by_file);
+    if let Some(memo) = memo {
+        memo.today = Some(today);
+        memo.vocabulary = vocabulary;
+        memo.files = content
+            .postmortems
+            .iter()
+            .map(|pm| pm.source.path.clone())
+            .zip(checked)
+            .collect();
+    }
+    found
+}
+
+/// What the checks of one file found, kept by a preview between builds. A file is checked
+/// again when its text changed, when `today` did, or when the archive's vocabulary changed
+/// its answer for a word the file's checks asked about; everything else a file's findings
+/// depend on is the site's configuration, and a preview starts afresh when that changes.
+#[derive(Default)]
+pub struct Memo {
+    today: Option<NaiveDate>,
+    vocabulary: blame::Vocabulary,
+    files: HashMap<PathBuf, Checked>,
+}
+
+struct Checked {
+    /// A hash of the file's text.
+    text: u64,
+    found: Vec<Diagnostic>,
+    allows: allow::Allows,
+    /// The words the file's checks asked the archive's vocabulary about.
+    asked: Vec<String>,
+}
+
+fn check_file(
+    pm: &Postmortem,
+    config: &Config,
+    today: NaiveDate,
+    phrases: &language::Phrases,
+    vocabulary: &blame::Vocabulary,
+    text: u64,
+) -> Checked {
+    let mut found = Vec::new();
+    secrets::scan(&pm.source, &mut found);
+    let events = events(&pm.source);
+    let people = language::People::of(pm, &config.checks.people);
+    let tools = blame::Tools::new(vocabulary);
+    language::scan(&pm.source, &events, phrases, Some(&people), &tools, &mut found);
+    action_items::check(pm, &config.checks, today, &mut found);
+    sections::check(pm, &config.checks, &mut found);
+    unfilled::check(pm, &events, &config.checks, &mut found);
+    consistency::timeline(pm, &mut found);
+    Checked {
+        text,
+        found,
+        allows: allow::Allows::parse(&pm.source),
+        asked: tools.asked(),
+    }
+}
+
+fn text_hash(source: &Source) -> u64 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    source.head.hash(&mut hasher);
+    source.body.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A body's Markdown events with their byte ranges: parsed once for the checks that read

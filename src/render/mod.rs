@@ -319,8 +319,10 @@ impl Emit for Fingerprint {
     fn emit<C: Serialize>(&self, template: &'static str, context: &C) -> Result<u64, RenderError> {
         let mut hasher = HashWriter(rustc_hash::FxHasher::default());
         hasher.0.write(template.as_bytes());
-        // Serializing into a hasher allocates nothing; a context always serializes.
-        let _ = serde_json::to_writer(&mut hasher, context);
+        // Serializing into a hasher allocates nothing; a context always serializes. CBOR,
+        // not JSON: it writes strings as they are, where JSON escapes every byte of every
+        // body's HTML, and fingerprinting runs over every page after every edit.
+        let _ = ciborium::into_writer(context, &mut hasher);
         Ok(hasher.0.finish())
     }
 }

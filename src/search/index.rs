@@ -3,6 +3,7 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -28,6 +29,8 @@ pub enum IndexError {
     Io(PathBuf, io::Error),
     Replace(crate::output::OutputError),
     Tantivy(tantivy::TantivyError),
+    /// The caller asked to stop (a preview gives its search stage up for a newer edit).
+    Interrupted,
 }
 
 impl std::fmt::Display for IndexError {
@@ -36,6 +39,7 @@ impl std::fmt::Display for IndexError {
             IndexError::Io(p, e) => write!(f, "cannot write the search index at {}: {e}", p.display()),
             IndexError::Tantivy(e) => write!(f, "search index: {e}"),
             IndexError::Replace(e) => write!(f, "search index: {e}"),
+            IndexError::Interrupted => write!(f, "search index: stopped for a newer change"),
         }
     }
 }
@@ -72,8 +76,14 @@ pub struct Built {
 
 /// Indexes the site's postmortems into `dir`, an empty folder. Document ids follow the
 /// site's order, so document `i` is `site.postmortems[i]`. The caller stages `dir` and puts
-/// it in place (with the site it describes, in a build).
-pub fn build_index(site: &Site<'_>, dir: &Path, owner: super::Owner) -> Result<Built, IndexError> {
+/// it in place (with the site it describes, in a build). Gives up, with
+/// [`IndexError::Interrupted`], as soon as `stop` is set.
+pub fn build_index(
+    site: &Site<'_>,
+    dir: &Path,
+    owner: super::Owner,
+    stop: &AtomicBool,
+) -> Result<Built, IndexError> {
     let (schema, fields) = Fields::schema();
     // A segment writer analyzes and indexes on one thread. To use every core, contiguous
     // parts of the site are indexed side by side, each into a segment of its own, and the
@@ -84,7 +94,7 @@ pub fn build_index(site: &Site<'_>, dir: &Path, owner: super::Owner) -> Result<B
     let parts = parts(site.postmortems.len());
     let base_url = site.config.base_url.as_str();
     let index = IndexBuilder::new().schema(schema.clone()).create_in_dir(dir)?;
-    let built: Vec<tantivy::Result<(SegmentMeta, super::stem::Memo)>> = parts
+    let built: Vec<Result<(SegmentMeta, super::stem::Memo), IndexError>> = parts
         .par_iter()
         .map(|range| {
             // Each part has its own memo: the stemmer locks it once per text.
@@ -96,6 +106,9 @@ pub fn build_index(site: &Site<'_>, dir: &Path, owner: super::Owner) -> Result<B
             let segment = part.new_segment();
             let mut writer = SegmentWriter::for_segment(MEMORY_BUDGET / parts.len(), segment.clone())?;
             for (opstamp, pm) in site.postmortems[range.clone()].iter().enumerate() {
+                if stop.load(Ordering::Relaxed) {
+                    return Err(IndexError::Interrupted);
+                }
                 let document = document(pm, &fields, base_url);
                 writer.add_document(AddOperation {
                     opstamp: opstamp as u64,
@@ -139,6 +152,7 @@ pub fn replace_index(site: &Site<'_>, output: &Path, sources: u64) -> Result<Bui
             output: None,
             sources,
         },
+        &AtomicBool::new(false),
     );
     let replaced = built.and_then(|built| {
         drop(built);

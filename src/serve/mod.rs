@@ -18,6 +18,7 @@ mod watch;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::build::{self, Fatal, Options, Progress, Report};
@@ -121,10 +122,11 @@ pub fn run(settings: Settings, console: &dyn Console) -> Result<(), ServeError> 
         eprintln!("could not open a browser ({e}); open {url} yourself");
     }
 
+    let changed = watcher.changed();
     watcher
         .run(|seen| {
             let started = Instant::now();
-            if let Some(result) = rebuild(&mut preview, seen) {
+            if let Some(result) = rebuild(&mut preview, seen, &changed) {
                 tell(console, &live, result, started.elapsed(), false);
             }
         })
@@ -132,11 +134,16 @@ pub fn run(settings: Settings, console: &dyn Console) -> Result<(), ServeError> 
 }
 
 /// The one place the loop asks the engine for work: pages first after a change, the
-/// deferred search stage when the files are quiet. `None`: nothing was due.
-fn rebuild(preview: &mut Preview, seen: Seen) -> Option<Result<Update, Fatal>> {
+/// deferred search stage when the files are quiet (given up when `changed` is set by a new
+/// change, and done again at the next quiet moment). `None`: nothing was due.
+fn rebuild(preview: &mut Preview, seen: Seen, changed: &AtomicBool) -> Option<Result<Update, Fatal>> {
     match seen {
-        Seen::Changes => Some(preview.build(&build::NoProgress)),
-        Seen::Quiet => preview.finish(&build::NoProgress).transpose(),
+        Seen::Changes => {
+            // What arrives from now on is newer than this build.
+            changed.store(false, Ordering::Relaxed);
+            Some(preview.build(&build::NoProgress))
+        }
+        Seen::Quiet => preview.finish(&build::NoProgress, changed).transpose(),
     }
 }
 

@@ -3,6 +3,8 @@
 //! writes of one save (write twice, rename over, swap files) into one burst.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What of a site `pmsite serve` watches: pmsite.toml and the folders a build reads. Never
 /// the output (it may sit inside the site folder), nor hidden or backup files that editors
@@ -46,6 +48,9 @@ pub struct SiteWatcher {
     events: Events,
     /// The watched folders that exist (templates/ and static/ may appear later).
     watching: Vec<PathBuf>,
+    /// Set as soon as a change arrives, before it is debounced and handed on: long work
+    /// (a preview's search stage) clears it before it starts and gives up when it is set.
+    changed: Arc<AtomicBool>,
 }
 
 impl SiteWatcher {
@@ -53,8 +58,17 @@ impl SiteWatcher {
         use notify_debouncer_full::notify::RecursiveMode;
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let (sender, events) = std::sync::mpsc::channel();
+        let changed = Arc::new(AtomicBool::new(false));
+        let watched_root = root.clone();
+        let flag = changed.clone();
+        let handler = move |batch: notify_debouncer_full::DebounceEventResult| {
+            if batch.as_ref().is_ok_and(|batch| relevant(&watched_root, batch)) {
+                flag.store(true, Ordering::Relaxed);
+            }
+            let _ = sender.send(batch);
+        };
         let mut debouncer =
-            notify_debouncer_full::new_debouncer(std::time::Duration::from_millis(40), None, sender)?;
+            notify_debouncer_full::new_debouncer(std::time::Duration::from_millis(40), None, handler)?;
         // The site folder itself, not recursively: it tells when templates/ or static/ appear.
         debouncer.watch(&root, RecursiveMode::NonRecursive)?;
         let mut watcher = SiteWatcher {
@@ -62,6 +76,7 @@ impl SiteWatcher {
             debouncer,
             events,
             watching: Vec::new(),
+            changed,
         };
         watcher.watch_folders();
         Ok(watcher)
@@ -79,20 +94,18 @@ impl SiteWatcher {
         }
     }
 
+    /// A flag set when a change arrives, for long work to give way to it.
+    pub fn changed(&self) -> Arc<AtomicBool> {
+        self.changed.clone()
+    }
+
     /// Calls `on` with what it sees, until the watcher fails.
     pub fn run(mut self, mut on: impl FnMut(Seen)) -> Result<(), notify_debouncer_full::notify::Error> {
         use std::sync::mpsc::RecvTimeoutError;
         loop {
             match self.events.recv_timeout(std::time::Duration::from_millis(300)) {
                 Ok(Ok(batch)) => {
-                    // A build reads the site's files (copies attachments): reading is no change.
-                    let watched = watched(&self.root);
-                    let relevant = batch
-                        .iter()
-                        .filter(|event| !event.kind.is_access())
-                        .flat_map(|event| &event.paths)
-                        .any(|path| matters(path) && watched.iter().any(|w| path.starts_with(w)));
-                    if relevant {
+                    if relevant(&self.root, &batch) {
                         self.watch_folders();
                         on(Seen::Changes);
                     }
@@ -107,4 +120,15 @@ impl SiteWatcher {
             }
         }
     }
+}
+
+/// Whether a batch of events changes the site. A build reads the site's files (copies
+/// attachments): reading is no change.
+fn relevant(root: &Path, batch: &[notify_debouncer_full::DebouncedEvent]) -> bool {
+    let watched = watched(root);
+    batch
+        .iter()
+        .filter(|event| !event.kind.is_access())
+        .flat_map(|event| &event.paths)
+        .any(|path| matters(path) && watched.iter().any(|w| path.starts_with(w)))
 }

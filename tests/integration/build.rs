@@ -309,6 +309,40 @@ fn ci_gets_one_summary_line_and_quiet_gets_none() {
     assert!(verbose.stderr.contains("render and write") && verbose.stderr.contains("audience internal"));
 }
 
+/// `--verbose` accounts for the whole build: what no stage covers is shown, and small.
+#[test]
+fn verbose_timings_account_for_the_whole_build() {
+    let site = Site::new();
+    site.postmortem("a.md", "", "");
+    let verbose = site.pmsite(&["build", "--verbose"]).success();
+    let seconds = |label: &str| -> f64 {
+        let line = verbose
+            .stderr
+            .lines()
+            .find(|line| line.trim_start().starts_with(&format!("{label}:")))
+            .unwrap_or_else(|| panic!("no {label:?} line in {}", verbose.stderr));
+        line.rsplit(": ")
+            .next()
+            .unwrap()
+            .trim_end_matches(" s")
+            .parse()
+            .unwrap()
+    };
+    for stage in [
+        "stamp sources",
+        "load",
+        "check",
+        "site",
+        "search index",
+        "model",
+        "render and write",
+        "free memory",
+    ] {
+        seconds(stage);
+    }
+    assert!(seconds("in no stage") <= seconds("total"));
+}
+
 /// An archive imported as it is can have thousands of policy warnings; a build prints the
 /// first ones and a count, `pmsite check` (and `build --verbose`) all of them.
 #[test]
