@@ -38,7 +38,7 @@ enum Command {
     Build(BuildArgs),
     /// Check every postmortem; write nothing
     Check(CheckArgs),
-    /// Build the site, then serve it on http://127.0.0.1:PORT for a preview
+    /// Build and serve the site for a preview that follows every edit (live reload)
     Serve(ServeArgs),
     /// Search past incidents (from the index the last build left; built when missing)
     Search(SearchArgs),
@@ -212,7 +212,11 @@ impl From<BriefFormat> for crate::brief::Format {
 struct ServeArgs {
     #[command(flatten)]
     build: BuildArgs,
-    /// Port on 127.0.0.1 (0: any free port; the URL is printed)
+    /// The address to listen on; anything but a loopback address makes the preview
+    /// reachable from the network (a warning says so)
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    bind: std::net::IpAddr,
+    /// The port (0: any free port; the URL is printed either way)
     #[arg(long, default_value_t = 1111)]
     port: u16,
     /// Open the site in the default browser
@@ -422,128 +426,71 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
 }
 
 fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
-    let listener = match crate::serve::bind(args.port) {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!(
-                "{}: cannot listen on 127.0.0.1:{}: {e} (try --port)",
-                error_word(),
-                args.port
-            );
-            return 2;
-        }
-    };
     let root = args.build.site.root.clone();
-    let output = output_dir(&args.build);
-    let mut preview = crate::preview::Preview::new(Options {
-        root: root.clone(),
-        output: Some(output.clone()),
-        selection: selection(&args.build.site),
-        strict: args.build.strict,
-        policy_warnings_kept: (!cli.verbose).then_some(WARNINGS_SHOWN),
-        base_url: args.build.base_url.clone(),
-    });
-    // Watching starts first: an edit made while the first build runs is not missed.
-    let watcher = match crate::serve::SiteWatcher::new(&root) {
-        Ok(watcher) => watcher,
-        Err(e) => {
-            eprintln!(
-                "{}: cannot watch {} for changes: {e}",
-                error_word(),
-                root.display()
-            );
-            return 2;
-        }
+    let settings = crate::serve::Settings {
+        options: Options {
+            root: root.clone(),
+            output: Some(output_dir(&args.build)),
+            selection: selection(&args.build.site),
+            strict: args.build.strict,
+            // Every policy warning is kept: a page shows its own in the preview.
+            policy_warnings_kept: None,
+            base_url: args.build.base_url.clone(),
+        },
+        bind: args.bind,
+        port: args.port,
+        open: args.open,
     };
-    let started = Instant::now();
-    let progress = Bar::new(cli.quiet);
-    let first = preview.build(&progress);
-    progress.finish();
-    match first {
-        Ok(update) if !update.failed() => {
-            print_human(cli, &update.report, &root, !cli.verbose);
-            if !cli.quiet {
-                println!("Built in {:.2} s", started.elapsed().as_secs_f64());
-            }
-        }
-        Ok(update) => {
-            print_human(cli, &update.report, &root, !cli.verbose);
-            eprintln!("{}: build failed: {}", error_word(), summary_of(&update.report));
-            return 1;
-        }
-        Err(fatal) => return fatal_error(&fatal, &root),
-    }
-    // `--port 0` asks the system for a free port: say which one it gave.
-    let port = listener.local_addr().map_or(args.port, |address| address.port());
-    let url = format!("http://127.0.0.1:{port}/");
-    eprintln!(
-        "Serving {} at {url}; rebuilding when {} changes (Ctrl-C to stop)",
-        output.display(),
-        root.display()
-    );
-    if args.open
-        && let Err(e) = opener::open_browser(&url)
-    {
-        eprintln!("could not open a browser ({e}); open {url} yourself");
-    }
-    let served = output.clone();
-    std::thread::spawn(move || crate::serve::serve(listener, served));
-    let changed = watcher.changed();
-    let watched = watcher.run(|seen| {
-        let started = Instant::now();
-        let update = match seen {
-            crate::serve::Seen::Changes => {
-                // What arrives from now on is newer than this build.
-                changed.store(false, std::sync::atomic::Ordering::Relaxed);
-                preview.build(&build::NoProgress).map(Some)
-            }
-            // Gives way to the next change; finished again when it is quiet again.
-            crate::serve::Seen::Quiet => preview.finish(&build::NoProgress, &changed),
-        };
-        match update.transpose() {
-            None => {}
-            Some(update) => match update {
-                Ok(update) if update.failed() => {
-                    print_human(cli, &update.report, &root, !cli.verbose);
-                    eprintln!(
-                        "{}: {}; the last good site stays served",
-                        error_word(),
-                        summary_of(&update.report)
-                    );
-                }
-                Ok(update) if update.changed.is_empty() && update.removed.is_empty() => {}
-                Ok(update) => {
-                    if !cli.quiet {
-                        eprintln!(
-                            "Rebuilt in {:.2} s: {} file{} written, {} removed{}",
-                            started.elapsed().as_secs_f64(),
-                            update.changed.len(),
-                            if update.changed.len() == 1 { "" } else { "s" },
-                            update.removed.len(),
-                            if update.search_pending {
-                                " (search index next)"
-                            } else {
-                                ""
-                            }
-                        );
-                    }
-                }
-                Err(fatal) => {
-                    fatal_error(&fatal, &root);
-                }
-            },
-        }
-    });
-    match watched {
+    let console = ServeConsole {
+        cli,
+        root: &root,
+        progress: Bar::new(cli.quiet),
+    };
+    match crate::serve::run(settings, &console) {
         Ok(()) => 0,
+        Err(crate::serve::ServeError::Fatal(fatal)) => fatal_error(&fatal, &root),
         Err(e) => {
-            eprintln!(
-                "{}: cannot watch {} for changes: {e}",
-                error_word(),
-                root.display()
-            );
+            eprintln!("{}: {e}", error_word());
             2
         }
+    }
+}
+
+/// `pmsite serve` prints as `pmsite build` does.
+struct ServeConsole<'a> {
+    cli: &'a Cli,
+    root: &'a std::path::Path,
+    /// The first build's bar.
+    progress: Bar,
+}
+
+impl crate::serve::Console for ServeConsole<'_> {
+    fn progress(&self) -> &dyn Progress {
+        &self.progress
+    }
+
+    fn first_build_done(&self) {
+        self.progress.finish();
+    }
+
+    fn diagnostics(&self, report: &Report) {
+        print_human(self.cli, report, self.root, !self.cli.verbose);
+    }
+
+    fn summary(&self, report: &Report) -> String {
+        summary_of(report)
+    }
+
+    fn fatal(&self, fatal: &Fatal) {
+        fatal_error(fatal, self.root);
+    }
+
+    fn error(&self, message: &str) {
+        eprintln!("{}: {message}", error_word());
+    }
+
+    fn quiet(&self) -> bool {
+        self.cli.quiet
     }
 }
 

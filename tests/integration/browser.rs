@@ -1699,7 +1699,7 @@ const CONTRAST_JS: &str = r#"(() => {
 // ---------- The browser ----------
 
 /// A fresh headless Chromium, or `None` (with a note) when there is none and `CI` is unset.
-fn browser() -> Option<Chromium> {
+pub(crate) fn browser() -> Option<Chromium> {
     let path = std::env::var_os("CHROMIUM")
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
@@ -1755,7 +1755,7 @@ fn browser() -> Option<Chromium> {
 }
 
 /// A running Chromium and its profile folder, which goes once Chromium has.
-struct Chromium {
+pub(crate) struct Chromium {
     browser: Option<Browser>,
     profile: Option<tempfile::TempDir>,
 }
@@ -1786,7 +1786,7 @@ impl Drop for Chromium {
     }
 }
 
-fn new_tab(browser: &Browser) -> Arc<Tab> {
+pub(crate) fn new_tab(browser: &Browser) -> Arc<Tab> {
     let tab = browser.new_tab().expect("new tab");
     tab.set_default_timeout(Duration::from_secs(10));
     tab
@@ -1795,7 +1795,7 @@ fn new_tab(browser: &Browser) -> Arc<Tab> {
 /// Loads `url` and waits until the document and its subresources (the stylesheet) are loaded.
 /// (Not `Tab::wait_until_navigated`: it waits for the network to be idle for a while, which
 /// costs a second or two a page.)
-fn open(tab: &Tab, url: &str) {
+pub(crate) fn open(tab: &Tab, url: &str) {
     tab.navigate_to(url)
         .unwrap_or_else(|e| panic!("navigate to {url}: {e}"));
     wait_for(
@@ -1844,11 +1844,11 @@ fn emulate_media(tab: &Tab, media: &str, features: &[(&str, &str)]) {
 }
 
 /// The JSON value of a JavaScript expression evaluated in the page.
-fn eval(tab: &Tab, expression: &str) -> Value {
+pub(crate) fn eval(tab: &Tab, expression: &str) -> Value {
     try_eval(tab, expression).unwrap_or_else(|e| panic!("{e}\nin: {expression}"))
 }
 
-fn try_eval(tab: &Tab, expression: &str) -> Result<Value, String> {
+pub(crate) fn try_eval(tab: &Tab, expression: &str) -> Result<Value, String> {
     let answer = tab
         .call_method(Runtime::Evaluate {
             expression: expression.to_string(),
@@ -1880,7 +1880,7 @@ fn try_eval(tab: &Tab, expression: &str) -> Result<Value, String> {
 }
 
 /// Polls a JavaScript condition until it is `true`; errors (a page mid-navigation) count as not yet.
-fn poll(tab: &Tab, condition: &str, timeout: Duration) -> bool {
+pub(crate) fn poll(tab: &Tab, condition: &str, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
         if try_eval(tab, condition) == Ok(Value::Bool(true)) {
@@ -1894,7 +1894,7 @@ fn poll(tab: &Tab, condition: &str, timeout: Duration) -> bool {
 }
 
 #[track_caller]
-fn wait_for(tab: &Tab, what: &str, condition: &str) {
+pub(crate) fn wait_for(tab: &Tab, what: &str, condition: &str) {
     if !poll(tab, condition, Duration::from_secs(10)) {
         let at = try_eval(tab, "location.href").unwrap_or_else(Value::String);
         panic!("timed out waiting for {what} (at {at}; condition: {condition})");

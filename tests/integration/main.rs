@@ -13,6 +13,7 @@ mod example;
 mod follow_through;
 mod hardening;
 mod import;
+mod live;
 mod markdown;
 mod output;
 mod policy;

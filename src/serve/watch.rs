@@ -1,116 +1,10 @@
-//! `pmsite serve`: a small static file server for previewing a build on 127.0.0.1, and the
-//! watcher that tells the preview engine (`preview`) to rebuild when a file of the site
-//! changes.
-//!
-//! The server is deliberately minimal (GET and HEAD, one thread per connection, no caching,
-//! loopback only): it shows the site as a web server would, with clean URLs and the 404
-//! page, without installing anything. The watcher uses notify (through
-//! notify-debouncer-full, which folds an editor's several writes of one save into one
-//! burst).
+//! The watcher that tells the preview engine (`preview`) to rebuild when a file of the site
+//! changes. It uses notify through notify-debouncer-full, which folds an editor's several
+//! writes of one save (write twice, rename over, swap files) into one burst.
 
-use std::fs;
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-use crate::content::links::percent_decode;
-
-pub fn bind(port: u16) -> io::Result<TcpListener> {
-    TcpListener::bind(("127.0.0.1", port))
-}
-
-/// Serves `dir` until the process is stopped.
-pub fn serve(listener: TcpListener, dir: PathBuf) -> io::Result<()> {
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        let dir = dir.clone();
-        std::thread::spawn(move || {
-            let _ = handle(stream, &dir);
-        });
-    }
-    Ok(())
-}
-
-fn handle(mut stream: TcpStream, dir: &Path) -> io::Result<()> {
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    // Drain the headers; nothing in them changes the answer.
-    let mut line = String::new();
-    while reader.read_line(&mut line)? > 2 {
-        line.clear();
-    }
-    let mut parts = request_line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
-    if method != "GET" && method != "HEAD" {
-        return respond(
-            &mut stream,
-            "405 Method Not Allowed",
-            "text/plain",
-            b"GET only\n",
-            true,
-        );
-    }
-    let (status, path) = match resolve(dir, target) {
-        Some(path) => ("200 OK", path),
-        None => ("404 Not Found", dir.join("404.html")),
-    };
-    let body = fs::read(&path).unwrap_or_else(|_| b"Not found\n".to_vec());
-    respond(&mut stream, status, content_type(&path), &body, method == "GET")
-}
-
-/// The file for a URL path, refusing anything that would leave `dir`.
-fn resolve(dir: &Path, target: &str) -> Option<PathBuf> {
-    let path = target.split(['?', '#']).next().unwrap_or("/");
-    let decoded = percent_decode(path);
-    let relative = Path::new(decoded.trim_start_matches('/'));
-    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return None;
-    }
-    let mut file = dir.join(relative);
-    if file.is_dir() {
-        file = file.join("index.html");
-    }
-    file.is_file().then_some(file)
-}
-
-fn respond(
-    stream: &mut TcpStream,
-    status: &str,
-    content_type: &str,
-    body: &[u8],
-    with_body: bool,
-) -> io::Result<()> {
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    if with_body {
-        stream.write_all(body)?;
-    }
-    stream.flush()
-}
-
-fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "txt" | "log" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
 
 /// What of a site `pmsite serve` watches: pmsite.toml and the folders a build reads. Never
 /// the output (it may sit inside the site folder), nor hidden or backup files that editors
@@ -237,30 +131,4 @@ fn relevant(root: &Path, batch: &[notify_debouncer_full::DebouncedEvent]) -> boo
         .filter(|event| !event.kind.is_access())
         .flat_map(|event| &event.paths)
         .any(|path| matters(path) && watched.iter().any(|w| path.starts_with(w)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_map_to_index_files_and_never_leave_the_folder() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join("incidents/a")).unwrap();
-        fs::write(dir.path().join("incidents/a/index.html"), "a").unwrap();
-        fs::write(dir.path().join("x y.txt"), "x").unwrap();
-        let d = dir.path();
-        assert_eq!(
-            resolve(d, "/incidents/a/"),
-            Some(d.join("incidents/a/index.html"))
-        );
-        assert_eq!(
-            resolve(d, "/incidents/a/?q=1#top"),
-            Some(d.join("incidents/a/index.html"))
-        );
-        assert_eq!(resolve(d, "/x%20y.txt"), Some(d.join("x y.txt")));
-        assert_eq!(resolve(d, "/../etc/passwd"), None);
-        assert_eq!(resolve(d, "/%2e%2e/etc/passwd"), None);
-        assert_eq!(resolve(d, "/missing/"), None);
-    }
 }
