@@ -93,8 +93,11 @@ impl Theme {
                 });
             }
         }
-        // The site's own static files go to the root of the output, as they are laid out.
+        // The site's own static files go to the root of the output, as they are laid out;
+        // one at the path of a theme asset (static/assets/style.css) replaces it, so that
+        // every output file has one source.
         for (path, name) in site_files(&site_root.join("static")) {
+            assets.retain(|asset| asset.path != name);
             assets.push(Asset {
                 path: name,
                 source: Source::File(path),
@@ -185,4 +188,24 @@ pub fn error_chain(e: &tera::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_site_file_at_a_theme_assets_path_replaces_it() {
+        let site = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(site.path().join("static/assets")).unwrap();
+        std::fs::write(site.path().join("static/assets/style.css"), "body { color: red }").unwrap();
+        let theme = Theme::load(site.path()).expect("a theme");
+        let styles: Vec<&Asset> = theme
+            .assets
+            .iter()
+            .filter(|asset| asset.path == "assets/style.css")
+            .collect();
+        assert_eq!(styles.len(), 1, "one source per output file");
+        assert!(matches!(styles[0].source, Source::File(_)), "the site's own");
+    }
 }
