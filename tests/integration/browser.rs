@@ -1,8 +1,9 @@
 //! Real-browser tests: the built example site, served over http://127.0.0.1 by a tiny file
 //! server in this process, driven by Debian's headless Chromium through the DevTools protocol.
 //!
-//! Without a Chromium (`/usr/bin/chromium`, or the path in `$CHROMIUM`) these tests print a
-//! note and pass, unless `CI` is set: then they fail, so CI cannot go green without them.
+//! They need a Chromium (`/usr/bin/chromium`, or the path in `$CHROMIUM`), so they are
+//! `#[ignore]`d with that reason: `cargo test -- --include-ignored` (README, .ci/run) runs
+//! them, and they fail without one rather than pass without having looked at a page.
 //!
 //! What depends on the stylesheet: the skip link being visible once focused, text contrast
 //! (both colour schemes) and the dark background, the mobile layout not scrolling sideways,
@@ -32,8 +33,9 @@ const CLEANUP_INCIDENT: &str = "/incidents/2024-03-08-checkout-cleanup-script/";
 // ---------- The tests ----------
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn pages_work_without_javascript_and_navigate_by_link() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (_site, server) = serve_example();
     let tab = new_tab(&browser);
     tab.call_method(Emulation::SetScriptExecutionDisabled { value: true })
@@ -134,8 +136,9 @@ fn pages_work_without_javascript_and_navigate_by_link() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn keyboard_users_can_skip_to_content() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (_site, server) = serve_example();
     let tab = new_tab(&browser);
     // Key presses go to the page even if the headless window is not the focused one.
@@ -196,8 +199,9 @@ fn keyboard_users_can_skip_to_content() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn every_page_has_landmarks_and_one_h1() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (_site, server) = serve_example();
     let tab = new_tab(&browser);
     let audit = r#"(() => {
@@ -292,8 +296,9 @@ fn tab_in_scheme(browser: &Browser, scheme: &str) -> Arc<Tab> {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn text_contrast_meets_wcag_aa_in_light_and_dark_mode() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (_site, server) = serve_example();
     let mut failures = Vec::new();
     for scheme in ["light", "dark"] {
@@ -354,8 +359,9 @@ fn text_contrast_meets_wcag_aa_in_light_and_dark_mode() {
 /// read, and the screenshot is not blank. (Its text's contrast is checked with the ledger's
 /// in `incident_ledger_and_insights_pages_in_light_and_dark`.)
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn insights_charts_are_drawn_in_light_and_dark_mode() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (_site, server) = serve_example();
     let mut failures = Vec::new();
     for scheme in ["light", "dark"] {
@@ -557,8 +563,9 @@ const WIDTH_JS: &str = "(() => {
     return { innerWidth: w, scrollWidth: d.scrollWidth, wide, tables }; })()";
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn no_page_scrolls_sideways_on_a_phone_or_a_laptop() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (_site, server) = serve_example();
     let tab = new_tab(&browser);
     let mut problems = Vec::new();
@@ -592,8 +599,9 @@ fn no_page_scrolls_sideways_on_a_phone_or_a_laptop() {
 /// At 390 px a table of action items is a stack of cards: each row a box as wide as the
 /// column, each value labelled; ticket ids are never broken.
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn action_item_tables_become_cards_on_a_phone() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (_site, server) = serve_example();
     let tab = new_tab(&browser);
     set_viewport(&tab, 390, 844);
@@ -661,8 +669,9 @@ const TOPICS_JS: &str = "(() => {
     return { sections, twice, strays, often, height: document.documentElement.scrollHeight }; })()";
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn incident_pages_say_each_thing_once() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (site, server) = serve_example();
     let tab = new_tab(&browser);
     let mut pages: Vec<String> = std::fs::read_dir(site.path().join("public/incidents"))
@@ -727,8 +736,9 @@ fn incident_pages_say_each_thing_once() {
 
 /// No page asks for a file that is not there: the favicon it links, its stylesheet, scripts.
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn no_page_requests_a_missing_file() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (_site, server) = serve_example();
     let tab = new_tab(&browser);
     for page in LAYOUT_PAGES.iter().filter(|p| **p != "/404.html") {
@@ -750,8 +760,9 @@ fn no_page_requests_a_missing_file() {
 /// light and dark: not blank, on the scheme's background, text with AA contrast. The PNGs
 /// are kept under the test target's tmp folder (`screenshots/`) for a person to look at.
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn incident_ledger_and_insights_pages_in_light_and_dark() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (_site, server) = serve_example();
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -802,8 +813,9 @@ fn incident_ledger_and_insights_pages_in_light_and_dark() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn print_stylesheet_hides_navigation() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (_site, server) = serve_example();
     let tab = new_tab(&browser);
     emulate_media(&tab, "print", &[]);
@@ -860,8 +872,9 @@ fn print_stylesheet_hides_navigation() {
 // ---------- The search page ----------
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn search_page_finds_highlights_filters_and_links_to_the_section_over_http() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     // The example site plus one postmortem whose title and summary hold HTML, which the page
     // must show as text.
     let site = Site::copy_of(&example_dir());
@@ -1034,8 +1047,9 @@ fn search_page_finds_highlights_filters_and_links_to_the_section_over_http() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn search_page_works_from_file_urls() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (site, public) = built_example();
     let tab = new_tab(&browser);
     let page = public.join("search/index.html");
@@ -1102,8 +1116,9 @@ fn search_page_works_from_file_urls() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn search_state_lives_in_the_url() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (site, server) = serve_example();
     let tab = new_tab(&browser);
 
@@ -1149,8 +1164,9 @@ fn search_state_lives_in_the_url() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn keyboard_users_can_search() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (site, server) = serve_example();
     let tab = new_tab(&browser);
     tab.call_method(Emulation::SetFocusEmulationEnabled { enabled: true })
@@ -1248,8 +1264,9 @@ fn search_from_the_header_box(tab: &Tab, site: &Site, query: &str, what: &str) {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn the_search_box_on_every_page_leads_to_results() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (site, server) = serve_example();
     let tab = new_tab(&browser);
     open(&tab, &server.url("/"));
@@ -1266,8 +1283,9 @@ fn the_search_box_on_every_page_leads_to_results() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn the_search_box_works_from_file_urls() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (site, public) = built_example();
     let tab = new_tab(&browser);
     open(
@@ -1297,8 +1315,9 @@ fn cli_notes(site: &Site, query: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn search_status_line_reads_as_a_sentence() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (site, server) = serve_example();
     let tab = new_tab(&browser);
     let status = "document.getElementById('pm-status').textContent";
@@ -1334,8 +1353,9 @@ fn search_status_line_reads_as_a_sentence() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn similar_incidents_links_resolve() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (site, server) = serve_example();
     let tab = new_tab(&browser);
     let page = server.url(CLEANUP_INCIDENT);
@@ -1698,26 +1718,18 @@ const CONTRAST_JS: &str = r#"(() => {
 
 // ---------- The browser ----------
 
-/// A fresh headless Chromium, or `None` (with a note) when there is none and `CI` is unset.
-pub(crate) fn browser() -> Option<Chromium> {
+/// A fresh headless Chromium. The tests that need one are `#[ignore]`d with the reason:
+/// run without Chromium, they fail rather than pass without having looked at a page.
+pub(crate) fn browser() -> Chromium {
     let path = std::env::var_os("CHROMIUM")
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if !path.is_file() {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "CI is set but there is no Chromium at {}: install it (apt-get install chromium) \
-                 or set CHROMIUM to its path",
-                path.display()
-            );
-        }
-        eprintln!(
-            "note: skipping a browser test: no Chromium at {} (install chromium or set CHROMIUM)",
-            path.display()
-        );
-        return None;
-    }
+    assert!(
+        path.is_file(),
+        "no Chromium at {}: install it (apt-get install chromium) or set CHROMIUM to its path",
+        path.display()
+    );
     let profile = tempfile::Builder::new()
         .prefix("pmsite-chromium-")
         .tempdir()
@@ -1748,10 +1760,10 @@ pub(crate) fn browser() -> Option<Chromium> {
         .expect("launch options");
     let browser =
         Browser::new(options).unwrap_or_else(|e| panic!("could not start {}: {e:#}", path.display()));
-    Some(Chromium {
+    Chromium {
         browser: Some(browser),
         profile: Some(profile),
-    })
+    }
 }
 
 /// A running Chromium and its profile folder, which goes once Chromium has.

@@ -3,8 +3,8 @@
 //! followed without the test reloading them.
 //!
 //! A marker set from the test (`window.__pmsiteMarker`) survives only as long as the page
-//! was not reloaded: it tells a reload from a restyle. Without a Chromium these tests print
-//! a note and pass, unless `CI` is set: then they fail.
+//! was not reloaded: it tells a reload from a restyle. Like `browser`'s, these tests are
+//! `#[ignore]`d because they need Chromium, and fail without it.
 
 use serde_json::json;
 
@@ -37,8 +37,9 @@ fn shown(id: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn an_open_incident_page_shows_an_edit_by_itself() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (site, server) = serving("", "The disk filled up.");
     let tab = new_tab(&browser);
     open_live(&tab, &server, PAGE);
@@ -53,8 +54,9 @@ fn an_open_incident_page_shows_an_edit_by_itself() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn a_broken_edit_shows_an_overlay_that_goes_when_it_is_fixed() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let site = Site::new();
     site.postmortem("disk-full.md", "", "The disk filled up.")
         .postmortem("other.md", "", "");
@@ -137,8 +139,9 @@ fn a_broken_edit_shows_an_overlay_that_goes_when_it_is_fixed() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn the_scroll_position_survives_a_reload() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let long: String = (1..=150)
         .map(|i| format!("Paragraph {i} of the timeline, long enough to take a line.\n\n"))
         .collect();
@@ -164,8 +167,9 @@ fn the_scroll_position_survives_a_reload() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn a_stylesheet_change_restyles_the_page_without_a_reload() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let site = Site::new();
     site.postmortem("disk-full.md", "", "The disk filled up.")
         .write("static/robots.txt", "User-agent: *\n");
@@ -198,8 +202,9 @@ fn a_stylesheet_change_restyles_the_page_without_a_reload() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn a_removed_page_says_it_is_gone_and_warnings_show_in_a_panel() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let site = Site::new();
     site.postmortem("disk-full.md", "", "It was human error.")
         .postmortem("other.md", "", "");
@@ -235,8 +240,9 @@ fn a_removed_page_says_it_is_gone_and_warnings_show_in_a_panel() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn a_site_whose_first_build_failed_appears_once_it_is_fixed() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (site, server) = serving("severity = \"SEV9\"", "The disk filled up.");
     let tab = new_tab(&browser);
     open_live(&tab, &server, PAGE);
@@ -263,8 +269,9 @@ fn a_site_whose_first_build_failed_appears_once_it_is_fixed() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn an_open_page_reconnects_and_reloads_after_the_server_restarts() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let (site, server) = serving("", "The disk filled up.");
     let tab = new_tab(&browser);
     open_live(&tab, &server, PAGE);

@@ -1,31 +1,26 @@
 //! The browser search client (themes/default/static/search.js) against `pmsite search`:
 //! for the same query, the same number of matches, the same top ten in the same order with
 //! the same scores, and the same account of words read as a prefix or with a typo. Runs
-//! tests/js/parity.mjs with Node; skips when Node is missing, unless CI is set.
+//! tests/js/parity.mjs with Node; `#[ignore]`d (they need Node and ../shared), run by
+//! `cargo test -- --include-ignored`, which fails without them.
 
 use std::path::Path;
 use std::process::Command;
 
 use crate::test::*;
 
-fn node() -> Option<&'static str> {
+/// Node, which the tests that need it (`#[ignore]`d with the reason) fail without.
+fn node() -> &'static str {
     let found = Command::new("node")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "node is required in CI for the search client tests"
-        );
-        eprintln!("skipping: node not found");
-        return None;
-    }
-    Some("node")
+    assert!(found, "no node on PATH: install Node.js (apt-get install nodejs)");
+    "node"
 }
 
 fn check_parity(site: &Site, queries: &[&str]) {
-    let Some(node) = node() else { return };
+    let node = node();
     let mut expectations = Vec::new();
     for query in queries {
         let json = site
@@ -64,6 +59,7 @@ fn check_parity(site: &Site, queries: &[&str]) {
 }
 
 #[test]
+#[ignore = "needs Node and ../shared (apt-get install nodejs): cargo test -- --include-ignored"]
 fn the_browser_ranks_the_example_site_like_pmsite_search() {
     let site = Site::copy_of(&example_dir());
     site.build();
@@ -115,8 +111,9 @@ fn the_browser_ranks_the_example_site_like_pmsite_search() {
 
 /// Typed words to stems in the client: tests/js/words.mjs on the example site's export.
 #[test]
+#[ignore = "needs Node and ../shared (apt-get install nodejs): cargo test -- --include-ignored"]
 fn the_browser_finds_the_stems_of_typed_words() {
-    let Some(node) = node() else { return };
+    let node = node();
     let site = Site::copy_of(&example_dir());
     site.build();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/words.mjs");
@@ -137,18 +134,15 @@ fn the_browser_finds_the_stems_of_typed_words() {
     );
 }
 
-/// A synthetic archive from ../shared/bench/gen_corpus.py, or `None` (skip) outside CI
-/// when the shared folder is missing.
-fn generated_archive(postmortems: usize, seed: u64) -> Option<Site> {
+/// A synthetic archive from ../shared/bench/gen_corpus.py (the shared folder beside the
+/// clone, as CI has it).
+fn generated_archive(postmortems: usize, seed: u64) -> Site {
     let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_corpus.py");
-    if !generator.exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI has ../shared beside the clone"
-        );
-        eprintln!("skipping: {} not found", generator.display());
-        return None;
-    }
+    assert!(
+        generator.exists(),
+        "{} not found: these tests need ../shared beside the clone",
+        generator.display()
+    );
     let site = Site::new();
     let status = Command::new("python3")
         .arg(&generator)
@@ -157,14 +151,13 @@ fn generated_archive(postmortems: usize, seed: u64) -> Option<Site> {
         .output()
         .unwrap();
     assert!(status.status.success());
-    Some(site)
+    site
 }
 
 #[test]
+#[ignore = "needs Node and ../shared (apt-get install nodejs): cargo test -- --include-ignored"]
 fn the_browser_ranks_a_generated_archive_like_pmsite_search() {
-    let Some(site) = generated_archive(400, 7) else {
-        return;
-    };
+    let site = generated_archive(400, 7);
     add_tickets(&site);
     site.build();
     check_parity(
@@ -226,10 +219,9 @@ fn add_tickets(site: &Site) {
 /// The index is built in parts, one per core, then merged: what the site ships must not
 /// depend on how many cores the build machine has.
 #[test]
+#[ignore = "needs Node and ../shared (apt-get install nodejs): cargo test -- --include-ignored"]
 fn search_files_do_not_depend_on_the_number_of_cores() {
-    let Some(site) = generated_archive(450, 3) else {
-        return;
-    };
+    let site = generated_archive(450, 3);
     let one_core = Command::new("taskset")
         .args([
             "-c",
