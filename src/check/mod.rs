@@ -51,7 +51,7 @@ pub fn check(
         .iter()
         .map(|pm| kept.remove(&pm.source.path))
         .collect();
-    let checked: Vec<Checked> = content
+    let mut checked: Vec<Checked> = content
         .postmortems
         .par_iter()
         .zip(previous)
@@ -68,7 +68,14 @@ pub fn check(
         })
         .collect();
 
-    let mut found: Vec<Diagnostic> = checked.iter().flat_map(|c| c.found.iter().cloned()).collect();
+    // A preview keeps each file's findings for the next build; a one-off run hands them on.
+    let mut found: Vec<Diagnostic> = match memo.is_some() {
+        true => checked.iter().flat_map(|c| c.found.iter().cloned()).collect(),
+        false => checked
+            .iter_mut()
+            .flat_map(|c| std::mem::take(&mut c.found))
+            .collect(),
+    };
     let mut allows: Vec<&allow::Allows> = checked.iter().map(|c| &c.allows).collect();
     for file in &content.published_files {
         secrets::scan_published(file, &mut found);
