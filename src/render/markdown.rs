@@ -102,22 +102,7 @@ pub struct Bodies {
 impl Bodies {
     /// `pm`'s body as [`body_html`] renders it, from memory when nothing it depends on changed.
     pub fn html(&self, pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
-        let mut hasher = rustc_hash::FxHasher::default();
-        hasher.write(pm.source.body.as_bytes());
-        hasher.write(root.as_bytes());
-        for link in &pm.source.outline.links {
-            hasher.write(
-                rewrite(pm, site, root, &link.destination)
-                    .unwrap_or_default()
-                    .as_bytes(),
-            );
-            hasher.write_u8(0);
-        }
-        for heading in &pm.source.outline.headings {
-            hasher.write(heading.id.as_bytes());
-            hasher.write_u8(0);
-        }
-        let inputs = hasher.finish();
+        let inputs = body_inputs(pm, site, root);
         let lock = || {
             self.rendered
                 .lock()
@@ -132,6 +117,27 @@ impl Bodies {
         lock().insert(pm.source.key.clone(), (inputs, html.clone()));
         html
     }
+}
+
+/// A hash of everything [`body_html`] reads: the body, where its links lead on a page at
+/// `root`, its headings' ids. Equal hashes, equal HTML.
+pub fn body_inputs(pm: &Postmortem, site: &Site<'_>, root: &str) -> u64 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(pm.source.body.as_bytes());
+    hasher.write(root.as_bytes());
+    for link in &pm.source.outline.links {
+        hasher.write(
+            rewrite(pm, site, root, &link.destination)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        hasher.write_u8(0);
+    }
+    for heading in &pm.source.outline.headings {
+        hasher.write(heading.id.as_bytes());
+        hasher.write_u8(0);
+    }
+    hasher.finish()
 }
 
 /// The URL a body link gets on the page, or `None` when its target is not published in

@@ -179,9 +179,14 @@ impl<'m> Renderer<'m> {
 
     /// A hash of everything `page` shows: its template's name and its context. A page is
     /// a pure function of the two, so a page whose fingerprint did not change need not be
-    /// rendered again (the theme itself is the same between the two fingerprints).
+    /// rendered again (the theme and the config are the same between the two fingerprints:
+    /// a preview starts afresh when either changes). An incident page, most of a site,
+    /// hashes what its context is made from instead (`page::incident::fingerprint`).
     pub fn fingerprint(&self, page: Page) -> Result<u64, RenderError> {
-        self.emit(page, &Fingerprint)
+        match page {
+            Page::Incident(index) => Ok(page::incident::fingerprint(self, &self.path(page), index)),
+            _ => self.emit(page, &Fingerprint),
+        }
     }
 
     fn emit<E: Emit>(&self, page: Page, out: &E) -> Result<E::Out, RenderError> {
@@ -317,14 +322,19 @@ impl Emit for Fingerprint {
     type Out = u64;
 
     fn emit<C: Serialize>(&self, template: &'static str, context: &C) -> Result<u64, RenderError> {
-        let mut hasher = HashWriter(rustc_hash::FxHasher::default());
-        hasher.0.write(template.as_bytes());
-        // Serializing into a hasher allocates nothing; a context always serializes. CBOR,
-        // not JSON: it writes strings as they are, where JSON escapes every byte of every
-        // body's HTML, and fingerprinting runs over every page after every edit.
-        let _ = ciborium::into_writer(context, &mut hasher);
-        Ok(hasher.0.finish())
+        Ok(fingerprint_of(template, context))
     }
+}
+
+/// A hash of a template's name and what it is given.
+fn fingerprint_of<C: Serialize>(template: &str, context: &C) -> u64 {
+    let mut hasher = HashWriter(rustc_hash::FxHasher::default());
+    hasher.0.write(template.as_bytes());
+    // Serializing into a hasher allocates nothing; a context always serializes. CBOR, not
+    // JSON: it writes strings as they are, where JSON escapes every byte of every body's
+    // HTML, and fingerprinting runs over every page after every edit.
+    let _ = ciborium::into_writer(context, &mut hasher);
+    hasher.0.finish()
 }
 
 /// Feeds what is written into a hasher.

@@ -18,7 +18,7 @@ use crate::render::rows::{
     ActionRow, ActionSummary, Item, TermLink, action_rows, serde_plain, status_label, term_links, thousands,
     trim_float,
 };
-use crate::render::{Emit, RenderError, Renderer};
+use crate::render::{Emit, RenderError, Renderer, markdown};
 use crate::site::{TaxonomyKind, url};
 
 #[derive(Serialize)]
@@ -41,6 +41,47 @@ pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str, index: usize) -> R
         incident: incident(r.model, index, &r.items, &body),
     };
     out.emit("incident.html", &context)
+}
+
+/// The page's fingerprint (see [`Renderer::fingerprint`]), made without building its
+/// context, which is what makes a preview's edit cheap: the page shows its own file (front
+/// matter and body, read through the config and `today`, its links leading where they lead)
+/// and, of the rest of the site, only its term links and its connected incidents. So those
+/// are what is hashed. Whatever the page comes to read beyond them must be added here; the
+/// preview's property test (random edits, then a preview compared with a full build) is
+/// what notices a missing one.
+pub fn fingerprint(r: &Renderer<'_>, path: &str, index: usize) -> u64 {
+    #[derive(Serialize)]
+    struct Inputs<'a> {
+        common: Common<'a>,
+        key: &'a str,
+        front_matter: &'a str,
+        body: u64,
+        today: chrono::NaiveDate,
+        item: &'a Item,
+        terms: [Vec<TermLink>; 4],
+        connected: Connected<'a>,
+    }
+    let (model, site) = (r.model, &r.model.site);
+    let pm = site.postmortems[index];
+    let mut common = Common::new(r, path, pm.title.clone());
+    common.description = Some(&pm.summary);
+    let inputs = Inputs {
+        common,
+        key: &pm.source.key,
+        front_matter: &pm.source.head,
+        body: markdown::body_inputs(pm, site, &url::root_from(path)),
+        today: site.selection.today,
+        item: &r.items[index],
+        terms: [
+            term_links(site, TaxonomyKind::Service, &pm.services),
+            term_links(site, TaxonomyKind::Team, &pm.teams),
+            term_links(site, TaxonomyKind::Tag, &pm.tags),
+            term_links(site, TaxonomyKind::RootCause, &pm.root_causes),
+        ],
+        connected: connected(model, index, &r.items),
+    };
+    crate::render::fingerprint_of("incident.html", &inputs)
 }
 
 /// Everything the incident page shows beyond the raw front matter (which it gets as `pm`).
