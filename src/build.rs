@@ -1,7 +1,7 @@
 //! The pipeline, start to end: config -> load -> validate -> check -> site model -> render
 //! -> output. `pmsite build` runs all of it; `pmsite check` stops before the site model.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -301,7 +301,6 @@ pub trait Sink: Sync {
 /// pages whose context changed.
 #[derive(Default)]
 pub struct Memory {
-    pub bodies: crate::render::markdown::Bodies,
     /// Per page file: the fingerprint of what it shows (`Renderer::fingerprint`), as last
     /// rendered with the theme of that build.
     pub fingerprints: HashMap<String, u64>,
@@ -501,10 +500,7 @@ fn render_stage(
 ) -> Result<Option<Built>, Fatal> {
     let rendering = Instant::now();
     let (renderer, memory) = match memory {
-        Some(memory) => (
-            Renderer::with_bodies(model, &memory.bodies),
-            Some(&mut memory.fingerprints),
-        ),
+        Some(memory) => (Renderer::new(model), Some(&mut memory.fingerprints)),
         None => (Renderer::new(model), None),
     };
     let remembered = memory.as_deref();

@@ -8,15 +8,13 @@
 //! - each Markdown file's parse, reused while the file's stamp (size, times, inode) is the
 //!   same; pmsite.toml changing drops everything, as parsing depends on it;
 //! - the theme, reloaded when a file under templates/ or static/ changes;
-//! - each body's HTML (`render::markdown::Bodies`), reused while its text and where its
-//!   links lead are the same;
 //! - each page's fingerprint (a hash of its template's name and its typed context): a page
 //!   is a pure function of the two, so a page whose fingerprint is unchanged is not rendered
 //!   again (a new theme forgets every fingerprint);
 //! - a hash of every file the served folder holds: a file is written only when its bytes
 //!   differ.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fs;
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
@@ -153,9 +151,9 @@ impl Preview {
                 config,
                 config_stamp,
                 theme: None,
-                stamps: HashMap::new(),
-                parsed: HashMap::new(),
-                problems: HashMap::new(),
+                stamps: HashMap::default(),
+                parsed: HashMap::default(),
+                problems: HashMap::default(),
                 check: crate::check::Memo::default(),
                 memory: Memory::default(),
             });

@@ -16,9 +16,9 @@ pub mod secrets;
 pub mod sections;
 pub mod unfilled;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -44,12 +44,12 @@ pub fn check(
             std::mem::take(&mut memo.files),
             memo.vocabulary.differences(&vocabulary),
         ),
-        _ => (HashMap::new(), HashSet::new()),
+        _ => (HashMap::default(), Default::default()),
     };
     let previous: Vec<Option<Checked>> = content
         .postmortems
         .iter()
-        .map(|pm| kept.remove(&pm.source.path))
+        .map(|pm| kept.remove(&pm.source.key))
         .collect();
     let mut checked: Vec<Checked> = content
         .postmortems
@@ -98,7 +98,7 @@ pub fn check(
         .iter()
         .map(|pm| &pm.source)
         .chain(&content.unreadable_front_matter);
-    let mut allows_by_file: HashMap<&Path, &allow::Allows> = HashMap::new();
+    let mut allows_by_file: HashMap<&Path, &allow::Allows> = HashMap::default();
     for (source, allows_here) in sources.zip(allows) {
         found.extend(allows_here.problems.iter().cloned());
         allows_by_file.insert(source.path.as_path(), allows_here);
@@ -123,7 +123,7 @@ pub fn check(
         memo.files = content
             .postmortems
             .iter()
-            .map(|pm| pm.source.path.clone())
+            .map(|pm| pm.source.key.clone())
             .zip(checked)
             .collect();
     }
@@ -138,7 +138,8 @@ pub fn check(
 pub struct Memo {
     today: Option<NaiveDate>,
     vocabulary: blame::Vocabulary,
-    files: HashMap<PathBuf, Checked>,
+    /// By the file's key under postmortems/.
+    files: HashMap<String, Checked>,
 }
 
 struct Checked {

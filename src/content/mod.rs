@@ -13,7 +13,7 @@ pub mod moment;
 pub mod postmortem;
 pub mod schema;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -230,8 +230,8 @@ impl Content {
 
     /// Takes the content apart again into each Markdown file's postmortem or orphaned
     /// body, by key. (Not its diagnostics: a preview keeps those of each parse itself.)
-    pub fn into_parsed(self) -> HashMap<String, Parsed> {
-        let mut by_key: HashMap<String, Parsed> = HashMap::new();
+    pub fn into_parsed(self) -> rustc_hash::FxHashMap<String, Parsed> {
+        let mut by_key = rustc_hash::FxHashMap::default();
         for pm in self.postmortems {
             let key = pm.source.key.clone();
             parsed_of(&mut by_key, key).postmortem = Some(pm);
@@ -244,7 +244,7 @@ impl Content {
     }
 }
 
-fn parsed_of(by_key: &mut HashMap<String, Parsed>, key: String) -> &mut Parsed {
+fn parsed_of(by_key: &mut rustc_hash::FxHashMap<String, Parsed>, key: String) -> &mut Parsed {
     by_key.entry(key).or_insert_with(|| Parsed {
         postmortem: None,
         orphan: None,

@@ -2,9 +2,8 @@
 //! plain text when that postmortem is not in this build), headings get the anchor ids the
 //! loader allocated, and raw HTML is sanitized so no script from content runs.
 
-use std::collections::HashMap;
 use std::hash::Hasher;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd, html};
 
@@ -87,35 +86,6 @@ pub fn body_html(pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
         sanitizer().clean(&out).to_string()
     } else {
         out
-    }
-}
-
-/// Bodies already rendered, kept from one build of a preview to the next: Markdown is most
-/// of the cost of an incident page, and a body's HTML changes only with its text, the page's
-/// place, or where its links lead.
-#[derive(Default)]
-pub struct Bodies {
-    /// By postmortem file: a hash of what the HTML was made from, and the HTML.
-    rendered: Mutex<HashMap<String, (u64, String)>>,
-}
-
-impl Bodies {
-    /// `pm`'s body as [`body_html`] renders it, from memory when nothing it depends on changed.
-    pub fn html(&self, pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
-        let inputs = body_inputs(pm, site, root);
-        let lock = || {
-            self.rendered
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some((hash, html)) = lock().get(&pm.source.key)
-            && *hash == inputs
-        {
-            return html.clone();
-        }
-        let html = body_html(pm, site, root);
-        lock().insert(pm.source.key.clone(), (inputs, html.clone()));
-        html
     }
 }
 

@@ -95,8 +95,6 @@ pub struct Renderer<'m> {
     /// Every published postmortem as a list row, in site order.
     pub items: Vec<Item>,
     pub paginator: Paginator,
-    /// Bodies rendered by an earlier build (a preview's), when there is one.
-    bodies: Option<&'m markdown::Bodies>,
 }
 
 impl<'m> Renderer<'m> {
@@ -105,26 +103,12 @@ impl<'m> Renderer<'m> {
             model,
             items: rows::items(&model.site),
             paginator: Paginator::new(model.site.config.paginate_by),
-            bodies: None,
-        }
-    }
-
-    /// A renderer that takes bodies from `bodies` when they have not changed, and keeps
-    /// the ones it renders there.
-    pub fn with_bodies(model: &'m Model<'m>, bodies: &'m markdown::Bodies) -> Renderer<'m> {
-        Renderer {
-            bodies: Some(bodies),
-            ..Renderer::new(model)
         }
     }
 
     /// The HTML of postmortem `index`'s body on a page whose root prefix is `root`.
     fn body(&self, index: usize, root: &str) -> String {
-        let (pm, site) = (self.model.site.postmortems[index], &self.model.site);
-        match self.bodies {
-            Some(bodies) => bodies.html(pm, site, root),
-            None => markdown::body_html(pm, site, root),
-        }
+        markdown::body_html(self.model.site.postmortems[index], &self.model.site, root)
     }
 
     /// Every page of the site.

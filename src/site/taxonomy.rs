@@ -1,6 +1,6 @@
 //! Grouping postmortems by tag, root cause, service, team, severity and year.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 
@@ -95,6 +95,9 @@ pub struct Taxonomy {
     /// In display order: severities by rank, years newest first, others by name.
     pub terms: Vec<Term>,
     index_by_slug: HashMap<String, usize>,
+    /// Every spelling postmortems use, to its term: pages look terms up by the values
+    /// they show, thousands of times a build, and a slug is made char by char.
+    index_by_spelling: HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -113,12 +116,12 @@ impl Taxonomy {
             spellings: HashMap<String, usize>,
             members: Vec<usize>,
         }
-        let mut groups: HashMap<String, Group> = HashMap::new();
+        let mut groups: HashMap<String, Group> = HashMap::default();
         for (i, pm) in postmortems.iter().enumerate() {
             for value in kind.values(pm) {
                 let slug = term_slug(&value);
                 let group = groups.entry(slug).or_insert_with(|| Group {
-                    spellings: HashMap::new(),
+                    spellings: HashMap::default(),
                     members: Vec::new(),
                 });
                 *group.spellings.entry(value).or_default() += 1;
@@ -133,48 +136,60 @@ impl Taxonomy {
             TaxonomyKind::Team => config.teams.as_ref(),
             _ => None,
         };
-        let mut terms: Vec<Term> = groups
+        let mut terms: Vec<(Term, Vec<String>)> = groups
             .into_iter()
             .map(|(slug, group)| {
                 let name = group
                     .spellings
-                    .into_iter()
+                    .iter()
                     .max_by(|(a, na), (b, nb)| na.cmp(nb).then_with(|| b.cmp(a)))
-                    .map(|(name, _)| name)
+                    .map(|(name, _)| name.clone())
                     .unwrap_or_default();
                 let description = match kind {
                     TaxonomyKind::Severity => config.severity(&name).map(|(_, s)| s.description.clone()),
                     _ => allowlist.and_then(|a| a.description(&name)).map(str::to_string),
                 };
-                Term {
+                let term = Term {
                     name,
                     slug,
                     description,
                     members: group.members,
-                }
+                };
+                (term, group.spellings.into_keys().collect())
             })
             .collect();
         match kind {
             TaxonomyKind::Severity => {
-                terms.sort_by_key(|t| config.severity(&t.name).map_or(usize::MAX, |(rank, _)| rank))
+                terms.sort_by_key(|(t, _)| config.severity(&t.name).map_or(usize::MAX, |(rank, _)| rank))
             }
-            TaxonomyKind::Year => terms.sort_by(|a, b| b.name.cmp(&a.name)),
-            _ => terms.sort_by(|a, b| a.slug.cmp(&b.slug)),
+            TaxonomyKind::Year => terms.sort_by(|(a, _), (b, _)| b.name.cmp(&a.name)),
+            _ => terms.sort_by(|(a, _), (b, _)| a.slug.cmp(&b.slug)),
         }
         let index_by_slug = terms
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.slug.clone(), i))
+            .map(|(i, (t, _))| (t.slug.clone(), i))
+            .collect();
+        let (terms, spellings): (Vec<Term>, Vec<Vec<String>>) = terms.into_iter().unzip();
+        let index_by_spelling = spellings
+            .into_iter()
+            .enumerate()
+            .flat_map(|(i, spellings)| spellings.into_iter().map(move |s| (s, i)))
             .collect();
         Taxonomy {
             kind,
             terms,
             index_by_slug,
+            index_by_spelling,
         }
     }
 
     pub fn term_for(&self, value: &str) -> Option<&Term> {
-        self.index_by_slug.get(&term_slug(value)).map(|&i| &self.terms[i])
+        let index = match self.index_by_spelling.get(value) {
+            Some(&i) => Some(i),
+            None => self.index_by_slug.get(&term_slug(value)).copied(),
+        };
+        index.map(|i| &self.terms[i])
     }
 
     /// The `n` terms with the most postmortems, most first; ties by slug.
