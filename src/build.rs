@@ -506,7 +506,57 @@ fn render_stage(
     let remembered = memory.as_deref();
     let pages = renderer.pages();
     progress.stage("Rendering", pages.len());
-    let written: Result<Vec<(String, u64)>, Stop> = pages
+    // The other files (the JSON export, feeds, the sitemap) are made beside the pages: made
+    // one after another they would leave a core idle.
+    let (written, files) = rayon::join(
+        || render_pages(&renderer, &pages, remembered, sink, progress),
+        || renderer.files(&pages),
+    );
+    match written {
+        Ok(fingerprints) => {
+            if let Some(memory) = memory {
+                *memory = fingerprints.into_iter().collect();
+            }
+        }
+        Err(Stop::Template(RenderError(diagnostic))) => {
+            report.diagnostics.push(*diagnostic);
+            return Ok(None);
+        }
+        Err(Stop::Output(e)) => return Err(Fatal::Output(e)),
+    }
+    files
+        .par_iter()
+        .try_for_each(|file| match &file.contents {
+            Contents::Text(text) => sink.write(&file.path, text.as_bytes()),
+            Contents::Embedded(bytes) => sink.write(&file.path, bytes),
+            Contents::Copy(from) => sink.copy(from, &file.path),
+        })
+        .map_err(Fatal::Output)?;
+    report.timings.push(("render and write", rendering.elapsed()));
+    Ok(Some(Built {
+        published: model.site.postmortems.len(),
+        left_out: content.postmortems.len() - model.site.postmortems.len(),
+        pages: pages.len(),
+        files: files.len(),
+        sources: model
+            .site
+            .postmortems
+            .iter()
+            .map(|pm| (url::incident(&pm.id), pm.source.path.clone()))
+            .collect(),
+    }))
+}
+
+/// Renders and writes `pages`, each unless its fingerprint is the one `remembered`: the
+/// fingerprint of each page (0 without `remembered`).
+fn render_pages(
+    renderer: &Renderer<'_>,
+    pages: &[crate::render::Page],
+    remembered: Option<&HashMap<String, u64>>,
+    sink: &dyn Sink,
+    progress: &dyn Progress,
+) -> Result<Vec<(String, u64)>, Stop> {
+    pages
         .par_iter()
         .map(|&page| {
             let path = renderer.output_path(page);
@@ -525,39 +575,5 @@ fn render_stage(
             progress.advance();
             Ok((path, fingerprint))
         })
-        .collect();
-    match written {
-        Ok(fingerprints) => {
-            if let Some(memory) = memory {
-                *memory = fingerprints.into_iter().collect();
-            }
-        }
-        Err(Stop::Template(RenderError(diagnostic))) => {
-            report.diagnostics.push(*diagnostic);
-            return Ok(None);
-        }
-        Err(Stop::Output(e)) => return Err(Fatal::Output(e)),
-    }
-    let files = renderer.files(&pages);
-    for file in &files {
-        match &file.contents {
-            Contents::Text(text) => sink.write(&file.path, text.as_bytes()),
-            Contents::Embedded(bytes) => sink.write(&file.path, bytes),
-            Contents::Copy(from) => sink.copy(from, &file.path),
-        }
-        .map_err(Fatal::Output)?;
-    }
-    report.timings.push(("render and write", rendering.elapsed()));
-    Ok(Some(Built {
-        published: model.site.postmortems.len(),
-        left_out: content.postmortems.len() - model.site.postmortems.len(),
-        pages: pages.len(),
-        files: files.len(),
-        sources: model
-            .site
-            .postmortems
-            .iter()
-            .map(|pm| (url::incident(&pm.id), pm.source.path.clone()))
-            .collect(),
-    }))
+        .collect()
 }

@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use chrono::Datelike;
 
 use crate::site::dossier::Dossier;
@@ -39,13 +41,17 @@ impl<'a> Model<'a> {
     /// search index, built from the site).
     pub fn new(site: Site<'a>, similar: Vec<Vec<Similar>>, theme: &'a Theme, root: &'a Path) -> Model<'a> {
         let ledger = Ledger::build(&site);
-        let insights = Insights::build(&site, &ledger);
-        let dossiers = site
-            .taxonomy(TaxonomyKind::Service)
-            .terms
-            .iter()
-            .map(|service| Dossier::build(&site, &ledger, service))
-            .collect();
+        // Insights and the services' dossiers read the site and the ledger only: side by side.
+        let (insights, dossiers) = rayon::join(
+            || Insights::build(&site, &ledger),
+            || {
+                site.taxonomy(TaxonomyKind::Service)
+                    .terms
+                    .par_iter()
+                    .map(|service| Dossier::build(&site, &ledger, service))
+                    .collect()
+            },
+        );
         let on_this_day = on_this_day(&site);
         Model {
             site,
