@@ -142,7 +142,10 @@ impl Preview {
         let mut report = Report::default();
         let root = self.options.root.clone();
         let loading = Instant::now();
-        let sources = search::owner::sources(&root);
+        // The stamps the search index records, taken before anything is read (see
+        // `build::run`); only a build with the search stage needs them, and taking them
+        // walks the archive once more.
+        let sources = (full_search.is_some() || self.served.is_none()).then(|| search::owner::sources(&root));
         let config_stamp = stamp(&root.join(config::FILE_NAME));
         if self.kept.as_ref().is_none_or(|k| k.config_stamp != config_stamp) {
             let (config, _) = config::load(&root).map_err(|e| Fatal::Config(root.clone(), e))?;
@@ -230,7 +233,7 @@ impl Preview {
         &mut self,
         content: &Content,
         full_search: Option<&AtomicBool>,
-        sources: u64,
+        sources: Option<u64>,
         report: &mut Report,
         progress: &dyn Progress,
     ) -> Result<Option<Written>, Fatal> {
@@ -280,7 +283,7 @@ impl Preview {
                     &index,
                     search::Owner {
                         output: search::owner::identity(staging.dir()),
-                        sources,
+                        sources: sources.expect("taken for a first build"),
                     },
                     // The first build is the site: nothing is served until it is whole.
                     &AtomicBool::new(false),
@@ -320,7 +323,7 @@ impl Preview {
                     &dir.0,
                     search::Owner {
                         output: search::owner::identity(&self.output),
-                        sources,
+                        sources: sources.expect("taken for a search stage"),
                     },
                     stop,
                 )
