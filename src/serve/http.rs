@@ -187,10 +187,15 @@ async fn respond(
 /// What a URL path of the site answers.
 async fn site_file(shared: &Shared, path: &str, query: Option<&str>) -> Response<ResponseBody> {
     match resolve(&shared.site, path) {
-        Target::File(file) => match tokio::fs::read(&file).await {
-            Ok(bytes) => page(StatusCode::OK, &file, bytes),
-            Err(_) => not_found(shared).await,
-        },
+        Target::File(file) => {
+            // Taken before the file is read: a build that ends in between then counts as
+            // missed, and the page reloads once its script connects.
+            let served = shared.live.served();
+            match tokio::fs::read(&file).await {
+                Ok(bytes) => page(StatusCode::OK, &file, bytes, &served),
+                Err(_) => not_found(shared).await,
+            }
+        }
         Target::Directory => {
             // Pages link relatively: /incidents/x must become /incidents/x/.
             let location = match query {
@@ -211,22 +216,23 @@ async fn not_found(shared: &Shared) -> Response<ResponseBody> {
     if !shared.live.has_site() {
         return file(
             StatusCode::SERVICE_UNAVAILABLE,
-            Bytes::from(script::placeholder()),
+            Bytes::from(script::placeholder(&shared.live.served())),
             "text/html; charset=utf-8",
         );
     }
     let page = shared.site.join("404.html");
+    let served = shared.live.served().of_file("404.html");
     match tokio::fs::read(&page).await {
-        Ok(bytes) => self::page(StatusCode::NOT_FOUND, &page, bytes),
+        Ok(bytes) => self::page(StatusCode::NOT_FOUND, &page, bytes, &served),
         Err(_) => text(StatusCode::NOT_FOUND, "Not found\n"),
     }
 }
 
 /// A file of the site, with the live-reload script when it is HTML.
-fn page(status: StatusCode, path: &Path, bytes: Vec<u8>) -> Response<ResponseBody> {
+fn page(status: StatusCode, path: &Path, bytes: Vec<u8>, served: &script::Served) -> Response<ResponseBody> {
     let kind = content_type(path);
     let bytes = match kind.starts_with("text/html") {
-        true => script::inject(bytes),
+        true => script::inject(bytes, served),
         false => bytes,
     };
     file(status, Bytes::from(bytes), &kind)

@@ -154,6 +154,15 @@ impl Live {
         self.send(&event_text("update", &event));
     }
 
+    /// Which server and build a page served now comes from.
+    pub fn served(&self) -> crate::serve::script::Served {
+        crate::serve::script::Served {
+            boot: self.boot.clone(),
+            generation: self.state.read().unwrap_or_else(|e| e.into_inner()).generation,
+            file: None,
+        }
+    }
+
     /// Whether the output holds a site this server built.
     pub fn has_site(&self) -> bool {
         self.state.read().unwrap_or_else(|e| e.into_inner()).site

@@ -288,3 +288,27 @@ fn an_open_page_reconnects_and_reloads_after_the_server_restarts() {
     );
     assert_eq!(marker(&tab), json!(null));
 }
+
+#[test]
+#[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
+fn the_not_found_page_reloads_when_404_html_changes_at_whatever_url_it_is_shown() {
+    let browser = browser();
+    let (site, server) = serving("", "The disk filled up.");
+    let tab = new_tab(&browser);
+    open_live(&tab, &server, "/no/such/page/");
+
+    let theirs = include_str!("../../themes/default/templates/404.html");
+    site.write(
+        "templates/404.html",
+        &theirs.replacen(
+            "{% block content %}",
+            "{% block content %}<p>Ask in #incidents.</p>",
+            1,
+        ),
+    );
+    wait_for(
+        &tab,
+        "the 404 page to show the template's change",
+        "document.body?.textContent.includes('Ask in #incidents.') === true",
+    );
+}

@@ -101,8 +101,8 @@ impl Server {
         serde_json::from_str(body).unwrap_or_else(|e| panic!("state is not JSON ({e}): {body}"))
     }
 
-    /// An open page's event stream.
-    fn events(&self) -> Events {
+    /// An event stream, as an open page connects one, and its `hello` event.
+    fn listen(&self) -> (Events, Value) {
         let mut stream = TcpStream::connect(&self.address).expect("connect");
         write!(
             stream,
@@ -128,8 +128,18 @@ impl Server {
             }
         });
         let events = Events { received };
-        events.next("hello", |_| true);
-        events
+        let hello = events.next("hello", |_| true);
+        (events, hello)
+    }
+
+    /// An open page's event stream.
+    fn events(&self) -> Events {
+        self.listen().0
+    }
+
+    /// The `hello` event a page connecting now hears.
+    fn events_hello(&self) -> Value {
+        self.listen().1
     }
 
     /// The server's resident memory, in KiB.
@@ -279,7 +289,15 @@ fn adding_deleting_and_renaming_files_tell_open_pages() {
 fn a_broken_edit_is_named_with_its_line_and_the_last_good_site_stays_until_it_is_fixed() {
     let (site, server) = serving("", "The disk filled up.");
     let page = server.events();
-    let good = body(&server.get("/incidents/disk-full/")).to_string();
+    // The page as built: the live script says which build served it, which changes.
+    let page_as_built = |response: &str| {
+        body(response)
+            .split("<script src=\"/__pmsite/")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let good = page_as_built(&server.get("/incidents/disk-full/"));
 
     site.postmortem("disk-full.md", "severity = \"SEV9\"", "The disk filled up.");
     let error = server.wait_for("the last good site stays served");
@@ -296,7 +314,7 @@ fn a_broken_edit_is_named_with_its_line_and_the_last_good_site_stays_until_it_is
         problem["hint"].as_str().is_some_and(|h| h.contains("SEV1")),
         "{problem}"
     );
-    assert_eq!(body(&server.get("/incidents/disk-full/")), good);
+    assert_eq!(page_as_built(&server.get("/incidents/disk-full/")), good);
 
     site.postmortem("disk-full.md", "", "Fixed: the disk filled up.");
     let update = page.update_naming("changed", PAGE);
@@ -394,10 +412,10 @@ fn a_page_shows_its_own_policy_warnings() {
 fn the_reload_script_is_added_only_to_what_serve_answers() {
     let (site, server) = serving("", "The disk filled up.");
     let page = server.get("/incidents/disk-full/");
-    assert!(
-        page.contains("<script src=\"/__pmsite/live.js\"></script>\n</body>"),
-        "{page}"
-    );
+    let tag = page
+        .find("<script src=\"/__pmsite/live.js\" data-boot=\"")
+        .expect("the script");
+    assert!(page[tag..].contains("></script>\n</body>"), "{page}");
     let script = server.get("/__pmsite/live.js");
     assert_eq!(status_of(&script), "200");
     assert!(header(&script, "content-type").is_some_and(|t| t.contains("javascript")));
@@ -417,6 +435,39 @@ fn the_reload_script_is_added_only_to_what_serve_answers() {
             );
         }
     }
+}
+
+/// The build a page says it was served from (its script's `data-generation`).
+fn served_generation(page: &str) -> u64 {
+    let at = page.find("data-generation=\"").expect("a generation") + "data-generation=\"".len();
+    page[at..].split('"').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_page_says_which_build_it_came_from_so_an_edit_before_its_stream_connects_is_not_missed() {
+    let (site, server) = serving("", "The disk filled up.");
+    let stream = server.events();
+    let before = server.get("/incidents/disk-full/");
+    assert_eq!(
+        served_generation(&before),
+        server.state(PAGE)["generation"].as_u64().unwrap()
+    );
+    // The page is loaded; the edit's build ends before its script connects: the hello
+    // event then names a later build than the page, which is the script's cue to reload.
+    site.postmortem("disk-full.md", "", "The log volume filled up at noon.");
+    stream.update_naming("changed", PAGE);
+    let hello = server.events_hello();
+    assert!(hello["generation"].as_u64().unwrap() > served_generation(&before));
+    let after = server.get("/incidents/disk-full/");
+    // At least that build (the search stage may have finished one more since).
+    assert!(served_generation(&after) >= hello["generation"].as_u64().unwrap());
+    assert!(after.contains("The log volume filled up at noon."));
+
+    // The 404 page, shown at any URL, tells the script it is 404.html: a change to it
+    // reloads it wherever it is shown.
+    let missing = server.get("/no/such/page/");
+    assert!(missing.contains(" data-file=\"404.html\">"), "{missing}");
+    assert!(!after.contains("data-file="));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 // Live reload for `pmsite serve`. The server adds this script to the HTML pages it answers
 // with; a build never writes it. It listens to /__pmsite/events (server-sent events):
-// - `hello` (on every connection): which server and which build; a page that reconnects to
-//   a new server, or missed builds, reloads;
+// - `hello` (on every connection): which server and which build; a page that missed builds
+//   (since it was served, or while reconnecting) or meets a new server reloads;
 // - `update` (after every build): the output files it changed and removed. This page
 //   reloads when its own file changed (keeping the scroll position), restyles when only a
 //   stylesheet changed, and says so when it was removed.
@@ -12,11 +12,14 @@
   'use strict';
 
   const BASE = '/__pmsite/';
-  const page = fileOf(location.pathname);
+  // The server says which build this page came from, and which file it shows when that is
+  // not the one its URL names (the 404 page).
+  const served = document.currentScript ? document.currentScript.dataset : {};
+  const page = served.file || fileOf(location.pathname);
   const placeholder = document.body !== null && document.body.hasAttribute('data-pmsite-placeholder');
   const scrollKey = 'pmsite-scroll ' + location.pathname;
-  let boot = null;
-  let generation = null;
+  let boot = served.boot || null;
+  let generation = served.generation === undefined ? null : Number(served.generation);
   let ui = null;
 
   const STYLE = `
