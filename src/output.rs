@@ -53,7 +53,23 @@ pub struct Staging {
     companions: Vec<(PathBuf, PathBuf)>,
     committed: bool,
     /// Held until the staging folder is committed or dropped: one build at a time per output.
-    _lock: File,
+    /// `None` when the caller holds the lock for longer ([`Staging::under_lock`]).
+    _lock: Option<OutputLock>,
+}
+
+/// The output's lock (`.NAME.pmsite-lock` beside it, holding the holder's PID): one writer
+/// at a time per output folder. The OS releases it when the holder exits, however it exits,
+/// so a killed build never leaves a lock behind.
+pub struct OutputLock {
+    _held: File,
+}
+
+impl OutputLock {
+    /// Takes the lock of `output`, waiting (with a message on stderr) while another build
+    /// or preview holds it.
+    pub fn take(output: &Path) -> Result<OutputLock, OutputError> {
+        lock(&absolute(output)).map(|held| OutputLock { _held: held })
+    }
 }
 
 /// The folders a build reads; an output inside one would be read back by the next build.
@@ -69,6 +85,18 @@ impl Staging {
     /// with a message on stderr, while another build holds it). Staging folders that killed
     /// builds left beside `output` are removed.
     pub fn new(output: &Path, site_root: &Path) -> Result<Staging, OutputError> {
+        Staging::prepare(output, site_root, true)
+    }
+
+    /// [`Staging::new`] for a caller that holds the output's lock already and keeps it
+    /// after this staging folder is committed: a preview, which writes into the output
+    /// between its builds. (A second lock of the same file, even in one process, would
+    /// wait for the first forever.)
+    pub fn under_lock(output: &Path, site_root: &Path, _held: &OutputLock) -> Result<Staging, OutputError> {
+        Staging::prepare(output, site_root, false)
+    }
+
+    fn prepare(output: &Path, site_root: &Path, take_lock: bool) -> Result<Staging, OutputError> {
         let output = absolute(output);
         let site_root = absolute(site_root);
         if site_root.starts_with(&output) {
@@ -87,7 +115,12 @@ impl Staging {
         if let Some(parent) = dir.parent() {
             fs::create_dir_all(parent).map_err(|e| OutputError::Io(parent.to_path_buf(), e))?;
         }
-        let lock = lock(&output)?;
+        let lock = match take_lock {
+            true => Some(OutputLock {
+                _held: lock(&output)?,
+            }),
+            false => None,
+        };
         remove_stale_folders(&output);
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(|e| OutputError::Io(dir.clone(), e))?;
@@ -218,9 +251,7 @@ const STAGING: &str = "pmsite-staging-";
 /// `.NAME.search-index.tmp-PID`, where the search index is built before it replaces the last.
 const INDEX_STAGING: &str = "search-index.tmp-";
 
-/// Takes the output's lock (`.NAME.pmsite-lock` beside it, holding the holder's PID). The
-/// OS releases it when the holder exits, however it exits, so a killed build never leaves
-/// a lock behind.
+/// Takes the output's lock (see [`OutputLock`]).
 fn lock(output: &Path) -> Result<File, OutputError> {
     let path = sibling(output, "pmsite-lock");
     let io = |e| OutputError::Io(path.clone(), e);
@@ -240,7 +271,7 @@ fn lock(output: &Path) -> Result<File, OutputError> {
             pid => format!(" (process {pid})"),
         };
         eprintln!(
-            "waiting for another pmsite build{holder} to finish writing {}",
+            "waiting for another pmsite build or serve{holder} to finish writing {}",
             output.display()
         );
     }

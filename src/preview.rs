@@ -28,7 +28,7 @@ use rustc_hash::FxHasher;
 use crate::build::{self, Fatal, Memory, Options, Progress, Report, Sink};
 use crate::config::{self, Config};
 use crate::content::{self, Content, Parsed, Stamp};
-use crate::output::{OutputError, Staging};
+use crate::output::{OutputError, OutputLock, Staging};
 use crate::search;
 use crate::site::url;
 use crate::theme::Theme;
@@ -44,6 +44,8 @@ pub struct Preview {
     served: Option<HashMap<String, u64>>,
     /// The last build deferred its search stage: [`Preview::finish`] is due.
     search_pending: bool,
+    /// The output's lock, held from the first build on.
+    lock: Option<OutputLock>,
 }
 
 struct Kept {
@@ -103,6 +105,7 @@ impl Preview {
             kept: None,
             served: None,
             search_pending: false,
+            lock: None,
         }
     }
 
@@ -265,7 +268,15 @@ impl Preview {
         let Some(served) = &self.served else {
             // The first build (or the first since the output was last whole): in a staging
             // folder put in place whole, as `pmsite build` does, with the same refusals.
-            let mut staging = Staging::new(&self.output, &options.root).map_err(Fatal::Output)?;
+            // The preview writes into the output between builds: it holds the output's
+            // lock from its first build on, so that a `pmsite build` into the same folder
+            // waits instead of mixing its files with the preview's.
+            if self.lock.is_none() {
+                self.lock = Some(OutputLock::take(&self.output).map_err(Fatal::Output)?);
+            }
+            let lock = self.lock.as_ref().expect("taken above");
+            let mut staging =
+                Staging::under_lock(&self.output, &options.root, lock).map_err(Fatal::Output)?;
             let index = staging.companion(search::INDEX).map_err(Fatal::Output)?;
             let sink = Hashing {
                 inner: &staging,

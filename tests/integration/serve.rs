@@ -471,6 +471,35 @@ fn a_page_says_which_build_it_came_from_so_an_edit_before_its_stream_connects_is
 }
 
 #[test]
+fn a_build_into_the_served_folder_waits_until_serve_stops() {
+    let (site, server) = serving("", "The disk filled up.");
+    let mut build = Command::new(BIN)
+        .args(["build", "--quiet", "--today", "2025-06-01"])
+        .current_dir(site.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pmsite build");
+    let mut stderr = BufReader::new(build.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(
+        first.contains("waiting for another pmsite build or serve"),
+        "{first}"
+    );
+    // An edit while the build waits: the preview goes on writing the folder alone.
+    let page = server.events();
+    site.postmortem("disk-full.md", "", "The log volume filled up.");
+    page.update_naming("changed", PAGE);
+    assert!(build.try_wait().unwrap().is_none(), "the build still waits");
+
+    drop(server);
+    assert!(build.wait().unwrap().success());
+    // The build writes the site as it read it before it waited.
+    let page = site.read("public/incidents/disk-full/index.html");
+    assert!(page.contains("The disk filled up."), "{page}");
+}
+
+#[test]
 fn head_etags_and_content_types_are_those_of_a_web_server() {
     let site = Site::new();
     site.postmortem("disk-full.md", "", "The disk filled up.")
