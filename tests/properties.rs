@@ -1450,3 +1450,23 @@ proptest! {
         prop_assert_eq!(similar_lists(&postmortems), back);
     }
 }
+
+proptest! {
+    /// Pagination (`render::pager`): every row of a list is on exactly one of its pages, in
+    /// order, and a row arriving at the newest end changes no numbered page's rows.
+    #[test]
+    fn every_row_is_on_one_page_and_a_newer_row_moves_no_numbered_page(rows in 0usize..400, per_page in 0usize..40) {
+        use pmsite::render::pager::Paginator;
+        let paginator = Paginator::new(per_page);
+        let list: Vec<usize> = (0..rows).rev().collect();
+        let pages: Vec<Vec<usize>> = paginator
+            .pages(rows)
+            .map(|n| paginator.slice(&list, n).to_vec())
+            .collect();
+        prop_assert_eq!(pages.concat(), list.clone());
+        let grown: Vec<usize> = (0..=rows).rev().collect();
+        for number in paginator.pages(rows).skip(1) {
+            prop_assert_eq!(paginator.slice(&list, number), paginator.slice(&grown, number));
+        }
+    }
+}

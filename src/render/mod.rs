@@ -114,7 +114,7 @@ impl<'m> Renderer<'m> {
     /// Every page of the site.
     pub fn pages(&self) -> Vec<Page> {
         let (site, ledger) = (&self.model.site, &self.model.ledger);
-        let pages_of = |rows: usize| 1..=self.paginator.pages(rows);
+        let pages_of = |rows: usize| self.paginator.pages(rows);
         let mut pages = vec![Page::Home, Page::Search, Page::NotFound, Page::Insights];
         for view in LedgerView::ALL {
             pages.extend(pages_of(ledger.view(view).len()).map(|page| Page::Ledger { view, page }));

@@ -91,9 +91,10 @@ pub fn output_file(page_path: &str) -> String {
     format!("{page_path}index.html")
 }
 
-/// Path of page `n` (1-based) of a paginated list at `base`.
+/// Page `n` of the list at `base`: its first page (0) is the list's own URL; the numbered
+/// pages are counted from the oldest (see `render::pager`).
 pub fn page(base: &str, n: usize) -> String {
-    if n <= 1 {
+    if n == 0 {
         base.to_string()
     } else {
         format!("{base}page/{n}/")
@@ -143,7 +144,8 @@ mod tests {
 
     #[test]
     fn pagination_paths() {
-        assert_eq!(page("incidents/", 1), "incidents/");
+        assert_eq!(page("incidents/", 0), "incidents/");
+        assert_eq!(page("incidents/", 1), "incidents/page/1/");
         assert_eq!(page("incidents/", 3), "incidents/page/3/");
     }
 }

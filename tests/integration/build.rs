@@ -112,24 +112,61 @@ fn values_differing_only_in_case_share_one_page() {
 }
 
 #[test]
-fn long_lists_are_paginated() {
+fn long_lists_are_paginated_from_the_oldest_so_a_new_postmortem_moves_no_numbered_page() {
     let site = Site::new();
     site.write("pmsite.toml", "paginate_by = 2\n");
     for i in 1..=5 {
         site.postmortem(&format!("p{i}.md"), &format!("started_at = 2024-01-0{i}"), "");
     }
     site.build();
-    assert!(site.exists("public/incidents/page/3/index.html"));
-    assert!(!site.exists("public/incidents/page/4/index.html"));
-    let page2 = site.read("public/incidents/page/2/index.html");
-    assert!(page2.contains("incidents/p3/") && page2.contains("incidents/p2/"));
-    assert!(page2.contains("rel=\"prev\" href=\"../../../incidents/\""));
-    assert!(page2.contains("rel=\"next\" href=\"../../../incidents/page/3/\""));
+    // 5 rows, 2 a page: page 1 holds the oldest two; the first page the newest three.
+    assert!(site.exists("public/incidents/page/1/index.html"));
+    assert!(!site.exists("public/incidents/page/2/index.html"));
+    let first = site.read("public/incidents/index.html");
+    assert!(
+        ["p5", "p4", "p3"]
+            .iter()
+            .all(|p| first.contains(&format!("incidents/{p}/")))
+    );
+    assert!(first.contains("5 postmortems, newest first."));
+    let page1 = site.read("public/incidents/page/1/index.html");
+    assert!(page1.contains("incidents/p2/") && page1.contains("incidents/p1/"));
+    assert!(!page1.contains("incidents/p3/"));
+    assert!(page1.contains("Postmortems from 2024-01-01 to 2024-01-02, newest first."));
+    assert!(
+        !page1.contains("5 postmortems"),
+        "no count of the whole list on a numbered page"
+    );
+    assert!(page1.contains("rel=\"prev\" href=\"../../../incidents/\""));
+    assert!(!page1.contains("rel=\"next\""));
     assert!(broken_links(&site.path().join("public")).is_empty());
+
+    // A sixth fills the first page's older half into page 2; a seventh changes only the
+    // first page.
+    site.postmortem("p6.md", "started_at = 2024-01-06", "");
+    site.build();
+    let page2 = site.read("public/incidents/page/2/index.html");
+    assert!(page2.contains("incidents/p4/") && page2.contains("incidents/p3/"));
+    let numbered = |site: &Site| {
+        [
+            "public/incidents/page/1/index.html",
+            "public/incidents/page/2/index.html",
+        ]
+        .map(|p| site.read(p))
+    };
+    let before = numbered(&site);
+    site.postmortem("p7.md", "started_at = 2024-01-07", "");
+    site.build();
+    assert_eq!(
+        numbered(&site),
+        before,
+        "numbered pages unchanged by a newer postmortem"
+    );
+    assert!(site.read("public/incidents/index.html").contains("incidents/p7/"));
 }
 
 #[test]
-fn a_long_list_links_the_first_last_and_nearby_pages() {
+fn a_long_list_links_the_first_the_oldest_and_nearby_pages() {
     let site = Site::new();
     site.write("pmsite.toml", "paginate_by = 1\n");
     for i in 1..=12 {
@@ -140,7 +177,9 @@ fn a_long_list_links_the_first_last_and_nearby_pages() {
         );
     }
     site.build();
+    // Page 6 is the sixth oldest; pages run newest first, like the list.
     let page6 = site.read("public/incidents/page/6/index.html");
+    assert!(page6.contains("incidents/p06/"));
     let start = page6.find("<nav class=\"pager\"").expect("a pager");
     let pager = &page6[start..start + page6[start..].find("</nav>").unwrap()];
     let numbers = &pager[pager.find("<ol>").unwrap()..pager.find("</ol>").unwrap()];
@@ -148,24 +187,25 @@ fn a_long_list_links_the_first_last_and_nearby_pages() {
         attribute_values(numbers, &["href"]),
         [
             "../../../incidents/",
-            "../../../incidents/page/4/",
-            "../../../incidents/page/5/",
-            "../../../incidents/page/7/",
             "../../../incidents/page/8/",
-            "../../../incidents/page/12/",
+            "../../../incidents/page/7/",
+            "../../../incidents/page/5/",
+            "../../../incidents/page/4/",
+            "../../../incidents/page/1/",
         ],
         "not a link to every one of the 12 pages"
     );
     assert!(numbers.contains("<span aria-current=\"page\">6</span>"));
+    assert!(numbers.contains(">Newest</a>"));
     assert_eq!(
         numbers
             .matches("<li class=\"pager-gap\" aria-hidden=\"true\">…</li>")
             .count(),
         2,
-        "pages 2-3 and 9-11 are left out, each gap marked once"
+        "pages 11-9 and 3-2 are left out, each gap marked once"
     );
-    assert!(pager.contains("rel=\"prev\" href=\"../../../incidents/page/5/\""));
-    assert!(pager.contains("rel=\"next\" href=\"../../../incidents/page/7/\""));
+    assert!(pager.contains("rel=\"prev\" href=\"../../../incidents/page/7/\""));
+    assert!(pager.contains("rel=\"next\" href=\"../../../incidents/page/5/\""));
     assert!(broken_links(&site.path().join("public")).is_empty());
 }
 

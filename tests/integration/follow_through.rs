@@ -515,14 +515,15 @@ fn dossiers_are_on_the_first_page_only_and_pagination_still_works() {
     let site = fixture();
     site.write(
         "pmsite.toml",
-        "title = \"T\"\nbase_url = \"https://incidents.example.com/\"\npaginate_by = 2\n",
+        "title = \"T\"\nbase_url = \"https://incidents.example.com/\"\npaginate_by = 1\n",
     );
     build(&site);
     assert!(
         site.read("public/services/api/index.html")
             .contains("id=\"dossier-title\"")
     );
-    let second = site.read("public/services/api/page/2/index.html");
+    // One incident a page: page 1 is the oldest.
+    let second = site.read("public/services/api/page/1/index.html");
     assert!(!second.contains("id=\"dossier-title\""));
     assert!(second.contains("incidents/d/"));
 }
@@ -793,19 +794,23 @@ fn ledger_views_paginate_like_other_lists() {
         ledger_titles(section(&first, "ledger-items")),
         ["Document the limits", "Load test"]
     );
-    assert!(text(&first).contains("Page 1 of 2"));
-    assert!(first.contains("href=\"../../action-items/done/page/2/\""));
-    let second = site.read("public/action-items/done/page/2/index.html");
+    assert!(
+        text(&first).contains("Done 3"),
+        "counts of the whole ledger on the first page"
+    );
+    assert!(first.contains("href=\"../../action-items/done/page/1/\""));
+    // Numbered pages count from the oldest end: page 1 holds the last rows.
+    let second = site.read("public/action-items/done/page/1/index.html");
     assert_eq!(
         ledger_titles(section(&second, "ledger-items")),
         ["Add canary", "Rewrite runbook"]
     );
     assert!(
-        text(&second).contains("Done 3"),
-        "counts cover the whole ledger on every page"
+        !text(&second).contains("Done 3"),
+        "no counts on a numbered page: they would change it whenever the ledger grows"
     );
-    assert!(!site.exists("public/action-items/done/page/3"));
-    let sre = site.read("public/action-items/teams/sre/page/2/index.html");
+    assert!(!site.exists("public/action-items/done/page/2"));
+    let sre = site.read("public/action-items/teams/sre/page/1/index.html");
     assert_eq!(
         ledger_titles(section(&sre, "ledger-items")),
         ["Add canary", "Rewrite runbook"]

@@ -593,6 +593,8 @@ fn bind_to_every_interface_warns_that_the_preview_is_reachable_from_the_network(
     let server = Server::start_with(&site, &["--bind", "0.0.0.0"]);
     server.wait_for("reachable from the network");
     assert_eq!(status_of(&server.get("/")), "200");
+    // One preview writes an output folder at a time.
+    drop(server);
 
     let local = Server::start(&site);
     assert_eq!(status_of(&local.get("/")), "200");

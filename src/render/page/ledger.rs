@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{Common, today};
-use crate::render::pager::Pager;
+use crate::render::pager::{self, Pager};
 use crate::render::rows::{LedgerRow, ledger_row};
 use crate::render::{Emit, Page, RenderError, Renderer};
 use crate::site::ledger::{Group, LedgerView, Summary};
@@ -35,7 +35,8 @@ struct GroupContext<'a> {
 
 #[derive(Serialize)]
 struct LedgerPage<'a> {
-    summary: &'a Summary,
+    /// On the first page only: a numbered page must not change when the list grows.
+    summary: Option<&'a Summary>,
     tabs: Vec<Tab>,
     rows: Vec<LedgerRow<'a>>,
     /// Owners and teams at a glance: only on the main view's first page.
@@ -49,7 +50,8 @@ struct LedgerPage<'a> {
 struct Tab {
     label: &'static str,
     url: String,
-    count: usize,
+    /// On the first page only.
+    count: Option<usize>,
     current: bool,
 }
 
@@ -69,7 +71,8 @@ pub fn render_view<'a, E: Emit>(
 ) -> Result<E::Out, RenderError> {
     let ledger = &r.model.ledger;
     let entries = ledger.view(view);
-    let overview = view == LedgerView::Open && page == 1;
+    let first = page == pager::FIRST;
+    let overview = view == LedgerView::Open && first;
     let groups = |groups: &'a [Group], path: fn(&str) -> String| -> Vec<GroupRow<'a>> {
         if !overview {
             return Vec::new();
@@ -86,13 +89,13 @@ pub fn render_view<'a, E: Emit>(
     let context = ViewContext {
         common: Common::new(r, path, view.title().into()),
         ledger: LedgerPage {
-            summary: &ledger.overall,
+            summary: first.then_some(&ledger.overall),
             tabs: LedgerView::ALL
                 .iter()
                 .map(|&v| Tab {
                     label: v.label(),
                     url: url::ledger_view(v),
-                    count: ledger.view(v).len(),
+                    count: first.then(|| ledger.view(v).len()),
                     current: v == view,
                 })
                 .collect(),
@@ -101,9 +104,14 @@ pub fn render_view<'a, E: Emit>(
             teams: groups(&ledger.teams, url::ledger_team),
             team_page: None,
         },
-        pager: r
-            .paginator
-            .pager(&r.path(Page::Ledger { view, page: 1 }), page, entries.len()),
+        pager: r.paginator.pager(
+            &r.path(Page::Ledger {
+                view,
+                page: pager::FIRST,
+            }),
+            page,
+            entries.len(),
+        ),
         view,
         today: today(r),
     };
@@ -127,11 +135,15 @@ pub fn render_group<E: Emit>(
         (g, format!("Action items owned by {}", g.name))
     };
     let teams = r.model.site.taxonomy(TaxonomyKind::Team);
-    let base = r.path(Page::LedgerGroup { team, index, page: 1 });
+    let base = r.path(Page::LedgerGroup {
+        team,
+        index,
+        page: pager::FIRST,
+    });
     let context = GroupContext {
         common: Common::new(r, path, title),
         ledger: LedgerPage {
-            summary: &group.summary,
+            summary: (page == pager::FIRST).then_some(&group.summary),
             tabs: Vec::new(),
             rows: rows(r, &group.entries, page),
             owners: Vec::new(),

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::Common;
 use super::incidents::List;
 use crate::render::chart::Unit;
+use crate::render::pager;
 use crate::render::rows::{LedgerRow, TermLink, ledger_row, term_url};
 use crate::render::{Emit, Page, RenderError, Renderer};
 use crate::site::dossier::{Lesson, Tally};
@@ -93,7 +94,7 @@ pub fn render<E: Emit>(
     let base = r.path(Page::Term {
         kind,
         term: index,
-        page: 1,
+        page: pager::FIRST,
     });
     let mut common = Common::new(r, path, format!("{}: {}", kind.singular(), term.name));
     if crate::render::feed::has_feed(kind) && !site.config.base_url.is_empty() {
@@ -103,7 +104,7 @@ pub fn render<E: Emit>(
         .then(|| r.model.ledger.team(&term.slug))
         .flatten()
         .map(|group| url::ledger_team(&group.slug));
-    let dossier = (kind == TaxonomyKind::Service && page == 1).then(|| dossier(r, index));
+    let dossier = (kind == TaxonomyKind::Service && page == pager::FIRST).then(|| dossier(r, index));
     let context = Context {
         common,
         list: List::new(r, &base, &term.members, page),
