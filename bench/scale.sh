@@ -138,6 +138,9 @@ for arg in sys.argv[1:]:
     text = open(path, encoding="utf-8", errors="replace").read()
     stages = {m.group(1).strip(): float(m.group(2))
               for m in re.finditer(r"^\s*([a-z][a-z +]*): ([0-9.]+) s$", text, re.M)}
+    # The build prints its own total and remainder; they are computed here alike.
+    stages.pop("total", None)
+    stages.pop("in no stage", None)
     total = float(re.search(r"^Built .* in ([0-9.]+) s$", text, re.M).group(1))
     peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
     runs.append((int(n), total, stages, peak_kb * 1024))
@@ -251,11 +254,17 @@ print()
 for label, root, target in [("one newest postmortem added", sys.argv[2], 2.0),
                             ("one sentence of an old body edited", sys.argv[3], 1.0)]:
     other = files(root)
-    changed = sum(1 for path in base.keys() | other.keys() if base.get(path) != other.get(path))
+    differing = [path for path in base.keys() | other.keys() if base.get(path) != other.get(path)]
+    changed = len(differing)
+    areas = {}
+    for path in differing:
+        area = path.split(os.sep)[0]
+        areas[area] = areas.get(area, 0) + 1
     share = 100 * changed / len(base.keys() | other.keys())
     lists = similar_lists(root)
     moved = sum(1 for slug in base_lists if slug in lists and base_lists[slug] != lists[slug])
     print(f"{label}: {changed:,} of {len(base.keys() | other.keys()):,} files changed ({share:.2f}%, "
           f"target <= {target:g}%): {'PASS' if share <= target else 'MISS'}; "
           f"similar-incidents lists changed on {moved:,} of {len(base_lists):,} incident pages")
+    print("  by folder: " + ", ".join(f"{area} {n:,}" for area, n in sorted(areas.items(), key=lambda a: -a[1])))
 EOF
