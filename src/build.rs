@@ -301,11 +301,28 @@ pub trait Sink: Sync {
 /// pages whose context changed.
 #[derive(Default)]
 pub struct Memory {
-    /// Per page file: the fingerprint of what it shows (`Renderer::fingerprint`), as last
-    /// rendered with the theme of that build.
-    pub fingerprints: HashMap<String, u64>,
+    /// The pages as last rendered, with the theme of that build.
+    pub fingerprints: Fingerprints,
     /// The similar incidents the last search stage found, by postmortem id.
     pub similar: HashMap<String, Vec<(String, Vec<String>)>>,
+}
+
+/// What the pages a preview serves were made from: per page file, the fingerprint of what
+/// it shows (`Renderer::fingerprint`), and the archive's front matter
+/// (`Renderer::front_matter_digest`). While the front matter is the same, a page that shows
+/// no body (`Page::shows_bodies`) is the same too, and is not even fingerprinted again: an
+/// author typing in a body changes only pages that show it.
+#[derive(Clone, Default)]
+pub struct Fingerprints {
+    pages: HashMap<String, u64>,
+    front_matter: Option<u64>,
+}
+
+impl Fingerprints {
+    /// Forgets every page: the next build fingerprints (and so renders) all of them.
+    pub fn clear(&mut self) {
+        *self = Fingerprints::default();
+    }
 }
 
 /// What the search stage of a build does.
@@ -504,18 +521,23 @@ fn render_stage(
         None => (Renderer::new(model), None),
     };
     let remembered = memory.as_deref();
+    let front_matter = renderer.front_matter_digest();
+    let same_front_matter = remembered.is_some_and(|r| r.front_matter == Some(front_matter));
     let pages = renderer.pages();
     progress.stage("Rendering", pages.len());
     // The other files (the JSON export, feeds, the sitemap) are made beside the pages: made
     // one after another they would leave a core idle.
     let (written, files) = rayon::join(
-        || render_pages(&renderer, &pages, remembered, sink, progress),
-        || renderer.files(&pages),
+        || render_pages(&renderer, &pages, remembered, same_front_matter, sink, progress),
+        || renderer.files(&pages, same_front_matter),
     );
     match written {
         Ok(fingerprints) => {
             if let Some(memory) = memory {
-                *memory = fingerprints.into_iter().collect();
+                *memory = Fingerprints {
+                    pages: fingerprints.into_iter().collect(),
+                    front_matter: Some(front_matter),
+                };
             }
         }
         Err(Stop::Template(RenderError(diagnostic))) => {
@@ -530,6 +552,10 @@ fn render_stage(
             Contents::Text(text) => sink.write(&file.path, text.as_bytes()),
             Contents::Embedded(bytes) => sink.write(&file.path, bytes),
             Contents::Copy(from) => sink.copy(from, &file.path),
+            Contents::Unchanged => {
+                sink.keep(&file.path);
+                Ok(())
+            }
         })
         .map_err(Fatal::Output)?;
     report.timings.push(("render and write", rendering.elapsed()));
@@ -547,12 +573,13 @@ fn render_stage(
     }))
 }
 
-/// Renders and writes `pages`, each unless its fingerprint is the one `remembered`: the
-/// fingerprint of each page (0 without `remembered`).
+/// Renders and writes `pages`, each unless it is as `remembered` (see [`Fingerprints`]):
+/// the fingerprint of each page (0 without `remembered`).
 fn render_pages(
     renderer: &Renderer<'_>,
     pages: &[crate::render::Page],
-    remembered: Option<&HashMap<String, u64>>,
+    remembered: Option<&Fingerprints>,
+    same_front_matter: bool,
     sink: &dyn Sink,
     progress: &dyn Progress,
 ) -> Result<Vec<(String, u64)>, Stop> {
@@ -562,8 +589,16 @@ fn render_pages(
             let path = renderer.output_path(page);
             let mut fingerprint = 0;
             if let Some(remembered) = remembered {
+                if same_front_matter
+                    && !page.shows_bodies()
+                    && let Some(&unchanged) = remembered.pages.get(&path)
+                {
+                    sink.keep(&path);
+                    progress.advance();
+                    return Ok((path, unchanged));
+                }
                 fingerprint = renderer.fingerprint(page).map_err(Stop::Template)?;
-                if remembered.get(&path) == Some(&fingerprint) {
+                if remembered.pages.get(&path) == Some(&fingerprint) {
                     sink.keep(&path);
                     progress.advance();
                     return Ok((path, fingerprint));

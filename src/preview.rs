@@ -785,6 +785,8 @@ mod tests {
     #[derive(Clone, Debug)]
     enum Op {
         Body(usize, u8),
+        /// A lesson learned: a service's dossier quotes it.
+        Lesson(usize, u8),
         Title(usize, u8),
         Tag(usize, usize),
         Service(usize, usize),
@@ -801,6 +803,7 @@ mod tests {
         use proptest::prelude::*;
         prop_oneof![
             (any::<usize>(), any::<u8>()).prop_map(|(d, w)| Op::Body(d, w)),
+            (any::<usize>(), any::<u8>()).prop_map(|(d, w)| Op::Lesson(d, w)),
             (any::<usize>(), any::<u8>()).prop_map(|(d, w)| Op::Title(d, w)),
             (any::<usize>(), 0..TAGS.len()).prop_map(|(d, t)| Op::Tag(d, t)),
             (any::<usize>(), 0..SERVICES.len()).prop_map(|(d, s)| Op::Service(d, s)),
@@ -846,6 +849,7 @@ mod tests {
                 }
             }
             Op::Body(i, _)
+            | Op::Lesson(i, _)
             | Op::Title(i, _)
             | Op::Tag(i, _)
             | Op::Service(i, _)
@@ -857,6 +861,9 @@ mod tests {
                 let doc = &mut docs[at];
                 match op {
                     Op::Body(_, w) => doc.body.push_str(&format!("A word {w} more.\n")),
+                    Op::Lesson(_, w) => doc.body.push_str(&format!(
+                        "## Lessons learned\n- Alerts on queue depth {w} would have paged sooner.\n"
+                    )),
                     Op::Title(_, w) => doc.title = format!("Incident retitled {w}"),
                     Op::Tag(_, t) => doc.tags = vec![TAGS[*t]],
                     Op::Service(_, s) => doc.services = vec![SERVICES[*s]],

@@ -68,6 +68,23 @@ pub enum Page {
     NotFound,
 }
 
+impl Page {
+    /// Whether the page shows anything of a postmortem's body: an incident's page, and a
+    /// service's first page (its dossier quotes lessons learned). Every other page is made
+    /// from front matter alone (see `build::Fingerprints`).
+    pub fn shows_bodies(self) -> bool {
+        matches!(
+            self,
+            Page::Incident(_)
+                | Page::Term {
+                    kind: TaxonomyKind::Service,
+                    page: pager::FIRST,
+                    ..
+                }
+        )
+    }
+}
+
 /// A rendered page: where it goes and what it holds.
 pub struct Rendered {
     /// The output file, relative to the output folder.
@@ -87,6 +104,9 @@ pub enum Contents {
     Embedded(&'static [u8]),
     /// Copied as it is from the site folder when the output is written.
     Copy(PathBuf),
+    /// As a preview's last build wrote it: made from front matter that has not changed
+    /// since (see `build::Fingerprints`).
+    Unchanged,
 }
 
 /// What every page of one model shares.
@@ -161,6 +181,23 @@ impl<'m> Renderer<'m> {
         }
     }
 
+    /// A hash of the published postmortems' front matter (and file names, which can be
+    /// their ids) and of what selected them: everything but the bodies that pages read.
+    pub fn front_matter_digest(&self) -> u64 {
+        let site = &self.model.site;
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write(site.selection.audience.as_str().as_bytes());
+        hasher.write_u8(site.selection.drafts as u8);
+        hasher.write(site.selection.today.to_string().as_bytes());
+        for pm in &site.postmortems {
+            hasher.write(pm.source.key.as_bytes());
+            hasher.write_u8(0);
+            hasher.write(pm.source.head.as_bytes());
+            hasher.write_u8(0);
+        }
+        hasher.finish()
+    }
+
     /// A hash of everything `page` shows: its template's name and its context. A page is
     /// a pure function of the two, so a page whose fingerprint did not change need not be
     /// rendered again (the theme and the config are the same between the two fingerprints:
@@ -193,7 +230,13 @@ impl<'m> Renderer<'m> {
 
     /// Every output file that is not a page: static files, linked files, the JSON export,
     /// the front matter's schema, and (with a base_url) feeds and the sitemap of `pages`.
-    pub fn files(&self, pages: &[Page]) -> Vec<File> {
+    /// With `same_front_matter` (a preview whose last build had the same front matter), the
+    /// files made from front matter alone are [`Contents::Unchanged`], not made again.
+    pub fn files(&self, pages: &[Page], same_front_matter: bool) -> Vec<File> {
+        let made = |make: &dyn Fn() -> String| match same_front_matter {
+            true => Contents::Unchanged,
+            false => Contents::Text(make()),
+        };
         let (model, site) = (self.model, &self.model.site);
         let mut files: Vec<File> = model
             .theme
@@ -214,13 +257,15 @@ impl<'m> Renderer<'m> {
         }));
         files.push(File {
             path: export::FILE.into(),
-            contents: Contents::Text(export::incidents_json(site)),
+            contents: made(&|| export::incidents_json(site)),
         });
         // The front matter's JSON Schema, for editors pointed at the published site.
-        let schema = crate::content::schema::json_schema(site.config);
         files.push(File {
             path: crate::content::schema::OUTPUT_PATH.into(),
-            contents: Contents::Text(serde_json::to_string_pretty(&schema).unwrap_or_default()),
+            contents: made(&|| {
+                let schema = crate::content::schema::json_schema(site.config);
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            }),
         });
         // Feeds and the sitemap need absolute URLs: without a base_url they are left out
         // (the build warns about it).
@@ -228,17 +273,19 @@ impl<'m> Renderer<'m> {
             for feed in feed::feeds(site) {
                 files.push(File {
                     path: url::feed(&feed.page),
-                    contents: Contents::Text(feed::atom(site, &feed)),
+                    contents: made(&|| feed::atom(site, &feed)),
                 });
             }
-            let paths: Vec<String> = pages
-                .iter()
-                .filter(|page| **page != Page::NotFound)
-                .map(|page| self.path(*page))
-                .collect();
             files.push(File {
                 path: url::SITEMAP.into(),
-                contents: Contents::Text(feed::sitemap(&site.config.base_url, &paths)),
+                contents: made(&|| {
+                    let paths: Vec<String> = pages
+                        .iter()
+                        .filter(|page| **page != Page::NotFound)
+                        .map(|page| self.path(*page))
+                        .collect();
+                    feed::sitemap(&site.config.base_url, &paths)
+                }),
             });
         }
         files
