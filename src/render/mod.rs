@@ -115,6 +115,8 @@ pub struct Renderer<'m> {
     /// Every published postmortem as a list row, in site order.
     pub items: Vec<Item>,
     pub paginator: Paginator,
+    /// A hash of each row of `items`, made when first asked for.
+    item_digests: std::sync::OnceLock<Vec<u64>>,
 }
 
 impl<'m> Renderer<'m> {
@@ -123,7 +125,19 @@ impl<'m> Renderer<'m> {
             model,
             items: rows::items(&model.site),
             paginator: Paginator::new(model.site.config.paginate_by),
+            item_digests: std::sync::OnceLock::new(),
         }
+    }
+
+    /// A hash of each postmortem's list row (`items`), for fingerprints that include rows.
+    pub fn item_digests(&self) -> &[u64] {
+        self.item_digests.get_or_init(|| {
+            use rayon::prelude::*;
+            self.items
+                .par_iter()
+                .map(|item| fingerprint_of("", item))
+                .collect()
+        })
     }
 
     /// The HTML of postmortem `index`'s body on a page whose root prefix is `root`.

@@ -117,9 +117,18 @@ impl Taxonomy {
             members: Vec<usize>,
         }
         let mut groups: HashMap<String, Group> = HashMap::default();
+        // Values repeat across thousands of postmortems; a slug is made char by char.
+        let mut slugs: HashMap<String, String> = HashMap::default();
         for (i, pm) in postmortems.iter().enumerate() {
             for value in kind.values(pm) {
-                let slug = term_slug(&value);
+                let slug = match slugs.get(&value) {
+                    Some(slug) => slug.clone(),
+                    None => {
+                        let slug = term_slug(&value);
+                        slugs.insert(value.clone(), slug.clone());
+                        slug
+                    }
+                };
                 let group = groups.entry(slug).or_insert_with(|| Group {
                     spellings: HashMap::default(),
                     members: Vec::new(),

@@ -51,6 +51,8 @@ pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str, index: usize) -> R
 /// preview's property test (random edits, then a preview compared with a full build) is
 /// what notices a missing one.
 pub fn fingerprint(r: &Renderer<'_>, path: &str, index: usize) -> u64 {
+    /// A connected incident as the hash of its row, with why it is connected.
+    type Hashed = (u64, bool, Vec<String>);
     #[derive(Serialize)]
     struct Inputs<'a> {
         common: Common<'a>,
@@ -60,12 +62,21 @@ pub fn fingerprint(r: &Renderer<'_>, path: &str, index: usize) -> u64 {
         today: chrono::NaiveDate,
         item: &'a Item,
         terms: [Vec<TermLink>; 4],
-        connected: Connected<'a>,
+        chain: Vec<Hashed>,
+        others: Vec<Hashed>,
+        more: Vec<TermMore>,
     }
     let (model, site) = (r.model, &r.model.site);
     let pm = site.postmortems[index];
     let mut common = Common::new(r, path, pm.title.clone());
     common.description = Some(&pm.summary);
+    let Connected { chain, others, more } = connected(model, index, &r.items);
+    let digests = r.item_digests();
+    let hashed = |list: Vec<Connection<'_>>| -> Vec<Hashed> {
+        list.into_iter()
+            .map(|c| (digests[c.index], c.current, c.why))
+            .collect()
+    };
     let inputs = Inputs {
         common,
         key: &pm.source.key,
@@ -79,7 +90,9 @@ pub fn fingerprint(r: &Renderer<'_>, path: &str, index: usize) -> u64 {
             term_links(site, TaxonomyKind::Tag, &pm.tags),
             term_links(site, TaxonomyKind::RootCause, &pm.root_causes),
         ],
-        connected: connected(model, index, &r.items),
+        chain: hashed(chain),
+        others: hashed(others),
+        more,
     };
     crate::render::fingerprint_of("incident.html", &inputs)
 }
@@ -339,6 +352,9 @@ pub struct Connected<'a> {
 
 #[derive(Debug, Serialize)]
 pub struct Connection<'a> {
+    /// The incident's site index.
+    #[serde(skip)]
+    pub index: usize,
     pub item: &'a Item,
     /// In the chain: this incident.
     pub current: bool,
@@ -368,6 +384,7 @@ fn connected<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item]) -> Conne
     let mut chain: Vec<Connection<'a>> = chain_members
         .iter()
         .map(|&i| Connection {
+            index: i,
             item: &items[i],
             current: i == index,
             why: Vec::new(),
@@ -387,6 +404,7 @@ fn connected<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item]) -> Conne
                     others.push((
                         i,
                         Connection {
+                            index: i,
                             item: &items[i],
                             current: false,
                             why: Vec::new(),
