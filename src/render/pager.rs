@@ -34,6 +34,11 @@ impl Paginator {
         (rows / self.per_page).saturating_sub(1)
     }
 
+    /// Whether a list of `rows` has more than one page.
+    pub fn is_paged(&self, rows: usize) -> bool {
+        self.numbered(rows) > 0
+    }
+
     /// The pages of a list of `rows`: its first page (which an empty list has too), then the
     /// numbered pages, newest first.
     pub fn pages(&self, rows: usize) -> impl Iterator<Item = usize> + use<> {

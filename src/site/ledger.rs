@@ -68,6 +68,8 @@ pub struct Group {
     pub slug: String,
     /// Indices into `Ledger::entries`, in ledger order.
     pub entries: Vec<usize>,
+    /// The same, in list order (see [`list_order`]).
+    pub listed: Vec<usize>,
     /// Counts over `entries`: the overview and every page of the group show them.
     pub summary: Summary,
 }
@@ -119,6 +121,8 @@ pub struct Ledger {
     /// Per view (in [`LedgerView::ALL`] order), its entries (indices into `entries`) in
     /// ledger order.
     views: [Vec<usize>; 3],
+    /// The same in list order (see [`list_order`]).
+    listed: [Vec<usize>; 3],
     pub owners: Vec<Group>,
     pub teams: Vec<Group>,
     /// By the entry's service: what a service's dossier lists.
@@ -158,15 +162,17 @@ impl Ledger {
                 entries[e].team_group = Some(g);
             }
         }
-        let views = LedgerView::ALL.map(|view| {
+        let views: [Vec<usize>; 3] = LedgerView::ALL.map(|view| {
             (0..entries.len())
                 .filter(|&i| view.includes(&entries[i], item(&entries[i])))
                 .collect()
         });
+        let listed = views.clone().map(|view| list_order(&entries, view));
         Ledger {
             overall: summary(site, &entries),
             entries,
             views,
+            listed,
             owners,
             teams,
             services,
@@ -175,8 +181,16 @@ impl Ledger {
 
     /// The entries a view lists, in ledger order.
     pub fn view(&self, view: LedgerView) -> &[usize] {
-        let at = LedgerView::ALL.iter().position(|v| *v == view).unwrap_or(0);
-        &self.views[at]
+        &self.views[Self::position(view)]
+    }
+
+    /// The entries a view lists, in list order.
+    pub fn listed(&self, view: LedgerView) -> &[usize] {
+        &self.listed[Self::position(view)]
+    }
+
+    fn position(view: LedgerView) -> usize {
+        LedgerView::ALL.iter().position(|v| *v == view).unwrap_or(0)
     }
 
     /// The team group of a slug (see [`term_slug`]).
@@ -281,6 +295,15 @@ fn ledger_order(site: &Site<'_>, a: &Entry, b: &Entry) -> Ordering {
         .then(a.item.cmp(&b.item))
 }
 
+/// `list` (indices into `entries`) newest postmortem first, then in the author's order: the
+/// order in which a list too long for one page is paged. Unlike ledger order it does not
+/// move when a postmortem arrives or a day passes, so a new postmortem's items join the
+/// first page and every numbered page stays as it was (`render::pager`).
+fn list_order(entries: &[Entry], mut list: Vec<usize>) -> Vec<usize> {
+    list.sort_by_key(|&i| (entries[i].postmortem, entries[i].item));
+    list
+}
+
 /// Groups by the slug of a name (so `Maya.Patel` and `maya.patel` are one person), named
 /// after the first spelling in ledger order; sorted by slug.
 fn group(site: &Site<'_>, entries: &[Entry], key: impl Fn(&Entry) -> Option<String>) -> Vec<Group> {
@@ -294,6 +317,7 @@ fn group(site: &Site<'_>, entries: &[Entry], key: impl Fn(&Entry) -> Option<Stri
                 name,
                 slug,
                 entries: Vec::new(),
+                listed: Vec::new(),
                 summary: Summary::default(),
             })
             .entries
@@ -302,6 +326,7 @@ fn group(site: &Site<'_>, entries: &[Entry], key: impl Fn(&Entry) -> Option<Stri
     let mut groups: Vec<Group> = groups.into_values().collect();
     for g in &mut groups {
         g.summary = summary(site, g.entries.iter().map(|&i| &entries[i]));
+        g.listed = list_order(entries, g.entries.clone());
     }
     groups
 }

@@ -813,7 +813,42 @@ fn ledger_views_paginate_like_other_lists() {
     let sre = site.read("public/action-items/teams/sre/page/1/index.html");
     assert_eq!(
         ledger_titles(section(&sre, "ledger-items")),
-        ["Add canary", "Rewrite runbook"]
+        ["Fix alert", "Rewrite runbook"],
+        "a list longer than a page is paged newest postmortem first"
+    );
+    let sre_first = site.read("public/action-items/teams/sre/index.html");
+    assert_eq!(
+        ledger_titles(section(&sre_first, "ledger-items")),
+        ["Scale pool", "Add canary"]
+    );
+    assert_eq!(
+        ledger_titles(section(&sre_first, "ledger-urgent")),
+        ["Scale pool", "Fix alert"],
+        "its first page starts with its most urgent pending items"
+    );
+    assert!(text(section(&first, "ledger-urgent")).contains("Most recently closed"));
+
+    // A new postmortem's items, however urgent, change only the first pages (short of one
+    // filling a first page's older half into a new numbered page).
+    let numbered = |site: &Site| {
+        [
+            "public/action-items/done/page/1/index.html",
+            "public/action-items/teams/sre/page/1/index.html",
+        ]
+        .map(|p| site.read(p))
+    };
+    let before = numbered(&site);
+    site.postmortem(
+        "e.md",
+        "title = \"Echo\"\nstarted_at = 2025-05-30\nteams = [\"sre\"]\n[[action_items]]\ntitle = \"Urgent fix\"\nowner = \"ann\"\ndue = 2025-01-01\npriority = \"P0\"\n[[action_items]]\ntitle = \"Closed at once\"\nteam = \"web\"\nstatus = \"done\"\ncompleted = 2025-05-31\n",
+        "",
+    );
+    build(&site);
+    assert_eq!(numbered(&site), before);
+    let sre_first = site.read("public/action-items/teams/sre/index.html");
+    assert_eq!(
+        ledger_titles(section(&sre_first, "ledger-urgent"))[0],
+        "Urgent fix"
     );
 }
 

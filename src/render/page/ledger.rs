@@ -39,6 +39,11 @@ struct LedgerPage<'a> {
     summary: Option<&'a Summary>,
     tabs: Vec<Tab>,
     rows: Vec<LedgerRow<'a>>,
+    /// A list longer than a page is paged newest postmortem first (`Ledger::listed`), which
+    /// a new postmortem or a new day does not reorder; its first page then starts with its
+    /// most urgent items. A list of one page is in ledger order, most urgent first.
+    paged_by_postmortem: bool,
+    urgent: Vec<LedgerRow<'a>>,
     /// Owners and teams at a glance: only on the main view's first page.
     owners: Vec<GroupRow<'a>>,
     teams: Vec<GroupRow<'a>>,
@@ -99,7 +104,9 @@ pub fn render_view<'a, E: Emit>(
                     current: v == view,
                 })
                 .collect(),
-            rows: rows(r, entries, page),
+            rows: rows(r, entries, ledger.listed(view), page),
+            paged_by_postmortem: r.paginator.is_paged(entries.len()),
+            urgent: urgent(r, entries, page, view == LedgerView::Done),
             owners: groups(&ledger.owners, url::ledger_owner),
             teams: groups(&ledger.teams, url::ledger_team),
             team_page: None,
@@ -145,7 +152,9 @@ pub fn render_group<E: Emit>(
         ledger: LedgerPage {
             summary: (page == pager::FIRST).then_some(&group.summary),
             tabs: Vec::new(),
-            rows: rows(r, &group.entries, page),
+            rows: rows(r, &group.entries, &group.listed, page),
+            paged_by_postmortem: r.paginator.is_paged(group.entries.len()),
+            urgent: urgent(r, &group.entries, page, false),
             owners: Vec::new(),
             teams: Vec::new(),
             team_page: team
@@ -161,11 +170,39 @@ pub fn render_group<E: Emit>(
     out.emit("action-items-group.html", &context)
 }
 
-/// Page `page` of `entries` (indices into the ledger) as rows.
-fn rows<'a>(r: &'a Renderer<'_>, entries: &[usize], page: usize) -> Vec<LedgerRow<'a>> {
+/// Page `page` of a list (indices into the ledger; `urgent_first` in ledger order,
+/// `listed` in list order) as rows.
+fn rows<'a>(
+    r: &'a Renderer<'_>,
+    urgent_first: &[usize],
+    listed: &[usize],
+    page: usize,
+) -> Vec<LedgerRow<'a>> {
+    let list = match r.paginator.is_paged(urgent_first.len()) {
+        true => listed,
+        false => urgent_first,
+    };
     r.paginator
-        .slice(entries, page)
+        .slice(list, page)
         .iter()
+        .map(|&i| ledger_row(r.model, &r.items, i))
+        .collect()
+}
+
+/// Items shown on top of the first page of a list paged by postmortem.
+const URGENT_SHOWN: usize = 10;
+
+/// The most urgent items of a list (in ledger order) on its first page, when it is paged:
+/// pending ones only, unless the list is of closed items (then the most recently closed).
+fn urgent<'a>(r: &'a Renderer<'_>, urgent_first: &[usize], page: usize, closed: bool) -> Vec<LedgerRow<'a>> {
+    if page != pager::FIRST || !r.paginator.is_paged(urgent_first.len()) {
+        return Vec::new();
+    }
+    let ledger = &r.model.ledger;
+    urgent_first
+        .iter()
+        .filter(|&&i| closed || ledger.item(&r.model.site, &ledger.entries[i]).status.is_pending())
+        .take(URGENT_SHOWN)
         .map(|&i| ledger_row(r.model, &r.items, i))
         .collect()
 }
