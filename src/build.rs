@@ -305,11 +305,13 @@ pub struct Memory {
     pub fingerprints: Fingerprints,
     /// The similar incidents the last search stage found, by postmortem id.
     pub similar: HashMap<String, Vec<(String, Vec<String>)>>,
+    /// The ledger and insights of the last build.
+    pub front_matter_parts: Option<crate::model::FrontMatterParts>,
 }
 
 /// What the pages a preview serves were made from: per page file, the fingerprint of what
 /// it shows (`Renderer::fingerprint`), and the archive's front matter
-/// (`Renderer::front_matter_digest`). While the front matter is the same, a page that shows
+/// (`Site::front_matter_digest`). While the front matter is the same, a page that shows
 /// no body (`Page::shows_bodies`) is the same too, and is not even fingerprinted again: an
 /// author typing in a body changes only pages that show it.
 #[derive(Clone, Default)]
@@ -421,9 +423,14 @@ pub fn make(
     };
 
     let modelling = Instant::now();
-    let model = Model::new(site, similar, theme, &options.root);
+    let kept = memory.as_deref_mut().and_then(|m| m.front_matter_parts.take());
+    let model = Model::new(site, similar, theme, &options.root, kept);
     report.timings.push(("model", modelling.elapsed()));
-    render_stage(&model, content, sink, memory, progress, report)
+    let rendered = render_stage(&model, content, sink, memory.as_deref_mut(), progress, report);
+    if let Some(memory) = memory {
+        memory.front_matter_parts = Some(model.into_front_matter_parts());
+    }
+    rendered
 }
 
 /// Indexes the site into `index_dir`, writes the browser's search files and finds similar
@@ -521,7 +528,7 @@ fn render_stage(
         None => (Renderer::new(model), None),
     };
     let remembered = memory.as_deref();
-    let front_matter = renderer.front_matter_digest();
+    let front_matter = model.front_matter;
     let same_front_matter = remembered.is_some_and(|r| r.front_matter == Some(front_matter));
     let pages = renderer.pages();
     progress.stage("Rendering", pages.len());

@@ -20,6 +20,8 @@ use crate::theme::Theme;
 
 pub struct Model<'a> {
     pub site: Site<'a>,
+    /// `Site::front_matter_digest` of `site`.
+    pub front_matter: u64,
     /// Per postmortem (in site order): similar incidents, best first.
     pub similar: Vec<Vec<Similar>>,
     pub ledger: Ledger,
@@ -39,11 +41,24 @@ pub struct Model<'a> {
 impl<'a> Model<'a> {
     /// The rest of the model, from the site and its similar incidents (which need the
     /// search index, built from the site).
-    pub fn new(site: Site<'a>, similar: Vec<Vec<Similar>>, theme: &'a Theme, root: &'a Path) -> Model<'a> {
-        let ledger = Ledger::build(&site);
+    /// `kept`: what an earlier build of a preview made from front matter alone, used when
+    /// the site's front matter is the same.
+    pub fn new(
+        site: Site<'a>,
+        similar: Vec<Vec<Similar>>,
+        theme: &'a Theme,
+        root: &'a Path,
+        kept: Option<FrontMatterParts>,
+    ) -> Model<'a> {
+        let front_matter = site.front_matter_digest();
+        let kept = kept.filter(|parts| parts.digest == front_matter);
+        let (ledger, kept_insights) = match kept {
+            Some(parts) => (parts.ledger, Some(parts.insights)),
+            None => (Ledger::build(&site), None),
+        };
         // Insights and the services' dossiers read the site and the ledger only: side by side.
         let (insights, dossiers) = rayon::join(
-            || Insights::build(&site, &ledger),
+            || kept_insights.unwrap_or_else(|| Insights::build(&site, &ledger)),
             || {
                 site.taxonomy(TaxonomyKind::Service)
                     .terms
@@ -55,6 +70,7 @@ impl<'a> Model<'a> {
         let on_this_day = on_this_day(&site);
         Model {
             site,
+            front_matter,
             similar,
             ledger,
             insights,
@@ -64,6 +80,25 @@ impl<'a> Model<'a> {
             root,
         }
     }
+}
+
+impl Model<'_> {
+    /// What the model made from front matter alone, for the next build of a preview.
+    pub fn into_front_matter_parts(self) -> FrontMatterParts {
+        FrontMatterParts {
+            digest: self.front_matter,
+            ledger: self.ledger,
+            insights: self.insights,
+        }
+    }
+}
+
+/// The parts of a model made from the site's front matter alone (its digest says which):
+/// a preview keeps them while an author edits bodies. Dossiers quote bodies: not kept.
+pub struct FrontMatterParts {
+    digest: u64,
+    ledger: Ledger,
+    insights: Insights,
 }
 
 /// Published postmortems that started on today's month and day in an earlier year, most

@@ -195,23 +195,6 @@ impl<'m> Renderer<'m> {
         }
     }
 
-    /// A hash of the published postmortems' front matter (and file names, which can be
-    /// their ids) and of what selected them: everything but the bodies that pages read.
-    pub fn front_matter_digest(&self) -> u64 {
-        let site = &self.model.site;
-        let mut hasher = rustc_hash::FxHasher::default();
-        hasher.write(site.selection.audience.as_str().as_bytes());
-        hasher.write_u8(site.selection.drafts as u8);
-        hasher.write(site.selection.today.to_string().as_bytes());
-        for pm in &site.postmortems {
-            hasher.write(pm.source.key.as_bytes());
-            hasher.write_u8(0);
-            hasher.write(pm.source.head.as_bytes());
-            hasher.write_u8(0);
-        }
-        hasher.finish()
-    }
-
     /// A hash of everything `page` shows: its template's name and its context. A page is
     /// a pure function of the two, so a page whose fingerprint did not change need not be
     /// rendered again (the theme and the config are the same between the two fingerprints:

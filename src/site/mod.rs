@@ -90,6 +90,25 @@ pub struct Similar {
 }
 
 impl<'a> Site<'a> {
+    /// A hash of the published postmortems' front matter (and file names, which can be
+    /// their ids) and of what selected them: everything of the site but its bodies. What is
+    /// made from front matter alone is the same while this is (see `build::Fingerprints`,
+    /// `model::FrontMatterParts`).
+    pub fn front_matter_digest(&self) -> u64 {
+        use std::hash::Hasher;
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write(self.selection.audience.as_str().as_bytes());
+        hasher.write_u8(self.selection.drafts as u8);
+        hasher.write(self.selection.today.to_string().as_bytes());
+        for pm in &self.postmortems {
+            hasher.write(pm.source.key.as_bytes());
+            hasher.write_u8(0);
+            hasher.write(pm.source.head.as_bytes());
+            hasher.write_u8(0);
+        }
+        hasher.finish()
+    }
+
     pub fn build(content: &'a Content, config: &'a Config, selection: Selection) -> Site<'a> {
         let mut postmortems: Vec<&Postmortem> = content
             .postmortems
