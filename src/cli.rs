@@ -390,11 +390,14 @@ fn build(cli: &Cli, args: &BuildArgs) -> i32 {
     let progress = Bar::new(cli.quiet);
     let result = build::run(&options, &progress);
     progress.finish();
-    let report = match result {
+    let mut report = match result {
         Ok(report) => report,
         Err(fatal) => return fatal_error(&fatal, root),
     };
+    let printing = Instant::now();
     print_human(cli, &report, root, !cli.verbose);
+    // Printing tens of thousands of findings (--verbose shows them all) takes seconds.
+    report.timings.push(("print findings", printing.elapsed()));
     if diagnostic::has_errors(&report.diagnostics) || report.built.is_none() {
         eprintln!(
             "{}: build failed: {}; the previous output was left untouched",
