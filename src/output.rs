@@ -5,7 +5,7 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 /// Marks a folder as written by pmsite, so that replacing it is safe. Every page carries
 /// it; see [`Staging::commit`].
@@ -78,6 +78,11 @@ const INPUT_FOLDERS: [&str; 3] = [crate::content::POSTMORTEMS_DIR, "static", "te
 /// Staging folders of this process, removed by [`remove_staging_folders`] when a signal
 /// stops the build.
 static LIVE_STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Held for reading while a file is written into a staging folder, and for writing by
+/// [`remove_staging_folders`]: a build writes from several threads, and one of them could
+/// otherwise recreate a folder (`create_dir_all`) just after the signal handler removed it.
+static WRITING: RwLock<()> = RwLock::new(());
 
 impl Staging {
     /// Prepares a staging folder for `output` after checking that replacing `output` later
@@ -156,6 +161,7 @@ impl Staging {
 
     /// Writes `bytes` at `relative` (a `/`-separated path) inside the staging folder.
     pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let _writing = WRITING.read().unwrap_or_else(|e| e.into_inner());
         let path = self.dir.join(relative);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| OutputError::Io(parent.to_path_buf(), e))?;
@@ -164,6 +170,7 @@ impl Staging {
     }
 
     pub fn copy(&self, from: &Path, relative: &str) -> Result<(), OutputError> {
+        let _writing = WRITING.read().unwrap_or_else(|e| e.into_inner());
         let path = self.dir.join(relative);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| OutputError::Io(parent.to_path_buf(), e))?;
@@ -240,10 +247,14 @@ fn live_staging() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 
 /// Removes this process's staging folders: what a signal handler does before the process
 /// exits, so that an interrupted build leaves the output as it was and nothing beside it.
+/// Waits for files being written and stops any more from being written into a staging
+/// folder, for good: call it only on the way out.
 pub fn remove_staging_folders() {
+    let stopped = WRITING.write().unwrap_or_else(|e| e.into_inner());
     for dir in live_staging().drain(..) {
         let _ = fs::remove_dir_all(dir);
     }
+    std::mem::forget(stopped);
 }
 
 /// `.NAME.pmsite-staging-PID`, beside the output.
