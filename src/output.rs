@@ -130,8 +130,13 @@ impl Staging {
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(|e| OutputError::Io(dir.clone(), e))?;
         }
-        fs::create_dir(&dir).map_err(|e| OutputError::Io(dir.clone(), e))?;
-        live_staging().push(dir.clone());
+        {
+            // Registered before it exists, and made while writes are allowed: a signal
+            // arriving at any point finds it gone or known.
+            let _writing = WRITING.read().unwrap_or_else(|e| e.into_inner());
+            live_staging().push(dir.clone());
+            fs::create_dir(&dir).map_err(|e| OutputError::Io(dir.clone(), e))?;
+        }
         Ok(Staging {
             dir,
             output,
@@ -154,7 +159,11 @@ impl Staging {
         if staged.exists() {
             fs::remove_dir_all(&staged).map_err(|e| OutputError::Io(staged.clone(), e))?;
         }
-        fs::create_dir(&staged).map_err(|e| OutputError::Io(staged.clone(), e))?;
+        {
+            let _writing = WRITING.read().unwrap_or_else(|e| e.into_inner());
+            live_staging().push(staged.clone());
+            fs::create_dir(&staged).map_err(|e| OutputError::Io(staged.clone(), e))?;
+        }
         self.companions.push((staged.clone(), target));
         Ok(staged)
     }
@@ -230,7 +239,7 @@ pub fn replace_dir(new: &Path, target: &Path) -> Result<(), OutputError> {
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        live_staging().retain(|d| *d != self.dir);
+        live_staging().retain(|d| *d != self.dir && !self.companions.iter().any(|(staged, _)| staged == d));
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
         }
