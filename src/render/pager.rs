@@ -92,12 +92,13 @@ struct PageLink {
 
 impl Pager {
     fn new(base: &str, current: usize, numbered: usize) -> Pager {
+        // The first page stands where a page numbered one past the newest would.
+        let rank = |number: usize| if number == FIRST { numbered + 1 } else { number };
         let mut previous: Option<usize> = None;
         let pages = page_window(current, numbered)
             .into_iter()
             .map(|number| {
-                let gap_before = previous.is_some_and(|p| p != FIRST && number + 1 < p)
-                    || (previous == Some(FIRST) && number < numbered);
+                let gap_before = previous.is_some_and(|p| rank(p) > rank(number) + 1);
                 previous = Some(number);
                 PageLink {
                     number,
