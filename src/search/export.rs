@@ -2,22 +2,30 @@
 //! files that the search page loads with `<script>` tags (so it works from `file://` and on
 //! any static host). See docs/SEARCH-DESIGN.md for why it is cut this way.
 //!
+//! Documents are numbered oldest first (export id `e` is the site's postmortem `N - 1 - e`),
+//! so a new postmortem, dated after the others, renumbers none, and they are cut into
+//! [`segments`]: blocks that newer postmortems never change, and a short tail. Each segment
+//! has term files of its own, cut where the terms alone say ([`chunk_ranges`]) and named
+//! by where they start ([`chunk_name`]), so a new postmortem rewrites a few of the tail's
+//! files and an edited one a few of its segment's (docs/SEARCH-DESIGN.md, "Stable files").
+//!
 //! Every file is `pmsiteSearch.receive("<name>", <JSON>);`. Files:
 //! - `manifest.js`: version, document count, BM25 constants, per field its boost, average
-//!   length and whether it has norms, the fieldnorm table, where each term chunk and word
-//!   chunk starts (the shortest prefix of its first key that sorts after the previous
-//!   chunk), the size of document groups, the incident URL pattern, the severities in rank
-//!   order.
-//! - `t/<i>.js`: terms in UTF-8 byte order, each `[term, docs, masks, tfs, norms]` (see
-//!   `term_entry`): the documents holding the term in any field, per document a bit mask
-//!   of those fields, per field the term frequencies and fieldnorm ids of its documents.
-//!   Norms are left out (`""`) for a field without norms and, in the body, for a term found
-//!   in at least an eighth of the documents (the client reads them from `n/<field>.js`).
-//! - `n/<field>.js`: every document's fieldnorm id in that field (fields with norms only).
-//! - `p/<i>.js`: for the same terms as `t/<i>.js`, in the same order, per field posting the
-//!   positions of the term in each document (`tf` of them: the first, then deltas). Only
-//!   exact-phrase queries load these.
-//! - `w/<i>.js`: every word of the corpus in UTF-8 byte order, `"word"` when the word is
+//!   length and whether it has norms, the fieldnorm table, the segments (first document,
+//!   number of documents, where each of its term chunks starts: the shortest prefix of its
+//!   first term that sorts after the previous chunk), where each word chunk starts, the
+//!   size of document groups, the incident URL pattern, the severities in rank order.
+//! - `t/<start>/<name>.js`: a chunk of the terms of the segment whose first document is
+//!   `start`, in UTF-8 byte order, each `[term, docs, masks, tfs, norms]` (see
+//!   `term_entry`): the segment's documents holding the term in any field, per document a
+//!   bit mask of those fields, per field the term frequencies and, for causes, fieldnorm
+//!   ids. Body norms are in the segment's norms file; the other fields have none.
+//! - `n/<start>/<field>.js`: the segment's fieldnorm ids in the body, in document order.
+//! - `p/<start>/<name>.js`: for the same terms as the `t/` file of that name, in the same
+//!   order, per field the positions of the term in each document (`tf` of them: the first,
+//!   then deltas). Only exact-phrase queries load these. Each line of a field starts at a
+//!   multiple of `stem::LINE_STRIDE`, so an edited sentence moves its own section's only.
+//! - `w/<name>.js`: every word of the corpus in UTF-8 byte order, `"word"` when the word is
 //!   its own stem, else `"word stem"`: the vocabulary a query word is looked up in (as
 //!   `pmsite search` looks it up in the index's `words` field), so the client needs no
 //!   stemmer of its own. A word that is not there is matched as a prefix in the same files.
@@ -42,13 +50,13 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, TERMINATED};
 
 use super::{Fields, TEXT_FIELDS};
+use crate::content::Postmortem;
 use crate::site::{Site, url};
 
-pub const FORMAT_VERSION: u32 = 4;
-/// A term found in at least 1 / DENSE_SHARE of the documents leaves out its norms.
-const DENSE_SHARE: usize = 8;
-/// Target size of a term chunk, in bytes of JSON. A term whose postings alone are half of
-/// this gets a chunk of its own, so a query for it does not also download its neighbours.
+pub const FORMAT_VERSION: u32 = 5;
+/// Target size of a large segment's term chunks, in bytes of JSON. A term whose postings
+/// alone are half of this gets a chunk of its own, so a query for it does not also
+/// download its neighbours.
 const CHUNK_BYTES: usize = 8 * 1024;
 /// Target size of a word chunk: a query loads one per word before it knows the stem, so
 /// these are small.
@@ -75,8 +83,8 @@ struct Manifest {
     fields: Vec<FieldInfo>,
     /// `norms[id]` is the field length a fieldnorm id stands for.
     norms: Vec<u32>,
-    /// Where each term chunk starts: a prefix of its first term.
-    terms: Vec<String>,
+    /// The segments, oldest documents first.
+    segments: Vec<SegmentInfo>,
     /// Where each word chunk starts: a prefix of its first word.
     words: Vec<String>,
     group: usize,
@@ -84,6 +92,15 @@ struct Manifest {
     incident: String,
     /// Severity names, most severe first.
     severities: Vec<String>,
+}
+
+/// A segment of the export: its first document, its number of documents, and where each of
+/// its term chunks starts (a prefix of its first term, which also names its files).
+#[derive(Serialize)]
+struct SegmentInfo {
+    start: u32,
+    docs: u32,
+    terms: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -138,116 +155,111 @@ pub fn decode_varints(text: &str) -> Vec<u32> {
     out
 }
 
-/// One term's postings in one field.
-#[derive(Clone)]
+/// The export's segments of an archive of `docs` documents, as ranges of export ids
+/// (oldest first): as many blocks of the largest of [`LEVELS`] as fit, then of the next
+/// level, down to the smallest, then the rest, a tail shorter than the smallest block.
+/// Each segment has term files of its own. A block never changes when newer documents
+/// arrive: the tail grows until it is a block, and the blocks of one level, once there
+/// are as many as make one block of the next, become that block (as the segments of a
+/// log-structured merge tree do). Adding a document thus changes the tail's files, and
+/// now and then rewrites the blocks of a merge: amortized, a few files per document.
+pub fn segments(docs: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for size in LEVELS {
+        while docs - start >= size {
+            out.push(start..start + size);
+            start += size;
+        }
+    }
+    if start < docs {
+        out.push(start..docs);
+    }
+    out
+}
+
+/// Block sizes of [`segments`], largest first: each level holds up to seven blocks, so a
+/// query reads one term chunk from up to 7 per level (10 at 10,000 documents, 13 at
+/// 100,000).
+const LEVELS: [usize; 4] = [32_768, 4_096, 512, 64];
+
+/// Target size of a segment's term chunks: a query for a rare term reads one chunk per
+/// segment, so small segments get small chunks (never under 1 KiB, or the tail would be
+/// many tiny files, most of them changed by the next postmortem).
+fn chunk_target(docs: usize) -> usize {
+    (docs * 2).clamp(1024, CHUNK_BYTES)
+}
+
+/// One term's postings in one field of one segment, in export order.
+#[derive(Default)]
 struct FieldPostings {
-    /// Document ids, ascending.
+    /// Document ids in the segment (0 is its first), ascending.
     docs: Vec<u32>,
-    /// Term frequencies, one per document (varints, as every column below).
-    tfs: String,
-    /// Fieldnorm ids, one per document; empty when the client reads them from the field's
-    /// norms file or the field has none.
-    norms: String,
-    /// `tf` positions per document, the first absolute, then deltas.
-    positions: String,
-}
-
-/// A field's terms in byte order, with their postings, and its total token count.
-struct FieldTerms {
-    total_tokens: u64,
-    terms: Terms,
-    /// Every document's fieldnorm id, in document order, when the field's frequent terms
-    /// share them.
-    norms: Option<String>,
-}
-
-/// Reads every term of one field: its total token count and, per term in byte order, its
-/// postings, with document ids counted across segments in order. `shared_norms`: frequent
-/// terms leave their norms to a file of the field's. Segments are read side by side.
-fn field_postings(
-    searcher: &tantivy::Searcher,
-    field: tantivy::schema::Field,
-    has_norms: bool,
-    shared_norms: bool,
-) -> tantivy::Result<FieldTerms> {
-    let segments = searcher.segment_readers();
-    let bases = super::segment_bases(searcher);
-    let base: u32 = segments.iter().map(|s| s.max_doc()).sum();
-    // A term found in this many documents is dense: its norms come from the norms file.
-    let dense = if shared_norms {
-        (base as usize).div_ceil(DENSE_SHARE)
-    } else {
-        usize::MAX
-    };
-    let read: Vec<(u64, Terms)> = segments
-        .par_iter()
-        .zip(bases)
-        .map(|(segment, base)| segment_postings(segment, base, field, has_norms, dense))
-        .collect::<tantivy::Result<_>>()?;
-    let total_tokens = read.iter().map(|(tokens, _)| tokens).sum();
-    let mut out: Terms = read.into_iter().flat_map(|(_, terms)| terms).collect();
-    // One list per segment, each in term order: the same term's postings, segment after
-    // segment, make one (varint columns concatenate).
-    if segments.len() > 1 {
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut merged: Terms = Vec::with_capacity(out.len());
-        for (term, postings) in out {
-            match merged.last_mut() {
-                Some((last, into)) if *last == term => {
-                    into.docs.extend(postings.docs);
-                    into.tfs.push_str(&postings.tfs);
-                    into.norms.push_str(&postings.norms);
-                    into.positions.push_str(&postings.positions);
-                }
-                _ => merged.push((term, postings)),
-            }
-        }
-        out = merged;
-    }
-    // A term in many documents leaves its norms to the field's norms file, which the
-    // client loads once and keeps; a rarer one carries its own. (A segment leaves them out
-    // when the term is dense in it alone; here, when it is dense in all of them together.)
-    for (_, postings) in &mut out {
-        if postings.docs.len() >= dense {
-            postings.norms = String::new();
-        }
-    }
-    let norms = if has_norms && shared_norms {
-        let ids = segments
-            .iter()
-            .map(|segment| {
-                let reader = segment.get_fieldnorms_reader(field)?;
-                Ok((0..segment.max_doc()).map(move |doc| u32::from(reader.fieldnorm_id(doc))))
-            })
-            .collect::<tantivy::Result<Vec<_>>>()?
-            .into_iter()
-            .flatten();
-        Some(varints(ids))
-    } else {
-        None
-    };
-    Ok(FieldTerms {
-        total_tokens,
-        terms: out,
-        norms,
-    })
+    /// Term frequency per document.
+    tfs: Vec<u32>,
+    /// Fieldnorm id per document, for a field whose norms are inline; else empty.
+    norms: Vec<u8>,
+    /// Each document's positions, `tfs[i]` of them, ascending, document after document.
+    positions: Vec<u32>,
 }
 
 /// Terms (as bytes) and their postings in one field.
 type Terms = Vec<(Vec<u8>, FieldPostings)>;
 
-/// One segment's terms of one field, in byte order, with their postings; document ids
-/// start at `base`. Terms found in `dense` documents or more of this segment get no inline
-/// norms. Also the segment's token count in the field.
-fn segment_postings(
-    segment: &tantivy::SegmentReader,
+/// One tantivy segment of the index: its reader and the site index of its first document.
+struct Part<'a> {
+    reader: &'a tantivy::SegmentReader,
     base: u32,
+}
+
+/// Reads one field of one export segment (`range`, export ids) from the index parts
+/// inside it: per term in byte order, its postings in export order. `docs` is the
+/// archive's size (export id `e` is the site's postmortem `docs - 1 - e`).
+fn field_postings(
+    parts: &[Part<'_>],
+    range: &Range<usize>,
+    docs: u32,
     field: tantivy::schema::Field,
-    has_norms: bool,
-    dense: usize,
-) -> tantivy::Result<(u64, Terms)> {
+    inline_norms: bool,
+) -> tantivy::Result<Terms> {
+    // Parts are in site order, newest first: read oldest first, each part's postings
+    // reversed, so that every term's lists come out in ascending export ids.
+    let mut read: Vec<Terms> = Vec::new();
+    for part in parts.iter().rev() {
+        let local = |doc: u32| docs - 1 - (part.base + doc) - range.start as u32;
+        read.push(part_postings(part.reader, field, inline_norms, local)?);
+    }
+    if read.len() == 1 {
+        return Ok(read.pop().unwrap_or_default());
+    }
+    let mut all: Terms = read.into_iter().flatten().collect();
+    // Stable: the same term's lists stay in part order, which is ascending export order.
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut merged: Terms = Vec::with_capacity(all.len());
+    for (term, postings) in all {
+        match merged.last_mut() {
+            Some((last, into)) if *last == term => {
+                into.docs.extend(postings.docs);
+                into.tfs.extend(postings.tfs);
+                into.norms.extend(postings.norms);
+                into.positions.extend(postings.positions);
+            }
+            _ => merged.push((term, postings)),
+        }
+    }
+    Ok(merged)
+}
+
+/// One index part's terms of one field, in byte order, with their postings in export
+/// order (`local` maps the part's document ids to the segment's, which run the other way).
+fn part_postings(
+    segment: &tantivy::SegmentReader,
+    field: tantivy::schema::Field,
+    inline_norms: bool,
+    local: impl Fn(u32) -> u32,
+) -> tantivy::Result<Terms> {
     let inverted = segment.inverted_index(field)?;
-    let norms = if has_norms {
+    let norms = if inline_norms {
         Some(segment.get_fieldnorms_reader(field)?)
     } else {
         None
@@ -258,44 +270,44 @@ fn segment_postings(
     while stream.advance() {
         let mut postings =
             inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqsAndPositions)?;
-        let inline_norms = norms
-            .as_ref()
-            .filter(|_| (stream.value().doc_freq as usize) < dense);
+        let count = stream.value().doc_freq as usize;
+        // Read in the part's order (descending export ids), then turned around.
         let mut read = FieldPostings {
-            docs: Vec::with_capacity(stream.value().doc_freq as usize),
-            tfs: String::new(),
-            norms: String::new(),
-            positions: String::new(),
+            docs: Vec::with_capacity(count),
+            tfs: Vec::with_capacity(count),
+            norms: Vec::new(),
+            positions: Vec::new(),
         };
+        let mut per_doc: Vec<Vec<u32>> = Vec::with_capacity(count);
         while postings.doc() != TERMINATED {
             let doc = postings.doc();
-            read.docs.push(base + doc);
-            push_varint(&mut read.tfs, postings.term_freq());
-            if let Some(norms) = inline_norms {
-                push_varint(&mut read.norms, u32::from(norms.fieldnorm_id(doc)));
+            read.docs.push(local(doc));
+            read.tfs.push(postings.term_freq());
+            if let Some(norms) = &norms {
+                read.norms.push(norms.fieldnorm_id(doc));
             }
             positions.clear();
             postings.positions(&mut positions);
-            let mut at = 0;
-            for &p in &positions {
-                push_varint(&mut read.positions, p - at);
-                at = p;
-            }
+            per_doc.push(positions.clone());
             postings.advance();
         }
+        read.docs.reverse();
+        read.tfs.reverse();
+        read.norms.reverse();
+        read.positions = per_doc.into_iter().rev().flatten().collect();
         out.push((stream.key().to_vec(), read));
     }
-    Ok((inverted.total_num_tokens(), out))
+    Ok(out)
 }
 
-/// A term's entry in `t/<i>.js`, `[term, docs, fields, tfs, norms]`: the documents
-/// holding the term in any field (delta-coded), per document a bit mask of those fields,
-/// then per field its term frequencies and inline norms, for the documents whose mask has
-/// the field. Fields often hold a term in the same documents (a service named in the title,
-/// the summary and the labels), and the ids are written once. Also returns what the term's
-/// entry of `p/<i>.js` lists: per field, the positions of each of those documents (moved,
-/// not copied: they are the largest part of the export).
-fn term_entry(term: &str, per_field: Vec<Option<FieldPostings>>) -> (String, Vec<String>) {
+/// A term's entry in a segment's `t/` file, `[term, docs, fields, tfs, norms]`: the
+/// documents holding the term in any field (delta-coded), per document a bit mask of
+/// those fields, then per field its term frequencies and inline norms, for the documents
+/// whose mask has the field. Fields often hold a term in the same documents (a service
+/// named in the title, the summary and the labels), and the ids are written once. Also
+/// returns the term's entry of the `p/` file: per field, each of those documents'
+/// positions (the first, then deltas).
+fn term_entry(term: &str, per_field: &[Option<FieldPostings>]) -> (String, String) {
     let mut docs: Vec<u32> = Vec::new();
     for postings in per_field.iter().flatten() {
         docs = union(&docs, &postings.docs);
@@ -318,17 +330,30 @@ fn term_entry(term: &str, per_field: Vec<Option<FieldPostings>>) -> (String, Vec
         previous = d;
         delta
     });
-    let column = |pick: fn(&FieldPostings) -> &str| -> Vec<&str> {
-        per_field.iter().map(|p| p.as_ref().map_or("", pick)).collect()
+    let column = |pick: fn(&FieldPostings) -> String| -> Vec<String> {
+        per_field
+            .iter()
+            .map(|p| p.as_ref().map_or_else(String::new, pick))
+            .collect()
     };
-    let (tfs, norms) = (column(|p| &p.tfs), column(|p| &p.norms));
+    let tfs = column(|p| varints(p.tfs.iter().copied()));
+    let norms = column(|p| varints(p.norms.iter().map(|&n| u32::from(n))));
     let (docs, masks) = (varints(deltas), varints(masks));
-    let json = serde_json::to_string(&(term, docs, masks, tfs, norms));
-    let positions = per_field
-        .into_iter()
-        .map(|p| p.map(|p| p.positions).unwrap_or_default())
-        .collect();
-    (json.unwrap_or_default(), positions)
+    let json = serde_json::to_string(&(term, docs, masks, tfs, norms)).unwrap_or_default();
+    let positions = column(|p| {
+        let mut out = String::new();
+        let mut at = 0;
+        for &tf in &p.tfs {
+            let mut previous = 0;
+            for &position in &p.positions[at..at + tf as usize] {
+                push_varint(&mut out, position - previous);
+                previous = position;
+            }
+            at += tf as usize;
+        }
+        out
+    });
+    (json, serde_json::to_string(&positions).unwrap_or_default())
 }
 
 /// The ids in either of two ascending lists, ascending, once each.
@@ -376,102 +401,143 @@ pub fn export<E: Send>(
     let searcher = reader.searcher();
     let docs = searcher.num_docs() as u32;
     let emit = |file: File| write(&file.path, &file.contents).map_err(Error::Write);
-
-    // Each field's terms are read on their own thread, then gathered per term, in byte
-    // order of the term. Only the body, long and in nearly every query, shares its norms:
-    // for the short fields, inline norms cost a following query less than a norms file.
-    let per_field: Vec<tantivy::Result<(FieldInfo, FieldTerms)>> = fields
-        .text_fields()
-        .into_par_iter()
-        .zip(TEXT_FIELDS)
-        .map(|((field, boost), info)| {
-            let read = field_postings(&searcher, field, info.norms, field == fields.body)?;
-            let avg = if docs == 0 {
-                0.0
-            } else {
-                read.total_tokens as f32 / docs as f32
-            };
-            // What tantivy scores a field without norms with: `FieldNormReader::constant(_, 1)`.
-            let fixed =
-                (!info.norms).then(|| FieldNormReader::id_to_fieldnorm(FieldNormReader::fieldnorm_to_id(1)));
-            Ok((
-                FieldInfo {
-                    name: info.name,
-                    boost,
-                    avg,
-                    fixed,
-                },
-                read,
-            ))
-        })
+    let text_fields = fields.text_fields();
+    let parts: Vec<Part<'_>> = searcher
+        .segment_readers()
+        .iter()
+        .zip(super::segment_bases(&searcher))
+        .map(|(reader, base)| Part { reader, base })
         .collect();
-    let field_count = TEXT_FIELDS.len();
-    let mut terms: BTreeMap<Vec<u8>, Vec<Option<FieldPostings>>> = BTreeMap::new();
-    let mut infos = Vec::new();
-    for result in per_field {
-        let (info, read) = result?;
-        let n = infos.len();
-        if let Some(norms) = read.norms {
-            emit(file(
-                &format!("n/{n}.js"),
-                &format!("n{n}"),
-                &format!("\"{norms}\""),
-            ))?;
+
+    // Segments one after the other (each holds its terms in memory while its files are
+    // made), the fields of one side by side.
+    let mut segment_infos = Vec::new();
+    for range in segments(docs as usize) {
+        // The index parts inside this segment: the build cuts its parts at segment bounds
+        // (`index::parts`).
+        let site_range = (docs as usize - range.end) as u32..(docs as usize - range.start) as u32;
+        let inside: Vec<Part<'_>> = parts
+            .iter()
+            .filter(|p| site_range.contains(&p.base))
+            .map(|p| Part {
+                reader: p.reader,
+                base: p.base,
+            })
+            .collect();
+        let covered: u32 = inside.iter().map(|p| p.reader.max_doc()).sum();
+        if covered as usize != range.len() {
+            return Err(Error::Index(tantivy::TantivyError::InternalError(format!(
+                "the index's parts are not cut at the export's segments ({range:?})"
+            ))));
         }
-        infos.push(info);
-        for (term, postings) in read.terms {
-            let entry = terms
-                .entry(term)
-                .or_insert_with(|| (0..field_count).map(|_| None).collect());
-            entry[n] = Some(postings);
+        let per_field: Vec<tantivy::Result<Terms>> = text_fields
+            .par_iter()
+            .zip(TEXT_FIELDS)
+            .map(|(&(field, _), info)| {
+                field_postings(&inside, &range, docs, field, info.norms && field != fields.body)
+            })
+            .collect();
+        let mut terms: BTreeMap<Vec<u8>, Vec<Option<FieldPostings>>> = BTreeMap::new();
+        for (n, read) in per_field.into_iter().enumerate() {
+            for (term, postings) in read? {
+                let entry = terms
+                    .entry(term)
+                    .or_insert_with(|| (0..TEXT_FIELDS.len()).map(|_| None).collect());
+                entry[n] = Some(postings);
+            }
         }
+        let entries: Vec<(String, String, String)> = terms
+            .into_iter()
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|(term, per_field)| {
+                let term = String::from_utf8_lossy(&term).into_owned();
+                let (json, positions) = term_entry(&term, &per_field);
+                (term, json, positions)
+            })
+            .collect();
+        let start = range.start;
+        let ranges = chunk_ranges(
+            entries.iter().map(|e| (e.0.as_str(), e.1.len())),
+            chunk_target(range.len()),
+        );
+        let starts = chunk_starts(&ranges, |i| &entries[i].0);
+        ranges.par_iter().zip(&starts).try_for_each(|(chunk, boundary)| {
+            let name = chunk_name(boundary);
+            // Written as the files' text from the start: these are most of the export's bytes.
+            let (t, p) = (format!("t/{start}/{name}"), format!("p/{start}/{name}"));
+            let (mut postings, mut positions) = (file_start(&t), file_start(&p));
+            postings.push('[');
+            positions.push('[');
+            for (i, (_, json, term_positions)) in entries[chunk.clone()].iter().enumerate() {
+                if i > 0 {
+                    postings.push(',');
+                    positions.push(',');
+                }
+                postings.push_str(json);
+                positions.push_str(term_positions);
+            }
+            for text in [&mut postings, &mut positions] {
+                text.push(']');
+                text.push_str(FILE_END);
+            }
+            emit(File {
+                path: format!("{t}.js"),
+                contents: postings,
+            })?;
+            emit(File {
+                path: format!("{p}.js"),
+                contents: positions,
+            })
+        })?;
+        // The body's norms, for this segment's documents in export order.
+        let mut norms = Vec::with_capacity(range.len());
+        for part in inside.iter().rev() {
+            let reader = part.reader.get_fieldnorms_reader(fields.body)?;
+            norms.extend(
+                (0..part.reader.max_doc())
+                    .rev()
+                    .map(|doc| u32::from(reader.fieldnorm_id(doc))),
+            );
+        }
+        let body = text_fields
+            .iter()
+            .position(|&(f, _)| f == fields.body)
+            .unwrap_or_default();
+        let name = format!("n/{start}/{body}");
+        emit(file(
+            &format!("{name}.js"),
+            &name,
+            &format!("\"{}\"", varints(norms)),
+        ))?;
+        segment_infos.push(SegmentInfo {
+            start: start as u32,
+            docs: range.len() as u32,
+            terms: starts,
+        });
     }
 
-    // Term chunks are cut by the size of their postings; the positions file of a chunk
-    // (`p/<i>.js`, loaded only for phrases) holds the same terms.
-    let terms: Vec<(Vec<u8>, Vec<Option<FieldPostings>>)> = terms.into_iter().collect();
-    let entries: Vec<(String, String, Vec<String>)> = terms
-        .into_par_iter()
-        .map(|(term, per_field)| {
-            let term = String::from_utf8_lossy(&term).into_owned();
-            let (json, positions) = term_entry(&term, per_field);
-            (term, json, positions)
-        })
-        .collect();
-    let ranges = chunk_ranges(entries.iter().map(|e| e.1.len()), CHUNK_BYTES);
-    let term_starts = chunk_starts(&ranges, |i| &entries[i].0);
-    // Each chunk's entries are dropped once its files are written.
-    let mut entries = entries.into_iter();
-    let chunks: Vec<Vec<(String, String, Vec<String>)>> = ranges
-        .iter()
-        .map(|range| entries.by_ref().take(range.len()).collect())
-        .collect();
-    chunks.into_par_iter().enumerate().try_for_each(|(n, chunk)| {
-        // Written as the files' text from the start: these are most of the export's bytes.
-        let (mut postings, mut positions) = (file_start(&format!("t{n}")), file_start(&format!("p{n}")));
-        postings.push('[');
-        positions.push('[');
-        for (i, (_, json, term_positions)) in chunk.into_iter().enumerate() {
-            if i > 0 {
-                postings.push(',');
-                positions.push(',');
-            }
-            postings.push_str(&json);
-            positions.push_str(&serde_json::to_string(&term_positions).unwrap_or_default());
+    let mut infos = Vec::new();
+    for (&(field, boost), info) in text_fields.iter().zip(TEXT_FIELDS) {
+        let mut total_tokens = 0;
+        for part in &parts {
+            total_tokens += part.reader.inverted_index(field)?.total_num_tokens();
         }
-        for text in [&mut postings, &mut positions] {
-            text.push(']');
-            text.push_str(FILE_END);
-        }
-        emit(File {
-            path: format!("t/{n}.js"),
-            contents: postings,
-        })?;
-        emit(File {
-            path: format!("p/{n}.js"),
-            contents: positions,
-        })
-    })?;
+        let avg = if docs == 0 {
+            0.0
+        } else {
+            total_tokens as f32 / docs as f32
+        };
+        // What tantivy scores a field without norms with: `FieldNormReader::constant(_, 1)`.
+        let fixed =
+            (!info.norms).then(|| FieldNormReader::id_to_fieldnorm(FieldNormReader::fieldnorm_to_id(1)));
+        infos.push(FieldInfo {
+            name: info.name,
+            boost,
+            avg,
+            fixed,
+        });
+    }
 
     // The vocabulary, in byte order, then again by first letter and length for typos.
     let mut vocabulary: Vec<(&String, &String)> = words.iter().collect();
@@ -487,13 +553,17 @@ pub fn export<E: Send>(
             (word, serde_json::to_string(&entry).unwrap_or_default())
         })
         .collect();
-    let ranges = chunk_ranges(entries.iter().map(|e| e.1.len()), WORD_CHUNK_BYTES);
+    let ranges = chunk_ranges(
+        entries.iter().map(|e| (e.0.as_str(), e.1.len())),
+        WORD_CHUNK_BYTES,
+    );
     let word_starts = chunk_starts(&ranges, |i| entries[i].0);
-    for (n, range) in ranges.into_iter().enumerate() {
+    for (range, boundary) in ranges.into_iter().zip(&word_starts) {
         let items: Vec<&str> = entries[range].iter().map(|e| e.1.as_str()).collect();
+        let name = format!("w/{}", chunk_name(boundary));
         emit(file(
-            &format!("w/{n}.js"),
-            &format!("w{n}"),
+            &format!("{name}.js"),
+            &name,
             &format!("[{}]", items.join(",")),
         ))?;
     }
@@ -509,7 +579,8 @@ pub fn export<E: Send>(
         ))?;
     }
 
-    for (g, group) in site.postmortems.chunks(GROUP).enumerate() {
+    let oldest_first: Vec<&Postmortem> = site.postmortems.iter().rev().copied().collect();
+    for (g, group) in oldest_first.chunks(GROUP).enumerate() {
         let rows: Vec<serde_json::Value> = group
             .iter()
             .map(|pm| {
@@ -539,7 +610,7 @@ pub fn export<E: Send>(
         b: 0.75,
         fields: infos,
         norms: (0..=255u8).map(FieldNormReader::id_to_fieldnorm).collect(),
-        terms: term_starts,
+        segments: segment_infos,
         words: word_starts,
         group: GROUP,
         incident: url::incident("{id}"),
@@ -547,6 +618,22 @@ pub fn export<E: Send>(
     };
     let body = serde_json::to_string(&manifest).unwrap_or_default();
     emit(file("manifest.js", "manifest", &body))
+}
+
+/// A chunk's file name (without `.js`) from its boundary in the manifest, which the client
+/// has: the boundary itself, letters and digits as they are and any other byte as `~`
+/// and two hex digits, after `_` (so no name is empty or one Windows reserves). Named by
+/// what starts it, not by its place, a chunk keeps its name when one before it splits.
+pub fn chunk_name(boundary: &str) -> String {
+    let mut out = String::from("_");
+    for byte in boundary.bytes() {
+        if byte.is_ascii_lowercase() || byte.is_ascii_digit() {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("~{byte:02x}"));
+        }
+    }
+    out
 }
 
 /// The typo file of a word: `<first letter's code point, hex>-<length in characters>`.
@@ -565,10 +652,11 @@ fn facet_files(site: &Site<'_>) -> Vec<File> {
         let key = kind.key();
         let taxonomy = site.taxonomy(kind);
         let values: Vec<&str> = taxonomy.terms.iter().map(|t| t.name.as_str()).collect();
-        let mut per_doc: Vec<Vec<u32>> = vec![Vec::new(); site.postmortems.len()];
+        let docs = site.postmortems.len();
+        let mut per_doc: Vec<Vec<u32>> = vec![Vec::new(); docs];
         for (value, term) in taxonomy.terms.iter().enumerate() {
-            for &doc in &term.members {
-                per_doc[doc].push(value as u32);
+            for &member in &term.members {
+                per_doc[docs - 1 - member].push(value as u32);
             }
         }
         let encoded = varints(per_doc.into_iter().flat_map(|values| {
@@ -623,27 +711,42 @@ fn chunk_starts<'a>(ranges: &[Range<usize>], key: impl Fn(usize) -> &'a str) -> 
         .collect()
 }
 
-/// Cuts entries of the given JSON sizes, in order, into runs of about `target` bytes. An
-/// entry of half the target or more is a run of its own.
-fn chunk_ranges(sizes: impl Iterator<Item = usize>, target: usize) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let (mut start, mut bytes, mut len) = (0, 0, 0);
-    for size in sizes {
-        if len > start && (bytes >= target || size * 2 >= target) {
-            out.push(start..len);
-            (start, bytes) = (len, 0);
+/// Cuts entries (key, JSON size), in key order, into runs of about `target` bytes, where
+/// the entries alone say: an entry starts a run when it or the entry before it is half the
+/// target or more (a large entry is a run of its own), or else, once the run holds half
+/// the target, with a chance of its size over half the target, drawn from a hash of its
+/// key. Boundaries cut by running byte counts would all move when one entry grows; these
+/// move only next to an entry that changed (the next drawn boundary puts them back), so a
+/// new or edited postmortem rewrites the chunks holding its terms and few others. (The
+/// half-target floor keeps runs near the target: drawn boundaries alone would make many
+/// tiny runs and some very long ones, and a query reads the long ones more often.)
+fn chunk_ranges<'a>(entries: impl Iterator<Item = (&'a str, usize)>, target: usize) -> Vec<Range<usize>> {
+    let half = target / 2;
+    let mut out: Vec<Range<usize>> = Vec::new();
+    let (mut previous_large, mut bytes) = (true, 0);
+    for (i, (key, size)) in entries.enumerate() {
+        let large = size >= half;
+        let drawn = bytes >= half && (fnv1a(key.as_bytes()) % half.max(1) as u64) < size as u64;
+        match out.last_mut() {
+            Some(run) if !(previous_large || large || drawn) => {
+                run.end = i + 1;
+                bytes += size;
+            }
+            _ => {
+                out.push(i..i + 1);
+                bytes = size;
+            }
         }
-        bytes += size + 1;
-        len += 1;
-        if size * 2 >= target {
-            out.push(start..len);
-            (start, bytes) = (len, 0);
-        }
-    }
-    if len > start {
-        out.push(start..len);
+        previous_large = large;
     }
     out
+}
+
+/// FNV-1a, 64 bits: a hash that is the same on every machine and in every version.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -676,59 +779,121 @@ mod tests {
         assert_eq!(boundary(Some("naïf"), "naïve"), "naïv");
     }
 
+    /// Keys `k0000`, `k0001`, ... with the given sizes.
+    fn keyed(sizes: &[usize]) -> Vec<(String, usize)> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| (format!("k{i:04}"), size))
+            .collect()
+    }
+
+    fn ranges_of(entries: &[(String, usize)], target: usize) -> Vec<Range<usize>> {
+        chunk_ranges(entries.iter().map(|(k, s)| (k.as_str(), *s)), target)
+    }
+
     #[test]
-    fn chunk_ranges_cover_every_entry_in_order() {
-        let ranges = chunk_ranges(std::iter::repeat_n(100, 2000), CHUNK_BYTES);
-        assert!(ranges.len() > 1);
+    fn chunk_ranges_cover_every_entry_in_order_at_about_the_target_size() {
+        let entries = keyed(&[100; 4000]);
+        let ranges = ranges_of(&entries, CHUNK_BYTES);
         assert_eq!(ranges[0].start, 0);
-        assert_eq!(ranges.last().unwrap().end, 2000);
+        assert_eq!(ranges.last().unwrap().end, 4000);
         for pair in ranges.windows(2) {
             assert_eq!(pair[0].end, pair[1].start);
-            assert!(pair[0].len() * 101 >= CHUNK_BYTES);
         }
-        assert!(chunk_ranges(std::iter::empty(), CHUNK_BYTES).is_empty());
-        assert_eq!(chunk_ranges(std::iter::once(1 << 20), CHUNK_BYTES), vec![0..1]);
+        // 400 KB in chunks of about 8 KB: the draw is random, the mean is not.
+        assert!((30..80).contains(&ranges.len()), "{} chunks", ranges.len());
+        assert!(ranges_of(&[], CHUNK_BYTES).is_empty());
     }
 
     #[test]
-    fn a_term_entry_lists_each_document_once_with_a_mask_of_its_fields() {
-        let postings = |docs: &[u32], tfs: &[u32]| FieldPostings {
-            docs: docs.to_vec(),
-            tfs: varints(tfs.iter().copied()),
-            norms: String::new(),
-            positions: varints(tfs.iter().map(|_| 0)),
-        };
-        // In the title of documents 1 and 5, in the body of 5 and 9.
-        let per_field = vec![
-            Some(postings(&[1, 5], &[1, 2])),
-            None,
-            Some(postings(&[5, 9], &[3, 4])),
-        ];
-        let (json, positions) = term_entry("api", per_field);
-        let entry: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(entry[0], "api");
-        assert_eq!(decode_varints(entry[1].as_str().unwrap()), [1, 4, 4]);
-        assert_eq!(decode_varints(entry[2].as_str().unwrap()), [0b001, 0b101, 0b100]);
-        assert_eq!(
-            entry[3],
-            serde_json::json!([varints([1, 2]), "", varints([3, 4])])
-        );
-        assert_eq!(entry[4], serde_json::json!(["", "", ""]));
-        assert_eq!(entry.as_array().unwrap().len(), 5);
-        assert_eq!(positions, [varints([0, 0]), String::new(), varints([0, 0])]);
-    }
-
-    #[test]
-    fn typo_files_group_words_by_first_letter_and_length() {
-        assert_eq!(typo_bucket("certificate"), "63-11");
-        assert_eq!(typo_bucket("éclair"), "e9-6");
+    fn a_changed_entry_moves_no_boundary_away_from_it() {
+        let mut entries = keyed(&[60; 3000]);
+        let before = ranges_of(&entries, 2048);
+        // One entry grows a lot, one term is added: only the chunks around them change.
+        entries[1500].1 = 1500;
+        entries.insert(2500, ("k2499x".into(), 60));
+        let after = ranges_of(&entries, 2048);
+        let key = |e: &[(String, usize)], r: &Range<usize>| e[r.start].0.clone();
+        let old: std::collections::BTreeSet<String> =
+            before.iter().map(|r| key(&keyed(&[60; 3000]), r)).collect();
+        let new: std::collections::BTreeSet<String> = after.iter().map(|r| key(&entries, r)).collect();
+        let changed = old.symmetric_difference(&new).count();
+        assert!(changed <= 3, "{changed} chunk starts moved");
     }
 
     #[test]
     fn a_large_entry_gets_a_chunk_of_its_own() {
         // Small, small, large, small: the large one is alone, its neighbours are not
         // downloaded with it.
-        let ranges = chunk_ranges([10, 10, 600, 10].into_iter(), 1000);
-        assert_eq!(ranges, vec![0..2, 2..3, 3..4]);
+        let ranges = ranges_of(&keyed(&[10, 10, 600, 10]), 1000);
+        assert_eq!(ranges[ranges.len() - 2..], [2..3, 3..4]);
+        assert_eq!(ranges[0].start, 0);
+    }
+
+    #[test]
+    fn segments_are_blocks_that_newer_documents_never_change() {
+        assert!(segments(0).is_empty());
+        assert_eq!(segments(10), vec![0..10usize]);
+        assert_eq!(segments(130), [0..64, 64..128, 128..130]);
+        assert_eq!(segments(512), vec![0..512usize]);
+        let at_10k = segments(10_000);
+        assert_eq!(at_10k.len(), 10);
+        assert_eq!(at_10k[..2], [0..4096, 4096..8192]);
+        for docs in 1..5000 {
+            let (now, next) = (segments(docs), segments(docs + 1));
+            // Every segment but the tail is still there, unless blocks merged.
+            let kept = now.iter().filter(|s| next.contains(s)).count();
+            let merged = next.len() < now.len();
+            assert!(kept + 1 >= now.len() || merged, "{docs}: {now:?} -> {next:?}");
+            assert_eq!(next.last().unwrap().end, docs + 1);
+        }
+    }
+
+    #[test]
+    fn chunk_names_are_safe_file_names_that_keep_their_boundary() {
+        assert_eq!(chunk_name(""), "_");
+        assert_eq!(chunk_name("con"), "_con");
+        assert_eq!(chunk_name("naïv"), "_na~c3~afv");
+        assert_eq!(chunk_name("x.y"), "_x~2ey");
+    }
+
+    #[test]
+    fn a_term_entry_lists_each_document_once_with_a_mask_of_its_fields() {
+        let postings = |docs: &[u32], tfs: &[u32]| FieldPostings {
+            docs: docs.to_vec(),
+            tfs: tfs.to_vec(),
+            norms: Vec::new(),
+            positions: tfs.iter().flat_map(|&tf| (0..tf).map(|p| p * 2 + 1)).collect(),
+        };
+        // In the title of documents 1 and 5, in the body of 5 and 9.
+        let per_field = vec![
+            Some(postings(&[1, 5], &[1, 2])),
+            None,
+            Some(postings(&[5, 9], &[3, 1])),
+        ];
+        let (json, positions) = term_entry("api", &per_field);
+        let entry: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(entry[0], "api");
+        assert_eq!(decode_varints(entry[1].as_str().unwrap()), [1, 4, 4]);
+        assert_eq!(decode_varints(entry[2].as_str().unwrap()), [0b001, 0b101, 0b100]);
+        assert_eq!(
+            entry[3],
+            serde_json::json!([varints([1, 2]), "", varints([3, 1])])
+        );
+        assert_eq!(entry[4], serde_json::json!(["", "", ""]));
+        assert_eq!(entry.as_array().unwrap().len(), 5);
+        // Per document, the first position, then deltas.
+        let positions: Vec<String> = serde_json::from_str(&positions).unwrap();
+        assert_eq!(
+            positions,
+            [varints([1, 1, 2]), String::new(), varints([1, 2, 2, 1])]
+        );
+    }
+
+    #[test]
+    fn typo_files_group_words_by_first_letter_and_length() {
+        assert_eq!(typo_bucket("certificate"), "63-11");
+        assert_eq!(typo_bucket("éclair"), "e9-6");
     }
 }

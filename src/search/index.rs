@@ -23,6 +23,9 @@ use crate::site::{TaxonomyKind, term_slug};
 /// the writer sizes its hash table from this, it does not reserve it.
 const MEMORY_BUDGET: usize = 200_000_000;
 const MIN_PART: usize = 200;
+/// What a writer of a small part is given: tantivy refuses a budget too small for its
+/// smallest hash table.
+const MIN_WRITER_BUDGET: usize = 4_000_000;
 
 #[derive(Debug)]
 pub enum IndexError {
@@ -104,7 +107,9 @@ pub fn build_index(
             let mut part = index.clone();
             part.set_tokenizers(tokenizers);
             let segment = part.new_segment();
-            let mut writer = SegmentWriter::for_segment(MEMORY_BUDGET / parts.len(), segment.clone())?;
+            // The writer's hash table is sized from its share of the budget.
+            let share = (MEMORY_BUDGET / site.postmortems.len().max(1)) * range.len();
+            let mut writer = SegmentWriter::for_segment(share.max(MIN_WRITER_BUDGET), segment.clone())?;
             for (opstamp, pm) in site.postmortems[range.clone()].iter().enumerate() {
                 if stop.load(Ordering::Relaxed) {
                     return Err(IndexError::Interrupted);
@@ -195,15 +200,24 @@ fn commit_segments(
     Ok(())
 }
 
-/// Contiguous ranges of documents to index side by side: one per core, none smaller than
-/// [`MIN_PART`] documents (below that, a part's fixed costs outweigh the parallelism).
+/// Contiguous ranges of documents (site order) to index side by side, each in a segment of
+/// its own: the browser export's segments (`export::segments`, which count from the
+/// oldest), each cut into up to one part per core but none smaller than [`MIN_PART`]
+/// documents (below that, a part's fixed costs outweigh the parallelism). A part never
+/// spans two export segments, so the export reads each from its own parts.
 fn parts(documents: usize) -> Vec<std::ops::Range<usize>> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let count = (documents / MIN_PART).clamp(1, cores);
-    let size = documents.div_ceil(count).max(1);
-    (0..count)
-        .map(|i| (i * size).min(documents)..((i + 1) * size).min(documents))
-        .collect()
+    let mut out = Vec::new();
+    for segment in super::export::segments(documents).into_iter().rev() {
+        let site = documents - segment.end..documents - segment.start;
+        let count = (site.len() / MIN_PART).clamp(1, cores);
+        let size = site.len().div_ceil(count);
+        out.extend(
+            (0..count)
+                .map(|i| (site.start + i * size).min(site.end)..(site.start + (i + 1) * size).min(site.end)),
+        );
+    }
+    out
 }
 
 /// The words of a postmortem, by field. Also what "similar incidents" compares.

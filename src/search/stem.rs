@@ -22,13 +22,78 @@ pub const NAME: &str = "en_stem";
 /// stemmer.
 pub type Memo = Arc<Mutex<FxHashMap<String, String>>>;
 
-/// The `en_stem` pipeline, memoized in `memo`.
+/// The `en_stem` pipeline, memoized in `memo`, with each line's positions from a multiple of
+/// [`LINE_STRIDE`] (see [`Lines`]).
 pub fn analyzer(memo: Memo) -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(Lines(SimpleTokenizer::default()))
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(MemoStemmer { memo })
         .build()
+}
+
+/// Lines start at a multiple of this many positions.
+pub const LINE_STRIDE: usize = 1024;
+
+/// A tokenizer whose positions restart at the next multiple of [`LINE_STRIDE`] on each new
+/// line (leaving at least one position free): a line's positions then depend on how many
+/// strides the lines before it fill, not on their exact lengths. Editing a sentence of one
+/// section (a line of the body field) moves the positions of that line only, so the
+/// browser export's position files change for the words of that line, not for every word
+/// after it (issue 11's stable output). A phrase never spans two lines, as it never spans
+/// two values of a field. The number of tokens, hence the field norms, is unchanged.
+#[derive(Clone)]
+pub struct Lines<T>(pub T);
+
+impl<T: Tokenizer> Tokenizer for Lines<T> {
+    type TokenStream<'a> = LinesStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        LinesStream {
+            inner: self.0.token_stream(text),
+            text,
+            scanned: 0,
+            next: 0,
+        }
+    }
+}
+
+pub struct LinesStream<'a, T> {
+    inner: T,
+    text: &'a str,
+    /// Where the previous token ended: a newline after it starts a line.
+    scanned: usize,
+    /// The position of the next token on the same line.
+    next: usize,
+}
+
+impl<T: TokenStream> TokenStream for LinesStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        if !self.inner.advance() {
+            return false;
+        }
+        let token = self.inner.token_mut();
+        let between = self
+            .text
+            .as_bytes()
+            .get(self.scanned..token.offset_from)
+            .unwrap_or_default();
+        if self.next > 0 && between.contains(&b'\n') {
+            self.next = (self.next / LINE_STRIDE + 1) * LINE_STRIDE;
+        }
+        self.scanned = token.offset_to;
+        token.position = self.next;
+        self.next += 1;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.inner.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.inner.token_mut()
+    }
 }
 
 #[derive(Clone)]
@@ -119,6 +184,25 @@ mod tests {
         let text = "Migrations migrated the organization's internal intervals; certificates EXPIRED \
                     expired-certificate x509 deadlocks 2024-03-08 naïve Ünïcode averyveryveryveryveryverylongwordthatisover40bytes";
         assert_eq!(tokens(analyzer(Memo::default()), text), tokens(stock, text));
+    }
+
+    #[test]
+    fn a_line_starts_at_a_multiple_of_the_stride_whatever_the_lines_before_it_hold() {
+        let positions = |text: &str| {
+            let mut analyzer = analyzer(Memo::default());
+            let mut stream = analyzer.token_stream(text);
+            let mut out = Vec::new();
+            while stream.advance() {
+                out.push(stream.token().position);
+            }
+            out
+        };
+        assert_eq!(positions("a b\nc d\n\ne"), [0, 1, 1024, 1025, 2048]);
+        // A longer first line moves nothing after it.
+        assert_eq!(positions("a b x y z\nc d\n\ne")[5..], [1024, 1025, 2048]);
+        // A line that ends on a stride still leaves a gap: no phrase across lines.
+        let full = "w ".repeat(LINE_STRIDE);
+        assert_eq!(positions(&format!("{full}\nc"))[LINE_STRIDE], 2 * LINE_STRIDE);
     }
 
     #[test]

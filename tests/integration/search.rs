@@ -347,3 +347,138 @@ fn unknown_filter_values_get_a_did_you_mean_and_exit_2() {
     site.pmsite(&["search", "--severity", "sev2", "--team", "Treasury"])
         .success();
 }
+
+/// Words the stable-files archive is written in: a few hundred distinct terms, so that
+/// each segment's terms fill several chunks.
+fn archive_word(n: usize) -> String {
+    const SYLLABLES: [&str; 16] = [
+        "ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "ba", "de", "fo", "gu", "hi", "jo", "pe", "zu",
+    ];
+    format!(
+        "{}{}{}",
+        SYLLABLES[n % 16],
+        SYLLABLES[(n / 16) % 16],
+        SYLLABLES[(n / 256) % 16]
+    )
+}
+
+/// Postmortem `i` of an archive of one a day from 2020-01-01, its body three sections of
+/// words drawn from [`archive_word`].
+fn stable_postmortem(site: &Site, i: usize) {
+    let day = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(i as u64);
+    let mut seed = i as u64 * 2654435761 + 1;
+    let mut sentence = |words: usize| {
+        (0..words)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                archive_word((seed >> 33) as usize % 700)
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let body = format!(
+        "## Summary\n\n{}.\n\n## Root cause\n\n{}.\n\n## Lessons learned\n\n{}.\n",
+        sentence(30),
+        sentence(60),
+        sentence(40)
+    );
+    site.postmortem(
+        &format!("{day}-incident-{i}.md"),
+        &format!("started_at = {day}T10:00:00Z\nsummary = \"{}.\"", sentence(8)),
+        &body,
+    );
+}
+
+/// The search files that differ between two snapshots of `public/search`, added and
+/// removed ones included.
+fn changed_search_files(
+    before: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
+    after: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
+) -> Vec<String> {
+    let paths: std::collections::BTreeSet<_> = before.keys().chain(after.keys()).collect();
+    paths
+        .into_iter()
+        .filter(|p| before.get(*p) != after.get(*p))
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
+#[test]
+fn a_newest_postmortem_rewrites_only_the_search_files_of_the_newest_segment() {
+    // 300 postmortems: four blocks of 64 (0..256, oldest first) and a tail of 44.
+    let site = Site::new();
+    for i in 0..300 {
+        stable_postmortem(&site, i);
+    }
+    site.build();
+    let before = site.snapshot("public/search");
+    stable_postmortem(&site, 300);
+    site.build();
+    let after = site.snapshot("public/search");
+    let changed = changed_search_files(&before, &after);
+    let outside: Vec<&String> = changed
+        .iter()
+        .filter(|p| {
+            let in_tail = ["t/256/", "p/256/", "n/256/"].iter().any(|s| p.starts_with(s));
+            // Its row joins the last group of four; facets, words and the manifest list it.
+            let listing = p.as_str() == "d/75.js"
+                || p.as_str() == "manifest.js"
+                || ["f/", "w/", "y/"].iter().any(|s| p.starts_with(s));
+            !in_tail && !listing
+        })
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "rewritten outside the newest segment: {outside:?}"
+    );
+    let blocks = before.keys().filter(|p| p.starts_with("t/0/")).count();
+    assert!(
+        blocks > 3,
+        "a block of 64 is cut into several term files ({blocks})"
+    );
+    let words = changed.iter().filter(|p| p.starts_with("w/")).count();
+    assert!(
+        words <= 3,
+        "{words} word files changed: a new word moves no boundary"
+    );
+}
+
+#[test]
+fn an_edited_sentence_rewrites_only_the_position_files_of_its_section() {
+    let site = Site::new();
+    for i in 0..300 {
+        stable_postmortem(&site, i);
+    }
+    site.build();
+    let before = site.snapshot("public/search");
+    // Five words more in the first sentence of the oldest postmortem: the positions of its
+    // later sections do not move.
+    let path = site.path().join("postmortems/2020-01-01-incident-0.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let added: Vec<String> = (1..6).map(archive_word).collect();
+    let edited = text.replacen(
+        "## Summary\n\n",
+        &format!("## Summary\n\n{} ", added.join(" ")),
+        1,
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&path, edited).unwrap();
+    site.build();
+    let after = site.snapshot("public/search");
+    let changed = changed_search_files(&before, &after);
+    let outside: Vec<&String> = changed
+        .iter()
+        .filter(|p| !["t/0/", "p/0/", "n/0/"].iter().any(|s| p.starts_with(s)) && p.as_str() != "manifest.js")
+        .collect();
+    assert!(outside.is_empty(), "rewritten outside its segment: {outside:?}");
+    // The summary holds at most 30 distinct words and the five added ones: a file each at
+    // most, of positions and postings; the other two sections' 100 words stay put.
+    let positions = changed.iter().filter(|p| p.starts_with("p/")).count();
+    let in_segment = before.keys().filter(|p| p.starts_with("p/0/")).count();
+    assert!(
+        positions <= 35 && positions < in_segment,
+        "{positions} of {in_segment} position files changed"
+    );
+}

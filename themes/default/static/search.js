@@ -60,6 +60,18 @@
     return lo;
   }
 
+  // A chunk's file name from its boundary (src/search/export.rs chunk_name): `_`, then
+  // ASCII lowercase letters and digits as they are and any other UTF-8 byte as ~ and two
+  // hex digits.
+  function chunkName(boundary) {
+    let out = '_';
+    for (const byte of new TextEncoder().encode(boundary)) {
+      const c = String.fromCharCode(byte);
+      out += /[a-z0-9]/.test(c) ? c : '~' + byte.toString(16).padStart(2, '0');
+    }
+    return out;
+  }
+
   function utf8Length(s) {
     let n = 0;
     for (const ch of s) {
@@ -180,7 +192,7 @@
   }
 
   // The export format this client reads (src/search/export.rs FORMAT_VERSION).
-  const FORMAT = 4;
+  const FORMAT = 5;
 
   Engine.prototype.init = async function () {
     if (!this.manifest) {
@@ -194,12 +206,18 @@
     return this.manifest;
   };
 
-  // Every document's fieldnorm id in a field (n/<field>.js), for the postings of frequent
-  // terms, which leave their norms out. Loaded once per field.
+  // Every document's fieldnorm id in a field whose postings leave them out (the body):
+  // each segment's n/<start>/<field>.js, joined in segment order. Loaded once per field.
   Engine.prototype.fieldNorms = function (field) {
     this.norms = this.norms || [];
-    // The promise is kept, so stems scored side by side decode the file once.
-    if (!this.norms[field]) this.norms[field] = this.load('n' + field, 'n/' + field + '.js').then(varints);
+    // The promise is kept, so stems scored side by side decode the files once.
+    if (!this.norms[field]) {
+      const files = this.manifest.segments.map((seg) => {
+        const name = 'n/' + seg.start + '/' + field;
+        return this.load(name, name + '.js').then(varints);
+      });
+      this.norms[field] = Promise.all(files).then((lists) => [].concat(...lists));
+    }
     return this.norms[field];
   };
 
@@ -211,7 +229,8 @@
     const found = [];
     const stems = new Set();
     for (let i = chunkOf(starts, word); i >= 0 && i < starts.length; i++) {
-      const chunk = await this.load('w' + i, 'w/' + i + '.js');
+      const name = 'w/' + chunkName(starts[i]);
+      const chunk = await this.load(name, name + '.js');
       for (const entry of chunk.map(wordEntry)) {
         if (compare(entry[0], word) < 0) continue;
         if (!entry[0].startsWith(word)) return found;
@@ -258,13 +277,15 @@
     return m.norms[norms ? norms[i] : fieldNorms[doc]];
   }
 
-  // A term's postings per field, from its entry `[term, docs, masks, tfs, norms, 1?]`:
+  // A term's postings per field, from its entry `[term, docs, masks, tfs, norms]` in the
+  // segment whose first document is `start`:
   // the documents holding the term in any field (delta-coded), per document a bit mask of
   // those fields, then per field the term frequencies and inline norms of the documents
   // whose mask has it. Returns, per field index, { docs, tfs, norms (ids, or null) } or
   // null where the term is not in the field.
-  function postingsByField(entry, fieldCount) {
+  function postingsByField(entry, fieldCount, start) {
     const all = varints(entry[1]);
+    all[0] += start;
     for (let i = 1; i < all.length; i++) all[i] += all[i - 1];
     const masks = varints(entry[2]);
     const out = [];
@@ -306,18 +327,44 @@
     return scores;
   };
 
-  // A term's postings per field and, when `positions` is set, its positions per field
-  // (p/<i>.js is aligned with t/<i>.js and loaded only for phrases): { postings,
-  // positions } or null.
+  // A term's postings per field and, when `positions` is set, its positions per field:
+  // { postings, positions } or null. Each segment has its own chunks: the one that can
+  // hold the term (t/<start>/<name>.js; the positions file p/<start>/<name>.js holds the
+  // same terms and is loaded only for phrases). The segments' lists are joined in
+  // segment order, which is document order.
   Engine.prototype.term = async function (stem, positions) {
-    const i = chunkOf(this.manifest.terms, stem);
-    if (i < 0) return null;
-    const chunk = await this.load('t' + i, 't/' + i + '.js');
-    const k = chunk.findIndex((e) => e[0] === stem);
-    if (k < 0) return null;
-    const found = { postings: postingsByField(chunk[k], this.manifest.fields.length) };
-    if (positions) found.positions = (await this.load('p' + i, 'p/' + i + '.js'))[k];
-    return found;
+    const m = this.manifest;
+    const perSegment = await Promise.all(
+      m.segments.map(async (seg) => {
+        const i = chunkOf(seg.terms, stem);
+        if (i < 0) return null;
+        const name = seg.start + '/' + chunkName(seg.terms[i]);
+        const chunk = await this.load('t/' + name, 't/' + name + '.js');
+        const k = chunk.findIndex((e) => e[0] === stem);
+        if (k < 0) return null;
+        const found = { postings: postingsByField(chunk[k], m.fields.length, seg.start) };
+        if (positions) found.positions = (await this.load('p/' + name, 'p/' + name + '.js'))[k];
+        return found;
+      }),
+    );
+    const parts = perSegment.filter((p) => p);
+    if (!parts.length) return null;
+    const postings = [];
+    const joined = [];
+    for (let f = 0; f < m.fields.length; f++) {
+      const inField = parts.filter((p) => p.postings[f]);
+      if (!inField.length) {
+        postings.push(null);
+        joined.push('');
+        continue;
+      }
+      const lists = inField.map((p) => p.postings[f]);
+      const norms = lists.every((l) => l.norms) ? [].concat(...lists.map((l) => l.norms)) : null;
+      postings.push({ docs: [].concat(...lists.map((l) => l.docs)), tfs: [].concat(...lists.map((l) => l.tfs)), norms });
+      // Varint lists join by joining their text.
+      if (positions) joined.push(inField.map((p) => p.positions[f]).join(''));
+    }
+    return positions ? { postings, positions: joined } : { postings };
   };
 
   // An exact phrase, scored as tantivy scores a phrase query in each field (BM25 with the
@@ -414,14 +461,16 @@
         matched = next;
       }
     }
+    // Documents are numbered oldest first; ties go to the newer, as in `pmsite search`
+    // (whose index lists the newest first).
     let docs;
     if (matched === null) {
       docs = [];
-      for (let d = 0; d < this.manifest.docs; d++) docs.push([d, 0]);
+      for (let d = this.manifest.docs - 1; d >= 0; d--) docs.push([d, 0]);
     } else docs = Array.from(matched.entries());
     if (opts.filter) docs = docs.filter(([d]) => opts.filter(d));
-    if (opts.sort === 'date' || clauses.length === 0) docs.sort((a, b) => a[0] - b[0]);
-    else docs.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    if (opts.sort === 'date' || clauses.length === 0) docs.sort((a, b) => b[0] - a[0]);
+    else docs.sort((a, b) => b[1] - a[1] || b[0] - a[0]);
     return { docs, expansions, highlights: [...new Set(highlights)] };
   };
 
@@ -455,7 +504,7 @@
     return data;
   };
 
-  const api = { Engine, varints, compare, chunkOf, parseQuery, ticketWord, oneTypo, notes, words, tokens };
+  const api = { Engine, varints, compare, chunkOf, chunkName, parseQuery, ticketWord, oneTypo, notes, words, tokens };
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
 
   // ---------------------------------------------------------------------------------------
