@@ -265,7 +265,6 @@ fn part_postings(
         None
     };
     let mut out = Vec::new();
-    let mut positions = Vec::new();
     let mut stream = inverted.terms().stream()?;
     while stream.advance() {
         let mut postings =
@@ -278,7 +277,7 @@ fn part_postings(
             norms: Vec::new(),
             positions: Vec::new(),
         };
-        let mut per_doc: Vec<Vec<u32>> = Vec::with_capacity(count);
+        let mut in_part_order: Vec<u32> = Vec::new();
         while postings.doc() != TERMINATED {
             let doc = postings.doc();
             read.docs.push(local(doc));
@@ -286,15 +285,20 @@ fn part_postings(
             if let Some(norms) = &norms {
                 read.norms.push(norms.fieldnorm_id(doc));
             }
-            positions.clear();
-            postings.positions(&mut positions);
-            per_doc.push(positions.clone());
+            postings.append_positions_with_offset(0, &mut in_part_order);
             postings.advance();
+        }
+        // Each document's positions, last document first.
+        read.positions.reserve_exact(in_part_order.len());
+        let mut end = in_part_order.len();
+        for &tf in read.tfs.iter().rev() {
+            read.positions
+                .extend_from_slice(&in_part_order[end - tf as usize..end]);
+            end -= tf as usize;
         }
         read.docs.reverse();
         read.tfs.reverse();
         read.norms.reverse();
-        read.positions = per_doc.into_iter().rev().flatten().collect();
         out.push((stream.key().to_vec(), read));
     }
     Ok(out)
