@@ -9,6 +9,7 @@ mod brief;
 mod browser;
 mod build;
 mod check;
+mod deploy;
 mod example;
 mod follow_through;
 mod hardening;
