@@ -19,9 +19,10 @@ peak <= 2 GiB).
 
 Then the stable-output measure, at the smallest N: build an archive, build it again
 with one more postmortem dated after all others (generated like the others), and again
-with one sentence of an old postmortem's body edited; count the output files that
-changed (added, removed or different) against the targets (2% and 1% of the files), and
-the incident pages whose similar-incidents list changed.
+with one sentence of an old postmortem's body edited, and the first archive a day later
+(--today); count the output files that changed (added, removed or different) against the
+targets (2%, 1% and 1% of the files), and the incident pages whose similar-incidents list
+changed.
 
 Arguments:
   N            corpus sizes, smallest first (default 10000 30000 100000)
@@ -110,10 +111,10 @@ note "cargo build --release"
 PMSITE="${CARGO_TARGET_DIR:-$REPO/target}/release/pmsite"
 [[ -x $PMSITE ]] || die "no binary at $PMSITE"
 
-# build SITE OUT LOG: one verbose build under GNU time; the log holds both.
+# build SITE OUT LOG [ARG...]: one verbose build under GNU time; the log holds both.
 build() {
     rm -rf "$2"
-    /usr/bin/time -v "$PMSITE" build --root "$1" --output "$2" --verbose >"$3" 2>&1 ||
+    /usr/bin/time -v "$PMSITE" build --root "$1" --output "$2" --verbose "${@:4}" >"$3" 2>&1 ||
         die "build of $1 failed, see $3"
 }
 
@@ -220,12 +221,17 @@ else:
     sys.exit(f"no prose line in {oldest}")
 open(path, "w", encoding="utf-8").write(text)
 EOF
+# Every build of the measure is dated the same day, but the last: the base again a day
+# later, as CI builds the next merge (what changes is what says "today").
+TODAY=$(date -u +%F)
 for variant in base grown edited; do
     note "building $variant"
-    build "$DIR/$variant" "$DIR/out-$variant" "$DIR/build-$variant.log"
+    build "$DIR/$variant" "$DIR/out-$variant" "$DIR/build-$variant.log" --today "$TODAY"
 done
+note "building base, a day later"
+build "$DIR/base" "$DIR/out-next-day" "$DIR/build-next-day.log" --today "$(date -u -d tomorrow +%F)"
 
-python3 - "$DIR/out-base" "$DIR/out-grown" "$DIR/out-edited" <<'EOF'
+python3 - "$DIR/out-base" "$DIR/out-grown" "$DIR/out-edited" "$DIR/out-next-day" <<'EOF'
 import hashlib, os, re, sys
 
 def files(root):
@@ -252,7 +258,8 @@ def similar_lists(root):
 base, base_lists = files(sys.argv[1]), similar_lists(sys.argv[1])
 print()
 for label, root, target in [("one newest postmortem added", sys.argv[2], 2.0),
-                            ("one sentence of an old body edited", sys.argv[3], 1.0)]:
+                            ("one sentence of an old body edited", sys.argv[3], 1.0),
+                            ("the same archive built a day later", sys.argv[4], 1.0)]:
     other = files(root)
     differing = [path for path in base.keys() | other.keys() if base.get(path) != other.get(path)]
     changed = len(differing)
