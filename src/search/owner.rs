@@ -73,33 +73,66 @@ pub fn identity(path: &Path) -> Option<(u64, u64)> {
 }
 
 /// A stamp of the site's sources: pmsite.toml and every file under postmortems/ (names,
-/// sizes, modification times), in walk order.
+/// sizes, modification times). Each file's part is hashed on its own and the parts summed,
+/// so the walk needs no sorting, and each folder's entries are read with the folder open
+/// (no path lookup per file): on 100,000 files, the stamp is most of what `pmsite search`
+/// does.
 pub fn sources(root: &Path) -> u64 {
-    let mut hasher = rustc_hash::FxHasher::default();
-    let mut add = |path: &Path, metadata: &std::fs::Metadata| {
-        hasher.write(path.as_os_str().as_encoded_bytes());
-        hasher.write_u64(metadata.len());
-        if let Ok(modified) = metadata.modified()
-            && let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH)
-        {
-            hasher.write_u128(since.as_nanos());
-        }
-    };
     let config = root.join(crate::config::FILE_NAME);
-    if let Ok(metadata) = std::fs::metadata(&config) {
-        add(&config, &metadata);
+    let mut stamp = std::fs::metadata(&config).map_or(0, |m| file_stamp(&config, &m));
+    stamp = stamp.wrapping_add(folder_stamp(&root.join(crate::content::POSTMORTEMS_DIR), 0));
+    stamp
+}
+
+/// The sum of the stamps of the files under `folder`, following links (to a depth that
+/// stops a cycle). Entries are stamped on every core: a folder of 100,000 postmortems is
+/// 100,000 metadata reads.
+fn folder_stamp(folder: &Path, depth: usize) -> u64 {
+    use rayon::prelude::*;
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return 0;
+    };
+    let entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+    entries
+        .par_iter()
+        .map(|entry| {
+            let Ok(mut metadata) = entry.metadata() else {
+                return 0;
+            };
+            let path = entry.path();
+            if metadata.file_type().is_symlink() {
+                match std::fs::metadata(&path) {
+                    Ok(target) => metadata = target,
+                    Err(_) => return 0,
+                }
+            }
+            if metadata.is_file() {
+                file_stamp(&path, &metadata)
+            } else if metadata.is_dir() && depth < MAX_DEPTH {
+                folder_stamp(&path, depth + 1)
+            } else {
+                0
+            }
+        })
+        .reduce(|| 0, u64::wrapping_add)
+}
+
+/// Folders deeper than this under postmortems/ are not stamped (a link cycle).
+const MAX_DEPTH: usize = 32;
+
+/// One file's part of the stamp: its path, size and modification time.
+fn file_stamp(path: &Path, metadata: &std::fs::Metadata) -> u64 {
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(path.as_os_str().as_encoded_bytes());
+    hasher.write_u64(metadata.len());
+    if let Ok(modified) = metadata.modified()
+        && let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH)
+    {
+        hasher.write_u128(since.as_nanos());
     }
-    let walker = walkdir::WalkDir::new(root.join(crate::content::POSTMORTEMS_DIR))
-        .follow_links(true)
-        .sort_by_file_name();
-    for entry in walker.into_iter().flatten() {
-        if let Ok(metadata) = entry.metadata()
-            && metadata.is_file()
-        {
-            add(entry.path(), &metadata);
-        }
-    }
-    hasher.finish()
+    // FxHash's last step is a multiply: mix the bits before they are summed.
+    let hash = hasher.finish();
+    (hash ^ (hash >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9)
 }
 
 #[cfg(test)]
@@ -126,6 +159,21 @@ mod tests {
 
         std::fs::write(root.join("postmortems/a.md"), "one more").unwrap();
         assert_eq!(standing(&index, &output, &root), Standing::Stale);
+
+        let stamps = |root: &Path| sources(root);
+        let before = stamps(&root);
+        std::fs::create_dir(root.join("postmortems/2024")).unwrap();
+        std::fs::write(root.join("postmortems/2024/b.md"), "two").unwrap();
+        let added = stamps(&root);
+        assert_ne!(added, before, "a file in a subfolder");
+        std::fs::rename(
+            root.join("postmortems/2024/b.md"),
+            root.join("postmortems/2024/c.md"),
+        )
+        .unwrap();
+        assert_ne!(stamps(&root), added, "a renamed file");
+        std::fs::remove_file(root.join("postmortems/2024/c.md")).unwrap();
+        assert_eq!(stamps(&root), before, "the same files, the same stamp");
 
         let elsewhere = Owner {
             output: Some((u64::MAX, u64::MAX)),
