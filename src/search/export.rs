@@ -183,11 +183,13 @@ pub fn segments(docs: usize) -> Vec<Range<usize>> {
 /// 100,000).
 const LEVELS: [usize; 4] = [32_768, 4_096, 512, 64];
 
-/// Target size of a segment's term chunks: a query for a rare term reads one chunk per
-/// segment, so small segments get small chunks (never under 1 KiB, or the tail would be
-/// many tiny files, most of them changed by the next postmortem).
+/// Target size of a segment's term chunks, 4 bytes per document: a query for a rare term
+/// reads one chunk per segment, so small segments get small chunks (never under 1 KiB, or
+/// the tail would be many tiny files, most of them changed by the next postmortem). At 2
+/// bytes per document, the 512-blocks were half of all the files; at 8, a following query
+/// read a fifth more (docs/SEARCH-DESIGN.md).
 fn chunk_target(docs: usize) -> usize {
-    (docs * 2).clamp(1024, CHUNK_BYTES)
+    (docs * 4).clamp(1024, CHUNK_BYTES)
 }
 
 /// One term's postings in one field of one segment, in export order.
