@@ -47,7 +47,8 @@ fn a_build_the_next_day_rewrites_only_what_is_dated_today() {
     let unexpected: Vec<&String> = rewritten
         .iter()
         .filter(|p| *p != "incidents.json" && *p != "index.html")
-        .filter(|p| !(p.starts_with("action-items/") && !p.contains("/page/")))
+        // A ledger list's first page names the build date; its numbered pages do not.
+        .filter(|p| !p.starts_with("action-items/") || p.contains("/page/"))
         .collect();
     assert!(unexpected.is_empty(), "rewritten the next day: {unexpected:?}");
 
