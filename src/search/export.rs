@@ -226,11 +226,16 @@ fn field_postings(
 ) -> tantivy::Result<Terms> {
     // Parts are in site order, newest first: read oldest first, each part's postings
     // reversed, so that every term's lists come out in ascending export ids.
-    let mut read: Vec<Terms> = Vec::new();
-    for part in parts.iter().rev() {
-        let local = |doc: u32| docs - 1 - (part.base + doc) - range.start as u32;
-        read.push(part_postings(part.reader, field, inline_norms, local)?);
-    }
+    // Parts side by side: the body is most of the work, and a segment of the body has a
+    // part per core.
+    let mut read: Vec<Terms> = parts
+        .par_iter()
+        .rev()
+        .map(|part| {
+            let local = |doc: u32| docs - 1 - (part.base + doc) - range.start as u32;
+            part_postings(part.reader, field, inline_norms, local)
+        })
+        .collect::<tantivy::Result<_>>()?;
     if read.len() == 1 {
         return Ok(read.pop().unwrap_or_default());
     }
