@@ -164,14 +164,18 @@ impl Dossier {
                 .collect()
         });
         let distribution = |end| Distribution::of(service.name.clone(), &incidents, end);
-        let mut ranked: Vec<usize> = service.members.clone();
-        ranked.sort_by(|&a, &b| {
-            let key = |i: usize| {
+        // Keys gathered first: a comparison that looks up both postmortems misses the cache
+        // on a large archive.
+        let mut keyed: Vec<((usize, i64, &str), usize)> = service
+            .members
+            .iter()
+            .map(|&i| {
                 let pm = site.postmortems[i];
-                (pm.severity_rank, pm.started_at.sort_key(), pm.id.as_str())
-            };
-            instructive_first(key(a), key(b))
-        });
+                ((pm.severity_rank, pm.started_at.sort_key(), pm.id.as_str()), i)
+            })
+            .collect();
+        keyed.sort_by(|a, b| instructive_first(a.0, b.0));
+        let ranked: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
         let lessons = lessons_of_first(ranked, |i| {
             let pm = site.postmortems[i];
             sections(&pm.source.body, &pm.source.outline)

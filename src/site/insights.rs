@@ -107,13 +107,13 @@ impl Insights {
         };
 
         let by_quarter = |end: fn(&Postmortem) -> Option<Moment>| {
-            let mut groups: BTreeMap<String, Vec<&Postmortem>> = BTreeMap::new();
+            let mut groups: BTreeMap<(i32, u32), Vec<&Postmortem>> = BTreeMap::new();
             for pm in &chronological {
                 groups.entry(quarter(pm)).or_default().push(pm);
             }
             groups
                 .into_iter()
-                .map(|(label, members)| Distribution::of(label, &members, end))
+                .map(|(key, members)| Distribution::of(quarter_label(key), &members, end))
                 .collect::<Vec<_>>()
         };
         let by_severity = |end: fn(&Postmortem) -> Option<Moment>| {
@@ -132,7 +132,7 @@ impl Insights {
                 .collect::<Vec<_>>()
         };
 
-        let mut actions: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut actions: BTreeMap<(i32, u32), Vec<usize>> = BTreeMap::new();
         for entry in &ledger.entries {
             let pm = pms[entry.postmortem];
             let slot = match ledger.item(site, entry).status {
@@ -169,7 +169,7 @@ impl Insights {
             services: Trend::top(site, TaxonomyKind::Service, &chronological),
             actions_by_quarter: actions
                 .into_iter()
-                .map(|(label, counts)| Counts::new(label, counts))
+                .map(|(key, counts)| Counts::new(quarter_label(key), counts))
                 .collect(),
             missing,
             total: pms.len(),
@@ -248,9 +248,15 @@ fn month(pm: &Postmortem) -> (i32, u32) {
     (d.year(), d.month())
 }
 
-fn quarter(pm: &Postmortem) -> String {
+/// The year and quarter a postmortem started in: a key to count by (made for every action
+/// item of the archive), labelled by [`quarter_label`] once counted.
+fn quarter(pm: &Postmortem) -> (i32, u32) {
     let d = pm.started_at.date();
-    format!("{}-Q{}", d.year(), d.month0() / 3 + 1)
+    (d.year(), d.month0() / 3 + 1)
+}
+
+fn quarter_label((year, quarter): (i32, u32)) -> String {
+    format!("{year}-Q{quarter}")
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@
 //!   `completed`, for `done` items that give `completed`; its median uses the nearest-rank
 //!   rule of [`super::stats`].
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -114,7 +113,7 @@ impl LedgerView {
 
 #[derive(Clone, Debug)]
 pub struct Ledger {
-    /// Most overdue high-priority first: see [`ledger_order`].
+    /// Most overdue high-priority first: see [`ledger_key`].
     pub entries: Vec<Entry>,
     /// Counts over every entry.
     pub overall: Summary,
@@ -147,11 +146,13 @@ impl Ledger {
                 });
             }
         }
-        entries.sort_by(|a, b| ledger_order(site, a, b));
+        // Keys made once per entry: a comparison that looks up both items is most of the
+        // model stage on a large archive (cache misses grow with it).
+        entries.sort_by_cached_key(|e| ledger_key(e, &site.postmortems[e.postmortem].action_items[e.item]));
         let item = |e: &Entry| &site.postmortems[e.postmortem].action_items[e.item];
-        let owners = group(site, &entries, |e| item(e).owner.clone());
-        let teams = group(site, &entries, |e| e.team.clone());
-        let services = group(site, &entries, |e| e.service.clone());
+        let owners = group(site, &entries, |e| item(e).owner.as_deref());
+        let teams = group(site, &entries, |e| e.team.as_deref());
+        let services = group(site, &entries, |e| e.service.as_deref());
         for (g, owner) in owners.iter().enumerate() {
             for &e in &owner.entries {
                 entries[e].owner_group = Some(g);
@@ -270,29 +271,24 @@ fn days_to_close(pm: &Postmortem, item: &ActionItem) -> Option<i64> {
 /// Overdue items first (highest priority first, then most days overdue), then other
 /// pending items by due date (undated last), then closed items, most recently completed
 /// first. Ties keep site order (newest incident first) and the author's item order.
-fn ledger_order(site: &Site<'_>, a: &Entry, b: &Entry) -> Ordering {
-    let item = |e: &Entry| &site.postmortems[e.postmortem].action_items[e.item];
-    let (ia, ib) = (item(a), item(b));
-    let bucket = |e: &Entry, i: &ActionItem| match (e.is_overdue(), i.status.is_pending()) {
-        (true, _) => 0,
-        (false, true) => 1,
-        (false, false) => 2,
-    };
+fn ledger_key(e: &Entry, item: &ActionItem) -> (u8, i64, i64, i64, usize, usize) {
     // `None` priority sorts after P3.
-    let priority = |i: &ActionItem| i.priority.map_or(u8::MAX, |p| p as u8);
-    let (ba, bb) = (bucket(a, ia), bucket(b, ib));
-    ba.cmp(&bb)
-        .then_with(|| match ba {
-            0 => priority(ia)
-                .cmp(&priority(ib))
-                .then(b.days_overdue.cmp(&a.days_overdue)),
-            1 => (ia.due.is_none(), ia.due)
-                .cmp(&(ib.due.is_none(), ib.due))
-                .then(priority(ia).cmp(&priority(ib))),
-            _ => ib.completed.cmp(&ia.completed),
-        })
-        .then(a.postmortem.cmp(&b.postmortem))
-        .then(a.item.cmp(&b.item))
+    let priority = item.priority.map_or(i64::from(u8::MAX), |p| p as i64);
+    let day = |date: NaiveDate| i64::from(chrono::Datelike::num_days_from_ce(&date));
+    let (bucket, a, b, c) = match (e.is_overdue(), item.status.is_pending()) {
+        // Highest priority, then most days overdue.
+        (true, _) => (0, priority, -e.days_overdue, 0),
+        // Soonest due (none last), then highest priority.
+        (false, true) => (
+            1,
+            i64::from(item.due.is_none()),
+            item.due.map_or(0, day),
+            priority,
+        ),
+        // Most recently completed (none last).
+        (false, false) => (2, item.completed.map_or(i64::MAX, |d| -day(d)), 0, 0),
+    };
+    (bucket, a, b, c, e.postmortem, e.item)
 }
 
 /// `list` (indices into `entries`) newest postmortem first, then in the author's order: the
@@ -306,22 +302,33 @@ fn list_order(entries: &[Entry], mut list: Vec<usize>) -> Vec<usize> {
 
 /// Groups by the slug of a name (so `Maya.Patel` and `maya.patel` are one person), named
 /// after the first spelling in ledger order; sorted by slug.
-fn group(site: &Site<'_>, entries: &[Entry], key: impl Fn(&Entry) -> Option<String>) -> Vec<Group> {
+fn group<'k>(
+    site: &Site<'_>,
+    entries: &'k [Entry],
+    key: impl Fn(&'k Entry) -> Option<&'k str>,
+) -> Vec<Group> {
+    // A slug per spelling, made once: there are a few dozen owners and hundreds of
+    // thousands of items.
+    let mut slugs: rustc_hash::FxHashMap<&str, String> = Default::default();
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for (i, entry) in entries.iter().enumerate() {
         let Some(name) = key(entry) else { continue };
-        let slug = term_slug(&name);
-        groups
-            .entry(slug.clone())
-            .or_insert_with(|| Group {
-                name,
-                slug,
-                entries: Vec::new(),
-                listed: Vec::new(),
-                summary: Summary::default(),
-            })
-            .entries
-            .push(i);
+        let slug = slugs.entry(name).or_insert_with(|| term_slug(name));
+        match groups.get_mut(slug.as_str()) {
+            Some(group) => group.entries.push(i),
+            None => {
+                groups.insert(
+                    slug.clone(),
+                    Group {
+                        name: name.to_string(),
+                        slug: slug.clone(),
+                        entries: vec![i],
+                        listed: Vec::new(),
+                        summary: Summary::default(),
+                    },
+                );
+            }
+        }
     }
     let mut groups: Vec<Group> = groups.into_values().collect();
     for g in &mut groups {
