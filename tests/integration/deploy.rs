@@ -19,19 +19,6 @@ fn archive() -> Site {
     site
 }
 
-/// The files of `public` that differ between two snapshots.
-fn changed(
-    before: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
-    after: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
-) -> Vec<String> {
-    let paths: std::collections::BTreeSet<_> = before.keys().chain(after.keys()).collect();
-    paths
-        .into_iter()
-        .filter(|p| before.get(*p) != after.get(*p))
-        .map(|p| p.display().to_string())
-        .collect()
-}
-
 #[test]
 fn a_build_the_next_day_rewrites_only_what_is_dated_today() {
     let site = archive();
@@ -42,7 +29,7 @@ fn a_build_the_next_day_rewrites_only_what_is_dated_today() {
     // The JSON export's build date and day counts, and the first page of each ledger list,
     // which says what date "overdue" is relative to. Incident pages say "overdue" beside an
     // item's due date, not by how many days, which would rewrite them every day.
-    let rewritten = changed(&before, &after);
+    let rewritten = changed_files(&before, &after);
     assert!(rewritten.contains(&"incidents.json".to_string()));
     let unexpected: Vec<&String> = rewritten
         .iter()
@@ -55,7 +42,7 @@ fn a_build_the_next_day_rewrites_only_what_is_dated_today() {
     // The day an item falls due, the pages that list it change.
     site.pmsite(&["build", "--today", "2025-06-11"]).success();
     let due = site.snapshot("public");
-    let rewritten = changed(&after, &due);
+    let rewritten = changed_files(&after, &due);
     assert!(
         rewritten.contains(&"incidents/2025-05-20-queue/index.html".to_string()),
         "{rewritten:?}"

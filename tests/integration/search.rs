@@ -391,20 +391,6 @@ fn stable_postmortem(site: &Site, i: usize) {
     );
 }
 
-/// The search files that differ between two snapshots of `public/search`, added and
-/// removed ones included.
-fn changed_search_files(
-    before: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
-    after: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
-) -> Vec<String> {
-    let paths: std::collections::BTreeSet<_> = before.keys().chain(after.keys()).collect();
-    paths
-        .into_iter()
-        .filter(|p| before.get(*p) != after.get(*p))
-        .map(|p| p.display().to_string())
-        .collect()
-}
-
 #[test]
 fn a_newest_postmortem_rewrites_only_the_search_files_of_the_newest_segment() {
     // 300 postmortems: four blocks of 64 (0..256, oldest first) and a tail of 44.
@@ -417,7 +403,7 @@ fn a_newest_postmortem_rewrites_only_the_search_files_of_the_newest_segment() {
     stable_postmortem(&site, 300);
     site.build();
     let after = site.snapshot("public/search");
-    let changed = changed_search_files(&before, &after);
+    let changed = changed_files(&before, &after);
     let outside: Vec<&String> = changed
         .iter()
         .filter(|p| {
@@ -467,7 +453,7 @@ fn an_edited_sentence_rewrites_only_the_position_files_of_its_section() {
     std::fs::write(&path, edited).unwrap();
     site.build();
     let after = site.snapshot("public/search");
-    let changed = changed_search_files(&before, &after);
+    let changed = changed_files(&before, &after);
     let outside: Vec<&String> = changed
         .iter()
         .filter(|p| !["t/0/", "p/0/", "n/0/"].iter().any(|s| p.starts_with(s)) && p.as_str() != "manifest.js")

@@ -127,6 +127,17 @@ pub fn snapshot_of(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
+/// The files that differ between two snapshots, added and removed ones included, as
+/// paths in `/` form: what an upload tool would send or delete.
+pub fn changed_files(before: &BTreeMap<PathBuf, Vec<u8>>, after: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<String> {
+    let paths: std::collections::BTreeSet<&PathBuf> = before.keys().chain(after.keys()).collect();
+    paths
+        .into_iter()
+        .filter(|p| before.get(*p) != after.get(*p))
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
 pub struct Run {
     pub status: i32,
     pub stdout: String,
