@@ -285,7 +285,7 @@
   // null where the term is not in the field.
   function postingsByField(entry, fieldCount, start) {
     const all = varints(entry[1]);
-    all[0] += start;
+    if (all.length) all[0] += start;
     for (let i = 1; i < all.length; i++) all[i] += all[i - 1];
     const masks = varints(entry[2]);
     const out = [];
