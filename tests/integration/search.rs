@@ -391,15 +391,21 @@ fn stable_postmortem(site: &Site, i: usize) {
     );
 }
 
-#[test]
-fn a_newest_postmortem_rewrites_only_the_search_files_of_the_newest_segment() {
-    // 300 postmortems: four blocks of 64 (0..256, oldest first) and a tail of 44.
+/// 300 postmortems, built: four blocks of 64 (0..256, oldest first) and a tail of 44.
+/// Also its search files.
+fn built_stable_archive() -> (Site, std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>) {
     let site = Site::new();
     for i in 0..300 {
         stable_postmortem(&site, i);
     }
     site.build();
-    let before = site.snapshot("public/search");
+    let search = site.snapshot("public/search");
+    (site, search)
+}
+
+#[test]
+fn a_newest_postmortem_rewrites_only_the_search_files_of_the_newest_segment() {
+    let (site, before) = built_stable_archive();
     stable_postmortem(&site, 300);
     site.build();
     let after = site.snapshot("public/search");
@@ -433,12 +439,7 @@ fn a_newest_postmortem_rewrites_only_the_search_files_of_the_newest_segment() {
 
 #[test]
 fn an_edited_sentence_rewrites_only_the_position_files_of_its_section() {
-    let site = Site::new();
-    for i in 0..300 {
-        stable_postmortem(&site, i);
-    }
-    site.build();
-    let before = site.snapshot("public/search");
+    let (site, before) = built_stable_archive();
     // Five words more in the first sentence of the oldest postmortem: the positions of its
     // later sections do not move.
     let path = site.path().join("postmortems/2020-01-01-incident-0.md");
