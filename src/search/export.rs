@@ -209,6 +209,7 @@ struct FieldPostings {
 type Terms = Vec<(Vec<u8>, FieldPostings)>;
 
 /// One tantivy segment of the index: its reader and the site index of its first document.
+#[derive(Clone, Copy)]
 struct Part<'a> {
     reader: &'a tantivy::SegmentReader,
     base: u32,
@@ -224,10 +225,9 @@ fn field_postings(
     field: tantivy::schema::Field,
     inline_norms: bool,
 ) -> tantivy::Result<Terms> {
-    // Parts are in site order, newest first: read oldest first, each part's postings
-    // reversed, so that every term's lists come out in ascending export ids.
-    // Parts side by side: the body is most of the work, and a segment of the body has a
-    // part per core.
+    // Parts are in site order, newest first: read oldest first (side by side: a segment of
+    // the body, most of the work, has a part per core), each part's postings reversed, so
+    // that every term's lists come out in ascending export ids.
     let mut read: Vec<Terms> = parts
         .par_iter()
         .rev()
@@ -420,113 +420,12 @@ pub fn export<E: Send>(
         .map(|(reader, base)| Part { reader, base })
         .collect();
 
-    // Segments one after the other (each holds its terms in memory while its files are
-    // made), the fields of one side by side.
-    let mut segment_infos = Vec::new();
-    for range in segments(docs as usize) {
-        // The index parts inside this segment: the build cuts its parts at segment bounds
-        // (`index::parts`).
-        let site_range = (docs as usize - range.end) as u32..(docs as usize - range.start) as u32;
-        let inside: Vec<Part<'_>> = parts
-            .iter()
-            .filter(|p| site_range.contains(&p.base))
-            .map(|p| Part {
-                reader: p.reader,
-                base: p.base,
-            })
-            .collect();
-        let covered: u32 = inside.iter().map(|p| p.reader.max_doc()).sum();
-        if covered as usize != range.len() {
-            return Err(Error::Index(tantivy::TantivyError::InternalError(format!(
-                "the index's parts are not cut at the export's segments ({range:?})"
-            ))));
-        }
-        let per_field: Vec<tantivy::Result<Terms>> = text_fields
-            .par_iter()
-            .zip(TEXT_FIELDS)
-            .map(|(&(field, _), info)| {
-                field_postings(&inside, &range, docs, field, info.norms && field != fields.body)
-            })
-            .collect();
-        let mut terms: BTreeMap<Vec<u8>, Vec<Option<FieldPostings>>> = BTreeMap::new();
-        for (n, read) in per_field.into_iter().enumerate() {
-            for (term, postings) in read? {
-                let entry = terms
-                    .entry(term)
-                    .or_insert_with(|| (0..TEXT_FIELDS.len()).map(|_| None).collect());
-                entry[n] = Some(postings);
-            }
-        }
-        let entries: Vec<(String, String, String)> = terms
-            .into_iter()
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|(term, per_field)| {
-                let term = String::from_utf8_lossy(&term).into_owned();
-                let (json, positions) = term_entry(&term, &per_field);
-                (term, json, positions)
-            })
-            .collect();
-        let start = range.start;
-        let ranges = chunk_ranges(
-            entries.iter().map(|e| (e.0.as_str(), e.1.len())),
-            chunk_target(range.len()),
-        );
-        let starts = chunk_starts(&ranges, |i| &entries[i].0);
-        ranges.par_iter().zip(&starts).try_for_each(|(chunk, boundary)| {
-            let name = chunk_name(boundary);
-            // Written as the files' text from the start: these are most of the export's bytes.
-            let (t, p) = (format!("t/{start}/{name}"), format!("p/{start}/{name}"));
-            let (mut postings, mut positions) = (file_start(&t), file_start(&p));
-            postings.push('[');
-            positions.push('[');
-            for (i, (_, json, term_positions)) in entries[chunk.clone()].iter().enumerate() {
-                if i > 0 {
-                    postings.push(',');
-                    positions.push(',');
-                }
-                postings.push_str(json);
-                positions.push_str(term_positions);
-            }
-            for text in [&mut postings, &mut positions] {
-                text.push(']');
-                text.push_str(FILE_END);
-            }
-            emit(File {
-                path: format!("{t}.js"),
-                contents: postings,
-            })?;
-            emit(File {
-                path: format!("{p}.js"),
-                contents: positions,
-            })
-        })?;
-        // The body's norms, for this segment's documents in export order.
-        let mut norms = Vec::with_capacity(range.len());
-        for part in inside.iter().rev() {
-            let reader = part.reader.get_fieldnorms_reader(fields.body)?;
-            norms.extend(
-                (0..part.reader.max_doc())
-                    .rev()
-                    .map(|doc| u32::from(reader.fieldnorm_id(doc))),
-            );
-        }
-        let body = text_fields
-            .iter()
-            .position(|&(f, _)| f == fields.body)
-            .unwrap_or_default();
-        let name = format!("n/{start}/{body}");
-        emit(file(
-            &format!("{name}.js"),
-            &name,
-            &format!("\"{}\"", varints(norms)),
-        ))?;
-        segment_infos.push(SegmentInfo {
-            start: start as u32,
-            docs: range.len() as u32,
-            terms: starts,
-        });
-    }
+    // Segments one after the other: each holds its terms in memory while its files are
+    // made.
+    let segment_infos = segments(docs as usize)
+        .into_iter()
+        .map(|range| export_segment(&parts, range, docs, &fields, &emit))
+        .collect::<Result<Vec<_>, _>>()?;
 
     let mut infos = Vec::new();
     for (&(field, boost), info) in text_fields.iter().zip(TEXT_FIELDS) {
@@ -645,6 +544,119 @@ pub fn chunk_name(boundary: &str) -> String {
         }
     }
     out
+}
+
+/// Writes the term, position and body-norm files of one segment (`range`, export ids) of
+/// an archive of `docs` documents, read from the index parts inside it; returns what the
+/// manifest says of it.
+fn export_segment<E: Send>(
+    parts: &[Part<'_>],
+    range: Range<usize>,
+    docs: u32,
+    fields: &Fields,
+    emit: &(dyn Fn(File) -> Result<(), Error<E>> + Sync),
+) -> Result<SegmentInfo, Error<E>> {
+    let text_fields = fields.text_fields();
+    // The index parts inside this segment: the build cuts its parts at segment bounds
+    // (`index::parts`).
+    let site_range = (docs as usize - range.end) as u32..(docs as usize - range.start) as u32;
+    let inside: Vec<Part<'_>> = parts
+        .iter()
+        .filter(|p| site_range.contains(&p.base))
+        .copied()
+        .collect();
+    let covered: u32 = inside.iter().map(|p| p.reader.max_doc()).sum();
+    if covered as usize != range.len() {
+        return Err(Error::Index(tantivy::TantivyError::InternalError(format!(
+            "the index's parts are not cut at the export's segments ({range:?})"
+        ))));
+    }
+    // The fields side by side; only causes keep their norms inline (see the module doc).
+    let per_field: Vec<tantivy::Result<Terms>> = text_fields
+        .par_iter()
+        .zip(TEXT_FIELDS)
+        .map(|(&(field, _), info)| {
+            field_postings(&inside, &range, docs, field, info.norms && field != fields.body)
+        })
+        .collect();
+    let mut terms: BTreeMap<Vec<u8>, Vec<Option<FieldPostings>>> = BTreeMap::new();
+    for (n, read) in per_field.into_iter().enumerate() {
+        for (term, postings) in read? {
+            let entry = terms
+                .entry(term)
+                .or_insert_with(|| (0..TEXT_FIELDS.len()).map(|_| None).collect());
+            entry[n] = Some(postings);
+        }
+    }
+    let entries: Vec<(String, String, String)> = terms
+        .into_iter()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(term, per_field)| {
+            let term = String::from_utf8_lossy(&term).into_owned();
+            let (json, positions) = term_entry(&term, &per_field);
+            (term, json, positions)
+        })
+        .collect();
+    let start = range.start;
+    let ranges = chunk_ranges(
+        entries.iter().map(|e| (e.0.as_str(), e.1.len())),
+        chunk_target(range.len()),
+    );
+    let starts = chunk_starts(&ranges, |i| &entries[i].0);
+    ranges.par_iter().zip(&starts).try_for_each(|(chunk, boundary)| {
+        let name = chunk_name(boundary);
+        // Written as the files' text from the start: these are most of the export's bytes.
+        let (t, p) = (format!("t/{start}/{name}"), format!("p/{start}/{name}"));
+        let (mut postings, mut positions) = (file_start(&t), file_start(&p));
+        postings.push('[');
+        positions.push('[');
+        for (i, (_, json, term_positions)) in entries[chunk.clone()].iter().enumerate() {
+            if i > 0 {
+                postings.push(',');
+                positions.push(',');
+            }
+            postings.push_str(json);
+            positions.push_str(term_positions);
+        }
+        for text in [&mut postings, &mut positions] {
+            text.push(']');
+            text.push_str(FILE_END);
+        }
+        emit(File {
+            path: format!("{t}.js"),
+            contents: postings,
+        })?;
+        emit(File {
+            path: format!("{p}.js"),
+            contents: positions,
+        })
+    })?;
+    // The body's norms, for this segment's documents in export order.
+    let mut norms = Vec::with_capacity(range.len());
+    for part in inside.iter().rev() {
+        let reader = part.reader.get_fieldnorms_reader(fields.body)?;
+        norms.extend(
+            (0..part.reader.max_doc())
+                .rev()
+                .map(|doc| u32::from(reader.fieldnorm_id(doc))),
+        );
+    }
+    let body = text_fields
+        .iter()
+        .position(|&(f, _)| f == fields.body)
+        .unwrap_or_default();
+    let name = format!("n/{start}/{body}");
+    emit(file(
+        &format!("{name}.js"),
+        &name,
+        &format!("\"{}\"", varints(norms)),
+    ))?;
+    Ok(SegmentInfo {
+        start: start as u32,
+        docs: range.len() as u32,
+        terms: starts,
+    })
 }
 
 /// The typo file of a word: `<first letter's code point, hex>-<length in characters>`.
