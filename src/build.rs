@@ -454,11 +454,15 @@ fn search_stage(
     // The browser export, then similar incidents (which pages need): each uses every core
     // on its own, and timed apart, they say what each costs.
     let exporting = Instant::now();
-    let write =
-        |path: &str, contents: &str| sink.write(&format!("{}{path}", url::SEARCH_FILES), contents.as_bytes());
+    // The export is given up at its next file once `stop` is set: it writes files all along.
+    let write = |path: &str, contents: &str| {
+        stopped()?;
+        sink.write(&format!("{}{path}", url::SEARCH_FILES), contents.as_bytes())
+            .map_err(Fatal::Output)
+    };
     search::export::export(&built, site, &write).map_err(|e| match e {
         search::export::Error::Index(e) => Fatal::Search(e.into()),
-        search::export::Error::Write(e) => Fatal::Output(e),
+        search::export::Error::Write(e) => e,
     })?;
     report.timings.push(("search export", exporting.elapsed()));
     stopped()?;

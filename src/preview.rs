@@ -205,6 +205,13 @@ impl Preview {
         let content = Content::assemble(&walked, parsed);
         report.timings.push(("load", loading.elapsed()));
 
+        // A search stage gives way to a newer edit at every stage, not only in its own.
+        let stop = || full_search.is_some_and(|stop| stop.load(std::sync::atomic::Ordering::Relaxed));
+        if stop() {
+            let kept = self.kept.as_mut().expect("kept above");
+            kept.parsed = content.into_parsed();
+            return Err(Fatal::Search(search::IndexError::Interrupted));
+        }
         let options = &self.options;
         build::validate_and_check(
             &content,
@@ -215,7 +222,10 @@ impl Preview {
             Some(&mut kept.check),
             &mut report,
         );
-        let update = self.make(&content, full_search, sources, &mut report, progress);
+        let update = match stop() {
+            true => Err(Fatal::Search(search::IndexError::Interrupted)),
+            false => self.make(&content, full_search, sources, &mut report, progress),
+        };
         let kept = self.kept.as_mut().expect("kept above");
         kept.parsed = content.into_parsed();
         match update {
