@@ -312,12 +312,17 @@ pub struct Memory {
 /// What the pages a preview serves were made from: per page file, the fingerprint of what
 /// it shows (`Renderer::fingerprint`), and the archive's front matter
 /// (`Site::front_matter_digest`). While the front matter is the same, a page that shows
-/// no body (`Page::shows_bodies`) is the same too, and is not even fingerprinted again: an
-/// author typing in a body changes only pages that show it.
+/// no body (`Page::shows_bodies`) is the same too, and is not even fingerprinted again;
+/// while the neighbours (`Model::neighbours`) are the same as well, an incident page
+/// whose own file is unchanged (`Source::digest`) is the same. An author typing in a body
+/// changes only the pages that show it, and only those are looked at.
 #[derive(Clone, Default)]
 pub struct Fingerprints {
     pages: HashMap<String, u64>,
+    /// Per incident page: the digest of its postmortem's file.
+    sources: HashMap<String, u64>,
     front_matter: Option<u64>,
+    neighbours: Option<u64>,
 }
 
 impl Fingerprints {
@@ -534,21 +539,37 @@ fn render_stage(
     let remembered = memory.as_deref();
     let front_matter = model.front_matter;
     let same_front_matter = remembered.is_some_and(|r| r.front_matter == Some(front_matter));
+    let same_neighbours =
+        same_front_matter && remembered.is_some_and(|r| r.neighbours == Some(model.neighbours));
     let pages = renderer.pages();
     progress.stage("Rendering", pages.len());
+    let unchanged = Unchanged {
+        remembered,
+        front_matter: same_front_matter,
+        neighbours: same_neighbours,
+    };
     // The other files (the JSON export, feeds, the sitemap) are made beside the pages: made
     // one after another they would leave a core idle.
     let (written, files) = rayon::join(
-        || render_pages(&renderer, &pages, remembered, same_front_matter, sink, progress),
+        || render_pages(&renderer, &pages, &unchanged, sink, progress),
         || renderer.files(&pages, same_front_matter),
     );
     match written {
         Ok(fingerprints) => {
             if let Some(memory) = memory {
-                *memory = Fingerprints {
-                    pages: fingerprints.into_iter().collect(),
+                let mut kept = Fingerprints {
                     front_matter: Some(front_matter),
+                    neighbours: Some(model.neighbours),
+                    ..Fingerprints::default()
                 };
+                for (page, path, fingerprint) in fingerprints {
+                    if let crate::render::Page::Incident(index) = page {
+                        kept.sources
+                            .insert(path.clone(), model.site.postmortems[index].source.digest);
+                    }
+                    kept.pages.insert(path, fingerprint);
+                }
+                *memory = kept;
             }
         }
         Err(Stop::Template(RenderError(diagnostic))) => {
@@ -584,42 +605,65 @@ fn render_stage(
     }))
 }
 
-/// Renders and writes `pages`, each unless it is as `remembered` (see [`Fingerprints`]):
-/// the fingerprint of each page (0 without `remembered`).
+/// What a preview's last build says about the pages of this one.
+struct Unchanged<'a> {
+    /// `None`: every page is rendered (a build into a new folder).
+    remembered: Option<&'a Fingerprints>,
+    /// The front matter is as it was.
+    front_matter: bool,
+    /// The front matter and the neighbours are as they were.
+    neighbours: bool,
+}
+
+impl Unchanged<'_> {
+    /// The remembered fingerprint of `page` when it is known to be the same without
+    /// fingerprinting it (see [`Fingerprints`]).
+    fn known(&self, renderer: &Renderer<'_>, page: crate::render::Page, path: &str) -> Option<u64> {
+        let remembered = self.remembered?;
+        let same = match page {
+            crate::render::Page::Incident(index) => {
+                self.neighbours
+                    && remembered.sources.get(path)
+                        == Some(&renderer.model.site.postmortems[index].source.digest)
+            }
+            page => self.front_matter && !page.shows_bodies(),
+        };
+        same.then(|| remembered.pages.get(path).copied()).flatten()
+    }
+}
+
+/// Renders and writes `pages`, each unless it is as remembered (see [`Fingerprints`]):
+/// each page with its file and fingerprint (0 without a remembered build).
 fn render_pages(
     renderer: &Renderer<'_>,
     pages: &[crate::render::Page],
-    remembered: Option<&Fingerprints>,
-    same_front_matter: bool,
+    unchanged: &Unchanged<'_>,
     sink: &dyn Sink,
     progress: &dyn Progress,
-) -> Result<Vec<(String, u64)>, Stop> {
+) -> Result<Vec<(crate::render::Page, String, u64)>, Stop> {
     pages
         .par_iter()
         .map(|&page| {
             let path = renderer.output_path(page);
             let mut fingerprint = 0;
-            if let Some(remembered) = remembered {
-                if same_front_matter
-                    && !page.shows_bodies()
-                    && let Some(&unchanged) = remembered.pages.get(&path)
-                {
+            if let Some(remembered) = unchanged.remembered {
+                if let Some(known) = unchanged.known(renderer, page, &path) {
                     sink.keep(&path);
                     progress.advance();
-                    return Ok((path, unchanged));
+                    return Ok((page, path, known));
                 }
                 fingerprint = renderer.fingerprint(page).map_err(Stop::Template)?;
                 if remembered.pages.get(&path) == Some(&fingerprint) {
                     sink.keep(&path);
                     progress.advance();
-                    return Ok((path, fingerprint));
+                    return Ok((page, path, fingerprint));
                 }
             }
             let rendered = renderer.page(page).map_err(Stop::Template)?;
             sink.write(&rendered.path, rendered.html.as_bytes())
                 .map_err(Stop::Output)?;
             progress.advance();
-            Ok((path, fingerprint))
+            Ok((page, path, fingerprint))
         })
         .collect()
 }

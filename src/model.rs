@@ -22,6 +22,11 @@ pub struct Model<'a> {
     pub site: Site<'a>,
     /// `Site::front_matter_digest` of `site`.
     pub front_matter: u64,
+    /// A hash of what an incident page shows of the rest of the archive beyond its front
+    /// matter: the backlinks other bodies make, the files bodies link, similar incidents.
+    /// While this and `front_matter` are the same, an incident page changes only with its
+    /// own file (see `build::Fingerprints`).
+    pub neighbours: u64,
     /// Per postmortem (in site order): similar incidents, best first.
     pub similar: Vec<Vec<Similar>>,
     pub ledger: Ledger,
@@ -69,6 +74,7 @@ impl<'a> Model<'a> {
         );
         let on_this_day = on_this_day(&site);
         Model {
+            neighbours: neighbours_digest(&site, &similar),
             site,
             front_matter,
             similar,
@@ -99,6 +105,22 @@ pub struct FrontMatterParts {
     digest: u64,
     ledger: Ledger,
     insights: Insights,
+}
+
+/// See `Model::neighbours`.
+fn neighbours_digest(site: &Site<'_>, similar: &[Vec<Similar>]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    site.backlinks.hash(&mut hasher);
+    site.files.hash(&mut hasher);
+    for list in similar {
+        hasher.write_usize(list.len());
+        for s in list {
+            s.index.hash(&mut hasher);
+            s.reasons.hash(&mut hasher);
+        }
+    }
+    hasher.finish()
 }
 
 /// Published postmortems that started on today's month and day in an earlier year, most

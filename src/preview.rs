@@ -803,6 +803,10 @@ mod tests {
         Day(usize, u32),
         Actions(usize, u8),
         Relate(usize, usize),
+        /// A link in one body to another postmortem: the other's page lists it.
+        Link(usize, usize),
+        /// A link in a body to a file beside the postmortems: the file is published.
+        Attach(usize),
         Add,
         Delete(usize),
         Rename(usize),
@@ -820,6 +824,8 @@ mod tests {
             (any::<usize>(), 1..28u32).prop_map(|(d, day)| Op::Day(d, day)),
             (any::<usize>(), 0..3u8).prop_map(|(d, n)| Op::Actions(d, n)),
             (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::Relate(a, b)),
+            (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::Link(a, b)),
+            any::<usize>().prop_map(Op::Attach),
             Just(Op::Add),
             any::<usize>().prop_map(Op::Delete),
             any::<usize>().prop_map(Op::Rename),
@@ -881,6 +887,18 @@ mod tests {
                     Op::Actions(_, n) => doc.actions = *n,
                     _ => {}
                 }
+            }
+            Op::Link(a, b) if !docs.is_empty() => {
+                let (a, b) = (a % docs.len(), b % docs.len());
+                let target = docs[b].file.clone();
+                docs[a]
+                    .body
+                    .push_str(&format!("See [the other review]({target}).\n"));
+            }
+            Op::Attach(a) if !docs.is_empty() => {
+                let a = a % docs.len();
+                fs::write(dir.join("graph.txt"), format!("queue depth {}\n", docs.len())).unwrap();
+                docs[a].body.push_str("The [queue graph](graph.txt) shows it.\n");
             }
             Op::Relate(a, b) if docs.len() > 1 => {
                 let (a, b) = (a % docs.len(), b % docs.len());

@@ -17,7 +17,6 @@ pub mod sections;
 pub mod unfilled;
 
 use rustc_hash::FxHashMap as HashMap;
-use std::hash::{Hash, Hasher};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -56,7 +55,7 @@ pub fn check(
         .par_iter()
         .zip(previous)
         .map(|(pm, previous)| {
-            let text = text_hash(&pm.source);
+            let text = pm.source.digest;
             match previous {
                 Some(checked)
                     if checked.text == text && !checked.asked.iter().any(|w| changed_words.contains(w)) =>
@@ -175,13 +174,6 @@ fn check_file(
         allows: allow::Allows::parse(&pm.source),
         asked: tools.asked(),
     }
-}
-
-fn text_hash(source: &Source) -> u64 {
-    let mut hasher = rustc_hash::FxHasher::default();
-    source.head.hash(&mut hasher);
-    source.body.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// A body's Markdown events with their byte ranges: parsed once for the checks that read

@@ -650,6 +650,7 @@ mod tests {
             path: "postmortems/2024-01-01-x.md".into(),
             key: "2024-01-01-x.md".into(),
             body: String::new(),
+            digest: Source::digest_of(front),
             head: front.to_string(),
             front_matter: node.clone(),
             body_offset: 0,

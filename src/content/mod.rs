@@ -303,6 +303,7 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
         path: display.to_path_buf(),
         key,
         body: split.body.to_string(),
+        digest: Source::digest_of(text),
         head: text[..split.body_offset].to_string(),
         // Filled in after decoding, which only borrows the tree: no copy of it.
         front_matter: crate::tree::Node {
@@ -354,6 +355,15 @@ pub fn body_location(source: &Source, span: std::ops::Range<usize>) -> Location 
 }
 
 impl Source {
+    /// The `digest` of a file holding `text`.
+    pub fn digest_of(text: &str) -> u64 {
+        use std::hash::Hasher;
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write(text.as_bytes());
+        hasher.write_usize(text.len());
+        hasher.finish()
+    }
+
     /// The location in the file of a span of the file, in the front matter or in the body.
     pub fn location(&self, span: std::ops::Range<usize>) -> Location {
         if span.start >= self.body_offset {

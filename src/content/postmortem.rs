@@ -54,6 +54,9 @@ pub struct Source {
     /// Relative to `postmortems/`, with `/` separators: the key body links resolve to.
     pub key: String,
     pub body: String,
+    /// A hash of the file's text (`Source::digest_of`): equal digests, equal files, which is
+    /// how a preview tells which files an edit changed.
+    pub digest: u64,
     /// The file before the body: front matter and its delimiters. Scanned for secrets.
     pub head: String,
     /// The parsed front matter, with spans, so that later checks can point at a field.
