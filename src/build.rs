@@ -305,8 +305,8 @@ pub struct Memory {
     pub fingerprints: Fingerprints,
     /// The similar incidents the last search stage found, by postmortem id.
     pub similar: HashMap<String, Vec<(String, Vec<String>)>>,
-    /// The ledger and insights of the last build.
-    pub front_matter_parts: Option<crate::model::FrontMatterParts>,
+    /// What the model of the last build may lend the next one.
+    pub reusable: Option<crate::model::Reusable>,
 }
 
 /// What the pages a preview serves were made from: per page file, the fingerprint of what
@@ -428,12 +428,12 @@ pub fn make(
     };
 
     let modelling = Instant::now();
-    let kept = memory.as_deref_mut().and_then(|m| m.front_matter_parts.take());
+    let kept = memory.as_deref_mut().and_then(|m| m.reusable.take());
     let model = Model::new(site, similar, theme, &options.root, kept);
     report.timings.push(("model", modelling.elapsed()));
     let rendered = render_stage(&model, content, sink, memory.as_deref_mut(), progress, report);
     if let Some(memory) = memory {
-        memory.front_matter_parts = Some(model.into_front_matter_parts());
+        memory.reusable = Some(model.into_reusable());
     }
     rendered
 }

@@ -46,29 +46,35 @@ pub struct Model<'a> {
 impl<'a> Model<'a> {
     /// The rest of the model, from the site and its similar incidents (which need the
     /// search index, built from the site).
-    /// `kept`: what an earlier build of a preview made from front matter alone, used when
-    /// the site's front matter is the same.
+    /// `kept`: what an earlier build of a preview made, used where what it was made from
+    /// is the same (see [`Reusable`]).
     pub fn new(
         site: Site<'a>,
         similar: Vec<Vec<Similar>>,
         theme: &'a Theme,
         root: &'a Path,
-        kept: Option<FrontMatterParts>,
+        kept: Option<Reusable>,
     ) -> Model<'a> {
         let front_matter = site.front_matter_digest();
-        let kept = kept.filter(|parts| parts.digest == front_matter);
-        let (ledger, kept_insights) = match kept {
-            Some(parts) => (parts.ledger, Some(parts.insights)),
-            None => (Ledger::build(&site), None),
+        let kept = kept.filter(|parts| parts.front_matter == front_matter);
+        let services = &site.taxonomy(TaxonomyKind::Service).terms;
+        let (ledger, kept_insights, kept_dossiers) = match kept {
+            Some(parts) => (parts.ledger, Some(parts.insights), parts.dossiers),
+            None => (Ledger::build(&site), None, Vec::new()),
         };
+        let mut kept_dossiers: Vec<Option<(u64, Dossier)>> = kept_dossiers.into_iter().map(Some).collect();
+        kept_dossiers.resize_with(services.len(), || None);
         // Insights and the services' dossiers read the site and the ledger only: side by side.
         let (insights, dossiers) = rayon::join(
             || kept_insights.unwrap_or_else(|| Insights::build(&site, &ledger)),
             || {
-                site.taxonomy(TaxonomyKind::Service)
-                    .terms
+                services
                     .par_iter()
-                    .map(|service| Dossier::build(&site, &ledger, service))
+                    .zip(kept_dossiers)
+                    .map(|(service, kept)| match kept {
+                        Some((members, dossier)) if members == members_digest(&site, service) => dossier,
+                        _ => Dossier::build(&site, &ledger, service),
+                    })
                     .collect()
             },
         );
@@ -89,22 +95,41 @@ impl<'a> Model<'a> {
 }
 
 impl Model<'_> {
-    /// What the model made from front matter alone, for the next build of a preview.
-    pub fn into_front_matter_parts(self) -> FrontMatterParts {
-        FrontMatterParts {
-            digest: self.front_matter,
+    /// What the next build of a preview may reuse.
+    pub fn into_reusable(self) -> Reusable {
+        let services = &self.site.taxonomy(TaxonomyKind::Service).terms;
+        Reusable {
+            front_matter: self.front_matter,
             ledger: self.ledger,
             insights: self.insights,
+            dossiers: services
+                .iter()
+                .map(|service| members_digest(&self.site, service))
+                .zip(self.dossiers)
+                .collect(),
         }
     }
 }
 
-/// The parts of a model made from the site's front matter alone (its digest says which):
-/// a preview keeps them while an author edits bodies. Dossiers quote bodies: not kept.
-pub struct FrontMatterParts {
-    digest: u64,
+/// The parts of a model a preview keeps while an author edits bodies: the ledger and
+/// insights, made from the site's front matter alone (`front_matter` says which), and the
+/// services' dossiers, which also quote their incidents' bodies: each with a digest of its
+/// incidents' files (`members_digest`), kept while that is the same too.
+pub struct Reusable {
+    front_matter: u64,
     ledger: Ledger,
     insights: Insights,
+    dossiers: Vec<(u64, Dossier)>,
+}
+
+/// A hash of the files of a term's postmortems.
+fn members_digest(site: &Site<'_>, term: &crate::site::Term) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
+    for &i in &term.members {
+        hasher.write_u64(site.postmortems[i].source.digest);
+    }
+    hasher.finish()
 }
 
 /// See `Model::neighbours`.

@@ -93,7 +93,7 @@ impl<'a> Site<'a> {
     /// A hash of the published postmortems' front matter (and file names, which can be
     /// their ids) and of what selected them: everything of the site but its bodies. What is
     /// made from front matter alone is the same while this is (see `build::Fingerprints`,
-    /// `model::FrontMatterParts`).
+    /// `model::Reusable`).
     pub fn front_matter_digest(&self) -> u64 {
         use std::hash::Hasher;
         let mut hasher = rustc_hash::FxHasher::default();
