@@ -18,6 +18,7 @@ static ALLOW: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"pmsite-allow:[ \t]*(?P<rest>.*?)[ \t]*(?:-->|$)").expect("valid regex"));
 static CODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:PM|pm)\d+$").expect("valid regex"));
 
+#[derive(Default)]
 pub struct Allows {
     /// (line, code) pairs that are silenced.
     silenced: BTreeSet<(usize, Code)>,

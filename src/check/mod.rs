@@ -37,11 +37,22 @@ pub fn check(
     mut memo: Option<&mut Memo>,
 ) -> Vec<Diagnostic> {
     let phrases = language::Phrases::new(&config.checks.blaming_phrases);
-    let vocabulary = blame::Vocabulary::of(&content.postmortems, config);
+    let front_matter = crate::content::front_matter_digest(&content.postmortems);
+    // What is made of the front matter alone stays while it is the same.
+    let (vocabulary, recurrences) = match memo.as_deref_mut() {
+        Some(memo) if memo.today == Some(today) && memo.front_matter == front_matter => (
+            std::mem::take(&mut memo.vocabulary),
+            Some(std::mem::take(&mut memo.recurrences)),
+        ),
+        _ => (blame::Vocabulary::of(&content.postmortems, config), None),
+    };
     let (mut kept, changed_words) = match memo.as_deref_mut() {
         Some(memo) if memo.today == Some(today) => (
             std::mem::take(&mut memo.files),
-            memo.vocabulary.differences(&vocabulary),
+            match recurrences {
+                Some(_) => Default::default(),
+                None => memo.vocabulary.differences(&vocabulary),
+            },
         ),
         _ => (HashMap::default(), Default::default()),
     };
@@ -75,50 +86,58 @@ pub fn check(
             .flat_map(|c| std::mem::take(&mut c.found))
             .collect(),
     };
-    let mut allows: Vec<&allow::Allows> = checked.iter().map(|c| &c.allows).collect();
+    // Findings about more than one file: settled here, with the allows of the file each is in.
+    let mut across: Vec<Diagnostic> = Vec::new();
     for file in &content.published_files {
-        secrets::scan_published(file, &mut found);
+        secrets::scan_published(file, &mut across);
     }
-    let unreadable: Vec<allow::Allows> = content
+    // By the path's bytes: hashing a `Path` takes it apart into components.
+    let mut allows_by_file: HashMap<&std::ffi::OsStr, &allow::Allows> = content
+        .postmortems
+        .iter()
+        .zip(&checked)
+        .map(|(pm, checked)| (pm.source.path.as_os_str(), &checked.allows))
+        .collect();
+    let unreadable: Vec<(&Path, allow::Allows, Vec<Diagnostic>)> = content
         .unreadable_front_matter
         .iter()
         .map(|source| {
+            let mut found = Vec::new();
             secrets::scan(source, &mut found);
             let tools = blame::Tools::new(&vocabulary);
             language::scan(source, &events(source), &phrases, None, &tools, &mut found);
-            allow::Allows::parse(source)
+            (source.path.as_path(), allow::Allows::parse(source), found)
         })
         .collect();
-    allows.extend(&unreadable);
-    consistency::unlinked_recurrences(&content.postmortems, today, config.checks.recent_days, &mut found);
-
-    let sources = content
-        .postmortems
-        .iter()
-        .map(|pm| &pm.source)
-        .chain(&content.unreadable_front_matter);
-    let mut allows_by_file: HashMap<&Path, &allow::Allows> = HashMap::default();
-    for (source, allows_here) in sources.zip(allows) {
-        found.extend(allows_here.problems.iter().cloned());
-        allows_by_file.insert(source.path.as_path(), allows_here);
+    for (path, allows, found_here) in &unreadable {
+        found.extend(settle(found_here.iter().cloned(), allows, config));
+        allows_by_file.insert(path.as_os_str(), allows);
     }
-    let found = found
-        .into_iter()
-        .filter(|d| {
-            d.code == Code::AllowComment
-                || allows_by_file
-                    .get(d.file.as_path())
-                    .is_none_or(|a| !a.silences(d.code, d.line()))
-        })
-        .filter_map(|mut d| {
-            d.level = config.checks.level(d.code)?;
-            Some(d)
-        })
-        .collect();
+    let recurrences = recurrences.unwrap_or_else(|| {
+        let mut recurrences = Vec::new();
+        consistency::unlinked_recurrences(
+            &content.postmortems,
+            today,
+            config.checks.recent_days,
+            &mut recurrences,
+        );
+        recurrences
+    });
+    across.extend(recurrences.iter().cloned());
+    let no_allows = allow::Allows::default();
+    for d in across {
+        let allows = allows_by_file
+            .get(d.file.as_os_str())
+            .copied()
+            .unwrap_or(&no_allows);
+        found.extend(settle([d], allows, config));
+    }
     drop(allows_by_file);
     if let Some(memo) = memo {
         memo.today = Some(today);
+        memo.front_matter = front_matter;
         memo.vocabulary = vocabulary;
+        memo.recurrences = recurrences;
         memo.files = content
             .postmortems
             .iter()
@@ -136,7 +155,12 @@ pub fn check(
 #[derive(Default)]
 pub struct Memo {
     today: Option<NaiveDate>,
+    /// `content::front_matter_digest` of the archive the vocabulary and the recurrences
+    /// were made from.
+    front_matter: u64,
     vocabulary: blame::Vocabulary,
+    /// What `consistency::unlinked_recurrences` found (front matter and `today` alone).
+    recurrences: Vec<Diagnostic>,
     /// By the file's key under postmortems/.
     files: HashMap<String, Checked>,
 }
@@ -168,12 +192,32 @@ fn check_file(
     sections::check(pm, &config.checks, &mut found);
     unfilled::check(pm, &events, &config.checks, &mut found);
     consistency::timeline(pm, &mut found);
+    let allows = allow::Allows::parse(&pm.source);
     Checked {
         text,
-        found,
-        allows: allow::Allows::parse(&pm.source),
+        found: settle(found, &allows, config),
+        allows,
         asked: tools.asked(),
     }
+}
+
+/// The findings in one file as reported: those its allow comments silence left out, the
+/// problems of the allow comments themselves added, each at the site's level for its check
+/// (left out when the site turned the check off).
+fn settle(
+    found: impl IntoIterator<Item = Diagnostic>,
+    allows: &allow::Allows,
+    config: &Config,
+) -> Vec<Diagnostic> {
+    found
+        .into_iter()
+        .filter(|d| !allows.silences(d.code, d.line()))
+        .chain(allows.problems.iter().cloned())
+        .filter_map(|mut d| {
+            d.level = config.checks.level(d.code)?;
+            Some(d)
+        })
+        .collect()
 }
 
 /// A body's Markdown events with their byte ranges: parsed once for the checks that read

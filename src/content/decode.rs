@@ -651,6 +651,7 @@ mod tests {
             key: "2024-01-01-x.md".into(),
             body: String::new(),
             digest: Source::digest_of(front),
+            head_digest: Source::digest_of(front),
             head: front.to_string(),
             front_matter: node.clone(),
             body_offset: 0,

@@ -304,6 +304,7 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
         key,
         body: split.body.to_string(),
         digest: Source::digest_of(text),
+        head_digest: Source::digest_of(&text[..split.body_offset]),
         head: text[..split.body_offset].to_string(),
         // Filled in after decoding, which only borrows the tree: no copy of it.
         front_matter: crate::tree::Node {
@@ -352,6 +353,20 @@ pub fn body_location(source: &Source, span: std::ops::Range<usize>) -> Location 
     at.line += source.body_line - 1;
     at.bytes = span;
     at
+}
+
+/// A hash of the postmortems' front matter and file names (which can be their ids and
+/// dates): everything of them but their bodies. What is made from front matter alone (the
+/// checks' vocabulary and recurrences, a site's ledger and insights) is the same while this is.
+pub fn front_matter_digest<'a>(postmortems: impl IntoIterator<Item = &'a Postmortem>) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
+    for pm in postmortems {
+        hasher.write(pm.source.key.as_bytes());
+        hasher.write_u8(0);
+        hasher.write_u64(pm.source.head_digest);
+    }
+    hasher.finish()
 }
 
 impl Source {

@@ -57,6 +57,9 @@ pub struct Source {
     /// A hash of the file's text (`Source::digest_of`): equal digests, equal files, which is
     /// how a preview tells which files an edit changed.
     pub digest: u64,
+    /// `Source::digest_of` the head: what [`front_matter_digest`](crate::content::front_matter_digest)
+    /// is made of.
+    pub head_digest: u64,
     /// The file before the body: front matter and its delimiters. Scanned for secrets.
     pub head: String,
     /// The parsed front matter, with spans, so that later checks can point at a field.
