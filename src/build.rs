@@ -311,7 +311,7 @@ pub struct Memory {
 
 /// What the pages a preview serves were made from: per page file, the fingerprint of what
 /// it shows (`Renderer::fingerprint`), and the archive's front matter
-/// (`Site::front_matter_digest`). While the front matter is the same, a page that shows
+/// (`Site::front_matter`). While the front matter is the same, a page that shows
 /// no body (`Page::shows_bodies`) is the same too, and is not even fingerprinted again;
 /// while the neighbours (`Model::neighbours`) are the same as well, an incident page
 /// whose own file is unchanged (`Source::digest`) is the same. An author typing in a body
@@ -410,7 +410,11 @@ pub fn make(
     report: &mut Report,
 ) -> Result<Option<Built>, Fatal> {
     let building = Instant::now();
-    let site = Site::build(content, config, options.selection.clone());
+    let taxonomies = memory
+        .as_deref()
+        .and_then(|m| m.reusable.as_ref())
+        .map(crate::model::Reusable::taxonomies);
+    let site = Site::build_reusing(content, config, options.selection.clone(), taxonomies);
     report.timings.push(("site", building.elapsed()));
     if config.base_url.is_empty() {
         report.diagnostics.push(no_base_url_warning());
@@ -537,7 +541,7 @@ fn render_stage(
         None => (Renderer::new(model), None),
     };
     let remembered = memory.as_deref();
-    let front_matter = model.front_matter;
+    let front_matter = model.site.front_matter;
     let same_front_matter = remembered.is_some_and(|r| r.front_matter == Some(front_matter));
     let same_neighbours =
         same_front_matter && remembered.is_some_and(|r| r.neighbours == Some(model.neighbours));

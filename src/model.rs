@@ -20,8 +20,6 @@ use crate::theme::Theme;
 
 pub struct Model<'a> {
     pub site: Site<'a>,
-    /// `Site::front_matter_digest` of `site`.
-    pub front_matter: u64,
     /// A hash of what an incident page shows of the rest of the archive beyond its front
     /// matter: the backlinks other bodies make, the files bodies link, similar incidents.
     /// While this and `front_matter` are the same, an incident page changes only with its
@@ -55,8 +53,7 @@ impl<'a> Model<'a> {
         root: &'a Path,
         kept: Option<Reusable>,
     ) -> Model<'a> {
-        let front_matter = site.front_matter_digest();
-        let kept = kept.filter(|parts| parts.front_matter == front_matter);
+        let kept = kept.filter(|parts| parts.front_matter == site.front_matter);
         let services = &site.taxonomy(TaxonomyKind::Service).terms;
         let (ledger, kept_insights, kept_dossiers) = match kept {
             Some(parts) => (parts.ledger, Some(parts.insights), parts.dossiers),
@@ -82,7 +79,6 @@ impl<'a> Model<'a> {
         Model {
             neighbours: neighbours_digest(&site, &similar),
             site,
-            front_matter,
             similar,
             ledger,
             insights,
@@ -98,25 +94,35 @@ impl Model<'_> {
     /// What the next build of a preview may reuse.
     pub fn into_reusable(self) -> Reusable {
         let services = &self.site.taxonomy(TaxonomyKind::Service).terms;
+        let dossiers = services
+            .iter()
+            .map(|service| members_digest(&self.site, service))
+            .zip(self.dossiers)
+            .collect();
         Reusable {
-            front_matter: self.front_matter,
+            front_matter: self.site.front_matter,
+            taxonomies: self.site.taxonomies,
             ledger: self.ledger,
             insights: self.insights,
-            dossiers: services
-                .iter()
-                .map(|service| members_digest(&self.site, service))
-                .zip(self.dossiers)
-                .collect(),
+            dossiers,
         }
     }
 }
 
-/// The parts of a model a preview keeps while an author edits bodies: the ledger and
-/// insights, made from the site's front matter alone (`front_matter` says which), and the
+impl Reusable {
+    /// The taxonomies, for `Site::build_reusing`.
+    pub fn taxonomies(&self) -> (u64, std::sync::Arc<Vec<crate::site::Taxonomy>>) {
+        (self.front_matter, self.taxonomies.clone())
+    }
+}
+
+/// The parts of a model a preview keeps while an author edits bodies: the taxonomies,
+/// ledger and insights, made from the site's front matter alone (`front_matter` says which), and the
 /// services' dossiers, which also quote their incidents' bodies: each with a digest of its
 /// incidents' files (`members_digest`), kept while that is the same too.
 pub struct Reusable {
     front_matter: u64,
+    taxonomies: std::sync::Arc<Vec<crate::site::Taxonomy>>,
     ledger: Ledger,
     insights: Insights,
     dossiers: Vec<(u64, Dossier)>,

@@ -164,7 +164,7 @@ impl<'m> Renderer<'m> {
         }
         pages.extend((0..site.postmortems.len()).map(Page::Incident));
         pages.extend(pages_of(site.postmortems.len()).map(|page| Page::Incidents { page }));
-        for taxonomy in &site.taxonomies {
+        for taxonomy in site.taxonomies.iter() {
             pages.push(Page::Taxonomy(taxonomy.kind));
             for (term, t) in taxonomy.terms.iter().enumerate() {
                 pages.extend(pages_of(t.members.len()).map(|page| Page::Term {

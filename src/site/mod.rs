@@ -75,9 +75,15 @@ pub struct Site<'a> {
     /// Per postmortem: every incident of its recurrence chain, itself included, oldest
     /// first. Empty when it is part of none.
     pub recurrence_chains: Vec<Vec<usize>>,
-    pub taxonomies: Vec<Taxonomy>,
+    /// Shared with a preview's next build while the front matter is the same.
+    pub taxonomies: std::sync::Arc<Vec<Taxonomy>>,
     /// Non-Markdown files under postmortems/ linked from published postmortems.
     pub files: BTreeSet<String>,
+    /// A hash of the published postmortems' front matter (and file names, which can be
+    /// their ids) and of what selected them: everything of the site but its bodies. What is
+    /// made from front matter alone is the same while this is (see `build::Fingerprints`,
+    /// `model::Reusable`).
+    pub front_matter: u64,
 }
 
 /// An incident like another one, and why.
@@ -90,26 +96,32 @@ pub struct Similar {
 }
 
 impl<'a> Site<'a> {
-    /// A hash of the published postmortems' front matter (and file names, which can be
-    /// their ids) and of what selected them: everything of the site but its bodies. What is
-    /// made from front matter alone is the same while this is (see `build::Fingerprints`,
-    /// `model::Reusable`).
-    pub fn front_matter_digest(&self) -> u64 {
+    /// See `Site::front_matter`.
+    fn front_matter_digest(&self) -> u64 {
         use std::hash::Hasher;
         let mut hasher = rustc_hash::FxHasher::default();
         hasher.write(self.selection.audience.as_str().as_bytes());
         hasher.write_u8(self.selection.drafts as u8);
         hasher.write(self.selection.today.to_string().as_bytes());
-        for pm in &self.postmortems {
-            hasher.write(pm.source.key.as_bytes());
-            hasher.write_u8(0);
-            hasher.write(pm.source.head.as_bytes());
-            hasher.write_u8(0);
-        }
+        hasher.write_u64(crate::content::front_matter_digest(
+            self.postmortems.iter().copied(),
+        ));
         hasher.finish()
     }
 
     pub fn build(content: &'a Content, config: &'a Config, selection: Selection) -> Site<'a> {
+        Site::build_reusing(content, config, selection, None)
+    }
+
+    /// A site that takes the taxonomies an earlier build made (`kept`, with the
+    /// `Site::front_matter` they were made of) when its front matter is the same: they are
+    /// made of nothing else (a preview starts afresh when the configuration changes).
+    pub fn build_reusing(
+        content: &'a Content,
+        config: &'a Config,
+        selection: Selection,
+        kept: Option<(u64, std::sync::Arc<Vec<Taxonomy>>)>,
+    ) -> Site<'a> {
         let mut postmortems: Vec<&Postmortem> = content
             .postmortems
             .iter()
@@ -139,15 +151,22 @@ impl<'a> Site<'a> {
             index_by_key,
             backlinks: Vec::new(),
             recurrence_chains: Vec::new(),
-            taxonomies: Vec::new(),
+            taxonomies: Default::default(),
             files: BTreeSet::new(),
+            front_matter: 0,
         };
+        site.front_matter = site.front_matter_digest();
         site.backlinks = site.compute_backlinks(content);
         site.recurrence_chains = site.compute_recurrence_chains();
-        site.taxonomies = TaxonomyKind::ALL
-            .iter()
-            .map(|kind| Taxonomy::build(*kind, &site.postmortems, config))
-            .collect();
+        site.taxonomies = match kept {
+            Some((front_matter, taxonomies)) if front_matter == site.front_matter => taxonomies,
+            _ => std::sync::Arc::new(
+                TaxonomyKind::ALL
+                    .iter()
+                    .map(|kind| Taxonomy::build(*kind, &site.postmortems, config))
+                    .collect(),
+            ),
+        };
         site
     }
 
