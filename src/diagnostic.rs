@@ -370,25 +370,46 @@ impl Diagnostic {
 /// Sorts diagnostics for display and drops exact duplicates (the same problem found twice,
 /// e.g. through two links on one line).
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
+    use rustc_hash::{FxHashMap, FxHashSet};
     // Paths compare component by component, which is slow for the tens of thousands of
     // warnings of a large archive: rank the far fewer distinct files once.
     let mut files: Vec<&std::ffi::OsStr> = diagnostics
         .iter()
         .map(|d| d.file.as_os_str())
-        .collect::<std::collections::HashSet<_>>()
+        .collect::<FxHashSet<_>>()
         .into_iter()
         .collect();
     files.sort_unstable_by(|a, b| Path::new(a).cmp(Path::new(b)).then(a.cmp(b)));
-    let rank: std::collections::HashMap<std::ffi::OsString, usize> = files
+    let rank: FxHashMap<&std::ffi::OsStr, usize> = files
         .iter()
         .enumerate()
-        .map(|(rank, file)| ((*file).to_owned(), rank))
+        .map(|(rank, file)| (*file, rank))
         .collect();
-    // Stable: problems at one place stay in the order they were found (title, severity, ...).
-    diagnostics.sort_by_cached_key(|d| {
-        let (_, line, column, code) = d.sort_key();
-        (rank[d.file.as_os_str()], line, column, code)
-    });
+    // The diagnostics of a file mostly come together: look its rank up once per run.
+    let mut last: Option<(&std::ffi::OsStr, usize)> = None;
+    let mut keys: Vec<(usize, usize, usize, Code, usize)> = diagnostics
+        .iter()
+        .enumerate()
+        .map(|(at, d)| {
+            let file = d.file.as_os_str();
+            let file_rank = match last {
+                Some((seen, rank)) if seen == file => rank,
+                _ => rank[file],
+            };
+            last = Some((file, file_rank));
+            let (_, line, column, code) = d.sort_key();
+            // Ties keep the order found (title, severity, ...).
+            (file_rank, line, column, code, at)
+        })
+        .collect();
+    if !keys.is_sorted() {
+        keys.sort_unstable();
+        let mut found: Vec<Option<Diagnostic>> = std::mem::take(diagnostics).into_iter().map(Some).collect();
+        *diagnostics = keys
+            .iter()
+            .map(|key| found[key.4].take().expect("each diagnostic once"))
+            .collect();
+    }
     diagnostics.dedup();
 }
 

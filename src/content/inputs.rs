@@ -33,9 +33,11 @@ pub fn walk(
     mut file: impl FnMut(&Path, &Path),
 ) -> Result<(), walkdir::Error> {
     let display = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    // Sorted once at the end: walkdir's sort takes each name apart again at every comparison,
+    // a tenth of a preview's rebuild on a large archive.
+    let mut files = Vec::new();
     let mut walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !skip(e.file_name()));
     while let Some(entry) = walker.next() {
@@ -60,11 +62,21 @@ pub fn walk(
             continue;
         }
         if entry.file_type().is_file() {
-            file(
-                entry.path(),
-                entry.path().strip_prefix(dir).unwrap_or(entry.path()),
-            );
+            files.push(entry.into_path());
         }
+    }
+    // The order of a walk that visits each folder's entries by name: component by
+    // component, which is byte order once the separator sorts before every other byte
+    // (and much faster than comparing `Path`s).
+    files.sort_by_cached_key(|path| {
+        let bytes = path.as_os_str().as_encoded_bytes();
+        bytes
+            .iter()
+            .map(|&b| if std::path::is_separator(b as char) { 0 } else { b })
+            .collect::<Vec<u8>>()
+    });
+    for path in &files {
+        file(path, path.strip_prefix(dir).unwrap_or(path));
     }
     Ok(())
 }
