@@ -43,9 +43,61 @@ struct State {
     more_problems: usize,
     /// Why pmsite could not build at all (an invalid pmsite.toml), if so.
     fatal: Option<String>,
-    /// Policy warnings per incident page (output file), from the last good build: moved
-    /// out of its report, as a large archive can have tens of thousands.
-    warnings: HashMap<String, Vec<Diagnostic>>,
+    /// Policy warnings per incident page, from the last good build.
+    warnings: Warnings,
+}
+
+/// The last good build's diagnostics, moved out of its report (a large archive can have
+/// tens of thousands, and an edit should not wait while they are copied or regrouped), and
+/// where each incident page's are among them.
+#[derive(Default)]
+struct Warnings {
+    /// Sorted by file (`diagnostic::sort`).
+    diagnostics: Vec<Diagnostic>,
+    /// Per incident page's output file: its source file's diagnostics.
+    pages: HashMap<String, std::ops::Range<usize>>,
+}
+
+impl Warnings {
+    fn of(report: &mut Report) -> Warnings {
+        let Some(built) = &report.built else {
+            return Warnings::default();
+        };
+        let diagnostics = std::mem::take(&mut report.diagnostics);
+        let mut files: HashMap<&std::path::Path, std::ops::Range<usize>> = HashMap::new();
+        let mut start = 0;
+        for (end, pair) in diagnostics.windows(2).enumerate() {
+            if pair[0].file != pair[1].file {
+                files.insert(&pair[0].file, start..end + 1);
+                start = end + 1;
+            }
+        }
+        if let Some(last) = diagnostics.last() {
+            files.insert(&last.file, start..diagnostics.len());
+        }
+        let pages = built
+            .sources
+            .iter()
+            .filter_map(|(page, file)| {
+                Some((format!("{page}index.html"), files.get(file.as_path())?.clone()))
+            })
+            .collect();
+        Warnings { diagnostics, pages }
+    }
+
+    /// The policy warnings about the text (PM1xx to PM4xx) of the incident page `page`.
+    fn of_page(&self, page: &str) -> Vec<Problem> {
+        let Some(range) = self.pages.get(page) else {
+            return Vec::new();
+        };
+        self.diagnostics[range.clone()]
+            .iter()
+            .filter(|d| {
+                d.level == Level::Warning && d.code.is_policy() && !d.code.as_str().starts_with("PM5")
+            })
+            .map(Problem::from)
+            .collect()
+    }
 }
 
 /// A diagnostic as the overlay shows it.
@@ -121,12 +173,19 @@ impl Live {
     /// Records what a build did and tells every open page.
     pub fn record(&self, result: Result<Update, Fatal>) {
         let built = result.as_ref().is_ok_and(|update| !update.failed());
+        let mut result = result;
+        // Made before the state is locked: pages asking for it meanwhile need not wait.
+        let warnings = match &mut result {
+            Ok(update) if built => Some(Warnings::of(&mut update.report)),
+            _ => None,
+        };
+        let mut replaced = None;
         let (generation, update) = {
             let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
             state.generation += 1;
             let update = match result {
-                Ok(mut update) if built => {
-                    state.built(&mut update.report);
+                Ok(update) if built => {
+                    replaced = Some(state.built(warnings.unwrap_or_default()));
                     Some(update)
                 }
                 Ok(update) => {
@@ -152,6 +211,9 @@ impl Live {
             removed: if all { &[] } else { removed },
         };
         self.send(&event_text("update", &event));
+        // Freeing the last build's tens of thousands of diagnostics waits until the pages
+        // have heard.
+        drop(replaced);
     }
 
     /// Which server and build a page served now comes from.
@@ -179,10 +241,7 @@ impl Live {
             fatal: state.fatal.as_deref(),
             problems: &state.problems,
             more_problems: state.more_problems,
-            warnings: state
-                .warnings
-                .get(page)
-                .map_or_else(Vec::new, |warnings| warnings.iter().map(Problem::from).collect()),
+            warnings: state.warnings.of_page(page),
         };
         serde_json::to_vec(&page_state).unwrap_or_default()
     }
@@ -226,12 +285,13 @@ impl Live {
 }
 
 impl State {
-    fn built(&mut self, report: &mut Report) {
+    /// A good build: the last one's warnings are handed back.
+    fn built(&mut self, warnings: Warnings) -> Warnings {
         self.site = true;
         self.problems.clear();
         self.more_problems = 0;
         self.fatal = None;
-        self.warnings = warnings_by_page(report);
+        std::mem::replace(&mut self.warnings, warnings)
     }
 
     /// A failed build: its errors, and the last good build's warnings as they were.
@@ -245,30 +305,6 @@ impl State {
         self.more_problems = errors.len().saturating_sub(SHOWN_PROBLEMS);
         self.fatal = fatal;
     }
-}
-
-/// The policy warnings (PM1xx to PM4xx) of each incident page, by its output file, taken
-/// out of the report.
-fn warnings_by_page(report: &mut Report) -> HashMap<String, Vec<Diagnostic>> {
-    let Some(built) = &report.built else {
-        return HashMap::new();
-    };
-    let pages: HashMap<&std::path::Path, String> = built
-        .sources
-        .iter()
-        .map(|(page, file)| (file.as_path(), format!("{page}index.html")))
-        .collect();
-    let mut warnings: HashMap<String, Vec<Diagnostic>> = HashMap::new();
-    for d in std::mem::take(&mut report.diagnostics) {
-        let about_the_text = d.code.is_policy() && !d.code.as_str().starts_with("PM5");
-        if d.level == Level::Warning
-            && about_the_text
-            && let Some(page) = pages.get(d.file.as_path())
-        {
-            warnings.entry(page.clone()).or_default().push(d);
-        }
-    }
-    warnings
 }
 
 /// One server-sent event.
