@@ -1113,15 +1113,32 @@ const VOCABULARY_FRAGMENTS: &[&str] = &[
 
 const VOCABULARY_TITLES: &[&str] = &["hermes restarted", "kafka lag", "plain title", "ana's dashboard"];
 
+/// Front matter that makes an incident a recurrence of another (same service and root
+/// cause, no link between them), or not, and moves it out of the recent days.
+const RECURRENCE_LABELS: &[&str] = &[
+    "",
+    "services = [\"db\"]\nroot_causes = [\"config\"]\n",
+    "services = [\"db\"]\nroot_causes = [\"capacity\"]\n",
+    "services = [\"db\"]\nroot_causes = [\"config\"]\nrelated = [\"0\"]\n",
+];
+const RECURRENCE_DATES: &[&str] = &["2024-03-08", "2023-11-20", "2024-05-30"];
+
 proptest! {
     #![proptest_config(cases(64))]
 
     /// `pmsite serve` re-checks only what changed; what it reports must be what a full
-    /// check reports, whatever was edited (a body, or a title that changes the vocabulary).
+    /// check reports, whatever was edited (a body, a title that changes the vocabulary, or
+    /// the labels and dates that make an unlinked recurrence).
     #[test]
     fn a_remembered_check_finds_what_a_full_check_finds(
         steps in prop::collection::vec(
-            (0..3usize, prop::sample::select(VOCABULARY_TITLES), fragments(VOCABULARY_FRAGMENTS)),
+            (
+                0..3usize,
+                prop::sample::select(VOCABULARY_TITLES),
+                fragments(VOCABULARY_FRAGMENTS),
+                prop::sample::select(RECURRENCE_LABELS),
+                prop::sample::select(RECURRENCE_DATES),
+            ),
             1..8,
         ),
     ) {
@@ -1129,8 +1146,10 @@ proptest! {
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
         let mut texts: Vec<String> = (0..3).map(|_| titled("plain title", "")).collect();
         let mut memo = pmsite::check::Memo::default();
-        for (file, title, body) in steps {
-            texts[file] = titled(title, &body);
+        for (file, title, body, labels, date) in steps {
+            texts[file] = titled(title, &body)
+                .replacen("summary = \"s\"\n", &format!("summary = \"s\"\n{labels}"), 1)
+                .replace("2024-03-08", date);
             let content = pmsite::content::Content {
                 postmortems: texts
                     .iter()
