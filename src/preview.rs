@@ -7,6 +7,9 @@
 //! What is kept between builds, and why it is safe to reuse:
 //! - each Markdown file's parse, reused while the file's stamp (size, times, inode) is the
 //!   same; pmsite.toml changing drops everything, as parsing depends on it;
+//! - each file's policy findings and what the checks and the model make of front matter
+//!   alone (`check::Memo`, `model::Reusable`), reused while what they were made of is the
+//!   same (file digests, `content::front_matter_digest`);
 //! - the theme, reloaded when a file under templates/ or static/ changes;
 //! - each page's fingerprint (a hash of its template's name and its typed context): a page
 //!   is a pure function of the two, so a page whose fingerprint is unchanged is not rendered
