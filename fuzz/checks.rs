@@ -83,7 +83,7 @@ pub fn check_checks(text: &str) {
         unreadable_front_matter: parsed.orphan.into_iter().collect(),
         ..Content::default()
     };
-    for d in pmsite::check::check(&content, config, today(), None) {
+    for d in pmsite::check::check(&content, config, today(), None).iter() {
         assert_in(text, d.location.as_ref().expect("every finding has a place"));
     }
 }

@@ -135,7 +135,7 @@ pub fn load_and_validate(
     let (config, _) = config::load(root).map_err(|e| Fatal::Config(root.to_path_buf(), e))?;
     let mut content = content::load(root, &config).map_err(Fatal::Content)?;
     report.timings.push(("load", started.elapsed()));
-    validate_and_check(
+    drop(validate_and_check(
         &content,
         &config,
         selection,
@@ -143,13 +143,14 @@ pub fn load_and_validate(
         policy_warnings_kept,
         None,
         report,
-    );
+    ));
     // The checks were the front matter's last readers.
     content.release_front_matter();
     Ok((config, content))
 }
 
-/// Stage 2 and the policy checks on loaded content, into `report`.
+/// Stage 2 and the policy checks on loaded content, into `report`. What the checks found
+/// is returned whole as well (`report` keeps `policy_warnings_kept` of its policy warnings).
 pub fn validate_and_check(
     content: &content::Content,
     config: &Config,
@@ -158,42 +159,53 @@ pub fn validate_and_check(
     policy_warnings_kept: Option<usize>,
     memo: Option<&mut check::Memo>,
     report: &mut Report,
-) {
+) -> check::Found {
     report.files = content.files.iter().filter(|k| k.ends_with(".md")).count();
-    report.diagnostics = content.diagnostics.clone();
     let started = Instant::now();
-    report.diagnostics.extend(validate::validate(content));
+    let validated = validate::validate(content);
     report.timings.push(("validate", started.elapsed()));
 
     let started = Instant::now();
-    report
+    let found = check::check(content, config, selection.today, memo);
+    // Sorted and kept by reference: only what the report keeps is copied.
+    let mut all: Vec<&Diagnostic> = content
         .diagnostics
-        .extend(check::check(content, config, selection.today, memo));
-    if strict {
-        for d in &mut report.diagnostics {
-            d.level = diagnostic::Level::Error;
-        }
-    }
-    diagnostic::sort(&mut report.diagnostics);
-    if let Some(kept) = policy_warnings_kept {
-        let (mut seen, left_out) = (0, &mut report.left_out);
-        report.diagnostics.retain(|d| {
-            if d.level == diagnostic::Level::Error || !d.code.is_policy() {
+        .iter()
+        .chain(&validated)
+        .chain(found.iter())
+        .collect();
+    diagnostic::sort_refs(&mut all);
+    let mut policy_warnings = 0;
+    let left_out = &mut report.left_out;
+    report.diagnostics = all
+        .into_iter()
+        .filter(|d| {
+            if strict || d.level == diagnostic::Level::Error || !d.code.is_policy() {
                 return true;
             }
-            seen += 1;
-            if seen > kept {
-                left_out.warnings += 1;
-                // Sorted by file: a file already counted is the last one.
-                if left_out.files.last() != Some(&d.file) {
-                    left_out.files.insert(d.file.clone());
-                }
+            policy_warnings += 1;
+            let kept = policy_warnings_kept.is_none_or(|kept| policy_warnings <= kept);
+            // Sorted by file: a file already counted is the last one.
+            if !kept && left_out.files.last().map(|f| f.as_os_str()) != Some(d.file.as_os_str()) {
+                left_out.files.push(d.file.clone());
             }
-            seen <= kept
-        });
-        report.diagnostics.shrink_to_fit();
+            left_out.warnings += usize::from(!kept);
+            kept
+        })
+        .map(|d| match strict {
+            true => Diagnostic {
+                level: diagnostic::Level::Error,
+                ..d.clone()
+            },
+            false => d.clone(),
+        })
+        .collect();
+    if strict {
+        // Findings alike but for their level are now one.
+        report.diagnostics.dedup();
     }
     report.timings.push(("check", started.elapsed()));
+    found
 }
 
 pub fn run(options: &Options, progress: &dyn Progress) -> Result<Report, Fatal> {

@@ -436,8 +436,9 @@ fn serve(cli: &Cli, args: &ServeArgs) -> i32 {
             output: Some(output_dir(&args.build)),
             selection: selection(&args.build.site),
             strict: args.build.strict,
-            // Every policy warning is kept: a page shows its own in the preview.
-            policy_warnings_kept: None,
+            // As `pmsite build` prints them; a page shows its own in the preview from
+            // what the checks found (`preview::Update::found`).
+            policy_warnings_kept: (!cli.verbose).then_some(WARNINGS_SHOWN),
             base_url: args.build.base_url.clone(),
         },
         bind: args.bind,

@@ -370,16 +370,39 @@ impl Diagnostic {
 /// Sorts diagnostics for display and drops exact duplicates (the same problem found twice,
 /// e.g. through two links on one line).
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
+    if let Some(order) = display_order(diagnostics) {
+        let mut found: Vec<Option<Diagnostic>> = std::mem::take(diagnostics).into_iter().map(Some).collect();
+        *diagnostics = order
+            .iter()
+            .map(|&at| found[at].take().expect("each diagnostic once"))
+            .collect();
+    }
+    diagnostics.dedup();
+}
+
+/// [`sort`] for diagnostics held elsewhere: a large archive's are mostly its files' own
+/// policy findings, which are sorted and filtered without being copied.
+pub fn sort_refs(diagnostics: &mut Vec<&Diagnostic>) {
+    if let Some(order) = display_order(diagnostics) {
+        *diagnostics = order.iter().map(|&at| diagnostics[at]).collect();
+    }
+    diagnostics.dedup();
+}
+
+/// The positions of `diagnostics` in the order a user wants to read them (by file, then
+/// top to bottom; ties keep the order found: title, severity, ...), or `None` when they
+/// are in it already.
+fn display_order<D: std::borrow::Borrow<Diagnostic>>(diagnostics: &[D]) -> Option<Vec<usize>> {
     use rustc_hash::{FxHashMap, FxHashSet};
     // Paths compare component by component, which is slow for the tens of thousands of
     // warnings of a large archive: rank the far fewer distinct files once.
     let mut files: Vec<&std::ffi::OsStr> = diagnostics
         .iter()
-        .map(|d| d.file.as_os_str())
+        .map(|d| d.borrow().file.as_os_str())
         .collect::<FxHashSet<_>>()
         .into_iter()
         .collect();
-    files.sort_unstable_by(|a, b| Path::new(a).cmp(Path::new(b)).then(a.cmp(b)));
+    files.sort_by_cached_key(|file| path_order(Path::new(file)));
     let rank: FxHashMap<&std::ffi::OsStr, usize> = files
         .iter()
         .enumerate()
@@ -391,6 +414,7 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
         .iter()
         .enumerate()
         .map(|(at, d)| {
+            let d = d.borrow();
             let file = d.file.as_os_str();
             let file_rank = match last {
                 Some((seen, rank)) if seen == file => rank,
@@ -398,19 +422,25 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
             };
             last = Some((file, file_rank));
             let (_, line, column, code) = d.sort_key();
-            // Ties keep the order found (title, severity, ...).
             (file_rank, line, column, code, at)
         })
         .collect();
-    if !keys.is_sorted() {
-        keys.sort_unstable();
-        let mut found: Vec<Option<Diagnostic>> = std::mem::take(diagnostics).into_iter().map(Some).collect();
-        *diagnostics = keys
-            .iter()
-            .map(|key| found[key.4].take().expect("each diagnostic once"))
-            .collect();
+    if keys.is_sorted() {
+        return None;
     }
-    diagnostics.dedup();
+    keys.sort_unstable();
+    Some(keys.iter().map(|key| key.4).collect())
+}
+
+/// A key that orders paths as a walk visiting each folder's entries by name does: component
+/// by component, which is byte order once the separator sorts before every other byte (and
+/// much faster than comparing `Path`s).
+pub fn path_order(path: &Path) -> Vec<u8> {
+    path.as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .map(|&b| if std::path::is_separator(b as char) { 0 } else { b })
+        .collect()
 }
 
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {

@@ -69,7 +69,11 @@ struct Kept {
 
 /// What one build of the preview did.
 pub struct Update {
+    /// What the build found and did; like `pmsite build`'s, it keeps
+    /// `Options::policy_warnings_kept` of the policy warnings.
     pub report: Report,
+    /// Everything the checks found, each file's own findings shared with the next build.
+    pub found: crate::check::Found,
     /// Output files written because their bytes changed, sorted.
     pub changed: Vec<String>,
     /// Output files removed because the build no longer makes them, sorted.
@@ -85,9 +89,10 @@ impl Update {
         crate::diagnostic::has_errors(&self.report.diagnostics) || self.report.built.is_none()
     }
 
-    fn nothing(report: Report) -> Update {
+    fn nothing(report: Report, found: crate::check::Found) -> Update {
         Update {
             report,
+            found,
             changed: Vec::new(),
             removed: Vec::new(),
             search_pending: false,
@@ -216,7 +221,7 @@ impl Preview {
             return Err(Fatal::Search(search::IndexError::Interrupted));
         }
         let options = &self.options;
-        build::validate_and_check(
+        let found = build::validate_and_check(
             &content,
             &kept.config,
             &options.selection,
@@ -234,11 +239,12 @@ impl Preview {
         match update {
             Ok(Some((changed, removed))) => Ok(Update {
                 report,
+                found,
                 changed,
                 removed,
                 search_pending: self.search_pending,
             }),
-            Ok(None) => Ok(Update::nothing(report)),
+            Ok(None) => Ok(Update::nothing(report, found)),
             Err(e) => Err(e),
         }
     }

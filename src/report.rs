@@ -41,7 +41,8 @@ pub fn counts(diagnostics: &[Diagnostic]) -> Counts {
 #[derive(Debug, Default)]
 pub struct LeftOut {
     pub warnings: usize,
-    pub files: BTreeSet<PathBuf>,
+    /// Each once, in the order of the diagnostics.
+    pub files: Vec<PathBuf>,
 }
 
 /// `3 errors, 1 warning in 2 of 42 postmortems`.

@@ -1073,7 +1073,10 @@ fn check_policy(text: &str) -> Result<(), TestCaseError> {
     let mut config = Config::default();
     config.checks.people = vec!["ana".into(), "\\".into(), "a b.c".into(), "@".into()];
     let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-    let found = pmsite::check::check(&content, &config, today, None);
+    let found: Vec<_> = pmsite::check::check(&content, &config, today, None)
+        .iter()
+        .cloned()
+        .collect();
     check_diagnostics(text, &found)?;
     for d in &found {
         prop_assert!(d.location.is_some(), "a finding without a place: {d:?}");
@@ -1086,7 +1089,10 @@ fn the_policy_seed_finds_something_of_every_family() {
     let text = format!("{POLICY_FRONT}## Root cause\n\nAna ran it. It was human error. `secret: hunter2`\n");
     let content = content_of(&text);
     let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-    let found = pmsite::check::check(&content, &Config::default(), today, None);
+    let found: Vec<_> = pmsite::check::check(&content, &Config::default(), today, None)
+        .iter()
+        .cloned()
+        .collect();
     let families: std::collections::BTreeSet<char> = found
         .iter()
         .map(|d| d.code.as_str().as_bytes()[2] as char)
@@ -1203,7 +1209,8 @@ proptest! {
         config.checks.blaming_phrases = words.clone();
         config.checks.people = words;
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-        check_diagnostics(&text, &pmsite::check::check(&content, &config, today, None))?;
+        let found: Vec<_> = pmsite::check::check(&content, &config, today, None).iter().cloned().collect();
+        check_diagnostics(&text, &found)?;
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod unfilled;
 
 use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -30,12 +31,7 @@ use crate::tree::{Node, Value};
 /// Every policy finding of the archive, at the site's levels, minus what authors allowed.
 /// `memo`, kept between the builds of a preview, spares re-checking the files that did not
 /// change (see [`Memo`]); `pmsite build` and `check` pass `None`.
-pub fn check(
-    content: &Content,
-    config: &Config,
-    today: NaiveDate,
-    mut memo: Option<&mut Memo>,
-) -> Vec<Diagnostic> {
+pub fn check(content: &Content, config: &Config, today: NaiveDate, mut memo: Option<&mut Memo>) -> Found {
     let phrases = language::Phrases::new(&config.checks.blaming_phrases);
     let front_matter = crate::content::front_matter_digest(&content.postmortems);
     // What is made of the front matter alone stays while it is the same.
@@ -61,7 +57,7 @@ pub fn check(
         .iter()
         .map(|pm| kept.remove(&pm.source.key))
         .collect();
-    let mut checked: Vec<Checked> = content
+    let checked: Vec<Checked> = content
         .postmortems
         .par_iter()
         .zip(previous)
@@ -78,19 +74,14 @@ pub fn check(
         })
         .collect();
 
-    // A preview keeps each file's findings for the next build; a one-off run hands them on.
-    let mut found: Vec<Diagnostic> = match memo.is_some() {
-        true => checked.iter().flat_map(|c| c.found.iter().cloned()).collect(),
-        false => checked
-            .iter_mut()
-            .flat_map(|c| std::mem::take(&mut c.found))
-            .collect(),
-    };
+    // Shared, not copied: a preview keeps each file's findings for the next build.
+    let files: Arc<[Arc<[Diagnostic]>]> = checked.iter().map(|c| c.found.clone()).collect();
     // Findings about more than one file: settled here, with the allows of the file each is in.
-    let mut across: Vec<Diagnostic> = Vec::new();
+    let mut unsettled: Vec<Diagnostic> = Vec::new();
     for file in &content.published_files {
-        secrets::scan_published(file, &mut across);
+        secrets::scan_published(file, &mut unsettled);
     }
+    let mut across: Vec<Diagnostic> = Vec::new();
     // By the path's bytes: hashing a `Path` takes it apart into components.
     let mut allows_by_file: HashMap<&std::ffi::OsStr, &allow::Allows> = content
         .postmortems
@@ -110,7 +101,7 @@ pub fn check(
         })
         .collect();
     for (path, allows, found_here) in &unreadable {
-        found.extend(settle(found_here.iter().cloned(), allows, config));
+        across.extend(settle(found_here.iter().cloned(), allows, config));
         allows_by_file.insert(path.as_os_str(), allows);
     }
     let recurrences = recurrences.unwrap_or_else(|| {
@@ -123,14 +114,14 @@ pub fn check(
         );
         recurrences
     });
-    across.extend(recurrences.iter().cloned());
+    unsettled.extend(recurrences.iter().cloned());
     let no_allows = allow::Allows::default();
-    for d in across {
+    for d in unsettled {
         let allows = allows_by_file
             .get(d.file.as_os_str())
             .copied()
             .unwrap_or(&no_allows);
-        found.extend(settle([d], allows, config));
+        across.extend(settle([d], allows, config));
     }
     drop(allows_by_file);
     if let Some(memo) = memo {
@@ -145,7 +136,25 @@ pub fn check(
             .zip(checked)
             .collect();
     }
-    found
+    Found { files, across }
+}
+
+/// What the checks found, settled (see [`settle`]).
+#[derive(Debug, Default, PartialEq)]
+pub struct Found {
+    /// Each postmortem's own findings, in content order. Shared rather than copied: an
+    /// archive has tens of thousands, and a preview keeps them between builds (`Memo`) and
+    /// shows a page's own in its live panel.
+    pub files: Arc<[Arc<[Diagnostic]>]>,
+    /// Findings about more than one file (unlinked recurrences) or about files that are not
+    /// postmortems (published files, files whose front matter could not be read).
+    pub across: Vec<Diagnostic>,
+}
+
+impl Found {
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.files.iter().flat_map(|file| file.iter()).chain(&self.across)
+    }
 }
 
 /// What the checks of one file found, kept by a preview between builds. A file is checked
@@ -168,7 +177,7 @@ pub struct Memo {
 struct Checked {
     /// A hash of the file's text.
     text: u64,
-    found: Vec<Diagnostic>,
+    found: Arc<[Diagnostic]>,
     allows: allow::Allows,
     /// The words the file's checks asked the archive's vocabulary about.
     asked: Vec<String>,
@@ -195,7 +204,7 @@ fn check_file(
     let allows = allow::Allows::parse(&pm.source);
     Checked {
         text,
-        found: settle(found, &allows, config),
+        found: settle(found, &allows, config).into(),
         allows,
         asked: tools.asked(),
     }

@@ -65,16 +65,7 @@ pub fn walk(
             files.push(entry.into_path());
         }
     }
-    // The order of a walk that visits each folder's entries by name: component by
-    // component, which is byte order once the separator sorts before every other byte
-    // (and much faster than comparing `Path`s).
-    files.sort_by_cached_key(|path| {
-        let bytes = path.as_os_str().as_encoded_bytes();
-        bytes
-            .iter()
-            .map(|&b| if std::path::is_separator(b as char) { 0 } else { b })
-            .collect::<Vec<u8>>()
-    });
+    files.sort_by_cached_key(|path| crate::diagnostic::path_order(path));
     for path in &files {
         file(path, path.strip_prefix(dir).unwrap_or(path));
     }

@@ -5,13 +5,13 @@
 //! are its whole interface.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::build::{Fatal, Report};
+use crate::build::Fatal;
 use crate::diagnostic::{Diagnostic, Level};
 use crate::preview::Update;
 
@@ -47,56 +47,50 @@ struct State {
     warnings: Warnings,
 }
 
-/// The last good build's diagnostics, moved out of its report (a large archive can have
-/// tens of thousands, and an edit should not wait while they are copied or regrouped), and
-/// where each incident page's are among them.
+/// The last good build's policy findings, as each incident page shows its own: shared
+/// with the preview, which keeps them for its next build (a large archive has tens of
+/// thousands, and an edit should not wait while they are copied).
 #[derive(Default)]
 struct Warnings {
-    /// Sorted by file (`diagnostic::sort`).
-    diagnostics: Vec<Diagnostic>,
-    /// Per incident page's output file: its source file's diagnostics.
-    pages: HashMap<String, std::ops::Range<usize>>,
+    /// Per incident page's output file: its source file's own findings.
+    pages: HashMap<String, Arc<[Diagnostic]>>,
 }
 
 impl Warnings {
-    fn of(report: &mut Report) -> Warnings {
-        let Some(built) = &report.built else {
+    fn of(update: &Update) -> Warnings {
+        let Some(built) = &update.report.built else {
             return Warnings::default();
         };
-        let diagnostics = std::mem::take(&mut report.diagnostics);
-        let mut files: HashMap<&std::path::Path, std::ops::Range<usize>> = HashMap::new();
-        let mut start = 0;
-        for (end, pair) in diagnostics.windows(2).enumerate() {
-            if pair[0].file != pair[1].file {
-                files.insert(&pair[0].file, start..end + 1);
-                start = end + 1;
-            }
-        }
-        if let Some(last) = diagnostics.last() {
-            files.insert(&last.file, start..diagnostics.len());
-        }
+        let files: HashMap<&std::path::Path, &Arc<[Diagnostic]>> = update
+            .found
+            .files
+            .iter()
+            .filter_map(|found| Some((found.first()?.file.as_path(), found)))
+            .collect();
         let pages = built
             .sources
             .iter()
             .filter_map(|(page, file)| {
-                Some((format!("{page}index.html"), files.get(file.as_path())?.clone()))
+                let found = files.get(file.as_path())?;
+                Some((format!("{page}index.html"), Arc::clone(found)))
             })
             .collect();
-        Warnings { diagnostics, pages }
+        Warnings { pages }
     }
 
     /// The policy warnings about the text (PM1xx to PM4xx) of the incident page `page`.
     fn of_page(&self, page: &str) -> Vec<Problem> {
-        let Some(range) = self.pages.get(page) else {
+        let Some(found) = self.pages.get(page) else {
             return Vec::new();
         };
-        self.diagnostics[range.clone()]
+        let mut warnings: Vec<&Diagnostic> = found
             .iter()
             .filter(|d| {
                 d.level == Level::Warning && d.code.is_policy() && !d.code.as_str().starts_with("PM5")
             })
-            .map(Problem::from)
-            .collect()
+            .collect();
+        crate::diagnostic::sort_refs(&mut warnings);
+        warnings.into_iter().map(Problem::from).collect()
     }
 }
 
@@ -173,10 +167,9 @@ impl Live {
     /// Records what a build did and tells every open page.
     pub fn record(&self, result: Result<Update, Fatal>) {
         let built = result.as_ref().is_ok_and(|update| !update.failed());
-        let mut result = result;
         // Made before the state is locked: pages asking for it meanwhile need not wait.
-        let warnings = match &mut result {
-            Ok(update) if built => Some(Warnings::of(&mut update.report)),
+        let warnings = match &result {
+            Ok(update) if built => Some(Warnings::of(update)),
             _ => None,
         };
         let mut replaced = None;
@@ -211,8 +204,7 @@ impl Live {
             removed: if all { &[] } else { removed },
         };
         self.send(&event_text("update", &event));
-        // Freeing the last build's tens of thousands of diagnostics waits until the pages
-        // have heard.
+        // Freeing the last build's warnings waits until the pages have heard.
         drop(replaced);
     }
 
@@ -319,11 +311,15 @@ fn event_text(name: &str, data: &impl Serialize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::Built;
+    use crate::build::{Built, Report};
     use crate::diagnostic::Code;
 
     fn update(diagnostics: Vec<Diagnostic>, built: bool) -> Update {
         Update {
+            found: crate::check::Found {
+                files: vec![diagnostics.clone().into()].into(),
+                across: Vec::new(),
+            },
             report: Report {
                 diagnostics,
                 built: built.then(|| Built {

@@ -409,6 +409,25 @@ fn a_page_shows_its_own_policy_warnings() {
 }
 
 #[test]
+fn a_page_shows_its_warnings_beyond_those_the_terminal_prints() {
+    let site = Site::new();
+    // Each file has a handful of policy warnings; the terminal prints twenty in all.
+    for n in 0..12 {
+        site.postmortem(&format!("a{n:02}.md"), "", "It was human error.");
+    }
+    site.postmortem("zz-last.md", "", "It was human error.");
+    let server = Server::start(&site);
+    let state = server.state("incidents/zz-last/index.html");
+    let warnings = state["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["code"] == "PM101" && w["file"] == "postmortems/zz-last.md"),
+        "{state}"
+    );
+}
+
+#[test]
 fn the_reload_script_is_added_only_to_what_serve_answers() {
     let (site, server) = serving("", "The disk filled up.");
     let page = server.get("/incidents/disk-full/");
