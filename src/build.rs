@@ -3,6 +3,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use std::time::{Duration, Instant};
@@ -317,8 +318,13 @@ pub struct Memory {
     pub fingerprints: Fingerprints,
     /// The similar incidents the last search stage found, by postmortem id.
     pub similar: HashMap<String, Vec<(String, Vec<String>)>>,
+    /// The same, as the last build's model had them, with the `Site::front_matter` of its
+    /// site: while that is the same, so are the postmortems' order and ids.
+    pub similar_in_order: Option<(u64, Arc<Vec<Vec<Similar>>>)>,
     /// What the model of the last build may lend the next one.
     pub reusable: Option<crate::model::Reusable>,
+    /// The list rows of the last build, with the `Site::front_matter` they were made from.
+    pub rows: Option<(u64, Arc<crate::render::Rows>)>,
 }
 
 /// What the pages a preview serves were made from: per page file, the fingerprint of what
@@ -437,11 +443,17 @@ pub fn make(
             if let Some(memory) = memory {
                 memory.similar = remembered_similar(&site, &similar);
             }
-            similar
+            Arc::new(similar)
         }
-        (SearchStage::Deferred, Some(memory)) => recalled_similar(&site, &memory.similar),
-        (SearchStage::Deferred, None) => vec![Vec::new(); site.postmortems.len()],
+        (SearchStage::Deferred, Some(memory)) => match &memory.similar_in_order {
+            Some((front_matter, similar)) if *front_matter == site.front_matter => similar.clone(),
+            _ => Arc::new(recalled_similar(&site, &memory.similar)),
+        },
+        (SearchStage::Deferred, None) => Arc::new(vec![Vec::new(); site.postmortems.len()]),
     };
+    if let Some(memory) = memory.as_deref_mut() {
+        memory.similar_in_order = Some((site.front_matter, similar.clone()));
+    }
 
     let modelling = Instant::now();
     let kept = memory.as_deref_mut().and_then(|m| m.reusable.take());
@@ -548,12 +560,21 @@ fn render_stage(
     report: &mut Report,
 ) -> Result<Option<Built>, Fatal> {
     let rendering = Instant::now();
+    let front_matter = model.site.front_matter;
     let (renderer, memory) = match memory {
-        Some(memory) => (Renderer::new(model), Some(&mut memory.fingerprints)),
+        Some(memory) => {
+            let renderer = match &memory.rows {
+                Some((made_from, rows)) if *made_from == front_matter => {
+                    Renderer::with_rows(model, rows.clone())
+                }
+                _ => Renderer::new(model),
+            };
+            memory.rows = Some((front_matter, renderer.rows().clone()));
+            (renderer, Some(&mut memory.fingerprints))
+        }
         None => (Renderer::new(model), None),
     };
     let remembered = memory.as_deref();
-    let front_matter = model.site.front_matter;
     let same_front_matter = remembered.is_some_and(|r| r.front_matter == Some(front_matter));
     let same_neighbours =
         same_front_matter && remembered.is_some_and(|r| r.neighbours == Some(model.neighbours));

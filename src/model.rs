@@ -7,6 +7,7 @@
 //! a single page and know it equals what a full build writes.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -25,8 +26,9 @@ pub struct Model<'a> {
     /// While this and `front_matter` are the same, an incident page changes only with its
     /// own file (see `build::Fingerprints`).
     pub neighbours: u64,
-    /// Per postmortem (in site order): similar incidents, best first.
-    pub similar: Vec<Vec<Similar>>,
+    /// Per postmortem (in site order): similar incidents, best first. Shared with a
+    /// preview, which keeps them until its next search stage.
+    pub similar: Arc<Vec<Vec<Similar>>>,
     pub ledger: Ledger,
     pub insights: Insights,
     /// Per service (in the order of the service taxonomy's terms): what to read before
@@ -48,7 +50,7 @@ impl<'a> Model<'a> {
     /// is the same (see [`Reusable`]).
     pub fn new(
         site: Site<'a>,
-        similar: Vec<Vec<Similar>>,
+        similar: Arc<Vec<Vec<Similar>>>,
         theme: &'a Theme,
         root: &'a Path,
         kept: Option<Reusable>,

@@ -979,6 +979,49 @@ mod tests {
         }
     }
 
+    /// Before its search stage, a build lists the similar incidents found before the edit,
+    /// by id: an edit that reorders the archive must not shift them onto other incidents.
+    #[test]
+    fn a_deferred_build_keeps_each_incident_s_similar_incidents_when_the_archive_reorders() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        fs::create_dir_all(root.join("postmortems")).unwrap();
+        fs::write(root.join("pmsite.toml"), "title = \"Incidents\"\n").unwrap();
+        let mut docs: Vec<Doc> = (0..6).map(Doc::new).collect();
+        let mut next = 6;
+        apply(&root, &mut docs, &mut next, &Op::Template(false));
+        let served = tmp.path().join("public");
+        let mut preview = Preview::new(options(&root, &served));
+        assert!(!preview.build(&NoProgress).unwrap().failed());
+        // Per incident page: each similar incident's link and why, as listed.
+        let similar_lists = || -> std::collections::BTreeMap<String, Vec<String>> {
+            files(&served)
+                .into_iter()
+                .filter(|(path, _)| path.starts_with("incidents/") && path.ends_with("index.html"))
+                .map(|(path, html)| {
+                    let html = String::from_utf8(html).unwrap();
+                    let listed = html
+                        .lines()
+                        .filter(|line| line.contains("class=\"why\""))
+                        .map(|line| {
+                            let link = line.split('"').nth(1).unwrap_or_default();
+                            let why = line.split("class=\"why\">").nth(1).unwrap_or_default();
+                            format!("{link} {why}")
+                        })
+                        .collect();
+                    (path, listed)
+                })
+                .collect()
+        };
+        let before = similar_lists();
+        assert!(before["incidents/incident-0/index.html"].len() > 1, "{before:?}");
+        // The oldest incident becomes the newest: every other one moves in the site's order.
+        apply(&root, &mut docs, &mut next, &Op::Day(1, 27));
+        let update = preview.build(&NoProgress).unwrap();
+        assert!(update.search_pending);
+        assert_eq!(similar_lists(), before);
+    }
+
     /// The names and sizes of the files in `dir`, sorted.
     fn dir_listing(dir: &Path) -> Vec<(String, u64)> {
         let mut files: Vec<(String, u64)> = fs::read_dir(dir)

@@ -17,6 +17,7 @@ pub mod rows;
 
 use std::hash::Hasher;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -112,28 +113,56 @@ pub enum Contents {
 /// What every page of one model shares.
 pub struct Renderer<'m> {
     pub model: &'m Model<'m>,
-    /// Every published postmortem as a list row, in site order.
-    pub items: Vec<Item>,
+    rows: Arc<Rows>,
     pub paginator: Paginator,
-    /// A hash of each row of `items`, made when first asked for.
-    item_digests: std::sync::OnceLock<Vec<u64>>,
+}
+
+/// Every published postmortem as a list row, in site order: made from the front matter
+/// alone, so a preview keeps them while it is the same (`Site::front_matter`).
+pub struct Rows {
+    items: Vec<Item>,
+    /// A hash of each row, made when first asked for.
+    digests: std::sync::OnceLock<Vec<u64>>,
+}
+
+impl Rows {
+    pub fn of(site: &crate::site::Site<'_>) -> Rows {
+        Rows {
+            items: rows::items(site),
+            digests: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 impl<'m> Renderer<'m> {
     pub fn new(model: &'m Model<'m>) -> Renderer<'m> {
+        Renderer::with_rows(model, Arc::new(Rows::of(&model.site)))
+    }
+
+    /// A renderer with the rows of an earlier model of the same front matter.
+    pub fn with_rows(model: &'m Model<'m>, rows: Arc<Rows>) -> Renderer<'m> {
         Renderer {
             model,
-            items: rows::items(&model.site),
+            rows,
             paginator: Paginator::new(model.site.config.paginate_by),
-            item_digests: std::sync::OnceLock::new(),
         }
+    }
+
+    pub fn rows(&self) -> &Arc<Rows> {
+        &self.rows
+    }
+
+    /// Every published postmortem as a list row, in site order.
+    pub fn items(&self) -> &[Item] {
+        &self.rows.items
     }
 
     /// A hash of each postmortem's list row (`items`), for fingerprints that include rows.
     pub fn item_digests(&self) -> &[u64] {
-        self.item_digests.get_or_init(|| {
+        self.rows.digests.get_or_init(|| {
             use rayon::prelude::*;
-            self.items
+            self.rows
+                .items
                 .par_iter()
                 .map(|item| fingerprint_of("", item))
                 .collect()

@@ -62,8 +62,8 @@ pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str) -> Result<E::Out, 
         .collect();
     let context = Context {
         common: Common::new(r, path, site.config.title.clone()),
-        recent: &r.items[..r.items.len().min(RECENT)],
-        total: r.items.len(),
+        recent: &r.items()[..r.items().len().min(RECENT)],
+        total: r.items().len(),
         severity_counts,
         taxonomies: taxonomy_summaries(r),
         on_this_day: r
@@ -71,7 +71,7 @@ pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str) -> Result<E::Out, 
             .on_this_day
             .iter()
             .map(|&i| OnThisDay {
-                item: &r.items[i],
+                item: &r.items()[i],
                 years_ago: today_date.year() - site.postmortems[i].started_at.date().year(),
             })
             .collect(),

@@ -38,7 +38,7 @@ pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str, index: usize) -> R
     let context = Context {
         common,
         pm,
-        incident: incident(r.model, index, &r.items, &body),
+        incident: incident(r.model, index, r.items(), &body),
     };
     out.emit("incident.html", &context)
 }
@@ -70,7 +70,7 @@ pub fn fingerprint(r: &Renderer<'_>, path: &str, index: usize) -> u64 {
     let pm = site.postmortems[index];
     let mut common = Common::new(r, path, pm.title.clone());
     common.description = Some(&pm.summary);
-    let Connected { chain, others, more } = connected(model, index, &r.items);
+    let Connected { chain, others, more } = connected(model, index, r.items());
     let digests = r.item_digests();
     let hashed = |list: Vec<Connection<'_>>| -> Vec<Hashed> {
         list.into_iter()
@@ -83,7 +83,7 @@ pub fn fingerprint(r: &Renderer<'_>, path: &str, index: usize) -> u64 {
         front_matter: &pm.source.head,
         body: markdown::body_inputs(pm, site, &url::root_from(path)),
         today: site.selection.today,
-        item: &r.items[index],
+        item: &r.items()[index],
         terms: [
             term_links(site, TaxonomyKind::Service, &pm.services),
             term_links(site, TaxonomyKind::Team, &pm.teams),

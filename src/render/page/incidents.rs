@@ -42,7 +42,7 @@ impl<'a> List<'a> {
             .paginator
             .slice(members, page)
             .iter()
-            .map(|&i| &r.items[i])
+            .map(|&i| &r.items()[i])
             .collect();
         let first = page == pager::FIRST;
         let span = match (first, items.first(), items.last()) {
@@ -62,7 +62,7 @@ impl<'a> List<'a> {
 }
 
 pub fn render<E: Emit>(r: &Renderer<'_>, out: &E, path: &str, page: usize) -> Result<E::Out, RenderError> {
-    let all: Vec<usize> = (0..r.items.len()).collect();
+    let all: Vec<usize> = (0..r.items().len()).collect();
     let context = Context {
         common: Common::new(r, path, "All incidents".into()),
         list: List::new(r, &r.path(Page::Incidents { page: pager::FIRST }), &all, page),

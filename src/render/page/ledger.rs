@@ -185,7 +185,7 @@ fn rows<'a>(
     r.paginator
         .slice(list, page)
         .iter()
-        .map(|&i| ledger_row(r.model, &r.items, i))
+        .map(|&i| ledger_row(r.model, r.items(), i))
         .collect()
 }
 
@@ -203,6 +203,6 @@ fn urgent<'a>(r: &'a Renderer<'_>, urgent_first: &[usize], page: usize, closed: 
         .iter()
         .filter(|&&i| closed || ledger.item(&r.model.site, &ledger.entries[i]).status.is_pending())
         .take(URGENT_SHOWN)
-        .map(|&i| ledger_row(r.model, &r.items, i))
+        .map(|&i| ledger_row(r.model, r.items(), i))
         .collect()
 }

@@ -152,7 +152,7 @@ fn dossier<'a>(r: &'a Renderer<'_>, index: usize) -> DossierView<'a> {
             .open_actions
             .iter()
             .take(DOSSIER_ACTIONS)
-            .map(|&i| ledger_row(r.model, &r.items, i))
+            .map(|&i| ledger_row(r.model, r.items(), i))
             .collect(),
         open_total: dossier.open_actions.len(),
         detect: facts(&dossier.time_to_detect),
