@@ -59,7 +59,7 @@ pub struct Built {
     pub files: usize,
     /// Each published postmortem's page (site path) and its file, as diagnostics name it:
     /// a preview shows a page's own warnings.
-    pub sources: Vec<(String, PathBuf)>,
+    pub sources: Arc<[(String, PathBuf)]>,
 }
 
 /// Why the tool could not do its job at all (exit code 2), as opposed to problems it found
@@ -323,8 +323,16 @@ pub struct Memory {
     pub similar_in_order: Option<(u64, Arc<Vec<Vec<Similar>>>)>,
     /// What the model of the last build may lend the next one.
     pub reusable: Option<crate::model::Reusable>,
-    /// The list rows of the last build, with the `Site::front_matter` they were made from.
-    pub rows: Option<(u64, Arc<crate::render::Rows>)>,
+    /// What the last build rendered from the front matter alone.
+    pub rendered: Option<FromFrontMatter>,
+}
+
+/// What a build renders from the front matter alone, kept by a preview while it is the same.
+pub struct FromFrontMatter {
+    /// `Site::front_matter` of the site these were made from.
+    front_matter: u64,
+    rows: Arc<crate::render::Rows>,
+    sources: Arc<[(String, PathBuf)]>,
 }
 
 /// What the pages a preview serves were made from: per page file, the fingerprint of what
@@ -561,18 +569,32 @@ fn render_stage(
 ) -> Result<Option<Built>, Fatal> {
     let rendering = Instant::now();
     let front_matter = model.site.front_matter;
-    let (renderer, memory) = match memory {
+    let sources_of = || -> Arc<[(String, PathBuf)]> {
+        model
+            .site
+            .postmortems
+            .iter()
+            .map(|pm| (url::incident(&pm.id), pm.source.path.clone()))
+            .collect()
+    };
+    let (renderer, sources, memory) = match memory {
         Some(memory) => {
-            let renderer = match &memory.rows {
-                Some((made_from, rows)) if *made_from == front_matter => {
-                    Renderer::with_rows(model, rows.clone())
-                }
-                _ => Renderer::new(model),
+            let kept = memory
+                .rendered
+                .take()
+                .filter(|kept| kept.front_matter == front_matter);
+            let (renderer, sources) = match kept {
+                Some(kept) => (Renderer::with_rows(model, kept.rows), kept.sources),
+                None => (Renderer::new(model), sources_of()),
             };
-            memory.rows = Some((front_matter, renderer.rows().clone()));
-            (renderer, Some(&mut memory.fingerprints))
+            memory.rendered = Some(FromFrontMatter {
+                front_matter,
+                rows: renderer.rows().clone(),
+                sources: sources.clone(),
+            });
+            (renderer, sources, Some(&mut memory.fingerprints))
         }
-        None => (Renderer::new(model), None),
+        None => (Renderer::new(model), sources_of(), None),
     };
     let remembered = memory.as_deref();
     let same_front_matter = remembered.is_some_and(|r| r.front_matter == Some(front_matter));
@@ -633,12 +655,7 @@ fn render_stage(
         left_out: content.postmortems.len() - model.site.postmortems.len(),
         pages: pages.len(),
         files: files.len(),
-        sources: model
-            .site
-            .postmortems
-            .iter()
-            .map(|pm| (url::incident(&pm.id), pm.source.path.clone()))
-            .collect(),
+        sources,
     }))
 }
 

@@ -64,7 +64,17 @@ struct Kept {
     /// Each Markdown file's parse diagnostics, by key.
     problems: HashMap<String, Vec<crate::diagnostic::Diagnostic>>,
     check: crate::check::Memo,
+    /// What the last validation and checks reported, while the files are as they were then
+    /// (`stamps`): a search stage that follows a page build finds the files unchanged.
+    checked: Option<Checked>,
     memory: Memory,
+}
+
+struct Checked {
+    files: usize,
+    diagnostics: Vec<crate::diagnostic::Diagnostic>,
+    left_out: crate::report::LeftOut,
+    found: crate::check::Found,
 }
 
 /// What one build of the preview did.
@@ -169,6 +179,7 @@ impl Preview {
                 parsed: HashMap::default(),
                 problems: HashMap::default(),
                 check: crate::check::Memo::default(),
+                checked: None,
                 memory: Memory::default(),
             });
         }
@@ -201,7 +212,14 @@ impl Preview {
                 *parse = Some(content::load_file(by_key[key.as_str()], config));
             }
         });
-        kept.stamps = walked.files.iter().map(|f| (f.key.clone(), f.stamp)).collect();
+        let stamps: HashMap<String, Option<Stamp>> =
+            walked.files.iter().map(|f| (f.key.clone(), f.stamp)).collect();
+        // Unreadable stamps say nothing: such a file may have changed.
+        let same_files = stamps == kept.stamps && stamps.values().all(Option::is_some);
+        kept.stamps = stamps;
+        if !same_files {
+            kept.checked = None;
+        }
         let parsed: Vec<(String, Parsed)> = parsed
             .into_iter()
             .map(|(key, parse)| (key, parse.expect("parsed above")))
@@ -221,15 +239,32 @@ impl Preview {
             return Err(Fatal::Search(search::IndexError::Interrupted));
         }
         let options = &self.options;
-        let found = build::validate_and_check(
-            &content,
-            &kept.config,
-            &options.selection,
-            options.strict,
-            options.policy_warnings_kept,
-            Some(&mut kept.check),
-            &mut report,
-        );
+        let found = match &kept.checked {
+            Some(checked) => {
+                report.files = checked.files;
+                report.diagnostics = checked.diagnostics.clone();
+                report.left_out = checked.left_out.clone();
+                checked.found.clone()
+            }
+            None => {
+                let found = build::validate_and_check(
+                    &content,
+                    &kept.config,
+                    &options.selection,
+                    options.strict,
+                    options.policy_warnings_kept,
+                    Some(&mut kept.check),
+                    &mut report,
+                );
+                kept.checked = Some(Checked {
+                    files: report.files,
+                    diagnostics: report.diagnostics.clone(),
+                    left_out: report.left_out.clone(),
+                    found: found.clone(),
+                });
+                found
+            }
+        };
         let update = match stop() {
             true => Err(Fatal::Search(search::IndexError::Interrupted)),
             false => self.make(&content, full_search, sources, &mut report, progress),

@@ -38,7 +38,7 @@ pub fn counts(diagnostics: &[Diagnostic]) -> Counts {
 
 /// Policy warnings a build counted but did not keep (`build::Options::policy_warnings_kept`):
 /// how many, and which files they were about, so that summaries still add up.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct LeftOut {
     pub warnings: usize,
     /// Each once, in the order of the diagnostics.

@@ -140,7 +140,7 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate, mut memo: Opt
 }
 
 /// What the checks found, settled (see [`settle`]).
-#[derive(Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Found {
     /// Each postmortem's own findings, in content order. Shared rather than copied: an
     /// archive has tens of thousands, and a preview keeps them between builds (`Memo`) and

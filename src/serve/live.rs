@@ -4,7 +4,6 @@
 //! The browser side is `themes/default/serve/live.js`; the event and state formats below
 //! are its whole interface.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use bytes::Bytes;
@@ -47,13 +46,15 @@ struct State {
     warnings: Warnings,
 }
 
-/// The last good build's policy findings, as each incident page shows its own: shared
-/// with the preview, which keeps them for its next build (a large archive has tens of
-/// thousands, and an edit should not wait while they are copied).
+/// The last good build's policy findings, shared with the preview (which keeps them for its
+/// next build), and the file each incident page shows. A page's own are looked up when it
+/// asks, which is seldom, rather than indexed at every build, which an edit waits for.
 #[derive(Default)]
 struct Warnings {
-    /// Per incident page's output file: its source file's own findings.
-    pages: HashMap<String, Arc<[Diagnostic]>>,
+    /// Each postmortem's own findings (`check::Found::files`).
+    found: Arc<[Arc<[Diagnostic]>]>,
+    /// Each incident page (site path) and its file (`build::Built::sources`).
+    sources: Arc<[(String, std::path::PathBuf)]>,
 }
 
 impl Warnings {
@@ -61,26 +62,26 @@ impl Warnings {
         let Some(built) = &update.report.built else {
             return Warnings::default();
         };
-        let files: HashMap<&std::path::Path, &Arc<[Diagnostic]>> = update
-            .found
-            .files
-            .iter()
-            .filter_map(|found| Some((found.first()?.file.as_path(), found)))
-            .collect();
-        let pages = built
-            .sources
-            .iter()
-            .filter_map(|(page, file)| {
-                let found = files.get(file.as_path())?;
-                Some((format!("{page}index.html"), Arc::clone(found)))
-            })
-            .collect();
-        Warnings { pages }
+        Warnings {
+            found: update.found.files.clone(),
+            sources: built.sources.clone(),
+        }
     }
 
     /// The policy warnings about the text (PM1xx to PM4xx) of the incident page `page`.
     fn of_page(&self, page: &str) -> Vec<Problem> {
-        let Some(found) = self.pages.get(page) else {
+        let Some(site_path) = page.strip_suffix("index.html") else {
+            return Vec::new();
+        };
+        let Some((_, file)) = self.sources.iter().find(|(path, _)| path == site_path) else {
+            return Vec::new();
+        };
+        let file = file.as_os_str();
+        let Some(found) = self
+            .found
+            .iter()
+            .find(|found| found.first().is_some_and(|d| d.file.as_os_str() == file))
+        else {
             return Vec::new();
         };
         let mut warnings: Vec<&Diagnostic> = found
@@ -167,7 +168,6 @@ impl Live {
     /// Records what a build did and tells every open page.
     pub fn record(&self, result: Result<Update, Fatal>) {
         let built = result.as_ref().is_ok_and(|update| !update.failed());
-        // Made before the state is locked: pages asking for it meanwhile need not wait.
         let warnings = match &result {
             Ok(update) if built => Some(Warnings::of(update)),
             _ => None,
@@ -327,7 +327,7 @@ mod tests {
                     left_out: 0,
                     pages: 1,
                     files: 1,
-                    sources: vec![("incidents/a/".into(), "postmortems/a.md".into())],
+                    sources: vec![("incidents/a/".into(), "postmortems/a.md".into())].into(),
                 }),
                 ..Report::default()
             },

@@ -45,35 +45,51 @@ pub struct SiteWatcher {
     /// Canonical: events name absolute, resolved paths.
     root: PathBuf,
     debouncer: Debouncer,
+    /// Watches the same paths, undebounced, only to set `changed` as soon as a change
+    /// arrives: a search stage under way gives way while the burst is still being debounced.
+    flagger: notify_debouncer_full::notify::RecommendedWatcher,
     events: Events,
     /// The watched folders that exist (templates/ and static/ may appear later).
     watching: Vec<PathBuf>,
-    /// Set as soon as a change arrives, before it is debounced and handed on: long work
-    /// (a preview's search stage) clears it before it starts and gives up when it is set.
+    /// Set as soon as a change arrives (`flagger`), before it is debounced and handed on:
+    /// long work (a preview's search stage) clears it before it starts and gives up when it
+    /// is set.
     changed: Arc<AtomicBool>,
 }
 
 impl SiteWatcher {
     pub fn new(root: &Path) -> Result<SiteWatcher, notify_debouncer_full::notify::Error> {
-        use notify_debouncer_full::notify::RecursiveMode;
+        use notify_debouncer_full::notify::{RecursiveMode, Watcher};
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let (sender, events) = std::sync::mpsc::channel();
         let changed = Arc::new(AtomicBool::new(false));
-        let watched_root = root.clone();
-        let flag = changed.clone();
+        let (watched_root, flag) = (root.clone(), changed.clone());
         let handler = move |batch: notify_debouncer_full::DebounceEventResult| {
-            if batch.as_ref().is_ok_and(|batch| relevant(&watched_root, batch)) {
+            if batch
+                .as_ref()
+                .is_ok_and(|batch| relevant(&watched_root, batch.iter().map(|debounced| &debounced.event)))
+            {
                 flag.store(true, Ordering::Relaxed);
             }
             let _ = sender.send(batch);
         };
         let mut debouncer =
             notify_debouncer_full::new_debouncer(std::time::Duration::from_millis(40), None, handler)?;
+        let (watched_root, flag) = (root.clone(), changed.clone());
+        let mut flagger = notify_debouncer_full::notify::recommended_watcher(
+            move |event: notify_debouncer_full::notify::Result<notify_debouncer_full::notify::Event>| {
+                if event.is_ok_and(|event| relevant(&watched_root, [&event])) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+            },
+        )?;
         // The site folder itself, not recursively: it tells when templates/ or static/ appear.
         debouncer.watch(&root, RecursiveMode::NonRecursive)?;
+        flagger.watch(&root, RecursiveMode::NonRecursive)?;
         let mut watcher = SiteWatcher {
             root,
             debouncer,
+            flagger,
             events,
             watching: Vec::new(),
             changed,
@@ -83,12 +99,14 @@ impl SiteWatcher {
     }
 
     fn watch_folders(&mut self) {
-        use notify_debouncer_full::notify::RecursiveMode;
+        use notify_debouncer_full::notify::{RecursiveMode, Watcher};
         for path in watched(&self.root) {
             if path.is_dir()
                 && !self.watching.contains(&path)
                 && self.debouncer.watch(&path, RecursiveMode::Recursive).is_ok()
             {
+                // Without it a change is only seen once debounced: slower, still seen.
+                let _ = self.flagger.watch(&path, RecursiveMode::Recursive);
                 self.watching.push(path);
             }
         }
@@ -105,7 +123,7 @@ impl SiteWatcher {
         loop {
             match self.events.recv_timeout(std::time::Duration::from_millis(300)) {
                 Ok(Ok(batch)) => {
-                    if relevant(&self.root, &batch) {
+                    if relevant(&self.root, batch.iter().map(|debounced| &debounced.event)) {
                         self.watch_folders();
                         on(Seen::Changes);
                     }
@@ -124,10 +142,13 @@ impl SiteWatcher {
 
 /// Whether a batch of events changes the site. A build reads the site's files (copies
 /// attachments): reading is no change.
-fn relevant(root: &Path, batch: &[notify_debouncer_full::DebouncedEvent]) -> bool {
+fn relevant<'e>(
+    root: &Path,
+    batch: impl IntoIterator<Item = &'e notify_debouncer_full::notify::Event>,
+) -> bool {
     let watched = watched(root);
     batch
-        .iter()
+        .into_iter()
         .filter(|event| !event.kind.is_access())
         .flat_map(|event| &event.paths)
         .any(|path| matters(path) && watched.iter().any(|w| path.starts_with(w)))
