@@ -370,77 +370,42 @@ impl Diagnostic {
 /// Sorts diagnostics for display and drops exact duplicates (the same problem found twice,
 /// e.g. through two links on one line).
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
-    if let Some(order) = display_order(diagnostics) {
-        let mut found: Vec<Option<Diagnostic>> = std::mem::take(diagnostics).into_iter().map(Some).collect();
-        *diagnostics = order
-            .iter()
-            .map(|&at| found[at].take().expect("each diagnostic once"))
-            .collect();
-    }
+    diagnostics.sort_by(display_order);
     diagnostics.dedup();
 }
 
 /// [`sort`] for diagnostics held elsewhere: a large archive's are mostly its files' own
 /// policy findings, which are sorted and filtered without being copied.
 pub fn sort_refs(diagnostics: &mut Vec<&Diagnostic>) {
-    if let Some(order) = display_order(diagnostics) {
-        *diagnostics = order.iter().map(|&at| diagnostics[at]).collect();
-    }
+    diagnostics.sort_by(|a, b| display_order(a, b));
     diagnostics.dedup();
 }
 
-/// The positions of `diagnostics` in the order a user wants to read them (by file, then
-/// top to bottom; ties keep the order found: title, severity, ...), or `None` when they
-/// are in it already.
-fn display_order<D: std::borrow::Borrow<Diagnostic>>(diagnostics: &[D]) -> Option<Vec<usize>> {
-    use rustc_hash::{FxHashMap, FxHashSet};
-    // Paths compare component by component, which is slow for the tens of thousands of
-    // warnings of a large archive: rank the far fewer distinct files once.
-    let mut files: Vec<&std::ffi::OsStr> = diagnostics
-        .iter()
-        .map(|d| d.borrow().file.as_os_str())
-        .collect::<FxHashSet<_>>()
-        .into_iter()
-        .collect();
-    files.sort_by_cached_key(|file| path_order(Path::new(file)));
-    let rank: FxHashMap<&std::ffi::OsStr, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(rank, file)| (*file, rank))
-        .collect();
-    // The diagnostics of a file mostly come together: look its rank up once per run.
-    let mut last: Option<(&std::ffi::OsStr, usize)> = None;
-    let mut keys: Vec<(usize, usize, usize, Code, usize)> = diagnostics
-        .iter()
-        .enumerate()
-        .map(|(at, d)| {
-            let d = d.borrow();
-            let file = d.file.as_os_str();
-            let file_rank = match last {
-                Some((seen, rank)) if seen == file => rank,
-                _ => rank[file],
-            };
-            last = Some((file, file_rank));
-            let (_, line, column, code) = d.sort_key();
-            (file_rank, line, column, code, at)
-        })
-        .collect();
-    if keys.is_sorted() {
-        return None;
-    }
-    keys.sort_unstable();
-    Some(keys.iter().map(|key| key.4).collect())
+/// The order a user wants to read diagnostics in: by file, then top to bottom; ties keep
+/// the order found (title, severity, ...), as the sort is stable. The sort is also
+/// adaptive: each file's findings come sorted (`check`), so tens of thousands of them cost
+/// about one comparison each.
+fn display_order(a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
+    let (a_file, b_file) = (a.file.as_os_str(), b.file.as_os_str());
+    let files = match a_file == b_file {
+        true => std::cmp::Ordering::Equal,
+        false => path_order(&a.file).cmp(path_order(&b.file)),
+    };
+    files.then_with(|| {
+        let (_, a_line, a_column, a_code) = a.sort_key();
+        let (_, b_line, b_column, b_code) = b.sort_key();
+        (a_line, a_column, a_code).cmp(&(b_line, b_column, b_code))
+    })
 }
 
-/// A key that orders paths as a walk visiting each folder's entries by name does: component
-/// by component, which is byte order once the separator sorts before every other byte (and
-/// much faster than comparing `Path`s).
-pub fn path_order(path: &Path) -> Vec<u8> {
+/// The bytes that order paths as a walk visiting each folder's entries by name does:
+/// component by component, which is byte order once the separator sorts before every other
+/// byte (and much faster than comparing `Path`s).
+pub fn path_order(path: &Path) -> impl Iterator<Item = u8> + '_ {
     path.as_os_str()
         .as_encoded_bytes()
         .iter()
         .map(|&b| if std::path::is_separator(b as char) { 0 } else { b })
-        .collect()
 }
 
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {

@@ -185,8 +185,14 @@ impl Preview {
         }
         let kept = self.kept.as_mut().expect("just set");
 
+        // A search stage gives way to a newer edit at every stage, not only in its own.
+        let stop = || full_search.is_some_and(|stop| stop.load(std::sync::atomic::Ordering::Relaxed));
+
         // Content: files whose stamp is unchanged keep their parse.
         let walked = content::walk(&root).map_err(Fatal::Content)?;
+        if stop() {
+            return Err(Fatal::Search(search::IndexError::Interrupted));
+        }
         let mut previous = std::mem::take(&mut kept.parsed);
         let mut parsed: Vec<(String, Option<Parsed>)> = walked
             .files
@@ -231,8 +237,6 @@ impl Preview {
         let content = Content::assemble(&walked, parsed);
         report.timings.push(("load", loading.elapsed()));
 
-        // A search stage gives way to a newer edit at every stage, not only in its own.
-        let stop = || full_search.is_some_and(|stop| stop.load(std::sync::atomic::Ordering::Relaxed));
         if stop() {
             let kept = self.kept.as_mut().expect("kept above");
             kept.parsed = content.into_parsed();

@@ -2,7 +2,8 @@
 //! `related` / `recurrence_of` name real postmortems, and body links reach a file and a
 //! heading that exist. Reads the content; changes nothing.
 
-use std::collections::HashMap;
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::content::links::{self, Target};
 use crate::content::{Content, Postmortem, Source, body_location, decode};
@@ -16,21 +17,46 @@ pub fn validate(content: &Content) -> Vec<Diagnostic> {
         .iter()
         .map(|pm| (pm.source.key.as_str(), pm))
         .collect();
-    for pm in &content.postmortems {
-        check_references(pm, content, &by_id, &mut diagnostics);
-        check_body_links(&pm.source, content, &by_key, &mut diagnostics);
-    }
-    for source in &content.unreadable_front_matter {
-        check_body_links(source, content, &by_key, &mut diagnostics);
-    }
+    let files: HashSet<&str> = content.files.iter().map(String::as_str).collect();
+    let archive = Archive {
+        content,
+        by_key,
+        files,
+    };
+    // Each file on its own, on every core; collected in the content's order.
+    let per_file: Vec<Vec<Diagnostic>> = content
+        .postmortems
+        .par_iter()
+        .map(|pm| {
+            let mut found = Vec::new();
+            check_references(pm, content, &by_id, &mut found);
+            check_body_links(&pm.source, &archive, &mut found);
+            found
+        })
+        .chain(content.unreadable_front_matter.par_iter().map(|source| {
+            let mut found = Vec::new();
+            check_body_links(source, &archive, &mut found);
+            found
+        }))
+        .collect();
+    diagnostics.extend(per_file.into_iter().flatten());
     diagnostics
+}
+
+/// What a body link may lead to.
+struct Archive<'c> {
+    content: &'c Content,
+    /// Postmortems by key.
+    by_key: HashMap<&'c str, &'c Postmortem>,
+    /// Every file under postmortems/, by key.
+    files: HashSet<&'c str>,
 }
 
 fn unique_ids<'a>(
     content: &'a Content,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> HashMap<&'a str, &'a Postmortem> {
-    let mut by_id: HashMap<&str, &Postmortem> = HashMap::new();
+    let mut by_id: HashMap<&str, &Postmortem> = HashMap::default();
     for pm in &content.postmortems {
         if let Some(first) = by_id.get(pm.id.as_str()) {
             diagnostics.push(
@@ -80,12 +106,8 @@ fn check_references(
     }
 }
 
-fn check_body_links(
-    source: &Source,
-    content: &Content,
-    by_key: &HashMap<&str, &Postmortem>,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
+fn check_body_links(source: &Source, archive: &Archive<'_>, diagnostics: &mut Vec<Diagnostic>) {
+    let content = archive.content;
     for link in &source.outline.links {
         let broken = |code: Code, message: String, hint: String| {
             Diagnostic::error(code, &source.path, message)
@@ -111,7 +133,7 @@ fn check_body_links(
                     ));
                 }
             }
-            Target::Postmortem { key, fragment } => match by_key.get(key.as_str()) {
+            Target::Postmortem { key, fragment } => match archive.by_key.get(key.as_str()) {
                 Some(target) => {
                     if let Some(fragment) = fragment
                         && !fragment.is_empty()
@@ -124,7 +146,7 @@ fn check_body_links(
                         ));
                     }
                 }
-                None if content.files.contains(&key) => {}
+                None if archive.files.contains(key.as_str()) => {}
                 None => diagnostics.push(broken(
                     Code::BrokenLink,
                     format!("link to `{}`, which does not exist", link.destination),
@@ -132,7 +154,7 @@ fn check_body_links(
                 )),
             },
             Target::File { key } => {
-                if !content.files.contains(&key) {
+                if !archive.files.contains(key.as_str()) {
                     diagnostics.push(broken(
                         Code::BrokenLink,
                         format!(

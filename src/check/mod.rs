@@ -202,9 +202,12 @@ fn check_file(
     unfilled::check(pm, &events, &config.checks, &mut found);
     consistency::timeline(pm, &mut found);
     let allows = allow::Allows::parse(&pm.source);
+    let mut found = settle(found, &allows, config);
+    // Sorted here, once: the archive's findings are then sorted runs (`diagnostic::sort_refs`).
+    crate::diagnostic::sort(&mut found);
     Checked {
         text,
-        found: settle(found, &allows, config).into(),
+        found: found.into(),
         allows,
         asked: tools.asked(),
     }

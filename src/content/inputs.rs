@@ -65,7 +65,7 @@ pub fn walk(
             files.push(entry.into_path());
         }
     }
-    files.sort_by_cached_key(|path| crate::diagnostic::path_order(path));
+    files.sort_by_cached_key(|path| crate::diagnostic::path_order(path).collect::<Vec<u8>>());
     for path in &files {
         file(path, path.strip_prefix(dir).unwrap_or(path));
     }
