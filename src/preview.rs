@@ -61,7 +61,7 @@ struct Kept {
     stamps: HashMap<String, Option<Stamp>>,
     /// Each Markdown file's parse, by key (its diagnostics in `problems`).
     parsed: HashMap<String, Parsed>,
-    /// Each Markdown file's parse diagnostics, by key.
+    /// Each Markdown file's parse diagnostics, by key (none: no entry).
     problems: HashMap<String, Vec<crate::diagnostic::Diagnostic>>,
     check: crate::check::Memo,
     /// What the last validation and checks reported, while the files are as they were then
@@ -194,7 +194,7 @@ impl Preview {
             return Err(Fatal::Search(search::IndexError::Interrupted));
         }
         let mut previous = std::mem::take(&mut kept.parsed);
-        let mut parsed: Vec<(String, Option<Parsed>)> = walked
+        let mut parsed: Vec<(&content::File, Option<Parsed>)> = walked
             .files
             .iter()
             .filter(|file| file.is_markdown())
@@ -207,15 +207,13 @@ impl Preview {
                         parse.diagnostics = kept.problems.get(&file.key).cloned().unwrap_or_default();
                         parse
                     });
-                (file.key.clone(), reused)
+                (file, reused)
             })
             .collect();
         let config = &kept.config;
-        let by_key: HashMap<&str, &content::File> =
-            walked.files.iter().map(|f| (f.key.as_str(), f)).collect();
-        parsed.par_iter_mut().for_each(|(key, parse)| {
+        parsed.par_iter_mut().for_each(|(file, parse)| {
             if parse.is_none() {
-                *parse = Some(content::load_file(by_key[key.as_str()], config));
+                *parse = Some(content::load_file(file, config));
             }
         });
         let stamps: HashMap<String, Option<Stamp>> =
@@ -226,13 +224,17 @@ impl Preview {
         if !same_files {
             kept.checked = None;
         }
-        let parsed: Vec<(String, Parsed)> = parsed
-            .into_iter()
-            .map(|(key, parse)| (key, parse.expect("parsed above")))
-            .collect();
+        // Most files have none.
         kept.problems = parsed
             .iter()
-            .map(|(key, parse)| (key.clone(), parse.diagnostics.clone()))
+            .filter_map(|(file, parse)| {
+                let problems = &parse.as_ref()?.diagnostics;
+                (!problems.is_empty()).then(|| (file.key.clone(), problems.clone()))
+            })
+            .collect();
+        let parsed: Vec<Parsed> = parsed
+            .into_iter()
+            .map(|(_, parse)| parse.expect("parsed above"))
             .collect();
         let content = Content::assemble(&walked, parsed);
         report.timings.push(("load", loading.elapsed()));

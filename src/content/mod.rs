@@ -93,11 +93,11 @@ pub enum LoadError {
 
 pub fn load(root: &Path, config: &Config) -> Result<Content, LoadError> {
     let walked = walk(root)?;
-    let parsed: Vec<(String, Parsed)> = walked
+    let parsed: Vec<Parsed> = walked
         .files
         .par_iter()
         .filter(|file| file.is_markdown())
-        .map(|file| (file.key.clone(), load_file(file, config)))
+        .map(|file| load_file(file, config))
         .collect();
     Ok(Content::assemble(&walked, parsed))
 }
@@ -215,14 +215,14 @@ pub fn load_file(file: &File, config: &Config) -> Parsed {
 impl Content {
     /// The content of a walk, from each Markdown file's parse (by key, in walk order); the
     /// files it links to and the site's static/ and templates/ are read here too.
-    pub fn assemble(walked: &Walked, parsed: Vec<(String, Parsed)>) -> Content {
+    pub fn assemble(walked: &Walked, parsed: Vec<Parsed>) -> Content {
         let mut content = Content {
             postmortems: Vec::with_capacity(parsed.len()),
             files: walked.files.iter().map(|f| f.key.clone()).collect(),
             diagnostics: walked.diagnostics.clone(),
             ..Content::default()
         };
-        for (_, parsed) in parsed {
+        for parsed in parsed {
             content.postmortems.extend(parsed.postmortem);
             content.unreadable_front_matter.extend(parsed.orphan);
             content.diagnostics.extend(parsed.diagnostics);
@@ -235,7 +235,10 @@ impl Content {
     /// Takes the content apart again into each Markdown file's postmortem or orphaned
     /// body, by key. (Not its diagnostics: a preview keeps those of each parse itself.)
     pub fn into_parsed(self) -> rustc_hash::FxHashMap<String, Parsed> {
-        let mut by_key = rustc_hash::FxHashMap::default();
+        let mut by_key = rustc_hash::FxHashMap::with_capacity_and_hasher(
+            self.postmortems.len() + self.unreadable_front_matter.len(),
+            Default::default(),
+        );
         for pm in self.postmortems {
             let key = pm.source.key.clone();
             parsed_of(&mut by_key, key).postmortem = Some(pm);

@@ -10,7 +10,8 @@ pub mod stats;
 mod taxonomy;
 pub mod url;
 
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
@@ -243,7 +244,7 @@ impl<'a> Site<'a> {
                 linked[earlier] = true;
             }
         }
-        let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut groups: HashMap<usize, Vec<usize>> = HashMap::default();
         for i in (0..self.postmortems.len()).filter(|i| linked[*i]) {
             groups.entry(find(&mut parent, i)).or_default().push(i);
         }
