@@ -1140,6 +1140,9 @@ proptest! {
         steps in prop::collection::vec(
             (
                 0..3usize,
+                // Which of the file's title, body, labels and date the step changes (one
+                // alone, or all four), so that each is seen changing on its own.
+                0..5usize,
                 prop::sample::select(VOCABULARY_TITLES),
                 fragments(VOCABULARY_FRAGMENTS),
                 prop::sample::select(RECURRENCE_LABELS),
@@ -1150,12 +1153,29 @@ proptest! {
     ) {
         let config = Config::default();
         let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-        let mut texts: Vec<String> = (0..3).map(|_| titled("plain title", "")).collect();
-        let mut memo = pmsite::check::Memo::default();
-        for (file, title, body, labels, date) in steps {
-            texts[file] = titled(title, &body)
+        // Recurrences from the start: three incidents of one cause and service, one old and
+        // two recent, none linked.
+        let mut files: Vec<(&str, String, &str, &str)> = [RECURRENCE_DATES[1], RECURRENCE_DATES[0], RECURRENCE_DATES[2]]
+            .into_iter()
+            .map(|date| ("plain title", String::new(), RECURRENCE_LABELS[1], date))
+            .collect();
+        let text_of = |(title, body, labels, date): &(&str, String, &str, &str)| {
+            titled(title, body)
                 .replacen("summary = \"s\"\n", &format!("summary = \"s\"\n{labels}"), 1)
-                .replace("2024-03-08", date);
+                .replace("2024-03-08", date)
+        };
+        let mut texts: Vec<String> = files.iter().map(text_of).collect();
+        let mut memo = pmsite::check::Memo::default();
+        for (file, part, title, body, labels, date) in steps {
+            let edited = &mut files[file];
+            match part {
+                0 => edited.0 = title,
+                1 => edited.1 = body,
+                2 => edited.2 = labels,
+                3 => edited.3 = date,
+                _ => *edited = (title, body, labels, date),
+            }
+            texts[file] = text_of(edited);
             let content = pmsite::content::Content {
                 postmortems: texts
                     .iter()

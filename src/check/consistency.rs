@@ -98,6 +98,17 @@ pub fn unlinked_recurrences(
     recent_days: u32,
     found: &mut Vec<Diagnostic>,
 ) {
+    report_recurrences(postmortems, &recurrences(postmortems, today, recent_days), found);
+}
+
+/// The slow half of [`unlinked_recurrences`] (it ranks): each recent postmortem that needs a
+/// finding, with the earlier incidents to name, best first. Reads only what
+/// [`recurrence_digest`] hashes.
+pub fn recurrences(
+    postmortems: &[Postmortem],
+    today: NaiveDate,
+    recent_days: u32,
+) -> Vec<(usize, Vec<usize>)> {
     let links =
         |a: &Postmortem, b: &Postmortem| a.related.iter().chain(&a.recurrence_of).any(|r| r.id == b.id);
     let linked = |i: usize, j: usize| {
@@ -131,13 +142,25 @@ pub fn unlinked_recurrences(
         unlinked.push((i, alike));
     }
     if unlinked.is_empty() {
-        return;
+        return Vec::new();
     }
     let ranked = crate::search::rank(postmortems, &unlinked, NAMED);
-    for ((i, _), best) in unlinked.iter().zip(ranked) {
-        if best.first().is_some_and(|&j| linked(*i, j)) {
-            continue;
-        }
+    unlinked
+        .iter()
+        .zip(ranked)
+        .filter(|((i, _), best)| !best.first().is_some_and(|&j| linked(*i, j)))
+        .map(|((i, _), best)| (*i, best))
+        .collect()
+}
+
+/// The findings of what [`recurrences`] found: cheap, and made again at every build, as
+/// where they point moves with the file's text.
+pub fn report_recurrences(
+    postmortems: &[Postmortem],
+    recurrences: &[(usize, Vec<usize>)],
+    found: &mut Vec<Diagnostic>,
+) {
+    for (i, best) in recurrences {
         let pm = &postmortems[*i];
         let names: Vec<String> = best.iter().map(|&j| format!("`{}`", postmortems[j].id)).collect();
         let field = if pm.related.is_empty() {
@@ -161,4 +184,30 @@ pub fn unlinked_recurrences(
             )),
         );
     }
+}
+
+/// A hash of everything [`recurrences`] reads: each postmortem's place, id, start, labels,
+/// links, and the words it is ranked by. A tag or an action item changes none of it.
+pub fn recurrence_digest(postmortems: &[Postmortem], today: NaiveDate, recent_days: u32) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    (today, recent_days).hash(&mut hasher);
+    for pm in postmortems {
+        (&pm.id, &pm.title, &pm.summary, &pm.services, &pm.root_causes).hash(&mut hasher);
+        (&pm.contributing_factors, &pm.trigger).hash(&mut hasher);
+        for reference in pm.related.iter().chain(&pm.recurrence_of) {
+            reference.id.hash(&mut hasher);
+        }
+        (pm.related.len(), pm.recurrence_of.len()).hash(&mut hasher);
+        match pm.started_at {
+            crate::content::moment::Moment::At(at) => (
+                at.timestamp(),
+                at.timestamp_subsec_nanos(),
+                at.offset().local_minus_utc(),
+            )
+                .hash(&mut hasher),
+            crate::content::moment::Moment::Day(day) => day.hash(&mut hasher),
+        }
+    }
+    hasher.finish()
 }

@@ -34,20 +34,28 @@ use crate::tree::{Node, Value};
 pub fn check(content: &Content, config: &Config, today: NaiveDate, mut memo: Option<&mut Memo>) -> Found {
     let phrases = language::Phrases::new(&config.checks.blaming_phrases);
     let front_matter = crate::content::front_matter_digest(&content.postmortems);
-    // What is made of the front matter alone stays while it is the same.
-    let (vocabulary, recurrences) = match memo.as_deref_mut() {
-        Some(memo) if memo.today == Some(today) && memo.front_matter == front_matter => (
-            std::mem::take(&mut memo.vocabulary),
-            Some(std::mem::take(&mut memo.recurrences)),
-        ),
-        _ => (blame::Vocabulary::of(&content.postmortems, config), None),
+    // What is made of the front matter alone stays while what it reads is the same.
+    let same_front_matter = memo
+        .as_deref()
+        .is_some_and(|memo| memo.today == Some(today) && memo.front_matter == front_matter);
+    let vocabulary = match memo.as_deref_mut() {
+        Some(memo) if same_front_matter => std::mem::take(&mut memo.vocabulary),
+        _ => blame::Vocabulary::of(&content.postmortems, config),
+    };
+    let recurrence_digest =
+        consistency::recurrence_digest(&content.postmortems, today, config.checks.recent_days);
+    let recurrences = match memo.as_deref_mut() {
+        Some(memo) if memo.recurrences.0 == Some(recurrence_digest) => {
+            std::mem::take(&mut memo.recurrences.1)
+        }
+        _ => consistency::recurrences(&content.postmortems, today, config.checks.recent_days),
     };
     let (mut kept, changed_words) = match memo.as_deref_mut() {
         Some(memo) if memo.today == Some(today) => (
             std::mem::take(&mut memo.files),
-            match recurrences {
-                Some(_) => Default::default(),
-                None => memo.vocabulary.differences(&vocabulary),
+            match same_front_matter {
+                true => Default::default(),
+                false => memo.vocabulary.differences(&vocabulary),
             },
         ),
         _ => (HashMap::default(), Default::default()),
@@ -104,17 +112,7 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate, mut memo: Opt
         across.extend(settle(found_here.iter().cloned(), allows, config));
         allows_by_file.insert(path.as_os_str(), allows);
     }
-    let recurrences = recurrences.unwrap_or_else(|| {
-        let mut recurrences = Vec::new();
-        consistency::unlinked_recurrences(
-            &content.postmortems,
-            today,
-            config.checks.recent_days,
-            &mut recurrences,
-        );
-        recurrences
-    });
-    unsettled.extend(recurrences.iter().cloned());
+    consistency::report_recurrences(&content.postmortems, &recurrences, &mut unsettled);
     let no_allows = allow::Allows::default();
     for d in unsettled {
         let allows = allows_by_file
@@ -128,7 +126,7 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate, mut memo: Opt
         memo.today = Some(today);
         memo.front_matter = front_matter;
         memo.vocabulary = vocabulary;
-        memo.recurrences = recurrences;
+        memo.recurrences = (Some(recurrence_digest), recurrences);
         memo.files = content
             .postmortems
             .iter()
@@ -164,12 +162,13 @@ impl Found {
 #[derive(Default)]
 pub struct Memo {
     today: Option<NaiveDate>,
-    /// `content::front_matter_digest` of the archive the vocabulary and the recurrences
-    /// were made from.
+    /// `content::front_matter_digest` of the archive the vocabulary was made from.
     front_matter: u64,
     vocabulary: blame::Vocabulary,
-    /// What `consistency::unlinked_recurrences` found (front matter and `today` alone).
-    recurrences: Vec<Diagnostic>,
+    /// What `consistency::recurrences` found, with the `consistency::recurrence_digest` of
+    /// what it read: it ranks, a second on a large archive with recent incidents, and a tag
+    /// or an action item changes none of it.
+    recurrences: (Option<u64>, Vec<(usize, Vec<usize>)>),
     /// By the file's key under postmortems/.
     files: HashMap<String, Checked>,
 }
