@@ -47,7 +47,9 @@ pub struct SiteWatcher {
     debouncer: Debouncer,
     /// Watches the same paths, undebounced, only to set `changed` as soon as a change
     /// arrives: a search stage under way gives way while the burst is still being debounced.
-    flagger: notify_debouncer_full::notify::RecommendedWatcher,
+    /// `None` when the system gives no second watcher (inotify's limits): changes are then
+    /// flagged once debounced, later but still seen.
+    flagger: Option<notify_debouncer_full::notify::RecommendedWatcher>,
     events: Events,
     /// The watched folders that exist (templates/ and static/ may appear later).
     watching: Vec<PathBuf>,
@@ -76,16 +78,20 @@ impl SiteWatcher {
         let mut debouncer =
             notify_debouncer_full::new_debouncer(std::time::Duration::from_millis(40), None, handler)?;
         let (watched_root, flag) = (root.clone(), changed.clone());
-        let mut flagger = notify_debouncer_full::notify::recommended_watcher(
+        let flagger = notify_debouncer_full::notify::recommended_watcher(
             move |event: notify_debouncer_full::notify::Result<notify_debouncer_full::notify::Event>| {
                 if event.is_ok_and(|event| relevant(&watched_root, [&event])) {
                     flag.store(true, Ordering::Relaxed);
                 }
             },
-        )?;
+        )
+        .ok();
         // The site folder itself, not recursively: it tells when templates/ or static/ appear.
         debouncer.watch(&root, RecursiveMode::NonRecursive)?;
-        flagger.watch(&root, RecursiveMode::NonRecursive)?;
+        let flagger = flagger.and_then(|mut flagger| {
+            flagger.watch(&root, RecursiveMode::NonRecursive).ok()?;
+            Some(flagger)
+        });
         let mut watcher = SiteWatcher {
             root,
             debouncer,
@@ -106,7 +112,9 @@ impl SiteWatcher {
                 && self.debouncer.watch(&path, RecursiveMode::Recursive).is_ok()
             {
                 // Without it a change is only seen once debounced: slower, still seen.
-                let _ = self.flagger.watch(&path, RecursiveMode::Recursive);
+                if let Some(flagger) = &mut self.flagger {
+                    let _ = flagger.watch(&path, RecursiveMode::Recursive);
+                }
                 self.watching.push(path);
             }
         }
