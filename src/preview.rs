@@ -968,6 +968,18 @@ mod tests {
         }
     }
 
+    /// A site of `n` generated postmortems under `dir`, with `config` as its pmsite.toml: its
+    /// folder, the folder it is served from, its documents and the number of the next one.
+    fn generated_archive(dir: &Path, config: &str, n: u32) -> (PathBuf, PathBuf, Vec<Doc>, u32) {
+        let root = dir.join("site");
+        fs::create_dir_all(root.join("postmortems")).unwrap();
+        fs::write(root.join("pmsite.toml"), config).unwrap();
+        let mut docs: Vec<Doc> = (0..n).map(Doc::new).collect();
+        let mut next = n;
+        apply(&root, &mut docs, &mut next, &Op::Template(false));
+        (root, dir.join("public"), docs, next)
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig {
             cases: 12,
@@ -984,13 +996,11 @@ mod tests {
             ops in proptest::collection::vec(op(), 1..8)
         ) {
             let tmp = tempfile::tempdir().unwrap();
-            let root = tmp.path().join("site");
-            fs::create_dir_all(root.join("postmortems")).unwrap();
-            fs::write(root.join("pmsite.toml"), "title = \"Incidents\"\nbase_url = \"https://x.example/\"\npaginate_by = 2\n").unwrap();
-            let mut docs: Vec<Doc> = (0..4).map(Doc::new).collect();
-            let mut next = 4;
-            apply(&root, &mut docs, &mut next, &Op::Template(false));
-            let served = tmp.path().join("public");
+            let (root, served, mut docs, mut next) = generated_archive(
+                tmp.path(),
+                "title = \"Incidents\"\nbase_url = \"https://x.example/\"\npaginate_by = 2\n",
+                4,
+            );
             let mut preview = Preview::new(options(&root, &served));
             proptest::prop_assert!(!preview.build(&NoProgress).unwrap().failed());
             for (step, op) in ops.iter().enumerate() {
@@ -1025,13 +1035,7 @@ mod tests {
     #[test]
     fn a_deferred_build_keeps_each_incident_s_similar_incidents_when_the_archive_reorders() {
         let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().join("site");
-        fs::create_dir_all(root.join("postmortems")).unwrap();
-        fs::write(root.join("pmsite.toml"), "title = \"Incidents\"\n").unwrap();
-        let mut docs: Vec<Doc> = (0..6).map(Doc::new).collect();
-        let mut next = 6;
-        apply(&root, &mut docs, &mut next, &Op::Template(false));
-        let served = tmp.path().join("public");
+        let (root, served, mut docs, mut next) = generated_archive(tmp.path(), "title = \"Incidents\"\n", 6);
         let mut preview = Preview::new(options(&root, &served));
         assert!(!preview.build(&NoProgress).unwrap().failed());
         // Per incident page: each similar incident's link and why, as listed.
