@@ -260,7 +260,8 @@ fn sample_searcher() -> Searcher {
         output: None,
         sources: 0,
     };
-    let built = pmsite::search::build_index(&site, &dir, owner, &std::sync::atomic::AtomicBool::new(false))
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let built = pmsite::search::build_index(&site, &dir, owner, &never, pmsite::search::Reuse::Nothing)
         .expect("a sample index");
     let searcher = Searcher::new(built.index).expect("a searcher");
     // The searcher has opened (mapped) every file it reads: the folder can go, so that no

@@ -306,8 +306,11 @@ pub trait Sink: Sync {
         let bytes = std::fs::read(from).map_err(|e| OutputError::Io(from.to_path_buf(), e))?;
         self.write(path, &bytes)
     }
-    /// `path` is as the previous build of a preview wrote it (see [`Memory`]).
-    fn keep(&self, _path: &str) {}
+    /// `path` is as the previous build of a preview wrote it (see [`Memory`]); whether it
+    /// is there to keep.
+    fn keep(&self, _path: &str) -> bool {
+        false
+    }
 }
 
 /// What a preview keeps from one build to the next, so that the next one renders only the
@@ -325,6 +328,17 @@ pub struct Memory {
     pub reusable: Option<crate::model::Reusable>,
     /// What the last build rendered from the front matter alone.
     pub rendered: Option<FromFrontMatter>,
+    /// What the search index in place and the search files served were made of, part by
+    /// part; `None` when unknown (the next search stage then indexes everything).
+    pub search: Option<SearchMemory>,
+}
+
+/// The search index and files of a preview's last search stage, by what each part was made
+/// of: parts and segments whose documents are the same are linked and kept, not made again.
+#[derive(Clone)]
+pub struct SearchMemory {
+    index: search::Parts,
+    exported: search::export::Exported,
 }
 
 /// What a build renders from the front matter alone, kept by a preview while it is the same.
@@ -361,10 +375,17 @@ impl Fingerprints {
 /// What the search stage of a build does.
 #[derive(Clone, Copy)]
 pub enum SearchStage<'a> {
-    /// Index into this empty folder, for this owner; write the browser's search files;
+    /// Index into the empty folder `dir`, for `owner`; write the browser's search files;
     /// find similar incidents. The build gives up (`IndexError::Interrupted`) as soon as
-    /// the flag is set: a preview's search stage gives way to a newer edit.
-    Full(&'a Path, search::Owner, &'a AtomicBool),
+    /// `stop` is set: a preview's search stage gives way to a newer edit. A preview names
+    /// the index in place (`live`): what `Memory::search` says is unchanged there is
+    /// linked into `dir` and its search files kept.
+    Full {
+        dir: &'a Path,
+        owner: search::Owner,
+        stop: &'a AtomicBool,
+        live: Option<&'a Path>,
+    },
     /// Leave the index and search files as they are and take similar incidents from
     /// `Memory::similar`: a preview's first answer to an edit, which the full stage then
     /// completes.
@@ -407,7 +428,12 @@ fn write_site(
         sources,
     };
     let never = AtomicBool::new(false);
-    let search = SearchStage::Full(&index_dir, owner, &never);
+    let search = SearchStage::Full {
+        dir: &index_dir,
+        owner,
+        stop: &never,
+        live: None,
+    };
     let built = make(
         content, config, options, theme, search, &staging, None, progress, report,
     )?;
@@ -446,11 +472,35 @@ pub fn make(
         report.diagnostics.push(no_base_url_warning());
     }
     let similar = match (search, memory.as_deref_mut()) {
-        (SearchStage::Full(index_dir, owner, stop), memory) => {
-            let similar = search_stage(&site, index_dir, owner, stop, sink, report)?;
-            if let Some(memory) = memory {
-                memory.similar = remembered_similar(&site, &similar);
-            }
+        (
+            SearchStage::Full {
+                dir,
+                owner,
+                stop,
+                live,
+            },
+            memory,
+        ) => {
+            let similar = match memory {
+                Some(memory) => {
+                    // What the caller serves once this build is put in place (a preview
+                    // remembers the previous memory until then).
+                    let previous = memory.search.take();
+                    let (similar, search) = search_stage(
+                        &site,
+                        dir,
+                        owner,
+                        stop,
+                        Some(live.zip(previous.as_ref())),
+                        sink,
+                        report,
+                    )?;
+                    memory.search = search;
+                    memory.similar = remembered_similar(&site, &similar);
+                    similar
+                }
+                None => search_stage(&site, dir, owner, stop, None, sink, report)?.0,
+            };
             Arc::new(similar)
         }
         (SearchStage::Deferred, Some(memory)) => match &memory.similar_in_order {
@@ -475,21 +525,29 @@ pub fn make(
 }
 
 /// Indexes the site into `index_dir`, writes the browser's search files and finds similar
-/// incidents.
+/// incidents. A preview's build (`previous` is `Some`) gets back what this stage made, for
+/// the next one; with the index folder in place and what it holds, only the parts and
+/// search files whose documents changed are made again.
+#[allow(clippy::too_many_arguments)]
 fn search_stage(
     site: &Site<'_>,
     index_dir: &Path,
     owner: search::Owner,
     stop: &AtomicBool,
+    previous: Option<Option<(&Path, &SearchMemory)>>,
     sink: &dyn Sink,
     report: &mut Report,
-) -> Result<Vec<Vec<Similar>>, Fatal> {
+) -> Result<(Vec<Vec<Similar>>, Option<SearchMemory>), Fatal> {
     let stopped = || match stop.load(Ordering::Relaxed) {
         true => Err(Fatal::Search(search::IndexError::Interrupted)),
         false => Ok(()),
     };
     let indexing = Instant::now();
-    let built = search::build_index(site, index_dir, owner, stop).map_err(Fatal::Search)?;
+    let reuse = match previous {
+        Some(previous) => search::Reuse::Remember(previous.map(|(live, memory)| (live, &memory.index))),
+        None => search::Reuse::Nothing,
+    };
+    let mut built = search::build_index(site, index_dir, owner, stop, reuse).map_err(Fatal::Search)?;
     report.timings.push(("search index", indexing.elapsed()));
     stopped()?;
     // The browser export, then similar incidents (which pages need): each uses every core
@@ -501,10 +559,17 @@ fn search_stage(
         sink.write(&format!("{}{path}", url::SEARCH_FILES), contents.as_bytes())
             .map_err(Fatal::Output)
     };
-    search::export::export(&built, site, &write).map_err(|e| match e {
-        search::export::Error::Index(e) => Fatal::Search(e.into()),
-        search::export::Error::Write(e) => e,
-    })?;
+    let keep = |path: &str| sink.keep(&format!("{}{path}", url::SEARCH_FILES));
+    let out = search::export::Out {
+        write: &write,
+        keep: &keep,
+    };
+    let exported = search::export::export(&built, site, out, previous.flatten().map(|(_, m)| &m.exported))
+        .map_err(|e| match e {
+            search::export::Error::Index(e) => Fatal::Search(e.into()),
+            search::export::Error::Write(e) => e,
+        })?;
+    let memory = built.parts.take().map(|index| SearchMemory { index, exported });
     report.timings.push(("search export", exporting.elapsed()));
     stopped()?;
     // The index goes here, before similar incidents and rendering, which do not need it:
@@ -514,7 +579,7 @@ fn search_stage(
     let similar = search::similar_incidents(site);
     report.timings.push(("similar incidents", searching.elapsed()));
     stopped()?;
-    Ok(similar)
+    Ok((similar, memory))
 }
 
 /// Similar incidents by id, to outlive the site they were found in.

@@ -342,23 +342,26 @@ impl Preview {
                 inner: &staging,
                 hashes: Mutex::default(),
             };
-            // Every page is written: a remembered fingerprint says nothing about a new folder.
+            // Every page is written: a remembered fingerprint says nothing about a new
+            // folder, nor a remembered search index.
             kept.memory.fingerprints.clear();
+            kept.memory.search = None;
             let memory = Some(&mut kept.memory);
             report.built = build::make(
                 content,
                 &kept.config,
                 options,
                 theme,
-                build::SearchStage::Full(
-                    &index,
-                    search::Owner {
+                build::SearchStage::Full {
+                    dir: &index,
+                    owner: search::Owner {
                         output: search::owner::identity(staging.dir()),
                         sources: sources.expect("taken for a first build"),
                     },
                     // The first build is the site: nothing is served until it is whole.
-                    &AtomicBool::new(false),
-                ),
+                    stop: &AtomicBool::new(false),
+                    live: None,
+                },
                 &sink,
                 memory,
                 progress,
@@ -366,6 +369,7 @@ impl Preview {
             )?;
             if report.built.is_none() {
                 kept.memory.fingerprints.clear();
+                kept.memory.search = None;
                 return Ok(None);
             }
             let hashes = sink.hashes.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -387,17 +391,19 @@ impl Preview {
             )),
             None => None,
         };
+        let live = search::index_dir(&self.output);
         let stage = index
             .as_ref()
             .map_or(build::SearchStage::Deferred, |(dir, stop)| {
-                build::SearchStage::Full(
-                    &dir.0,
-                    search::Owner {
+                build::SearchStage::Full {
+                    dir: &dir.0,
+                    owner: search::Owner {
                         output: search::owner::identity(&self.output),
                         sources: sources.expect("taken for a search stage"),
                     },
                     stop,
-                )
+                    live: Some(&live),
+                }
             });
         let sink = Changes {
             staging: &staging.0,
@@ -406,6 +412,7 @@ impl Preview {
             changed: Mutex::default(),
         };
         let remembered = kept.memory.fingerprints.clone();
+        let remembered_search = kept.memory.search.clone();
         let made = build::make(
             content,
             &kept.config,
@@ -420,6 +427,7 @@ impl Preview {
         if !matches!(made, Ok(Some(_))) {
             // Nothing was served of this build: the fingerprints must describe what is.
             kept.memory.fingerprints = remembered;
+            kept.memory.search = remembered_search;
         }
         report.built = made?;
         if report.built.is_none() {
@@ -536,13 +544,15 @@ impl Sink for Changes<'_> {
         Ok(())
     }
 
-    fn keep(&self, path: &str) {
-        if let Some(&served) = self.served.get(path) {
-            self.hashes
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(path.to_string(), served);
-        }
+    fn keep(&self, path: &str) -> bool {
+        let Some(&served) = self.served.get(path) else {
+            return false;
+        };
+        self.hashes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_string(), served);
+        true
     }
 }
 
@@ -980,6 +990,54 @@ mod tests {
         (root, dir.join("public"), docs, next)
     }
 
+    /// The invariant that makes incremental rebuilds trustworthy: after any sequence of
+    /// edits, adds, deletes, renames and template breakages to an archive of `n`
+    /// postmortems, the preview serves exactly what a full build of the same files writes
+    /// (or, when that build fails, what it served before).
+    fn edits_serve_what_a_full_build_writes(
+        n: u32,
+        ops: &[Op],
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let tmp = tempfile::tempdir().unwrap();
+        let (root, served, mut docs, mut next) = generated_archive(
+            tmp.path(),
+            "title = \"Incidents\"\nbase_url = \"https://x.example/\"\npaginate_by = 2\n",
+            n,
+        );
+        let mut preview = Preview::new(options(&root, &served));
+        proptest::prop_assert!(!preview.build(&NoProgress).unwrap().failed());
+        for (step, op) in ops.iter().enumerate() {
+            let before = files(&served);
+            apply(&root, &mut docs, &mut next, op);
+            let update = preview.build(&NoProgress).unwrap();
+            if !update.failed() {
+                let finished = preview.finish(&NoProgress, &AtomicBool::new(false)).unwrap();
+                proptest::prop_assert!(finished.is_none_or(|f| !f.failed()));
+            }
+            let fresh = tmp.path().join(format!("fresh-{step}"));
+            let full = build::run(&options(&root, &fresh), &NoProgress).unwrap();
+            let full_failed = crate::diagnostic::has_errors(&full.diagnostics) || full.built.is_none();
+            proptest::prop_assert_eq!(update.failed(), full_failed, "step {} {:?}", step, op);
+            if full_failed {
+                proptest::prop_assert!(
+                    files(&served) == before,
+                    "step {} {:?}: a failed build wrote",
+                    step,
+                    op
+                );
+            } else {
+                let (got, want) = (files(&served), files(&fresh));
+                let differing: Vec<&String> = got
+                    .keys()
+                    .chain(want.keys())
+                    .filter(|k| got.get(*k) != want.get(*k))
+                    .collect();
+                proptest::prop_assert!(differing.is_empty(), "step {} {:?}: {:?}", step, op, differing);
+            }
+        }
+        Ok(())
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig {
             cases: 12,
@@ -987,46 +1045,112 @@ mod tests {
             ..proptest::prelude::ProptestConfig::default()
         })]
 
-        /// The invariant that makes incremental rebuilds trustworthy: after any sequence of
-        /// edits, adds, deletes, renames and template breakages, the preview serves exactly
-        /// what a full build of the same files writes (or, when that build fails, what it
-        /// served before).
         #[test]
         fn a_preview_after_any_edits_serves_what_a_full_build_writes(
             ops in proptest::collection::vec(op(), 1..8)
         ) {
-            let tmp = tempfile::tempdir().unwrap();
-            let (root, served, mut docs, mut next) = generated_archive(
-                tmp.path(),
-                "title = \"Incidents\"\nbase_url = \"https://x.example/\"\npaginate_by = 2\n",
-                4,
-            );
-            let mut preview = Preview::new(options(&root, &served));
-            proptest::prop_assert!(!preview.build(&NoProgress).unwrap().failed());
-            for (step, op) in ops.iter().enumerate() {
-                let before = files(&served);
-                apply(&root, &mut docs, &mut next, op);
-                let update = preview.build(&NoProgress).unwrap();
-                if !update.failed() {
-                    let finished = preview.finish(&NoProgress, &AtomicBool::new(false)).unwrap();
-                    proptest::prop_assert!(finished.is_none_or(|f| !f.failed()));
-                }
-                let fresh = tmp.path().join(format!("fresh-{step}"));
-                let full = build::run(&options(&root, &fresh), &NoProgress).unwrap();
-                let full_failed = crate::diagnostic::has_errors(&full.diagnostics) || full.built.is_none();
-                proptest::prop_assert_eq!(update.failed(), full_failed, "step {} {:?}", step, op);
-                if full_failed {
-                    proptest::prop_assert!(files(&served) == before, "step {} {:?}: a failed build wrote", step, op);
-                } else {
-                    let (got, want) = (files(&served), files(&fresh));
-                    let differing: Vec<&String> = got
-                        .keys()
-                        .chain(want.keys())
-                        .filter(|k| got.get(*k) != want.get(*k))
-                        .collect();
-                    proptest::prop_assert!(differing.is_empty(), "step {} {:?}: {:?}", step, op, differing);
-                }
+            edits_serve_what_a_full_build_writes(4, &ops)?;
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 4,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// The same past the export's first block of 64 postmortems: the search stage keeps
+        /// the index parts and search files of the segment an edit leaves alone.
+        #[test]
+        fn a_preview_of_more_than_a_search_block_serves_what_a_full_build_writes(
+            ops in proptest::collection::vec(op(), 1..6)
+        ) {
+            edits_serve_what_a_full_build_writes(66, &ops)?;
+        }
+    }
+
+    /// The index's segment ids, in order (meta.json).
+    fn segment_ids(index: &Path) -> Vec<String> {
+        let meta: serde_json::Value =
+            serde_json::from_slice(&fs::read(index.join("meta.json")).unwrap()).unwrap();
+        meta["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["segment_id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// What `pmsite search` answers from the index in `dir`: ids, scores and snippets.
+    fn answers(dir: &Path, query: &str) -> String {
+        let searcher = search::Searcher::open(dir).unwrap();
+        let found = searcher
+            .search(query, &search::Filters::default(), search::Order::Relevance, 100)
+            .unwrap();
+        serde_json::to_string(&found.hits).unwrap()
+    }
+
+    /// A search stage links the index parts whose postmortems an edit left alone and keeps
+    /// their search files: what it serves and what `pmsite search` answers are still what a
+    /// full build makes.
+    #[test]
+    fn a_search_stage_indexes_again_only_the_part_an_edit_falls_in() {
+        let tmp = tempfile::tempdir().unwrap();
+        // 66 postmortems: the export's first block (the 64 oldest) and a tail of two.
+        let (root, served, mut docs, mut next) = generated_archive(tmp.path(), "title = \"Incidents\"\n", 66);
+        let mut preview = Preview::new(options(&root, &served));
+        assert!(!preview.build(&NoProgress).unwrap().failed());
+        let index = search::index_dir(&served);
+        let first = segment_ids(&index);
+        assert_eq!(first.len(), 2, "a block and a tail: {first:?}");
+        let newest = (0..docs.len())
+            .max_by_key(|&i| (docs[i].day, docs[i].id.clone()))
+            .unwrap();
+        let oldest = (0..docs.len())
+            .min_by_key(|&i| (docs[i].day, docs[i].id.clone()))
+            .unwrap();
+        let steps = [
+            (Op::Body(newest, 7), "the newest postmortem's body: only the tail"),
+            (
+                Op::Body(oldest, 9),
+                "the oldest postmortem's body: only the block",
+            ),
+            (Op::Add, "a postmortem added after all others: only the tail"),
+        ];
+        let mut before = first;
+        for (step, (op, what)) in steps.iter().enumerate() {
+            apply(&root, &mut docs, &mut next, op);
+            if matches!(op, Op::Add) {
+                let added = docs.len() - 1;
+                apply(&root, &mut docs, &mut next, &Op::Day(added, 28));
             }
+            assert!(!preview.build(&NoProgress).unwrap().failed());
+            let finished = preview.finish(&NoProgress, &AtomicBool::new(false)).unwrap();
+            assert!(finished.is_some_and(|f| !f.failed()), "{what}");
+            let after = segment_ids(&index);
+            let kept: Vec<bool> = before.iter().zip(&after).map(|(b, a)| b == a).collect();
+            // Segments are in site order: the tail (newest) first.
+            let expected = match step {
+                1 => vec![true, false],
+                _ => vec![false, true],
+            };
+            assert_eq!(kept, expected, "{what}: segments {before:?} -> {after:?}");
+            let fresh = tmp.path().join(format!("fresh-{step}"));
+            let full = build::run(&options(&root, &fresh), &NoProgress).unwrap();
+            assert!(full.built.is_some());
+            assert!(
+                files(&served) == files(&fresh),
+                "{what}: served files differ from a full build's"
+            );
+            for query in ["queue backed", "word 7", "word 9", "incident"] {
+                assert_eq!(
+                    answers(&index, query),
+                    answers(&search::index_dir(&fresh), query),
+                    "{what}: `{query}`"
+                );
+            }
+            before = after;
         }
     }
 

@@ -43,6 +43,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::Postings;
@@ -96,7 +97,7 @@ struct Manifest {
 
 /// A segment of the export: its first document, its number of documents, and where each of
 /// its term chunks starts (a prefix of its first term, which also names its files).
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct SegmentInfo {
     start: u32,
     docs: u32,
@@ -398,14 +399,31 @@ impl<E> From<tantivy::TantivyError> for Error<E> {
     }
 }
 
+/// What an export wrote for each segment, by what the segment was made of: a preview's
+/// next export keeps the files of a segment whose documents are the same (most of the
+/// bytes) instead of reading them out of the index again.
+#[derive(Clone, Default)]
+pub struct Exported(FxHashMap<u64, SegmentInfo>);
+
+/// Where an export's files go: `write` takes a path under `search/` and the contents;
+/// `keep` says a file is to stay as the export remembered in [`Exported`] wrote it, and
+/// whether it is there.
+pub struct Out<'a, E> {
+    pub write: &'a (dyn Fn(&str, &str) -> Result<(), E> + Sync),
+    pub keep: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
 /// Exports a built index of `site`: postings, the word -> stem map, documents, facets.
-/// Each file goes to `write` (path under `search/`, contents) as soon as it is made, from
-/// several threads: on a large archive they are tens of megabytes, better not held at once.
+/// Each file goes to `out` as soon as it is made, from several threads: on a large archive
+/// they are tens of megabytes, better not held at once. The files of a segment that
+/// `previous` says were written from the same documents are kept instead.
 pub fn export<E: Send>(
     built: &super::Built,
     site: &Site<'_>,
-    write: &(dyn Fn(&str, &str) -> Result<(), E> + Sync),
-) -> Result<(), Error<E>> {
+    out: Out<'_, E>,
+    previous: Option<&Exported>,
+) -> Result<Exported, Error<E>> {
+    let write = out.write;
     let (index, words) = (&built.index, &built.words);
     let fields = Fields::from_schema(&index.schema())?;
     let reader = index.reader()?;
@@ -422,10 +440,18 @@ pub fn export<E: Send>(
 
     // Segments one after the other: each holds its terms in memory while its files are
     // made.
-    let segment_infos = segments(docs as usize)
-        .into_iter()
-        .map(|range| export_segment(&parts, range, docs, &fields, &emit))
-        .collect::<Result<Vec<_>, _>>()?;
+    let body = body_position(&fields);
+    let mut exported = Exported::default();
+    let mut segment_infos = Vec::new();
+    for range in segments(docs as usize) {
+        let digest = segment_digest(site, &range);
+        let info = match previous.and_then(|p| p.0.get(&digest)) {
+            Some(info) if segment_files(info, body).all(|path| (out.keep)(&path)) => info.clone(),
+            _ => export_segment(&parts, range, docs, &fields, &emit)?,
+        };
+        exported.0.insert(digest, info.clone());
+        segment_infos.push(info);
+    }
 
     let mut infos = Vec::new();
     for (&(field, boost), info) in text_fields.iter().zip(TEXT_FIELDS) {
@@ -527,7 +553,49 @@ pub fn export<E: Send>(
         severities: site.config.severities.iter().map(|s| s.name.clone()).collect(),
     };
     let body = serde_json::to_string(&manifest).unwrap_or_default();
-    emit(file("manifest.js", "manifest", &body))
+    emit(file("manifest.js", "manifest", &body))?;
+    Ok(exported)
+}
+
+/// What the files of an export segment (`range`, export ids) are made of: its documents and
+/// where it starts (which its files' paths and document numbers say).
+fn segment_digest(site: &Site<'_>, range: &Range<usize>) -> u64 {
+    let docs = site.postmortems.len();
+    let oldest_first = site.postmortems[docs - range.end..docs - range.start]
+        .iter()
+        .rev();
+    let salt = [range.start.to_le_bytes(), range.len().to_le_bytes()].concat();
+    super::documents_digest(oldest_first.copied(), &salt)
+}
+
+/// The body's position among the text fields: it names the segment's norms file.
+fn body_position(fields: &Fields) -> usize {
+    fields
+        .text_fields()
+        .iter()
+        .position(|&(f, _)| f == fields.body)
+        .unwrap_or_default()
+}
+
+/// The files of a segment's terms: `t/` and `p/` chunk files, without `.js`.
+fn chunk_files(start: usize, boundary: &str) -> [String; 2] {
+    let name = chunk_name(boundary);
+    [format!("t/{start}/{name}"), format!("p/{start}/{name}")]
+}
+
+/// The segment's body norms file, without `.js`.
+fn norms_file(start: usize, body: usize) -> String {
+    format!("n/{start}/{body}")
+}
+
+/// Every file an export segment writes.
+fn segment_files(info: &SegmentInfo, body: usize) -> impl Iterator<Item = String> + '_ {
+    let start = info.start as usize;
+    info.terms
+        .iter()
+        .flat_map(move |boundary| chunk_files(start, boundary))
+        .chain([norms_file(start, body)])
+        .map(|name| format!("{name}.js"))
 }
 
 /// A chunk's file name (without `.js`) from its boundary in the manifest, which the client
@@ -605,9 +673,8 @@ fn export_segment<E: Send>(
     );
     let starts = chunk_starts(&ranges, |i| &entries[i].0);
     ranges.par_iter().zip(&starts).try_for_each(|(chunk, boundary)| {
-        let name = chunk_name(boundary);
         // Written as the files' text from the start: these are most of the export's bytes.
-        let (t, p) = (format!("t/{start}/{name}"), format!("p/{start}/{name}"));
+        let [t, p] = chunk_files(start, boundary);
         let (mut postings, mut positions) = (file_start(&t), file_start(&p));
         postings.push('[');
         positions.push('[');
@@ -642,11 +709,7 @@ fn export_segment<E: Send>(
                 .map(|doc| u32::from(reader.fieldnorm_id(doc))),
         );
     }
-    let body = text_fields
-        .iter()
-        .position(|&(f, _)| f == fields.body)
-        .unwrap_or_default();
-    let name = format!("n/{start}/{body}");
+    let name = norms_file(start, body_position(fields));
     emit(file(
         &format!("{name}.js"),
         &name,

@@ -3,6 +3,7 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
@@ -75,6 +76,34 @@ pub struct Built {
     pub index: Index,
     /// Every word (lowercased, as indexed) and its stem, in no order.
     pub words: FxHashMap<String, String>,
+    /// What each part was made of, when the caller asked to remember it ([`Reuse`]).
+    pub parts: Option<Parts>,
+}
+
+/// What a preview's index holds, part by part: the next search stage links a part whose
+/// documents are the same from the index in place instead of indexing it again, so an
+/// edit re-indexes the part it falls in (at most a few thousand postmortems), not the
+/// archive.
+#[derive(Clone, Default)]
+pub struct Parts(Vec<IndexedPart>);
+
+#[derive(Clone)]
+struct IndexedPart {
+    /// [`super::documents_digest`] of the part's postmortems, with the site's base URL.
+    digest: u64,
+    meta: SegmentMeta,
+    /// The words its analyzer saw, and their stems.
+    words: Arc<FxHashMap<String, String>>,
+}
+
+/// How a build indexes: everything afresh, or remembering its parts, linking those it can
+/// from an index in place.
+#[derive(Clone, Copy)]
+pub enum Reuse<'a> {
+    Nothing,
+    /// Remember the parts ([`Built::parts`]); with an index, the folder and the parts it
+    /// holds, link those whose documents are the same.
+    Remember(Option<(&'a Path, &'a Parts)>),
 }
 
 /// Indexes the site's postmortems into `dir`, an empty folder. Document ids follow the
@@ -86,6 +115,7 @@ pub fn build_index(
     dir: &Path,
     owner: super::Owner,
     stop: &AtomicBool,
+    reuse: Reuse<'_>,
 ) -> Result<Built, IndexError> {
     let (schema, fields) = Fields::schema();
     // A segment writer analyzes and indexes on one thread. To use every core, contiguous
@@ -97,9 +127,18 @@ pub fn build_index(
     let parts = parts(site.postmortems.len());
     let base_url = site.config.base_url.as_str();
     let index = IndexBuilder::new().schema(schema.clone()).create_in_dir(dir)?;
-    let built: Vec<Result<(SegmentMeta, super::stem::Memo), IndexError>> = parts
+    let remember = matches!(reuse, Reuse::Remember(_));
+    let linkable = match reuse {
+        Reuse::Remember(Some((from, previous))) => Linkable::new(from, previous),
+        _ => Linkable::default(),
+    };
+    let built: Vec<Result<(IndexedPart, Option<super::stem::Memo>), IndexError>> = parts
         .par_iter()
         .map(|range| {
+            let digest = part_digest(&site.postmortems[range.clone()], base_url);
+            if let Some(part) = linkable.link(digest, dir) {
+                return Ok((part.clone(), None));
+            }
             // Each part has its own memo: the stemmer locks it once per text.
             let memo = super::stem::Memo::default();
             let tokenizers = tantivy::tokenizer::TokenizerManager::default();
@@ -122,23 +161,89 @@ pub fn build_index(
             }
             let max_doc = writer.max_doc();
             writer.finalize()?;
-            Ok((segment.with_max_doc(max_doc).meta().clone(), memo))
+            let indexed = IndexedPart {
+                digest,
+                meta: segment.with_max_doc(max_doc).meta().clone(),
+                words: Arc::default(),
+            };
+            Ok((indexed, Some(memo)))
         })
         .collect();
     let mut segments = Vec::with_capacity(parts.len());
     let mut words = FxHashMap::default();
+    let mut indexed = Vec::with_capacity(parts.len());
     for part in built {
-        let (segment, memo) = part?;
+        let (mut part, memo) = part?;
         // An empty part would be an empty segment, which tantivy does not list.
-        if segment.max_doc() > 0 {
-            segments.push(segment);
+        if part.meta.max_doc() > 0 {
+            segments.push(part.meta.clone());
         }
-        words.extend(std::mem::take(
-            &mut *memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
-        ));
+        if let Some(memo) = memo {
+            let seen = std::mem::take(&mut *memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+            if remember {
+                part.words = Arc::new(seen);
+            } else {
+                words.extend(seen);
+                continue;
+            }
+        }
+        words.extend(part.words.iter().map(|(w, s)| (w.clone(), s.clone())));
+        indexed.push(part);
     }
     commit_segments(&index, segments, site.postmortems.len() as u64, owner)?;
-    Ok(Built { index, words })
+    Ok(Built {
+        index,
+        words,
+        parts: remember.then_some(Parts(indexed)),
+    })
+}
+
+/// What an index part is made of: its postmortems' files, in order, and the base URL its
+/// documents' links start with.
+fn part_digest(postmortems: &[&Postmortem], base_url: &str) -> u64 {
+    super::documents_digest(postmortems.iter().copied(), base_url.as_bytes())
+}
+
+/// The parts of an index in place that can be linked into a new one.
+#[derive(Default)]
+struct Linkable<'a> {
+    from: Option<&'a Path>,
+    by_digest: FxHashMap<u64, &'a IndexedPart>,
+    /// The files of the folder, by segment id (the name up to its first dot).
+    files: FxHashMap<String, Vec<String>>,
+}
+
+impl<'a> Linkable<'a> {
+    fn new(from: &'a Path, previous: &'a Parts) -> Linkable<'a> {
+        let mut files: FxHashMap<String, Vec<String>> = FxHashMap::default();
+        for entry in fs::read_dir(from).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some((segment, _)) = name.split_once('.') {
+                files.entry(segment.to_string()).or_default().push(name);
+            }
+        }
+        Linkable {
+            from: Some(from),
+            by_digest: previous.0.iter().map(|p| (p.digest, p)).collect(),
+            files,
+        }
+    }
+
+    /// Links the files of the part made of `digest` into `dir`; `None` when there is no
+    /// such part or its files cannot be linked (then it is indexed again).
+    fn link(&self, digest: u64, dir: &Path) -> Option<&'a IndexedPart> {
+        let part = self.by_digest.get(&digest)?;
+        let from = self.from?;
+        let files = self.files.get(&part.meta.id().uuid_string())?;
+        for name in files {
+            let (source, target) = (from.join(name), dir.join(name));
+            // A hard link costs nothing; a filesystem without them gets a copy.
+            if fs::hard_link(&source, &target).is_err() && fs::copy(&source, &target).is_err() {
+                return None;
+            }
+        }
+        Some(part)
+    }
 }
 
 /// Indexes the site's postmortems on their own, with no site beside them (for `pmsite
@@ -158,6 +263,7 @@ pub fn replace_index(site: &Site<'_>, output: &Path, sources: u64) -> Result<Bui
             sources,
         },
         &AtomicBool::new(false),
+        Reuse::Nothing,
     );
     let replaced = built.and_then(|built| {
         drop(built);
@@ -170,6 +276,7 @@ pub fn replace_index(site: &Site<'_>, output: &Path, sources: u64) -> Result<Bui
     Ok(Built {
         index: Index::open_in_dir(&dir)?,
         words: FxHashMap::default(),
+        parts: None,
     })
 }
 

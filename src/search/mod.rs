@@ -24,7 +24,7 @@ use tantivy::schema::{
     TextOptions,
 };
 
-pub use index::{Built, IndexError, build_index, replace_index};
+pub use index::{Built, IndexError, Parts, Reuse, build_index, replace_index};
 pub use owner::Owner;
 pub use print::{notes, print_human, print_json, print_json_error};
 pub use query::{
@@ -45,6 +45,24 @@ pub fn segment_bases(searcher: &tantivy::Searcher) -> Vec<u32> {
             Some(start)
         })
         .collect()
+}
+
+/// What the search documents of `postmortems` (in this order) are made of: each one's id
+/// and file (`Source::digest`), with `salt`. A postmortem is a function of its file (and
+/// of pmsite.toml, which a preview never outlives), so equal digests, equal documents.
+pub fn documents_digest<'a>(
+    postmortems: impl Iterator<Item = &'a crate::content::Postmortem>,
+    salt: &[u8],
+) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(salt);
+    for pm in postmortems {
+        hasher.write(pm.id.as_bytes());
+        hasher.write_u8(0xff);
+        hasher.write_u64(pm.source.digest);
+    }
+    hasher.finish()
 }
 
 /// The search index of a build writing to `output` is its [`crate::output::sibling`] of
