@@ -319,11 +319,8 @@ pub trait Sink: Sync {
 pub struct Memory {
     /// The pages as last rendered, with the theme of that build.
     pub fingerprints: Fingerprints,
-    /// The similar incidents the last search stage found, by postmortem id.
-    pub similar: HashMap<String, Vec<(String, Vec<String>)>>,
-    /// The same, as the last build's model had them, with the `Site::front_matter` of its
-    /// site: while that is the same, so are the postmortems' order and ids.
-    pub similar_in_order: Option<(u64, Arc<Vec<Vec<Similar>>>)>,
+    /// Similar incidents as the last build's model had them.
+    pub similar: Option<SimilarMemory>,
     /// What the model of the last build may lend the next one.
     pub reusable: Option<crate::model::Reusable>,
     /// What the last build rendered from the front matter alone.
@@ -331,6 +328,63 @@ pub struct Memory {
     /// What the search index in place and the search files served were made of, part by
     /// part; `None` when unknown (the next search stage then indexes everything).
     pub search: Option<SearchMemory>,
+}
+
+/// Per postmortem of a site, in its order, its similar incidents.
+type SimilarLists = Arc<Vec<Vec<Similar>>>;
+
+/// Similar incidents as a build's model had them, in the order of its site.
+#[derive(Clone)]
+pub struct SimilarMemory {
+    /// `Site::front_matter` of that site: while it is the same, so are the postmortems'
+    /// order and ids.
+    front_matter: u64,
+    /// The site's postmortem ids: what the lists' indices stand for, once the order changed.
+    ids: Arc<[String]>,
+    lists: SimilarLists,
+    /// A search stage found these for this front matter (rather than a deferred build
+    /// recalling them from before an edit). They are found from front matter alone, so
+    /// they stand while it is the same.
+    found: bool,
+}
+
+impl SimilarMemory {
+    /// The lists for `site` when they are known to be its own: found for its front matter.
+    fn found_for(&self, site: &Site<'_>) -> Option<SimilarLists> {
+        (self.found && self.front_matter == site.front_matter).then(|| self.lists.clone())
+    }
+
+    /// The remembered lists for the postmortems of `site` (none for a new one), by id.
+    fn recalled(&self, site: &Site<'_>) -> SimilarLists {
+        if self.front_matter == site.front_matter {
+            return self.lists.clone();
+        }
+        let before: HashMap<&str, usize> = self
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        let lists = site
+            .postmortems
+            .iter()
+            .map(|pm| {
+                let Some(&was) = before.get(pm.id.as_str()) else {
+                    return Vec::new();
+                };
+                self.lists[was]
+                    .iter()
+                    .filter_map(|s| {
+                        Some(Similar {
+                            index: site.index_of_id(&self.ids[s.index])?,
+                            reasons: s.reasons.clone(),
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        Arc::new(lists)
+    }
 }
 
 /// The search index and files of a preview's last search stage, by what each part was made
@@ -471,7 +525,7 @@ pub fn make(
     if config.base_url.is_empty() {
         report.diagnostics.push(no_base_url_warning());
     }
-    let similar = match (search, memory.as_deref_mut()) {
+    let (similar, found) = match (search, memory.as_deref_mut()) {
         (
             SearchStage::Full {
                 dir,
@@ -480,37 +534,53 @@ pub fn make(
                 live,
             },
             memory,
-        ) => {
-            let similar = match memory {
-                Some(memory) => {
-                    // What the caller serves once this build is put in place (a preview
-                    // remembers the previous memory until then).
-                    let previous = memory.search.take();
-                    let (similar, search) = search_stage(
-                        &site,
-                        dir,
-                        owner,
-                        stop,
-                        Some(live.zip(previous.as_ref())),
-                        sink,
-                        report,
-                    )?;
-                    memory.search = search;
-                    memory.similar = remembered_similar(&site, &similar);
-                    similar
-                }
-                None => search_stage(&site, dir, owner, stop, None, sink, report)?.0,
-            };
-            Arc::new(similar)
-        }
-        (SearchStage::Deferred, Some(memory)) => match &memory.similar_in_order {
-            Some((front_matter, similar)) if *front_matter == site.front_matter => similar.clone(),
-            _ => Arc::new(recalled_similar(&site, &memory.similar)),
+        ) => match memory {
+            Some(memory) => {
+                let known = memory.similar.as_ref().and_then(|s| s.found_for(&site));
+                // What the caller serves once this build is put in place (a preview
+                // remembers the previous memory until then).
+                let previous = memory.search.take();
+                let (similar, search) = search_stage(
+                    &site,
+                    dir,
+                    owner,
+                    stop,
+                    Some(live.zip(previous.as_ref())),
+                    known,
+                    sink,
+                    report,
+                )?;
+                memory.search = search;
+                (similar, true)
+            }
+            None => (
+                search_stage(&site, dir, owner, stop, None, None, sink, report)?.0,
+                true,
+            ),
         },
-        (SearchStage::Deferred, None) => Arc::new(vec![Vec::new(); site.postmortems.len()]),
+        (SearchStage::Deferred, Some(memory)) => match &memory.similar {
+            Some(remembered) => (remembered.recalled(&site), false),
+            None => (Arc::new(vec![Vec::new(); site.postmortems.len()]), false),
+        },
+        (SearchStage::Deferred, None) => (Arc::new(vec![Vec::new(); site.postmortems.len()]), false),
     };
     if let Some(memory) = memory.as_deref_mut() {
-        memory.similar_in_order = Some((site.front_matter, similar.clone()));
+        let ids = match &memory.similar {
+            Some(remembered) if remembered.front_matter == site.front_matter => remembered.ids.clone(),
+            _ => site.postmortems.iter().map(|pm| pm.id.clone()).collect(),
+        };
+        // Recalled lists of the same front matter were found for it if they were before.
+        let found = found
+            || memory
+                .similar
+                .as_ref()
+                .is_some_and(|s| s.found_for(&site).is_some());
+        memory.similar = Some(SimilarMemory {
+            front_matter: site.front_matter,
+            ids,
+            lists: similar.clone(),
+            found,
+        });
     }
 
     let modelling = Instant::now();
@@ -527,7 +597,8 @@ pub fn make(
 /// Indexes the site into `index_dir`, writes the browser's search files and finds similar
 /// incidents. A preview's build (`previous` is `Some`) gets back what this stage made, for
 /// the next one; with the index folder in place and what it holds, only the parts and
-/// search files whose documents changed are made again.
+/// search files whose documents changed are made again. Similar incidents already found
+/// for the same front matter (`known_similar`) are not found again.
 #[allow(clippy::too_many_arguments)]
 fn search_stage(
     site: &Site<'_>,
@@ -535,9 +606,10 @@ fn search_stage(
     owner: search::Owner,
     stop: &AtomicBool,
     previous: Option<Option<(&Path, &SearchMemory)>>,
+    known_similar: Option<SimilarLists>,
     sink: &dyn Sink,
     report: &mut Report,
-) -> Result<(Vec<Vec<Similar>>, Option<SearchMemory>), Fatal> {
+) -> Result<(SimilarLists, Option<SearchMemory>), Fatal> {
     let stopped = || match stop.load(Ordering::Relaxed) {
         true => Err(Fatal::Search(search::IndexError::Interrupted)),
         false => Ok(()),
@@ -575,51 +647,17 @@ fn search_stage(
     // The index goes here, before similar incidents and rendering, which do not need it:
     // on a large archive it is a hundred megabytes.
     drop(built);
-    let searching = Instant::now();
-    let similar = search::similar_incidents(site);
-    report.timings.push(("similar incidents", searching.elapsed()));
+    let similar = match known_similar {
+        Some(known) => known,
+        None => {
+            let searching = Instant::now();
+            let similar = search::similar_incidents(site);
+            report.timings.push(("similar incidents", searching.elapsed()));
+            Arc::new(similar)
+        }
+    };
     stopped()?;
     Ok((similar, memory))
-}
-
-/// Similar incidents by id, to outlive the site they were found in.
-fn remembered_similar(
-    site: &Site<'_>,
-    similar: &[Vec<Similar>],
-) -> HashMap<String, Vec<(String, Vec<String>)>> {
-    site.postmortems
-        .iter()
-        .zip(similar)
-        .map(|(pm, list)| {
-            let list = list
-                .iter()
-                .map(|s| (site.postmortems[s.index].id.clone(), s.reasons.clone()))
-                .collect();
-            (pm.id.clone(), list)
-        })
-        .collect()
-}
-
-/// Remembered similar incidents for the postmortems of `site` (none for a new one).
-fn recalled_similar(
-    site: &Site<'_>,
-    remembered: &HashMap<String, Vec<(String, Vec<String>)>>,
-) -> Vec<Vec<Similar>> {
-    site.postmortems
-        .iter()
-        .map(|pm| {
-            remembered.get(&pm.id).map_or_else(Vec::new, |list| {
-                list.iter()
-                    .filter_map(|(id, reasons)| {
-                        Some(Similar {
-                            index: site.index_of_id(id)?,
-                            reasons: reasons.clone(),
-                        })
-                    })
-                    .collect()
-            })
-        })
-        .collect()
 }
 
 /// Renders every page (with `memory`, only those whose fingerprint changed) and makes every

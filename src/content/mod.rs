@@ -234,16 +234,20 @@ impl Content {
 
     /// Takes the content apart again into each Markdown file's postmortem or orphaned
     /// body, by key. (Not its diagnostics: a preview keeps those of each parse itself.)
+    /// The files' line tables go: they are a fifth of a parse, and only the checks of a
+    /// file that changed need them again (`Source::location` makes them anew).
     pub fn into_parsed(self) -> rustc_hash::FxHashMap<String, Parsed> {
         let mut by_key = rustc_hash::FxHashMap::with_capacity_and_hasher(
             self.postmortems.len() + self.unreadable_front_matter.len(),
             Default::default(),
         );
-        for pm in self.postmortems {
+        for mut pm in self.postmortems {
+            pm.source.lines = Default::default();
             let key = pm.source.key.clone();
             parsed_of(&mut by_key, key).postmortem = Some(pm);
         }
-        for orphan in self.unreadable_front_matter {
+        for mut orphan in self.unreadable_front_matter {
+            orphan.lines = Default::default();
             let key = orphan.key.clone();
             parsed_of(&mut by_key, key).orphan = Some(orphan);
         }

@@ -24,6 +24,8 @@ use crate::site::{TaxonomyKind, term_slug};
 /// the writer sizes its hash table from this, it does not reserve it.
 const MEMORY_BUDGET: usize = 200_000_000;
 const MIN_PART: usize = 200;
+/// The largest part a preview indexes (see [`parts`]): about a quarter of a second's work.
+const MAX_PREVIEW_PART: usize = 512;
 /// What a writer of a small part is given: tantivy refuses a budget too small for its
 /// smallest hash table.
 const MIN_WRITER_BUDGET: usize = 4_000_000;
@@ -92,8 +94,31 @@ struct IndexedPart {
     /// [`super::documents_digest`] of the part's postmortems, with the site's base URL.
     digest: u64,
     meta: SegmentMeta,
-    /// The words its analyzer saw, and their stems.
-    words: Arc<FxHashMap<String, String>>,
+    /// The words its analyzer saw, and their stems ([`pack_words`]).
+    words: Arc<str>,
+}
+
+/// Words and their stems as one text, a line per word (`word` when it is its own stem,
+/// else `word<TAB>stem`): a tenth of the memory of a map, and a preview keeps one per part.
+/// Words are tokens, which hold no whitespace.
+fn pack_words(words: &FxHashMap<String, String>) -> Arc<str> {
+    let mut packed = String::new();
+    for (word, stem) in words {
+        packed.push_str(word);
+        if stem != word {
+            packed.push('\t');
+            packed.push_str(stem);
+        }
+        packed.push('\n');
+    }
+    Arc::from(packed)
+}
+
+fn unpack_words(packed: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    packed.lines().map(|line| {
+        let (word, stem) = line.split_once('\t').unwrap_or((line, line));
+        (word.to_string(), stem.to_string())
+    })
 }
 
 /// How a build indexes: everything afresh, or remembering its parts, linking those it can
@@ -124,10 +149,10 @@ pub fn build_index(
     // document of the index (segment after segment), ties in ranking still break in site
     // order, and the export, which reads the segments in order, writes the same files
     // whatever the number of parts. (Merging the segments cost a sixth of the indexing.)
-    let parts = parts(site.postmortems.len());
+    let remember = matches!(reuse, Reuse::Remember(_));
+    let parts = parts(site.postmortems.len(), remember);
     let base_url = site.config.base_url.as_str();
     let index = IndexBuilder::new().schema(schema.clone()).create_in_dir(dir)?;
-    let remember = matches!(reuse, Reuse::Remember(_));
     let linkable = match reuse {
         Reuse::Remember(Some((from, previous))) => Linkable::new(from, previous),
         _ => Linkable::default(),
@@ -164,7 +189,7 @@ pub fn build_index(
             let indexed = IndexedPart {
                 digest,
                 meta: segment.with_max_doc(max_doc).meta().clone(),
-                words: Arc::default(),
+                words: Arc::from(""),
             };
             Ok((indexed, Some(memo)))
         })
@@ -180,14 +205,13 @@ pub fn build_index(
         }
         if let Some(memo) = memo {
             let seen = std::mem::take(&mut *memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-            if remember {
-                part.words = Arc::new(seen);
-            } else {
+            if !remember {
                 words.extend(seen);
                 continue;
             }
+            part.words = pack_words(&seen);
         }
-        words.extend(part.words.iter().map(|(w, s)| (w.clone(), s.clone())));
+        words.extend(unpack_words(&part.words));
         indexed.push(part);
     }
     commit_segments(&index, segments, site.postmortems.len() as u64, owner)?;
@@ -311,13 +335,18 @@ fn commit_segments(
 /// its own: the browser export's segments (`export::segments`, which count from the
 /// oldest), each cut into up to one part per core but none smaller than [`MIN_PART`]
 /// documents (below that, a part's fixed costs outweigh the parallelism). A part never
-/// spans two export segments, so the export reads each from its own parts.
-fn parts(documents: usize) -> Vec<std::ops::Range<usize>> {
+/// spans two export segments, so the export reads each from its own parts. For a preview
+/// (`small`), parts are also at most [`MAX_PREVIEW_PART`] documents: an edit indexes its
+/// part again, and a small part is quick to index and needs little memory.
+fn parts(documents: usize, small: bool) -> Vec<std::ops::Range<usize>> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut out = Vec::new();
     for segment in super::export::segments(documents).into_iter().rev() {
         let site = documents - segment.end..documents - segment.start;
-        let count = (site.len() / MIN_PART).clamp(1, cores);
+        let mut count = (site.len() / MIN_PART).clamp(1, cores);
+        if small {
+            count = count.max(site.len().div_ceil(MAX_PREVIEW_PART));
+        }
         let size = site.len().div_ceil(count);
         out.extend(
             (0..count)
