@@ -115,6 +115,8 @@ pub struct Renderer<'m> {
     pub model: &'m Model<'m>,
     rows: Arc<Rows>,
     pub paginator: Paginator,
+    /// A hash of each ledger entry's row, made when first asked for.
+    ledger_digests: std::sync::OnceLock<Vec<u64>>,
 }
 
 /// Every published postmortem as a list row, in site order: made from the front matter
@@ -145,6 +147,7 @@ impl<'m> Renderer<'m> {
             model,
             rows,
             paginator: Paginator::new(model.site.config.paginate_by),
+            ledger_digests: std::sync::OnceLock::new(),
         }
     }
 
@@ -165,6 +168,17 @@ impl<'m> Renderer<'m> {
                 .items
                 .par_iter()
                 .map(|item| fingerprint_of("", item))
+                .collect()
+        })
+    }
+
+    /// A hash of each ledger entry's row (`rows::ledger_row`), for fingerprints.
+    pub fn ledger_digests(&self) -> &[u64] {
+        self.ledger_digests.get_or_init(|| {
+            use rayon::prelude::*;
+            (0..self.model.ledger.entries.len())
+                .into_par_iter()
+                .map(|i| fingerprint_of("", &rows::ledger_row(self.model, self.items(), i)))
                 .collect()
         })
     }

@@ -165,6 +165,29 @@ pub struct LedgerRow<'a> {
     pub service: Option<TermLink>,
 }
 
+/// Ledger entries (indices into `Ledger::entries`) as a page lists them. A template is
+/// given each row; a fingerprint, which serializes into a binary form (not
+/// human-readable), each row's digest (`Renderer::ledger_digests`): the same rows appear on
+/// several ledger views, team and owner pages and dossiers, and after a front-matter edit
+/// every one of those pages is fingerprinted again, so each row is made once, not once per
+/// page.
+pub struct LedgerRows<'a> {
+    pub renderer: &'a crate::render::Renderer<'a>,
+    pub entries: Vec<usize>,
+}
+
+impl Serialize for LedgerRows<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let r = self.renderer;
+        if serializer.is_human_readable() {
+            serializer.collect_seq(self.entries.iter().map(|&i| ledger_row(r.model, r.items(), i)))
+        } else {
+            let digests = r.ledger_digests();
+            serializer.collect_seq(self.entries.iter().map(|&i| digests[i]))
+        }
+    }
+}
+
 /// The ledger's entry `index` as a row (`items` as [`items`] makes them).
 pub fn ledger_row<'i>(model: &Model<'_>, items: &'i [Item], index: usize) -> LedgerRow<'i> {
     let (site, ledger) = (&model.site, &model.ledger);

@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use super::Common;
 use crate::render::pager::{self, Pager};
-use crate::render::rows::Item;
 use crate::render::{Emit, Page, RenderError, Renderer};
 
 #[derive(Serialize)]
@@ -19,7 +18,7 @@ struct Context<'a> {
 /// One page of a list of incidents.
 #[derive(Serialize)]
 pub struct List<'a> {
-    items: Vec<&'a Item>,
+    items: PageItems<'a>,
     /// Incidents in the whole list: on the first page only, as a numbered page must not
     /// change when the list grows.
     count: Option<usize>,
@@ -35,25 +34,43 @@ struct Span<'a> {
     newest: &'a str,
 }
 
+/// A page's rows (site indices). A template is given each row; a fingerprint, which
+/// serializes into a binary form (not human-readable), each row's digest
+/// (`Renderer::item_digests`), which says the same in 8 bytes: after a front-matter edit,
+/// when every list page is fingerprinted again, that is a lookup per row instead of a
+/// row's serialization.
+struct PageItems<'a> {
+    renderer: &'a Renderer<'a>,
+    indices: &'a [usize],
+}
+
+impl Serialize for PageItems<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            let items = self.renderer.items();
+            serializer.collect_seq(self.indices.iter().map(|&i| &items[i]))
+        } else {
+            let digests = self.renderer.item_digests();
+            serializer.collect_seq(self.indices.iter().map(|&i| digests[i]))
+        }
+    }
+}
+
 impl<'a> List<'a> {
     /// Page `page` of `members` (site indices), a list whose first page is at `base`.
-    pub fn new(r: &'a Renderer<'_>, base: &str, members: &[usize], page: usize) -> List<'a> {
-        let items: Vec<&Item> = r
-            .paginator
-            .slice(members, page)
-            .iter()
-            .map(|&i| &r.items()[i])
-            .collect();
+    pub fn new(r: &'a Renderer<'a>, base: &str, members: &'a [usize], page: usize) -> List<'a> {
+        let indices = r.paginator.slice(members, page);
+        let items = r.items();
         let first = page == pager::FIRST;
-        let span = match (first, items.first(), items.last()) {
-            (false, Some(newest), Some(oldest)) => Some(Span {
-                oldest: &oldest.date,
-                newest: &newest.date,
+        let span = match (first, indices.first(), indices.last()) {
+            (false, Some(&newest), Some(&oldest)) => Some(Span {
+                oldest: &items[oldest].date,
+                newest: &items[newest].date,
             }),
             _ => None,
         };
         List {
-            items,
+            items: PageItems { renderer: r, indices },
             count: first.then_some(members.len()),
             span,
             pager: r.paginator.pager(base, page, members.len()),

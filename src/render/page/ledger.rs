@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Common, today};
 use crate::render::pager::{self, Pager};
-use crate::render::rows::{LedgerRow, ledger_row};
+use crate::render::rows::LedgerRows;
 use crate::render::{Emit, Page, RenderError, Renderer};
 use crate::site::ledger::{Group, LedgerView, Summary};
 use crate::site::{TaxonomyKind, url};
@@ -38,12 +38,12 @@ struct LedgerPage<'a> {
     /// On the first page only: a numbered page must not change when the list grows.
     summary: Option<&'a Summary>,
     tabs: Vec<Tab>,
-    rows: Vec<LedgerRow<'a>>,
+    rows: LedgerRows<'a>,
     /// A list longer than a page is paged newest postmortem first (`Ledger::listed`), which
     /// a new postmortem or a new day does not reorder; its first page then starts with its
     /// most urgent items. A list of one page is in ledger order, most urgent first.
     paged_by_postmortem: bool,
-    urgent: Vec<LedgerRow<'a>>,
+    urgent: LedgerRows<'a>,
     /// Owners and teams at a glance: only on the main view's first page.
     owners: Vec<GroupRow<'a>>,
     teams: Vec<GroupRow<'a>>,
@@ -172,21 +172,15 @@ pub fn render_group<E: Emit>(
 
 /// Page `page` of a list (indices into the ledger; `urgent_first` in ledger order,
 /// `listed` in list order) as rows.
-fn rows<'a>(
-    r: &'a Renderer<'_>,
-    urgent_first: &[usize],
-    listed: &[usize],
-    page: usize,
-) -> Vec<LedgerRow<'a>> {
+fn rows<'a>(r: &'a Renderer<'a>, urgent_first: &[usize], listed: &[usize], page: usize) -> LedgerRows<'a> {
     let list = match r.paginator.is_paged(urgent_first.len()) {
         true => listed,
         false => urgent_first,
     };
-    r.paginator
-        .slice(list, page)
-        .iter()
-        .map(|&i| ledger_row(r.model, r.items(), i))
-        .collect()
+    LedgerRows {
+        renderer: r,
+        entries: r.paginator.slice(list, page).to_vec(),
+    }
 }
 
 /// Items shown on top of the first page of a list paged by postmortem.
@@ -194,15 +188,16 @@ const URGENT_SHOWN: usize = 10;
 
 /// The most urgent items of a list (in ledger order) on its first page, when it is paged:
 /// pending ones only, unless the list is of closed items (then the most recently closed).
-fn urgent<'a>(r: &'a Renderer<'_>, urgent_first: &[usize], page: usize, closed: bool) -> Vec<LedgerRow<'a>> {
-    if page != pager::FIRST || !r.paginator.is_paged(urgent_first.len()) {
-        return Vec::new();
+fn urgent<'a>(r: &'a Renderer<'a>, urgent_first: &[usize], page: usize, closed: bool) -> LedgerRows<'a> {
+    let mut entries = Vec::new();
+    if page == pager::FIRST && r.paginator.is_paged(urgent_first.len()) {
+        let ledger = &r.model.ledger;
+        entries = urgent_first
+            .iter()
+            .copied()
+            .filter(|&i| closed || ledger.item(&r.model.site, &ledger.entries[i]).status.is_pending())
+            .take(URGENT_SHOWN)
+            .collect();
     }
-    let ledger = &r.model.ledger;
-    urgent_first
-        .iter()
-        .filter(|&&i| closed || ledger.item(&r.model.site, &ledger.entries[i]).status.is_pending())
-        .take(URGENT_SHOWN)
-        .map(|&i| ledger_row(r.model, r.items(), i))
-        .collect()
+    LedgerRows { renderer: r, entries }
 }

@@ -8,7 +8,7 @@ use super::Common;
 use super::incidents::List;
 use crate::render::chart::Unit;
 use crate::render::pager;
-use crate::render::rows::{LedgerRow, TermLink, ledger_row, term_url};
+use crate::render::rows::{LedgerRows, TermLink, term_url};
 use crate::render::{Emit, Page, RenderError, Renderer};
 use crate::site::dossier::{Lesson, Tally};
 use crate::site::insights::Distribution;
@@ -40,7 +40,7 @@ struct DossierView<'a> {
     recurring_factors: Vec<TallyLink>,
     related_services: Vec<TallyLink>,
     /// The most urgent open items (ledger order), at most [`DOSSIER_ACTIONS`].
-    open_actions: Vec<LedgerRow<'a>>,
+    open_actions: LedgerRows<'a>,
     open_total: usize,
     detect: DurationFacts,
     resolve: DurationFacts,
@@ -148,12 +148,15 @@ fn dossier<'a>(r: &'a Renderer<'_>, index: usize) -> DossierView<'a> {
         root_causes: links(&dossier.root_causes, Some(TaxonomyKind::RootCause)),
         recurring_factors: links(&dossier.recurring_factors, None),
         related_services: links(&dossier.related_services, Some(TaxonomyKind::Service)),
-        open_actions: dossier
-            .open_actions
-            .iter()
-            .take(DOSSIER_ACTIONS)
-            .map(|&i| ledger_row(r.model, r.items(), i))
-            .collect(),
+        open_actions: LedgerRows {
+            renderer: r,
+            entries: dossier
+                .open_actions
+                .iter()
+                .copied()
+                .take(DOSSIER_ACTIONS)
+                .collect(),
+        },
         open_total: dossier.open_actions.len(),
         detect: facts(&dossier.time_to_detect),
         resolve: facts(&dossier.time_to_resolve),
