@@ -115,8 +115,6 @@ pub struct Renderer<'m> {
     pub model: &'m Model<'m>,
     rows: Arc<Rows>,
     pub paginator: Paginator,
-    /// A hash of each ledger entry's row, made when first asked for.
-    ledger_digests: std::sync::OnceLock<Vec<u64>>,
 }
 
 /// Every published postmortem as a list row, in site order: made from the front matter
@@ -125,6 +123,9 @@ pub struct Rows {
     items: Vec<Item>,
     /// A hash of each row, made when first asked for.
     digests: std::sync::OnceLock<Vec<u64>>,
+    /// A hash of each ledger entry's row, made when first asked for: the ledger, too, is
+    /// made from front matter alone (`model::Reusable` keeps it as long).
+    ledger_digests: std::sync::OnceLock<Vec<u64>>,
 }
 
 impl Rows {
@@ -132,6 +133,7 @@ impl Rows {
         Rows {
             items: rows::items(site),
             digests: std::sync::OnceLock::new(),
+            ledger_digests: std::sync::OnceLock::new(),
         }
     }
 }
@@ -147,7 +149,6 @@ impl<'m> Renderer<'m> {
             model,
             rows,
             paginator: Paginator::new(model.site.config.paginate_by),
-            ledger_digests: std::sync::OnceLock::new(),
         }
     }
 
@@ -174,7 +175,7 @@ impl<'m> Renderer<'m> {
 
     /// A hash of each ledger entry's row (`rows::ledger_row`), for fingerprints.
     pub fn ledger_digests(&self) -> &[u64] {
-        self.ledger_digests.get_or_init(|| {
+        self.rows.ledger_digests.get_or_init(|| {
             use rayon::prelude::*;
             (0..self.model.ledger.entries.len())
                 .into_par_iter()
