@@ -635,11 +635,13 @@ fn search_stage(
     let out = search::export::Out {
         write: &write,
         keep: &keep,
+        stop,
     };
     let exported = search::export::export(&built, site, out, previous.flatten().map(|(_, m)| &m.exported))
         .map_err(|e| match e {
             search::export::Error::Index(e) => Fatal::Search(e.into()),
             search::export::Error::Write(e) => e,
+            search::export::Error::Stopped => Fatal::Search(search::IndexError::Interrupted),
         })?;
     let memory = built.parts.take().map(|index| SearchMemory { index, exported });
     report.timings.push(("search export", exporting.elapsed()));

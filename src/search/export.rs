@@ -41,6 +41,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -216,6 +217,38 @@ struct Part<'a> {
     base: u32,
 }
 
+/// Why reading a segment's postings did not finish.
+enum Unread {
+    Index(tantivy::TantivyError),
+    /// [`Out::stop`] was set.
+    Stopped,
+}
+
+impl From<tantivy::TantivyError> for Unread {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Unread::Index(e)
+    }
+}
+
+impl From<std::io::Error> for Unread {
+    fn from(e: std::io::Error) -> Self {
+        Unread::Index(e.into())
+    }
+}
+
+impl<E> From<Unread> for Error<E> {
+    fn from(unread: Unread) -> Self {
+        match unread {
+            Unread::Index(e) => Error::Index(e),
+            Unread::Stopped => Error::Stopped,
+        }
+    }
+}
+
+/// Terms read between two looks at the stop flag: reading a large segment's body takes a
+/// few hundred milliseconds, which an edit should not wait for.
+const TERMS_BETWEEN_STOPS: usize = 1024;
+
 /// Reads one field of one export segment (`range`, export ids) from the index parts
 /// inside it: per term in byte order, its postings in export order. `docs` is the
 /// archive's size (export id `e` is the site's postmortem `docs - 1 - e`).
@@ -225,7 +258,8 @@ fn field_postings(
     docs: u32,
     field: tantivy::schema::Field,
     inline_norms: bool,
-) -> tantivy::Result<Terms> {
+    stop: &AtomicBool,
+) -> Result<Terms, Unread> {
     // Parts are in site order, newest first: read oldest first (side by side: a segment of
     // the body, most of the work, has a part per core), each part's postings reversed, so
     // that every term's lists come out in ascending export ids.
@@ -234,9 +268,9 @@ fn field_postings(
         .rev()
         .map(|part| {
             let local = |doc: u32| docs - 1 - (part.base + doc) - range.start as u32;
-            part_postings(part.reader, field, inline_norms, local)
+            part_postings(part.reader, field, inline_norms, local, stop)
         })
-        .collect::<tantivy::Result<_>>()?;
+        .collect::<Result<_, Unread>>()?;
     if read.len() == 1 {
         return Ok(read.pop().unwrap_or_default());
     }
@@ -265,7 +299,8 @@ fn part_postings(
     field: tantivy::schema::Field,
     inline_norms: bool,
     local: impl Fn(u32) -> u32,
-) -> tantivy::Result<Terms> {
+    stop: &AtomicBool,
+) -> Result<Terms, Unread> {
     let inverted = segment.inverted_index(field)?;
     let norms = if inline_norms {
         Some(segment.get_fieldnorms_reader(field)?)
@@ -275,6 +310,9 @@ fn part_postings(
     let mut out = Vec::new();
     let mut stream = inverted.terms().stream()?;
     while stream.advance() {
+        if out.len() % TERMS_BETWEEN_STOPS == 0 && stop.load(Ordering::Relaxed) {
+            return Err(Unread::Stopped);
+        }
         let mut postings =
             inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqsAndPositions)?;
         let count = stream.value().doc_freq as usize;
@@ -391,6 +429,8 @@ fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
 pub enum Error<E> {
     Index(tantivy::TantivyError),
     Write(E),
+    /// [`Out::stop`] was set.
+    Stopped,
 }
 
 impl<E> From<tantivy::TantivyError> for Error<E> {
@@ -411,6 +451,9 @@ pub struct Exported(FxHashMap<u64, SegmentInfo>);
 pub struct Out<'a, E> {
     pub write: &'a (dyn Fn(&str, &str) -> Result<(), E> + Sync),
     pub keep: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Once set, the export gives up ([`Error::Stopped`]) at its next file or while
+    /// reading a segment.
+    pub stop: &'a AtomicBool,
 }
 
 /// Exports a built index of `site`: postings, the word -> stem map, documents, facets.
@@ -447,7 +490,7 @@ pub fn export<E: Send>(
         let digest = segment_digest(site, &range);
         let info = match previous.and_then(|p| p.0.get(&digest)) {
             Some(info) if segment_files(info, body).all(|path| (out.keep)(&path)) => info.clone(),
-            _ => export_segment(&parts, range, docs, &fields, &emit)?,
+            _ => export_segment(&parts, range, docs, &fields, &emit, out.stop)?,
         };
         exported.0.insert(digest, info.clone());
         segment_infos.push(info);
@@ -623,6 +666,7 @@ fn export_segment<E: Send>(
     docs: u32,
     fields: &Fields,
     emit: &(dyn Fn(File) -> Result<(), Error<E>> + Sync),
+    stop: &AtomicBool,
 ) -> Result<SegmentInfo, Error<E>> {
     let text_fields = fields.text_fields();
     // The index parts inside this segment: the build cuts its parts at segment bounds
@@ -640,11 +684,18 @@ fn export_segment<E: Send>(
         ))));
     }
     // The fields side by side; only causes keep their norms inline (see the module doc).
-    let per_field: Vec<tantivy::Result<Terms>> = text_fields
+    let per_field: Vec<Result<Terms, Unread>> = text_fields
         .par_iter()
         .zip(TEXT_FIELDS)
         .map(|(&(field, _), info)| {
-            field_postings(&inside, &range, docs, field, info.norms && field != fields.body)
+            field_postings(
+                &inside,
+                &range,
+                docs,
+                field,
+                info.norms && field != fields.body,
+                stop,
+            )
         })
         .collect();
     let mut terms: BTreeMap<Vec<u8>, Vec<Option<FieldPostings>>> = BTreeMap::new();
