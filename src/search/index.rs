@@ -84,7 +84,7 @@ pub struct Built {
 
 /// What a preview's index holds, part by part: the next search stage links a part whose
 /// documents are the same from the index in place instead of indexing it again, so an
-/// edit re-indexes the part it falls in (at most a few thousand postmortems), not the
+/// edit re-indexes the part it falls in (at most [`MAX_PREVIEW_PART`] postmortems), not the
 /// archive.
 #[derive(Clone, Default)]
 pub struct Parts(Vec<IndexedPart>);
