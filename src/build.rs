@@ -354,10 +354,11 @@ impl SimilarMemory {
         (self.found && self.front_matter == site.front_matter).then(|| self.lists.clone())
     }
 
-    /// The remembered lists for the postmortems of `site` (none for a new one), by id.
-    fn recalled(&self, site: &Site<'_>) -> SimilarLists {
+    /// The remembered lists for the postmortems of `site` (none for a new one), by id, and
+    /// whether they are found for its front matter.
+    fn recalled(&self, site: &Site<'_>) -> (SimilarLists, bool) {
         if self.front_matter == site.front_matter {
-            return self.lists.clone();
+            return (self.lists.clone(), self.found);
         }
         let before: HashMap<&str, usize> = self
             .ids
@@ -383,7 +384,27 @@ impl SimilarMemory {
                     .collect()
             })
             .collect();
-        Arc::new(lists)
+        (Arc::new(lists), false)
+    }
+
+    /// What a build of `site` with `lists` leaves for the next one (`previous`: what the
+    /// build before it left).
+    fn of(
+        site: &Site<'_>,
+        lists: SimilarLists,
+        found: bool,
+        previous: Option<&SimilarMemory>,
+    ) -> SimilarMemory {
+        let ids = match previous {
+            Some(previous) if previous.front_matter == site.front_matter => previous.ids.clone(),
+            _ => site.postmortems.iter().map(|pm| pm.id.clone()).collect(),
+        };
+        SimilarMemory {
+            front_matter: site.front_matter,
+            ids,
+            lists,
+            found,
+        }
     }
 }
 
@@ -525,7 +546,7 @@ pub fn make(
     if config.base_url.is_empty() {
         report.diagnostics.push(no_base_url_warning());
     }
-    let (similar, found) = match (search, memory.as_deref_mut()) {
+    let (similar, found) = match (search, memory.as_deref()) {
         (
             SearchStage::Full {
                 dir,
@@ -533,54 +554,27 @@ pub fn make(
                 stop,
                 live,
             },
-            memory,
-        ) => match memory {
-            Some(memory) => {
-                let known = memory.similar.as_ref().and_then(|s| s.found_for(&site));
-                // What the caller serves once this build is put in place (a preview
-                // remembers the previous memory until then).
-                let previous = memory.search.take();
-                let (similar, search) = search_stage(
-                    &site,
-                    dir,
-                    owner,
-                    stop,
-                    Some(live.zip(previous.as_ref())),
-                    known,
-                    sink,
-                    report,
-                )?;
-                memory.search = search;
-                (similar, true)
-            }
-            None => (
-                search_stage(&site, dir, owner, stop, None, None, sink, report)?.0,
-                true,
-            ),
-        },
-        (SearchStage::Deferred, Some(memory)) => match &memory.similar {
-            Some(remembered) => (remembered.recalled(&site), false),
-            None => (Arc::new(vec![Vec::new(); site.postmortems.len()]), false),
-        },
-        (SearchStage::Deferred, None) => (Arc::new(vec![Vec::new(); site.postmortems.len()]), false),
+            _,
+        ) => {
+            let stage = search_stage(&site, dir, owner, stop, live, memory.as_deref_mut(), sink, report)?;
+            (stage, true)
+        }
+        (
+            SearchStage::Deferred,
+            Some(Memory {
+                similar: Some(remembered),
+                ..
+            }),
+        ) => remembered.recalled(&site),
+        (SearchStage::Deferred, _) => (Arc::new(vec![Vec::new(); site.postmortems.len()]), false),
     };
     if let Some(memory) = memory.as_deref_mut() {
-        let ids = match &memory.similar {
-            Some(remembered) if remembered.front_matter == site.front_matter => remembered.ids.clone(),
-            _ => site.postmortems.iter().map(|pm| pm.id.clone()).collect(),
-        };
-        // Recalled lists of the same front matter were found for it if they were before.
-        let found = found
-            || memory
-                .similar
-                .as_ref()
-                .is_some_and(|s| s.found_for(&site).is_some());
-        memory.similar = Some(SimilarMemory {
-            front_matter: site.front_matter,
-            ids,
-            lists: similar.clone(),
+        memory.similar = Some(SimilarMemory::of(
+            &site,
+            similar.clone(),
             found,
-        });
+            memory.similar.as_ref(),
+        ));
     }
 
     let modelling = Instant::now();
@@ -595,28 +589,36 @@ pub fn make(
 }
 
 /// Indexes the site into `index_dir`, writes the browser's search files and finds similar
-/// incidents. A preview's build (`previous` is `Some`) gets back what this stage made, for
-/// the next one; with the index folder in place and what it holds, only the parts and
-/// search files whose documents changed are made again. Similar incidents already found
-/// for the same front matter (`known_similar`) are not found again.
+/// incidents. With a preview's `memory`, it remembers what it made (`Memory::search`), and
+/// makes again only the index parts and search files whose documents changed since what
+/// `memory` says the index in place (`live`) and the served files hold; similar incidents
+/// already found for the same front matter are kept.
 #[allow(clippy::too_many_arguments)]
 fn search_stage(
     site: &Site<'_>,
     index_dir: &Path,
     owner: search::Owner,
     stop: &AtomicBool,
-    previous: Option<Option<(&Path, &SearchMemory)>>,
-    known_similar: Option<SimilarLists>,
+    live: Option<&Path>,
+    mut memory: Option<&mut Memory>,
     sink: &dyn Sink,
     report: &mut Report,
-) -> Result<(SimilarLists, Option<SearchMemory>), Fatal> {
+) -> Result<SimilarLists, Fatal> {
     let stopped = || match stop.load(Ordering::Relaxed) {
         true => Err(Fatal::Search(search::IndexError::Interrupted)),
         false => Ok(()),
     };
     let indexing = Instant::now();
-    let reuse = match previous {
-        Some(previous) => search::Reuse::Remember(previous.map(|(live, memory)| (live, &memory.index))),
+    let known_similar = memory
+        .as_deref()
+        .and_then(|m| m.similar.as_ref())
+        .and_then(|s| s.found_for(site));
+    // What the caller serves once this build is put in place (a preview remembers the
+    // previous memory until then).
+    let previous = memory.as_deref_mut().and_then(|m| m.search.take());
+    let previous = live.zip(previous.as_ref());
+    let reuse = match memory {
+        Some(_) => search::Reuse::Remember(previous.map(|(live, previous)| (live, &previous.index))),
         None => search::Reuse::Nothing,
     };
     let mut built = search::build_index(site, index_dir, owner, stop, reuse).map_err(Fatal::Search)?;
@@ -637,13 +639,16 @@ fn search_stage(
         keep: &keep,
         stop,
     };
-    let exported = search::export::export(&built, site, out, previous.flatten().map(|(_, m)| &m.exported))
-        .map_err(|e| match e {
+    let exported = search::export::export(&built, site, out, previous.map(|(_, m)| &m.exported)).map_err(
+        |e| match e {
             search::export::Error::Index(e) => Fatal::Search(e.into()),
             search::export::Error::Write(e) => e,
             search::export::Error::Stopped => Fatal::Search(search::IndexError::Interrupted),
-        })?;
-    let memory = built.parts.take().map(|index| SearchMemory { index, exported });
+        },
+    )?;
+    if let Some(memory) = memory {
+        memory.search = built.parts.take().map(|index| SearchMemory { index, exported });
+    }
     report.timings.push(("search export", exporting.elapsed()));
     stopped()?;
     // The index goes here, before similar incidents and rendering, which do not need it:
@@ -659,7 +664,7 @@ fn search_stage(
         }
     };
     stopped()?;
-    Ok((similar, memory))
+    Ok(similar)
 }
 
 /// Renders every page (with `memory`, only those whose fingerprint changed) and makes every

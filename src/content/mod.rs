@@ -234,7 +234,7 @@ impl Content {
 
     /// Takes the content apart again into each Markdown file's postmortem or orphaned
     /// body, by key. (Not its diagnostics: a preview keeps those of each parse itself.)
-    /// The files' line tables go: they are a fifth of a parse, and only the checks of a
+    /// The files' line tables go: tens of megabytes in a large archive, and only the checks of a
     /// file that changed need them again (`Source::location` makes them anew).
     pub fn into_parsed(self) -> rustc_hash::FxHashMap<String, Parsed> {
         let mut by_key = rustc_hash::FxHashMap::with_capacity_and_hasher(

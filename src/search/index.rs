@@ -205,14 +205,16 @@ pub fn build_index(
         }
         if let Some(memo) = memo {
             let seen = std::mem::take(&mut *memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-            if !remember {
-                words.extend(seen);
-                continue;
+            if remember {
+                part.words = pack_words(&seen);
+                indexed.push(part);
             }
-            part.words = pack_words(&seen);
+            words.extend(seen);
+        } else {
+            // Linked from the index in place: its words are only in the memory.
+            words.extend(unpack_words(&part.words));
+            indexed.push(part);
         }
-        words.extend(unpack_words(&part.words));
-        indexed.push(part);
     }
     commit_segments(&index, segments, site.postmortems.len() as u64, owner)?;
     Ok(Built {
