@@ -249,15 +249,23 @@ impl<E> From<Unread> for Error<E> {
 /// few hundred milliseconds, which an edit should not wait for.
 const TERMS_BETWEEN_STOPS: usize = 1024;
 
+/// Terms from `from` (inclusive, or the first) to `to` (exclusive, or the last), in byte
+/// order: a batch of a segment's terms ([`term_batches`]).
+struct TermBounds<'a> {
+    from: Option<&'a [u8]>,
+    to: Option<&'a [u8]>,
+}
+
 /// Reads one field of one export segment (`range`, export ids) from the index parts
-/// inside it: per term in byte order, its postings in export order. `docs` is the
-/// archive's size (export id `e` is the site's postmortem `docs - 1 - e`).
+/// inside it: per term within `bounds`, in byte order, its postings in export order.
+/// `docs` is the archive's size (export id `e` is the site's postmortem `docs - 1 - e`).
 fn field_postings(
     parts: &[Part<'_>],
     range: &Range<usize>,
     docs: u32,
     field: tantivy::schema::Field,
     inline_norms: bool,
+    bounds: &TermBounds<'_>,
     stop: &AtomicBool,
 ) -> Result<Terms, Unread> {
     // Parts are in site order, newest first: read oldest first (side by side: a segment of
@@ -268,7 +276,7 @@ fn field_postings(
         .rev()
         .map(|part| {
             let local = |doc: u32| docs - 1 - (part.base + doc) - range.start as u32;
-            part_postings(part.reader, field, inline_norms, local, stop)
+            part_postings(part.reader, field, inline_norms, local, bounds, stop)
         })
         .collect::<Result<_, Unread>>()?;
     if read.len() == 1 {
@@ -292,13 +300,15 @@ fn field_postings(
     Ok(merged)
 }
 
-/// One index part's terms of one field, in byte order, with their postings in export
-/// order (`local` maps the part's document ids to the segment's, which run the other way).
+/// One index part's terms of one field within `bounds`, in byte order, with their postings
+/// in export order (`local` maps the part's document ids to the segment's, which run the
+/// other way).
 fn part_postings(
     segment: &tantivy::SegmentReader,
     field: tantivy::schema::Field,
     inline_norms: bool,
     local: impl Fn(u32) -> u32,
+    bounds: &TermBounds<'_>,
     stop: &AtomicBool,
 ) -> Result<Terms, Unread> {
     let inverted = segment.inverted_index(field)?;
@@ -308,7 +318,14 @@ fn part_postings(
         None
     };
     let mut out = Vec::new();
-    let mut stream = inverted.terms().stream()?;
+    let mut terms = inverted.terms().range();
+    if let Some(from) = bounds.from {
+        terms = terms.ge(from);
+    }
+    if let Some(to) = bounds.to {
+        terms = terms.lt(to);
+    }
+    let mut stream = terms.into_stream()?;
     while stream.advance() {
         if out.len() % TERMS_BETWEEN_STOPS == 0 && stop.load(Ordering::Relaxed) {
             return Err(Unread::Stopped);
@@ -466,6 +483,17 @@ pub fn export<E: Send>(
     out: Out<'_, E>,
     previous: Option<&Exported>,
 ) -> Result<Exported, Error<E>> {
+    export_in_batches(built, site, out, previous, BATCH_POSTINGS)
+}
+
+/// [`export`], reading a segment's terms in batches of about `batch_postings` postings.
+fn export_in_batches<E: Send>(
+    built: &super::Built,
+    site: &Site<'_>,
+    out: Out<'_, E>,
+    previous: Option<&Exported>,
+    batch_postings: u64,
+) -> Result<Exported, Error<E>> {
     let write = out.write;
     let (index, words) = (&built.index, &built.words);
     let fields = Fields::from_schema(&index.schema())?;
@@ -490,7 +518,7 @@ pub fn export<E: Send>(
         let digest = segment_digest(site, &range);
         let info = match previous.and_then(|p| p.0.get(&digest)) {
             Some(info) if segment_files(info, body).all(|path| (out.keep)(&path)) => info.clone(),
-            _ => export_segment(&parts, range, docs, &fields, &emit, out.stop)?,
+            _ => export_segment(&parts, range, docs, &fields, &emit, out.stop, batch_postings)?,
         };
         exported.0.insert(digest, info.clone());
         segment_infos.push(info);
@@ -667,8 +695,8 @@ fn export_segment<E: Send>(
     fields: &Fields,
     emit: &(dyn Fn(File) -> Result<(), Error<E>> + Sync),
     stop: &AtomicBool,
+    batch_postings: u64,
 ) -> Result<SegmentInfo, Error<E>> {
-    let text_fields = fields.text_fields();
     // The index parts inside this segment: the build cuts its parts at segment bounds
     // (`index::parts`).
     let site_range = (docs as usize - range.end) as u32..(docs as usize - range.start) as u32;
@@ -683,73 +711,40 @@ fn export_segment<E: Send>(
             "the index's parts are not cut at the export's segments ({range:?})"
         ))));
     }
-    // The fields side by side; only causes keep their norms inline (see the module doc).
-    let per_field: Vec<Result<Terms, Unread>> = text_fields
-        .par_iter()
-        .zip(TEXT_FIELDS)
-        .map(|(&(field, _), info)| {
-            field_postings(
-                &inside,
-                &range,
-                docs,
-                field,
-                info.norms && field != fields.body,
-                stop,
-            )
-        })
-        .collect();
-    let mut terms: BTreeMap<Vec<u8>, Vec<Option<FieldPostings>>> = BTreeMap::new();
-    for (n, read) in per_field.into_iter().enumerate() {
-        for (term, postings) in read? {
-            let entry = terms
-                .entry(term)
-                .or_insert_with(|| (0..TEXT_FIELDS.len()).map(|_| None).collect());
-            entry[n] = Some(postings);
-        }
-    }
-    let entries: Vec<(String, String, String)> = terms
-        .into_iter()
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|(term, per_field)| {
-            let term = String::from_utf8_lossy(&term).into_owned();
-            let (json, positions) = term_entry(&term, &per_field);
-            (term, json, positions)
-        })
-        .collect();
+    // The terms batch by batch, each read, made into entries and written before the next:
+    // a large segment's postings are a hundred megabytes and more (a quarter of a build's
+    // peak at 10,000 postmortems). Runs are cut entry by entry as [`chunk_ranges`] cuts
+    // them, so the files are the same whatever the batches.
     let start = range.start;
-    let ranges = chunk_ranges(
-        entries.iter().map(|e| (e.0.as_str(), e.1.len())),
-        chunk_target(range.len()),
-    );
-    let starts = chunk_starts(&ranges, |i| &entries[i].0);
-    ranges.par_iter().zip(&starts).try_for_each(|(chunk, boundary)| {
-        // Written as the files' text from the start: these are most of the export's bytes.
-        let [t, p] = chunk_files(start, boundary);
-        let (mut postings, mut positions) = (file_start(&t), file_start(&p));
-        postings.push('[');
-        positions.push('[');
-        for (i, (_, json, term_positions)) in entries[chunk.clone()].iter().enumerate() {
-            if i > 0 {
-                postings.push(',');
-                positions.push(',');
+    let mut runs = Runs::new(chunk_target(range.len()));
+    let mut open: Vec<TermEntry> = Vec::new();
+    let mut last_before_open: Option<String> = None;
+    let mut starts = Vec::new();
+    let splits = term_batches(&inside, fields.body, range.len(), batch_postings)?;
+    for batch in 0..=splits.len() {
+        let bounds = TermBounds {
+            from: batch.checked_sub(1).map(|b| splits[b].as_slice()),
+            to: splits.get(batch).map(Vec::as_slice),
+        };
+        let mut full: Vec<(String, Vec<TermEntry>)> = Vec::new();
+        for entry in term_entries(&inside, &range, docs, fields, &bounds, stop)? {
+            if runs.starts(&entry.term, entry.json.len()) && !open.is_empty() {
+                let run = std::mem::take(&mut open);
+                let boundary = boundary(last_before_open.as_deref(), &run[0].term);
+                last_before_open = run.last().map(|e| e.term.clone());
+                starts.push(boundary.clone());
+                full.push((boundary, run));
             }
-            postings.push_str(json);
-            positions.push_str(term_positions);
+            open.push(entry);
         }
-        for text in [&mut postings, &mut positions] {
-            text.push(']');
-            text.push_str(FILE_END);
-        }
-        emit(File {
-            path: format!("{t}.js"),
-            contents: postings,
-        })?;
-        emit(File {
-            path: format!("{p}.js"),
-            contents: positions,
-        })
-    })?;
+        full.par_iter()
+            .try_for_each(|(boundary, run)| write_chunk(start, boundary, run, emit))?;
+    }
+    if !open.is_empty() {
+        let boundary = boundary(last_before_open.as_deref(), &open[0].term);
+        write_chunk(start, &boundary, &open, emit)?;
+        starts.push(boundary);
+    }
     // The body's norms, for this segment's documents in export order.
     let mut norms = Vec::with_capacity(range.len());
     for part in inside.iter().rev() {
@@ -770,6 +765,130 @@ fn export_segment<E: Send>(
         start: start as u32,
         docs: range.len() as u32,
         terms: starts,
+    })
+}
+
+/// A term of a segment, with its entries in the `t/` and `p/` files ([`term_entry`]).
+struct TermEntry {
+    term: String,
+    json: String,
+    positions: String,
+}
+
+/// The entries of a segment's terms within `bounds`, in byte order: every text field's
+/// postings read side by side, then each term's entry made.
+fn term_entries(
+    inside: &[Part<'_>],
+    range: &Range<usize>,
+    docs: u32,
+    fields: &Fields,
+    bounds: &TermBounds<'_>,
+    stop: &AtomicBool,
+) -> Result<Vec<TermEntry>, Unread> {
+    // The fields side by side; only causes keep their norms inline (see the module doc).
+    let per_field: Vec<Result<Terms, Unread>> = fields
+        .text_fields()
+        .par_iter()
+        .zip(TEXT_FIELDS)
+        .map(|(&(field, _), info)| {
+            let inline_norms = info.norms && field != fields.body;
+            field_postings(inside, range, docs, field, inline_norms, bounds, stop)
+        })
+        .collect();
+    let mut terms: BTreeMap<Vec<u8>, Vec<Option<FieldPostings>>> = BTreeMap::new();
+    for (n, read) in per_field.into_iter().enumerate() {
+        for (term, postings) in read? {
+            let entry = terms
+                .entry(term)
+                .or_insert_with(|| (0..TEXT_FIELDS.len()).map(|_| None).collect());
+            entry[n] = Some(postings);
+        }
+    }
+    Ok(terms
+        .into_iter()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(term, per_field)| {
+            let term = String::from_utf8_lossy(&term).into_owned();
+            let (json, positions) = term_entry(&term, &per_field);
+            TermEntry {
+                term,
+                json,
+                positions,
+            }
+        })
+        .collect())
+}
+
+/// About this many of a segment's postings (documents holding a term, in the body) are
+/// read and written at once: with their positions and JSON, some ten megabytes.
+const BATCH_POSTINGS: u64 = 250_000;
+
+/// Terms that cut a segment's terms into batches of about `batch_postings` postings:
+/// batch `i` runs from split `i - 1` (or the first term) up to split `i` (or past the
+/// last). Counted in the body of the segment's largest part, which holds most postings,
+/// scaled to the segment's documents (`docs`).
+fn term_batches(
+    inside: &[Part<'_>],
+    body: tantivy::schema::Field,
+    docs: usize,
+    batch_postings: u64,
+) -> Result<Vec<Vec<u8>>, Unread> {
+    let Some(largest) = inside.iter().max_by_key(|p| p.reader.max_doc()) else {
+        return Ok(Vec::new());
+    };
+    let terms = largest.reader.inverted_index(body)?;
+    let mut postings = 0u64;
+    let mut stream = terms.terms().stream()?;
+    while stream.advance() {
+        postings += u64::from(stream.value().doc_freq);
+    }
+    let scale = docs as u64 / u64::from(largest.reader.max_doc().max(1)).max(1);
+    let batches = (postings * scale.max(1)).div_ceil(batch_postings.max(1)).max(1);
+    let per_batch = postings.div_ceil(batches).max(1);
+    let mut splits = Vec::new();
+    let (mut stream, mut counted) = (terms.terms().stream()?, 0u64);
+    while stream.advance() {
+        if counted >= per_batch * (splits.len() as u64 + 1) {
+            splits.push(stream.key().to_vec());
+        }
+        counted += u64::from(stream.value().doc_freq);
+    }
+    Ok(splits)
+}
+
+/// Writes the `t/` and `p/` files of one run of a segment's terms (first document
+/// `start`), named by its `boundary`.
+fn write_chunk<E>(
+    start: usize,
+    boundary: &str,
+    run: &[TermEntry],
+    emit: &(dyn Fn(File) -> Result<(), Error<E>> + Sync),
+) -> Result<(), Error<E>> {
+    // Written as the files' text from the start: these are most of the export's bytes.
+    let [t, p] = chunk_files(start, boundary);
+    let (mut postings, mut positions) = (file_start(&t), file_start(&p));
+    postings.push('[');
+    positions.push('[');
+    for (i, entry) in run.iter().enumerate() {
+        if i > 0 {
+            postings.push(',');
+            positions.push(',');
+        }
+        postings.push_str(&entry.json);
+        positions.push_str(&entry.positions);
+    }
+    for text in [&mut postings, &mut positions] {
+        text.push(']');
+        text.push_str(FILE_END);
+    }
+    emit(File {
+        path: format!("{t}.js"),
+        contents: postings,
+    })?;
+    emit(File {
+        path: format!("{p}.js"),
+        contents: positions,
     })
 }
 
@@ -858,25 +977,46 @@ fn chunk_starts<'a>(ranges: &[Range<usize>], key: impl Fn(usize) -> &'a str) -> 
 /// half-target floor keeps runs near the target: drawn boundaries alone would make many
 /// tiny runs and some very long ones, and a query reads the long ones more often.)
 fn chunk_ranges<'a>(entries: impl Iterator<Item = (&'a str, usize)>, target: usize) -> Vec<Range<usize>> {
-    let half = target / 2;
+    let mut runs = Runs::new(target);
     let mut out: Vec<Range<usize>> = Vec::new();
-    let (mut previous_large, mut bytes) = (true, 0);
     for (i, (key, size)) in entries.enumerate() {
-        let large = size >= half;
-        let drawn = bytes >= half && (fnv1a(key.as_bytes()) % half.max(1) as u64) < size as u64;
+        let starts = runs.starts(key, size);
         match out.last_mut() {
-            Some(run) if !(previous_large || large || drawn) => {
-                run.end = i + 1;
-                bytes += size;
-            }
-            _ => {
-                out.push(i..i + 1);
-                bytes = size;
-            }
+            Some(run) if !starts => run.end = i + 1,
+            _ => out.push(i..i + 1),
         }
-        previous_large = large;
     }
     out
+}
+
+/// [`chunk_ranges`]'s rule entry by entry: whether each entry, met in key order, starts a
+/// run. An export reads a segment's terms in batches and cuts them as they come.
+struct Runs {
+    half: usize,
+    previous_large: bool,
+    /// Bytes in the run so far.
+    bytes: usize,
+}
+
+impl Runs {
+    fn new(target: usize) -> Runs {
+        Runs {
+            half: target / 2,
+            // The first entry starts a run.
+            previous_large: true,
+            bytes: 0,
+        }
+    }
+
+    fn starts(&mut self, key: &str, size: usize) -> bool {
+        let large = size >= self.half;
+        let drawn =
+            self.bytes >= self.half && (fnv1a(key.as_bytes()) % self.half.max(1) as u64) < size as u64;
+        let starts = self.previous_large || large || drawn;
+        self.bytes = if starts { size } else { self.bytes + size };
+        self.previous_large = large;
+        starts
+    }
 }
 
 /// FNV-1a, 64 bits: a hash that is the same on every machine and in every version.
@@ -889,6 +1029,67 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_segment_read_in_batches_gives_the_files_of_one_read_whole() {
+        use crate::site::fixture::{content, selection};
+        let config = crate::config::Config::default();
+        let fronts: Vec<(String, String)> = (0..70)
+            .map(|i| {
+                let day = 1 + i % 28;
+                let month = 1 + i / 28;
+                (
+                    format!("pm-{i:02}"),
+                    format!("started_at = 2024-{month:02}-{day:02}T00:00:00Z"),
+                )
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = fronts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let mut content = content(&config, &files);
+        for (i, pm) in content.postmortems.iter_mut().enumerate() {
+            // Shared words and words of a few postmortems, so that terms have postings in
+            // many documents and in few.
+            let words: Vec<String> = (0..300).map(|w| format!("w{}x{}", w % (7 + i), w % 40)).collect();
+            pm.source.body = words.join(" ");
+        }
+        let site = crate::site::Site::build(&content, &config, selection("2025-01-01"));
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let stop = AtomicBool::new(false);
+        let owner = super::super::Owner {
+            output: None,
+            sources: 0,
+        };
+        let built = super::super::index::build_index(
+            &site,
+            dir.path(),
+            owner,
+            &stop,
+            super::super::index::Reuse::Nothing,
+        )
+        .expect("indexed");
+        let export = |batch_postings| {
+            let files = std::sync::Mutex::new(BTreeMap::new());
+            let write = |path: &str, text: &str| {
+                files.lock().unwrap().insert(path.to_string(), text.to_string());
+                Ok::<(), ()>(())
+            };
+            let out = Out {
+                write: &write,
+                keep: &|_: &str| false,
+                stop: &stop,
+            };
+            export_in_batches(&built, &site, out, None, batch_postings).expect("exported");
+            files.into_inner().unwrap()
+        };
+        let whole = export(u64::MAX);
+        let batched = export(40);
+        assert!(
+            whole.keys().filter(|p| p.starts_with("t/")).count() > 3,
+            "{:?}",
+            whole.keys()
+        );
+        assert_eq!(whole, batched);
+    }
 
     #[test]
     fn the_client_reads_this_format() {
