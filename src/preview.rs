@@ -236,7 +236,7 @@ impl Preview {
             .into_iter()
             .map(|(_, parse)| parse.expect("parsed above"))
             .collect();
-        let content = Content::assemble(&walked, parsed);
+        let mut content = Content::assemble(&walked, parsed);
         report.timings.push(("load", loading.elapsed()));
 
         if stop() {
@@ -271,6 +271,8 @@ impl Preview {
                 found
             }
         };
+        // The checks were their last readers: the rest of the build goes without them.
+        content.release_trees();
         let update = match stop() {
             true => Err(Fatal::Search(search::IndexError::Interrupted)),
             false => self.make(&content, full_search, sources, &mut report, progress),

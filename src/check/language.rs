@@ -354,7 +354,7 @@ fn body_prose(source: &Source, events: &[(Event<'_>, Range<usize>)]) -> Vec<Pros
 
 /// The front matter's prose fields, `contributing_factors` marked as being about causes.
 fn front_matter_prose(source: &Source) -> Vec<Prose> {
-    let root = &source.front_matter;
+    let root = source.front_matter();
     let mut nodes: Vec<(&Node, bool)> = Vec::new();
     for key in ["summary", "trigger", "detection"] {
         nodes.extend(find(root, &[Step::Key(key)]).map(|n| (n, false)));

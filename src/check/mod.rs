@@ -264,7 +264,7 @@ pub fn find<'n>(root: &'n Node, path: &[Step<'_>]) -> Option<&'n Node> {
 pub fn locate(source: &Source, path: &[Step<'_>]) -> Location {
     let span = (0..=path.len())
         .rev()
-        .find_map(|n| find(&source.front_matter, &path[..n]))
+        .find_map(|n| find(source.front_matter(), &path[..n]))
         .map_or(0..0, |node| node.span.clone());
     source.location(span)
 }

@@ -49,19 +49,27 @@ impl Content {
     /// of megabytes that the rest of the build would carry to the end.
     pub fn release_front_matter(&mut self) {
         self.published_files = Vec::new();
-        for source in self
-            .postmortems
+        self.release_trees();
+        for source in self.sources_mut() {
+            source.head = String::new();
+        }
+    }
+
+    /// Lets go of each file's parsed front matter and line tables, which the checks made
+    /// and read (`Source::front_matter` and `Source::location` make them anew from the
+    /// text). A preview keeps the front matter's text for its fingerprints.
+    pub fn release_trees(&mut self) {
+        for source in self.sources_mut() {
+            source.lines = Default::default();
+            source.tree = Default::default();
+        }
+    }
+
+    fn sources_mut(&mut self) -> impl Iterator<Item = &mut Source> {
+        self.postmortems
             .iter_mut()
             .map(|pm| &mut pm.source)
             .chain(self.unreadable_front_matter.iter_mut())
-        {
-            source.head = String::new();
-            source.lines = Default::default();
-            source.front_matter = crate::tree::Node {
-                value: crate::tree::Value::Null,
-                span: 0..0,
-            };
-        }
     }
 }
 
@@ -234,20 +242,18 @@ impl Content {
 
     /// Takes the content apart again into each Markdown file's postmortem or orphaned
     /// body, by key. (Not its diagnostics: a preview keeps those of each parse itself.)
-    /// The files' line tables go: tens of megabytes in a large archive, and only the checks of a
-    /// file that changed need them again (`Source::location` makes them anew).
-    pub fn into_parsed(self) -> rustc_hash::FxHashMap<String, Parsed> {
+    /// The files' line tables and front-matter trees go ([`Content::release_trees`]).
+    pub fn into_parsed(mut self) -> rustc_hash::FxHashMap<String, Parsed> {
+        self.release_trees();
         let mut by_key = rustc_hash::FxHashMap::with_capacity_and_hasher(
             self.postmortems.len() + self.unreadable_front_matter.len(),
             Default::default(),
         );
-        for mut pm in self.postmortems {
-            pm.source.lines = Default::default();
+        for pm in self.postmortems {
             let key = pm.source.key.clone();
             parsed_of(&mut by_key, key).postmortem = Some(pm);
         }
-        for mut orphan in self.unreadable_front_matter {
-            orphan.lines = Default::default();
+        for orphan in self.unreadable_front_matter {
             let key = orphan.key.clone();
             parsed_of(&mut by_key, key).orphan = Some(orphan);
         }
@@ -324,10 +330,7 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
         head_digest: Source::digest_of(&text[..split.body_offset]),
         head: text[..split.body_offset].to_string(),
         // Filled in after decoding, which only borrows the tree: no copy of it.
-        front_matter: crate::tree::Node {
-            value: crate::tree::Value::Null,
-            span: 0..0,
-        },
+        tree: Default::default(),
         body_offset: split.body_offset,
         body_line: text[..split.body_offset].matches('\n').count() + 1,
         outline: markdown::scan(split.body, split.body_offset),
@@ -336,12 +339,12 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
     };
     let mut reader = Reader::new(display, text, Codes::FRONT_MATTER);
     let (postmortem, orphan) = match decode::decode(&mut reader, &root, config, source) {
-        Ok(mut pm) => {
-            pm.source.front_matter = root;
+        Ok(pm) => {
+            let _ = pm.source.tree.set(root);
             (Some(pm), None)
         }
-        Err(mut source) => {
-            source.front_matter = root;
+        Err(source) => {
+            let _ = source.tree.set(root);
             (None, Some(*source))
         }
     };
@@ -403,6 +406,20 @@ impl Source {
         } else {
             self.lines().0.locate(&self.head, span)
         }
+    }
+
+    /// The parsed front matter (null once `head` was let go, see
+    /// `Content::release_front_matter`).
+    pub fn front_matter(&self) -> &crate::tree::Node {
+        self.tree.get_or_init(|| {
+            front_matter::split(&self.head)
+                .ok()
+                .and_then(|split| front_matter::parse(&split).ok())
+                .unwrap_or(crate::tree::Node {
+                    value: crate::tree::Value::Null,
+                    span: 0..0,
+                })
+        })
     }
 
     fn lines(&self) -> &(Lines, Lines) {

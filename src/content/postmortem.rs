@@ -62,8 +62,10 @@ pub struct Source {
     pub head_digest: u64,
     /// The file before the body: front matter and its delimiters. Scanned for secrets.
     pub head: String,
-    /// The parsed front matter, with spans, so that later checks can point at a field.
-    pub front_matter: crate::tree::Node,
+    /// The parsed front matter, with spans, so that later checks can point at a field
+    /// (`Source::front_matter`). Parsed again from `head` when it was let go: a preview
+    /// keeps ten thousand files' parses, and their trees were a sixth of that.
+    pub tree: std::sync::OnceLock<crate::tree::Node>,
     /// Byte offset of the body in the file, for line numbers of body diagnostics.
     pub body_offset: usize,
     /// 1-based line on which the body starts.
