@@ -31,7 +31,7 @@ fn assert_in(text: &str, at: &Location) {
 }
 
 fn assert_source_in(text: &str, source: &Source) {
-    assert_eq!(&text[source.body_offset..], source.body);
+    assert_eq!(&text[source.body_offset..], source.body.text());
     assert_in(text, &source.id_location);
     for link in &source.outline.links {
         assert!(text.get(link.span.clone()).is_some(), "{link:?}");

@@ -347,7 +347,7 @@ fn check_diagnostics(text: &str, diagnostics: &[Diagnostic]) -> Result<(), TestC
 
 fn check_source(text: &str, source: &Source) -> Result<(), TestCaseError> {
     prop_assert!(source.body_offset <= text.len());
-    prop_assert_eq!(&text[source.body_offset..], source.body.as_str());
+    prop_assert_eq!(&text[source.body_offset..], source.body.text());
     prop_assert_eq!(
         source.body_line,
         text[..source.body_offset].matches('\n').count() + 1

@@ -33,11 +33,11 @@ impl Allows {
             problems: Vec::new(),
         };
         // Most files have no comment: spare them a regex search per line.
-        if !source.head.contains("pmsite-allow") && !source.body.contains("pmsite-allow") {
+        if !source.head.contains("pmsite-allow") && !source.body.text().contains("pmsite-allow") {
             return allows;
         }
         let mut lines: Vec<(usize, &str)> = line_starts(&source.head, 0);
-        lines.extend(line_starts(&source.body, source.body_offset));
+        lines.extend(line_starts(source.body.text(), source.body_offset));
         for (index, &(start, line)) in lines.iter().enumerate() {
             let Some(found) = ALLOW.captures(line) else {
                 continue;

@@ -108,7 +108,7 @@ impl<'a> People<'a> {
         handles.extend(pm.reviewers.iter().map(String::as_str));
         handles.extend(pm.action_items.iter().filter_map(|a| a.owner.as_deref()));
         handles.extend(configured.iter().map(String::as_str));
-        People::from_handles(handles, vec![pm.source.body.as_str(), pm.summary.as_str()])
+        People::from_handles(handles, vec![pm.source.body.text(), pm.summary.as_str()])
     }
 
     fn from_handles<'h>(handles: impl IntoIterator<Item = &'h str>, prose: Vec<&'a str>) -> People<'a> {
@@ -284,7 +284,7 @@ fn is_cause_heading(text: &str) -> bool {
 
 /// The body's prose, block by block.
 fn body_prose(source: &Source, events: &[(Event<'_>, Range<usize>)]) -> Vec<Prose> {
-    let body = source.body.as_str();
+    let body = source.body.text();
     let mut blocks = Vec::new();
     let mut current = Prose::new(false);
     let mut in_code = false;

@@ -234,7 +234,7 @@ fn settle(
 /// A body's Markdown events with their byte ranges: parsed once for the checks that read
 /// the body (`language`, `unfilled`).
 fn events(source: &Source) -> Vec<(pulldown_cmark::Event<'_>, std::ops::Range<usize>)> {
-    pulldown_cmark::Parser::new_ext(&source.body, crate::content::markdown::options())
+    pulldown_cmark::Parser::new_ext(source.body.text(), crate::content::markdown::options())
         .into_offset_iter()
         .collect()
 }

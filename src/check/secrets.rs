@@ -132,7 +132,7 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
     // which spares a copy of every file.
     let parts = [
         (source.head.as_str(), 0),
-        (source.body.as_str(), source.body_offset),
+        (source.body.text(), source.body_offset),
     ];
     let mut report = reporter(
         &source.path,
@@ -142,7 +142,7 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
     );
     scan_patterns(&parts, &mut report);
     for range in source.outline.code.iter().cloned() {
-        let code = &source.body[range.start - source.body_offset..range.end - source.body_offset];
+        let code = &source.body.text()[range.start - source.body_offset..range.end - source.body_offset];
         for token in random_tokens(code) {
             let token = token.start + range.start..token.end + range.start;
             report(

@@ -649,7 +649,7 @@ mod tests {
         let source = Source {
             path: "postmortems/2024-01-01-x.md".into(),
             key: "2024-01-01-x.md".into(),
-            body: String::new(),
+            body: String::new().into(),
             digest: Source::digest_of(front),
             head_digest: Source::digest_of(front),
             head: front.to_string(),

@@ -242,9 +242,15 @@ impl Content {
 
     /// Takes the content apart again into each Markdown file's postmortem or orphaned
     /// body, by key. (Not its diagnostics: a preview keeps those of each parse itself.)
-    /// The files' line tables and front-matter trees go ([`Content::release_trees`]).
+    /// The files' line tables and front-matter trees go ([`Content::release_trees`]), and
+    /// their bodies are packed ([`Body::pack`]): a preview keeps these between builds.
     pub fn into_parsed(mut self) -> rustc_hash::FxHashMap<String, Parsed> {
         self.release_trees();
+        self.postmortems
+            .par_iter_mut()
+            .map(|pm| &mut pm.source)
+            .chain(self.unreadable_front_matter.par_iter_mut())
+            .for_each(|source| source.body.pack());
         let mut by_key = rustc_hash::FxHashMap::with_capacity_and_hasher(
             self.postmortems.len() + self.unreadable_front_matter.len(),
             Default::default(),
@@ -325,7 +331,7 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
     let source = Source {
         path: display.to_path_buf(),
         key,
-        body: split.body.to_string(),
+        body: split.body.to_string().into(),
         digest: Source::digest_of(text),
         head_digest: Source::digest_of(&text[..split.body_offset]),
         head: text[..split.body_offset].to_string(),
@@ -369,7 +375,7 @@ fn id_span(root: &crate::tree::Node) -> Option<std::ops::Range<usize>> {
 pub fn body_location(source: &Source, span: std::ops::Range<usize>) -> Location {
     let start = span.start.saturating_sub(source.body_offset);
     let end = span.end.saturating_sub(source.body_offset);
-    let mut at = source.lines().1.locate(&source.body, start..end);
+    let mut at = source.lines().1.locate(source.body.text(), start..end);
     at.line += source.body_line - 1;
     at.bytes = span;
     at
@@ -424,7 +430,7 @@ impl Source {
 
     fn lines(&self) -> &(Lines, Lines) {
         self.lines
-            .get_or_init(|| (Lines::new(&self.head), Lines::new(&self.body)))
+            .get_or_init(|| (Lines::new(&self.head), Lines::new(self.body.text())))
     }
 }
 

@@ -1050,7 +1050,7 @@ mod tests {
             // Shared words and words of a few postmortems, so that terms have postings in
             // many documents and in few.
             let words: Vec<String> = (0..300).map(|w| format!("w{}x{}", w % (7 + i), w % 40)).collect();
-            pm.source.body = words.join(" ");
+            pm.source.body = words.join(" ").into();
         }
         let site = crate::site::Site::build(&content, &config, selection("2025-01-01"));
         let dir = tempfile::tempdir().expect("a temp dir");
