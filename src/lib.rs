@@ -14,6 +14,7 @@ pub mod config;
 pub mod content;
 pub mod diagnostic;
 pub mod import;
+pub mod memory;
 pub mod model;
 pub mod output;
 pub mod preview;

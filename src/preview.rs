@@ -148,7 +148,9 @@ impl Preview {
         if !self.search_pending {
             return Ok(None);
         }
-        match self.build_with(Some(stop), progress) {
+        let update = self.build_with(Some(stop), progress);
+        crate::memory::give_back();
+        match update {
             Err(Fatal::Search(search::IndexError::Interrupted)) => Ok(None),
             update => update.map(Some),
         }
