@@ -59,7 +59,7 @@ pub struct Built {
     pub files: usize,
     /// Each published postmortem's page (site path) and its file, as diagnostics name it:
     /// a preview shows a page's own warnings.
-    pub sources: Arc<[(String, PathBuf)]>,
+    pub sources: Arc<[(String, Arc<Path>)]>,
 }
 
 /// Why the tool could not do its job at all (exit code 2), as opposed to problems it found
@@ -421,7 +421,7 @@ pub struct FromFrontMatter {
     /// `Site::front_matter` of the site these were made from.
     front_matter: u64,
     rows: Arc<crate::render::Rows>,
-    sources: Arc<[(String, PathBuf)]>,
+    sources: Arc<[(String, Arc<Path>)]>,
 }
 
 /// What the pages a preview serves were made from: per page file, the fingerprint of what
@@ -679,7 +679,7 @@ fn render_stage(
 ) -> Result<Option<Built>, Fatal> {
     let rendering = Instant::now();
     let front_matter = model.site.front_matter;
-    let sources_of = || -> Arc<[(String, PathBuf)]> {
+    let sources_of = || -> Arc<[(String, Arc<Path>)]> {
         model
             .site
             .postmortems

@@ -816,18 +816,12 @@ schemas = "*.proto"
         let errors = parse("[service_paths]\napi = [\"ok/\", \"{a\"]\ndb = 3\n").unwrap_err();
         let found: Vec<_> = errors
             .iter()
-            .map(|d| (d.line(), d.field.clone().unwrap_or_default()))
+            .map(|d| (d.line(), d.field.as_deref().unwrap_or_default()))
             .collect();
-        assert_eq!(
-            found,
-            [
-                (2, "service_paths.api[1]".to_string()),
-                (3, "service_paths.db".to_string())
-            ]
-        );
+        assert_eq!(found, [(2, "service_paths.api[1]"), (3, "service_paths.db")]);
         let file = Path::new("code/services.toml");
         let errors = parse_service_paths(file, "\napi = [\"a/{\"]\n", None).unwrap_err();
-        assert_eq!(errors[0].file, file);
+        assert_eq!(&*errors[0].file, file);
         assert_eq!(errors[0].line(), 2);
     }
 

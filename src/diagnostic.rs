@@ -4,9 +4,11 @@
 //! problem, so an author sees everything wrong with a pull request in one run. Rendering them
 //! for a terminal or a machine happens once, at the edge, in [`crate::report`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -298,28 +300,74 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 }
 
 /// One problem, with everything needed to show it: where, what, and what to do about it.
+///
+/// A large archive has hundreds of thousands of findings, kept until the build ends (and
+/// between builds by a preview), so a diagnostic shares its file's path with the file's
+/// other findings and its source (`Source::path`), and a fixed hint is not copied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub code: Code,
     pub level: Level,
     /// Path as the user would type it: relative to the site root.
-    pub file: PathBuf,
+    pub file: Arc<Path>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// The front-matter field, dotted: `action_items[2].due`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    pub message: String,
+    pub field: Option<Box<str>>,
+    pub message: Box<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    pub hint: Option<Cow<'static, str>>,
+}
+
+/// A diagnostic's file: a path shared with the file's other findings (`&Arc<Path>`, cloned),
+/// or one of its own.
+pub trait IntoFile {
+    fn into_file(self) -> Arc<Path>;
+}
+
+impl IntoFile for &Arc<Path> {
+    fn into_file(self) -> Arc<Path> {
+        self.clone()
+    }
+}
+
+impl IntoFile for Arc<Path> {
+    fn into_file(self) -> Arc<Path> {
+        self
+    }
+}
+
+impl IntoFile for &Path {
+    fn into_file(self) -> Arc<Path> {
+        self.into()
+    }
+}
+
+impl IntoFile for &std::path::PathBuf {
+    fn into_file(self) -> Arc<Path> {
+        self.as_path().into()
+    }
+}
+
+impl IntoFile for std::path::PathBuf {
+    fn into_file(self) -> Arc<Path> {
+        self.into()
+    }
+}
+
+impl IntoFile for &str {
+    fn into_file(self) -> Arc<Path> {
+        Path::new(self).into()
+    }
 }
 
 impl Diagnostic {
-    pub fn error(code: Code, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, file: impl IntoFile, message: impl Into<Box<str>>) -> Self {
         Diagnostic {
             code,
             level: Level::Error,
-            file: file.into(),
+            file: file.into_file(),
             location: None,
             field: None,
             message: message.into(),
@@ -329,7 +377,7 @@ impl Diagnostic {
 
     /// A policy finding at the check's default level (`crate::check` applies the site's
     /// configured level afterwards).
-    pub fn policy(code: Code, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+    pub fn policy(code: Code, file: impl IntoFile, message: impl Into<Box<str>>) -> Self {
         Diagnostic {
             level: code.default_level(),
             ..Diagnostic::error(code, file, message)
@@ -341,18 +389,18 @@ impl Diagnostic {
         self
     }
 
-    pub fn field(mut self, field: impl Into<String>) -> Self {
+    pub fn field(mut self, field: impl Into<Box<str>>) -> Self {
         self.field = Some(field.into());
         self
     }
 
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub fn hint(mut self, hint: impl Into<Cow<'static, str>>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 
     pub fn maybe_hint(mut self, hint: Option<String>) -> Self {
-        self.hint = hint;
+        self.hint = hint.map(Cow::Owned);
         self
     }
 

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Group, Level as SnippetLevel, Renderer, Snippet};
 use serde::Serialize;
@@ -28,7 +29,7 @@ pub struct Counts {
 }
 
 pub fn counts(diagnostics: &[Diagnostic]) -> Counts {
-    let files: BTreeSet<&Path> = diagnostics.iter().map(|d| d.file.as_path()).collect();
+    let files: BTreeSet<&Path> = diagnostics.iter().map(|d| &*d.file).collect();
     Counts {
         errors: diagnostics.iter().filter(|d| d.level == Level::Error).count(),
         warnings: diagnostics.iter().filter(|d| d.level == Level::Warning).count(),
@@ -42,18 +43,18 @@ pub fn counts(diagnostics: &[Diagnostic]) -> Counts {
 pub struct LeftOut {
     pub warnings: usize,
     /// Each once, in the order of the diagnostics.
-    pub files: Vec<PathBuf>,
+    pub files: Vec<Arc<Path>>,
 }
 
 /// `3 errors, 1 warning in 2 of 42 postmortems`.
 pub fn summary(diagnostics: &[Diagnostic], left_out: &LeftOut, files: usize) -> String {
     let mut c = counts(diagnostics);
     c.warnings += left_out.warnings;
-    let kept: BTreeSet<&Path> = diagnostics.iter().map(|d| d.file.as_path()).collect();
+    let kept: BTreeSet<&Path> = diagnostics.iter().map(|d| &*d.file).collect();
     c.files_with_problems += left_out
         .files
         .iter()
-        .filter(|f| !kept.contains(f.as_path()))
+        .filter(|f| !kept.contains(&**f as &Path))
         .count();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
@@ -97,12 +98,9 @@ pub fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths, sty
         };
         // A secret's source line would print the secret: show only where it is.
         let source = if d.location.is_some() && !d.code.is_secret() {
-            if last_read
-                .as_ref()
-                .is_none_or(|(file, _)| *file != d.file.as_path())
-            {
+            if last_read.as_ref().is_none_or(|(file, _)| *file != &*d.file) {
                 let text = std::fs::read_to_string(paths.root.join(&d.file)).ok();
-                last_read = Some((d.file.as_path(), text));
+                last_read = Some((&*d.file, text));
             }
             last_read.as_ref().and_then(|(_, text)| text.as_deref())
         } else {
@@ -110,7 +108,7 @@ pub fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths, sty
         };
         let label = d.field.as_ref().map(|f| format!("`{f}`")).unwrap_or_default();
         let mut groups = Vec::new();
-        let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
+        let title = level.primary_title(&*d.message).id(d.code.as_str());
         match (&d.location, source) {
             (Some(at), Some(text)) if at.bytes.end <= text.len() => {
                 let span = if at.bytes.is_empty() {
@@ -144,9 +142,7 @@ pub fn human(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths, sty
             }
         }
         if let Some(hint) = &d.hint {
-            groups.push(Group::with_title(
-                SnippetLevel::HELP.secondary_title(hint.as_str()),
-            ));
+            groups.push(Group::with_title(SnippetLevel::HELP.secondary_title(&**hint)));
         }
         writeln!(out, "{}\n", renderer.render(&groups))?;
     }
@@ -226,7 +222,7 @@ pub fn github(out: &mut dyn Write, diagnostics: &[Diagnostic], paths: &Paths) ->
             "title={}",
             escape_property(&format!("pmsite {}", d.code))
         ));
-        let mut message = d.message.clone();
+        let mut message = d.message.to_string();
         if let Some(hint) = &d.hint {
             message.push_str("\nhint: ");
             message.push_str(hint);
@@ -303,7 +299,9 @@ mod tests {
         // Warnings a build counted but did not keep still count, their files once each.
         let left_out = LeftOut {
             warnings: 3,
-            files: ["postmortems/a.md".into(), "postmortems/b.md".into()].into(),
+            files: ["postmortems/a.md", "postmortems/b.md"]
+                .map(|f| Path::new(f).into())
+                .into(),
         };
         assert_eq!(
             summary(&sample(), &left_out, 42),

@@ -163,11 +163,7 @@ mod tests {
         let a = allows(
             "<!-- pmsite-allow: PM101 -->\nx\n<!-- pmsite-allow: PM002 fine -->\n<!-- pmsite-allow: -->\n",
         );
-        let messages: Vec<_> = a
-            .problems
-            .iter()
-            .map(|d| (d.line(), d.message.as_str()))
-            .collect();
+        let messages: Vec<_> = a.problems.iter().map(|d| (d.line(), &*d.message)).collect();
         assert_eq!(
             messages,
             [

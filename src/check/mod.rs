@@ -105,7 +105,7 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate, mut memo: Opt
             secrets::scan(source, &mut found);
             let tools = blame::Tools::new(&vocabulary);
             language::scan(source, &events(source), &phrases, None, &tools, &mut found);
-            (source.path.as_path(), allow::Allows::parse(source), found)
+            (&*source.path, allow::Allows::parse(source), found)
         })
         .collect();
     for (path, allows, found_here) in &unreadable {
@@ -287,7 +287,7 @@ pub fn field_name(path: &[Step<'_>]) -> String {
 }
 
 /// A finding in one postmortem's front matter, at the value `path` names.
-pub fn at_field(pm: &Postmortem, code: Code, path: &[Step<'_>], message: impl Into<String>) -> Diagnostic {
+pub fn at_field(pm: &Postmortem, code: Code, path: &[Step<'_>], message: impl Into<Box<str>>) -> Diagnostic {
     Diagnostic::policy(code, &pm.source.path, message)
         .at(locate(&pm.source, path))
         .field(field_name(path))

@@ -647,7 +647,7 @@ mod tests {
         let node = parse_toml(front, 0).unwrap();
         let mut r = Reader::new(Path::new("postmortems/x.md"), front, Codes::FRONT_MATTER);
         let source = Source {
-            path: "postmortems/2024-01-01-x.md".into(),
+            path: Path::new("postmortems/2024-01-01-x.md").into(),
             key: "2024-01-01-x.md".into(),
             body: String::new().into(),
             digest: Source::digest_of(front),

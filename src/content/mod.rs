@@ -329,7 +329,7 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
         }
     };
     let source = Source {
-        path: display.to_path_buf(),
+        path: display.into(),
         key,
         body: split.body.to_string().into(),
         digest: Source::digest_of(text),

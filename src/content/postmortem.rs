@@ -1,7 +1,7 @@
 //! The postmortem as pmsite understands it, after its front matter has been read and checked.
 //! docs/FORMAT.md is the author-facing description of these types.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -49,8 +49,9 @@ pub struct Postmortem {
 /// Where a postmortem came from, for links and diagnostics.
 #[derive(Clone, Debug)]
 pub struct Source {
-    /// Relative to the site root, as shown in diagnostics: `postmortems/2024/x.md`.
-    pub path: PathBuf,
+    /// Relative to the site root, as shown in diagnostics: `postmortems/2024/x.md`. Shared
+    /// with every diagnostic about the file.
+    pub path: std::sync::Arc<Path>,
     /// Relative to `postmortems/`, with `/` separators: the key body links resolve to.
     pub key: String,
     pub body: Body,

@@ -54,7 +54,7 @@ struct Warnings {
     /// Each postmortem's own findings (`check::Found::files`).
     found: Arc<[Arc<[Diagnostic]>]>,
     /// Each incident page (site path) and its file (`build::Built::sources`).
-    sources: Arc<[(String, std::path::PathBuf)]>,
+    sources: Arc<[(String, Arc<std::path::Path>)]>,
 }
 
 impl Warnings {
@@ -114,11 +114,11 @@ impl From<&Diagnostic> for Problem {
             file: d.file.display().to_string(),
             line: d.location.as_ref().map(|l| l.line),
             column: d.location.as_ref().map(|l| l.column),
-            field: d.field.clone(),
+            field: d.field.as_deref().map(str::to_string),
             code: d.code.as_str(),
             level: d.level,
-            message: d.message.clone(),
-            hint: d.hint.clone(),
+            message: d.message.to_string(),
+            hint: d.hint.as_deref().map(str::to_string),
         }
     }
 }
@@ -327,7 +327,11 @@ mod tests {
                     left_out: 0,
                     pages: 1,
                     files: 1,
-                    sources: vec![("incidents/a/".into(), "postmortems/a.md".into())].into(),
+                    sources: vec![(
+                        "incidents/a/".into(),
+                        std::path::Path::new("postmortems/a.md").into(),
+                    )]
+                    .into(),
                 }),
                 ..Report::default()
             },

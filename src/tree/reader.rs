@@ -107,7 +107,7 @@ impl<'a> Reader<'a> {
         code: Code,
         span: Range<usize>,
         field: &str,
-        message: impl Into<String>,
+        message: impl Into<Box<str>>,
         hint: Option<String>,
     ) {
         let mut d = Diagnostic::error(code, self.file, message)
@@ -119,7 +119,13 @@ impl<'a> Reader<'a> {
         self.diagnostics.push(d);
     }
 
-    pub fn invalid(&mut self, node: &Node, field: &str, message: impl Into<String>, hint: impl Into<String>) {
+    pub fn invalid(
+        &mut self,
+        node: &Node,
+        field: &str,
+        message: impl Into<Box<str>>,
+        hint: impl Into<String>,
+    ) {
         let hint = hint.into();
         let hint = (!hint.is_empty()).then_some(hint);
         self.report(self.codes.invalid_value, node.span.clone(), field, message, hint);
