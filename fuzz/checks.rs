@@ -79,8 +79,8 @@ pub fn check_checks(text: &str) {
     });
     let parsed = parse_file(Path::new(FILE), KEY.into(), text, config);
     let content = Content {
-        postmortems: parsed.postmortem.into_iter().collect(),
-        unreadable_front_matter: parsed.orphan.into_iter().collect(),
+        postmortems: parsed.postmortem.into_iter().map(|pm| *pm).collect(),
+        unreadable_front_matter: parsed.orphan.into_iter().map(|source| *source).collect(),
         ..Content::default()
     };
     for d in pmsite::check::check(&content, config, today(), None).iter() {
@@ -99,7 +99,7 @@ pub fn markdown_checks(body: &str) {
     let parsed = parse_file(Path::new(FILE), KEY.into(), &text, &config);
     let Some(pm) = parsed.postmortem else { return };
     let content = Content {
-        postmortems: vec![pm],
+        postmortems: vec![*pm],
         ..Content::default()
     };
     let selection = Selection {
@@ -238,7 +238,7 @@ fn sample_searcher() -> Searcher {
              started_at = 2024-01-0{day}\ntags = [\"{tag}\"]\n+++\n{body}\n"
         );
         let key = format!("{id}.md");
-        parse_file(Path::new(&key), key.clone(), &text, config)
+        *parse_file(Path::new(&key), key.clone(), &text, config)
             .postmortem
             .expect("a sample postmortem")
     })

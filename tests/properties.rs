@@ -1061,9 +1061,9 @@ const POLICY_FRONT: &str = "+++\ntitle = \"t\"\nseverity = \"SEV1\"\nstarted_at 
 fn content_of(text: &str) -> pmsite::content::Content {
     let parsed = parse(text);
     pmsite::content::Content {
-        postmortems: parsed.postmortem.into_iter().collect(),
+        postmortems: parsed.postmortem.into_iter().map(|pm| *pm).collect(),
         files: Default::default(),
-        unreadable_front_matter: parsed.orphan.into_iter().collect(),
+        unreadable_front_matter: parsed.orphan.into_iter().map(|source| *source).collect(),
         ..Default::default()
     }
 }
@@ -1188,6 +1188,7 @@ proptest! {
                             &config,
                         )
                         .postmortem
+                        .map(|pm| *pm)
                     })
                     .collect(),
                 ..Default::default()
@@ -1418,7 +1419,7 @@ fn generated_postmortem(i: usize, (title, summary, services, causes): &Spec) -> 
     );
     let id = format!("pm-{i:03}");
     let parsed = parse_file(Path::new(&id), id.clone(), &text, &Config::default());
-    parsed
+    *parsed
         .postmortem
         .unwrap_or_else(|| panic!("{text}\n{:?}", parsed.diagnostics))
 }

@@ -73,11 +73,12 @@ impl Content {
     }
 }
 
-/// What one file gave.
+/// What one file gave. Boxed: a preview keeps ten thousand of these in a map, and moves
+/// them in and out of each build's content.
 pub struct Parsed {
-    pub postmortem: Option<Postmortem>,
+    pub postmortem: Option<Box<Postmortem>>,
     /// The body of a file whose front matter failed, when it could be split off.
-    pub orphan: Option<Source>,
+    pub orphan: Option<Box<Source>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -231,8 +232,10 @@ impl Content {
             ..Content::default()
         };
         for parsed in parsed {
-            content.postmortems.extend(parsed.postmortem);
-            content.unreadable_front_matter.extend(parsed.orphan);
+            content.postmortems.extend(parsed.postmortem.map(|pm| *pm));
+            content
+                .unreadable_front_matter
+                .extend(parsed.orphan.map(|source| *source));
             content.diagnostics.extend(parsed.diagnostics);
         }
         inputs::attachments(&walked.site.join(POSTMORTEMS_DIR), &mut content);
@@ -257,11 +260,11 @@ impl Content {
         );
         for pm in self.postmortems {
             let key = pm.source.key.clone();
-            parsed_of(&mut by_key, key).postmortem = Some(pm);
+            parsed_of(&mut by_key, key).postmortem = Some(Box::new(pm));
         }
         for orphan in self.unreadable_front_matter {
             let key = orphan.key.clone();
-            parsed_of(&mut by_key, key).orphan = Some(orphan);
+            parsed_of(&mut by_key, key).orphan = Some(Box::new(orphan));
         }
         by_key
     }
@@ -347,11 +350,11 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
     let (postmortem, orphan) = match decode::decode(&mut reader, &root, config, source) {
         Ok(pm) => {
             let _ = pm.source.tree.set(root);
-            (Some(pm), None)
+            (Some(Box::new(pm)), None)
         }
         Err(source) => {
             let _ = source.tree.set(root);
-            (None, Some(*source))
+            (None, Some(source))
         }
     };
     Parsed {

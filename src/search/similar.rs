@@ -434,7 +434,7 @@ mod tests {
             list(root_causes)
         );
         let parsed = crate::content::parse_file(Path::new(id), id.into(), &text, &Config::default());
-        parsed
+        *parsed
             .postmortem
             .unwrap_or_else(|| panic!("{id}: {:?}", parsed.diagnostics))
     }

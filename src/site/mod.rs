@@ -294,7 +294,7 @@ pub(crate) mod fixture {
                 let name = format!("postmortems/{id}.md");
                 let parsed = parse_file(Path::new(&name), format!("{id}.md"), &text, config);
                 assert!(parsed.diagnostics.is_empty(), "{id}: {:?}", parsed.diagnostics);
-                parsed.postmortem.expect("a postmortem")
+                *parsed.postmortem.expect("a postmortem")
             })
             .collect();
         Content {

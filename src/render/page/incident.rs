@@ -613,7 +613,7 @@ mod tests {
                 )
             })
             .collect();
-        (pm, html)
+        (*pm, html)
     }
 
     const FRONT: &str = "[impact]\nusers_affected = 10\n[[timeline]]\nat = 2024-03-08T15:42:00Z\ntext = \"t\"\n\
