@@ -547,23 +547,18 @@ fn export_in_batches<E: Send>(
     }
 
     // The vocabulary, in byte order, then again by first letter and length for typos.
-    let mut vocabulary: Vec<(&String, &String)> = words.iter().collect();
-    vocabulary.sort_unstable();
-    let entries: Vec<(&String, String)> = vocabulary
-        .iter()
-        .map(|&(word, stem)| {
+    let entries: Vec<(&str, String)> = words
+        .entries()
+        .map(|(word, stem)| {
             let entry = if word == stem {
-                word.clone()
+                word.to_string()
             } else {
                 format!("{word} {stem}")
             };
             (word, serde_json::to_string(&entry).unwrap_or_default())
         })
         .collect();
-    let ranges = chunk_ranges(
-        entries.iter().map(|e| (e.0.as_str(), e.1.len())),
-        WORD_CHUNK_BYTES,
-    );
+    let ranges = chunk_ranges(entries.iter().map(|e| (e.0, e.1.len())), WORD_CHUNK_BYTES);
     let word_starts = chunk_starts(&ranges, |i| entries[i].0);
     for (range, boundary) in ranges.into_iter().zip(&word_starts) {
         let items: Vec<&str> = entries[range].iter().map(|e| e.1.as_str()).collect();

@@ -76,8 +76,7 @@ pub struct Meta {
 /// A built index and the vocabulary (word -> stem) its analyzer saw.
 pub struct Built {
     pub index: Index,
-    /// Every word (lowercased, as indexed) and its stem, in no order.
-    pub words: FxHashMap<String, String>,
+    pub words: Vocabulary,
     /// What each part was made of, when the caller asked to remember it ([`Reuse`]).
     pub parts: Option<Parts>,
 }
@@ -114,11 +113,35 @@ fn pack_words(words: &FxHashMap<String, String>) -> Arc<str> {
     Arc::from(packed)
 }
 
-fn unpack_words(packed: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    packed.lines().map(|line| {
-        let (word, stem) = line.split_once('\t').unwrap_or((line, line));
-        (word.to_string(), stem.to_string())
-    })
+/// A packed line's word and stem.
+fn unpack_line(line: &str) -> (&str, &str) {
+    line.split_once('\t').unwrap_or((line, line))
+}
+
+/// Every word (lowercased, as indexed) and its stem, each once, in byte order of the words:
+/// the parts' packed words ([`pack_words`]) merged into one text of the same lines. (A map
+/// of the words of a large archive was tens of megabytes of small strings, made again by
+/// each of a preview's search stages.)
+#[derive(Debug, Default, PartialEq)]
+pub struct Vocabulary(String);
+
+impl Vocabulary {
+    fn merge<'a>(packed: impl IntoIterator<Item = &'a str>) -> Vocabulary {
+        let mut lines: Vec<&str> = packed.into_iter().flat_map(str::lines).collect();
+        lines.sort_unstable_by(|a, b| unpack_line(a).0.cmp(unpack_line(b).0));
+        lines.dedup_by(|a, b| unpack_line(a).0 == unpack_line(b).0);
+        let mut text = String::with_capacity(lines.iter().map(|line| line.len() + 1).sum());
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        Vocabulary(text)
+    }
+
+    /// Each word and its stem, in byte order of the words.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.lines().map(unpack_line)
+    }
 }
 
 /// How a build indexes: everything afresh, or remembering its parts, linking those it can
@@ -195,7 +218,6 @@ pub fn build_index(
         })
         .collect();
     let mut segments = Vec::with_capacity(parts.len());
-    let mut words = FxHashMap::default();
     let mut indexed = Vec::with_capacity(parts.len());
     for part in built {
         let (mut part, memo) = part?;
@@ -203,19 +225,13 @@ pub fn build_index(
         if part.meta.max_doc() > 0 {
             segments.push(part.meta.clone());
         }
+        // A part linked from the index in place has its words from the memory.
         if let Some(memo) = memo {
-            let seen = std::mem::take(&mut *memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-            if remember {
-                part.words = pack_words(&seen);
-                indexed.push(part);
-            }
-            words.extend(seen);
-        } else {
-            // Linked from the index in place: its words are only in the memory.
-            words.extend(unpack_words(&part.words));
-            indexed.push(part);
+            part.words = pack_words(&memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
         }
+        indexed.push(part);
     }
+    let words = Vocabulary::merge(indexed.iter().map(|part| &*part.words));
     commit_segments(&index, segments, site.postmortems.len() as u64, owner)?;
     Ok(Built {
         index,
@@ -301,7 +317,7 @@ pub fn replace_index(site: &Site<'_>, output: &Path, sources: u64) -> Result<Bui
     replaced?;
     Ok(Built {
         index: Index::open_in_dir(&dir)?,
-        words: FxHashMap::default(),
+        words: Vocabulary::default(),
         parts: None,
     })
 }
@@ -504,4 +520,37 @@ fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> TantivyDocument
     };
     doc.add_text(fields.meta, serde_json::to_string(&meta).unwrap_or_default());
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packed(pairs: &[(&str, &str)]) -> Arc<str> {
+        pack_words(
+            &pairs
+                .iter()
+                .map(|&(w, s)| (w.to_string(), s.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_vocabulary_of_parts_has_each_word_once_in_byte_order_of_the_words() {
+        let a = packed(&[("outages", "outag"), ("db", "db"), ("ab\u{1}", "ab\u{1}")]);
+        let b = packed(&[("outages", "outag"), ("ab", "a"), ("zone", "zone")]);
+        let words = Vocabulary::merge([&*a, &*b]);
+        let entries: Vec<_> = words.entries().collect();
+        assert_eq!(
+            entries,
+            [
+                ("ab", "a"),
+                ("ab\u{1}", "ab\u{1}"),
+                ("db", "db"),
+                ("outages", "outag"),
+                ("zone", "zone")
+            ]
+        );
+        assert_eq!(Vocabulary::merge([]).entries().count(), 0);
+    }
 }
