@@ -17,7 +17,8 @@ pub fn body_html(pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
     let mut headings = pm.source.outline.headings.iter();
     let mut link_open_as_text: Vec<bool> = Vec::new();
     let mut has_raw_html = false;
-    let events = Parser::new_ext(pm.source.body.text(), options()).map(|event| match event {
+    let body = pm.source.body.text();
+    let events = Parser::new_ext(body, options()).map(|event| match event {
         Event::Start(Tag::Heading { level, .. }) => {
             let id = headings.next().map_or(String::new(), |h| h.id.clone());
             Event::Html(CowStr::from(format!(
@@ -76,7 +77,7 @@ pub fn body_html(pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
         }
         other => other,
     });
-    let mut out = String::with_capacity(pm.source.body.text().len() * 3 / 2);
+    let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, events);
     // Markdown alone cannot produce markup that runs code (link URLs are checked by
     // `rewrite`), so only bodies with raw HTML pay for a full sanitizing pass.
@@ -89,11 +90,12 @@ pub fn body_html(pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
     }
 }
 
-/// A hash of everything [`body_html`] reads: the body, where its links lead on a page at
-/// `root`, its headings' ids. Equal hashes, equal HTML.
+/// A hash of everything [`body_html`] reads: the body (through its file's digest: a body a
+/// preview keeps packed is not unpacked to fingerprint its page), where its links lead on a
+/// page at `root`, its headings' ids. Equal hashes, equal HTML.
 pub fn body_inputs(pm: &Postmortem, site: &Site<'_>, root: &str) -> u64 {
     let mut hasher = rustc_hash::FxHasher::default();
-    hasher.write(pm.source.body.text().as_bytes());
+    hasher.write_u64(pm.source.digest);
     hasher.write(root.as_bytes());
     for link in &pm.source.outline.links {
         hasher.write(
