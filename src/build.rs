@@ -717,11 +717,12 @@ fn render_stage(
         front_matter: same_front_matter,
         neighbours: same_neighbours,
     };
-    // The other files (the JSON export, feeds, the sitemap) are made beside the pages: made
-    // one after another they would leave a core idle.
+    // The other files (the JSON export, feeds, the sitemap) are made and written beside the
+    // pages: made one after another they would leave a core idle. (A failed build writes
+    // them to no one: its sink is a folder that is never put in place.)
     let (written, files) = rayon::join(
         || render_pages(&renderer, &pages, &unchanged, sink, progress),
-        || renderer.files(&pages, same_front_matter),
+        || renderer.files(&pages, same_front_matter, &mut |file| write_file(sink, file)),
     );
     match written {
         Ok(fingerprints) => {
@@ -747,26 +748,27 @@ fn render_stage(
         }
         Err(Stop::Output(e)) => return Err(Fatal::Output(e)),
     }
-    files
-        .par_iter()
-        .try_for_each(|file| match &file.contents {
-            Contents::Text(text) => sink.write(&file.path, text.as_bytes()),
-            Contents::Embedded(bytes) => sink.write(&file.path, bytes),
-            Contents::Copy(from) => sink.copy(from, &file.path),
-            Contents::Unchanged => {
-                sink.keep(&file.path);
-                Ok(())
-            }
-        })
-        .map_err(Fatal::Output)?;
+    let files = files.map_err(Fatal::Output)?;
     report.timings.push(("render and write", rendering.elapsed()));
     Ok(Some(Built {
         published: model.site.postmortems.len(),
         left_out: content.postmortems.len() - model.site.postmortems.len(),
         pages: pages.len(),
-        files: files.len(),
+        files,
         sources,
     }))
+}
+
+fn write_file(sink: &dyn Sink, file: crate::render::File) -> Result<(), OutputError> {
+    match &file.contents {
+        Contents::Text(text) => sink.write(&file.path, text.as_bytes()),
+        Contents::Embedded(bytes) => sink.write(&file.path, bytes),
+        Contents::Copy(from) => sink.copy(from, &file.path),
+        Contents::Unchanged => {
+            sink.keep(&file.path);
+            Ok(())
+        }
+    }
 }
 
 /// What a preview's last build says about the pages of this one.

@@ -270,66 +270,64 @@ impl<'m> Renderer<'m> {
     }
 
     /// Every output file that is not a page: static files, linked files, the JSON export,
-    /// the front matter's schema, and (with a base_url) feeds and the sitemap of `pages`.
+    /// the front matter's schema, and (with a base_url) feeds and the sitemap of `pages`,
+    /// each handed to `emit` as soon as it is made (the JSON export of a large archive is
+    /// tens of megabytes, better not held while the others are made); how many there were.
     /// With `same_front_matter` (a preview whose last build had the same front matter), the
     /// files made from front matter alone are [`Contents::Unchanged`], not made again.
-    pub fn files(&self, pages: &[Page], same_front_matter: bool) -> Vec<File> {
+    pub fn files<E>(
+        &self,
+        pages: &[Page],
+        same_front_matter: bool,
+        emit: &mut dyn FnMut(File) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let mut count = 0;
+        let mut emit = |path: String, contents: Contents| {
+            count += 1;
+            emit(File { path, contents })
+        };
         let made = |make: &dyn Fn() -> String| match same_front_matter {
             true => Contents::Unchanged,
             false => Contents::Text(make()),
         };
         let (model, site) = (self.model, &self.model.site);
-        let mut files: Vec<File> = model
-            .theme
-            .assets
-            .iter()
-            .map(|asset| File {
-                path: asset.path.clone(),
-                contents: match &asset.source {
-                    theme::Source::Embedded(bytes) => Contents::Embedded(bytes),
-                    theme::Source::File(path) => Contents::Copy(path.clone()),
-                },
-            })
-            .collect();
+        for asset in &model.theme.assets {
+            let contents = match &asset.source {
+                theme::Source::Embedded(bytes) => Contents::Embedded(bytes),
+                theme::Source::File(path) => Contents::Copy(path.clone()),
+            };
+            emit(asset.path.clone(), contents)?;
+        }
         let postmortems = model.root.join(crate::content::POSTMORTEMS_DIR);
-        files.extend(site.files.iter().map(|key| File {
-            path: url::file_output(key),
-            contents: Contents::Copy(postmortems.join(key)),
-        }));
-        files.push(File {
-            path: export::FILE.into(),
-            contents: made(&|| export::incidents_json(site)),
-        });
+        for key in &site.files {
+            emit(url::file_output(key), Contents::Copy(postmortems.join(key)))?;
+        }
+        emit(export::FILE.into(), made(&|| export::incidents_json(site)))?;
         // The front matter's JSON Schema, for editors pointed at the published site.
-        files.push(File {
-            path: crate::content::schema::OUTPUT_PATH.into(),
-            contents: made(&|| {
+        emit(
+            crate::content::schema::OUTPUT_PATH.into(),
+            made(&|| {
                 let schema = crate::content::schema::json_schema(site.config);
                 serde_json::to_string_pretty(&schema).unwrap_or_default()
             }),
-        });
+        )?;
         // Feeds and the sitemap need absolute URLs: without a base_url they are left out
         // (the build warns about it).
         if !site.config.base_url.is_empty() {
             for feed in feed::feeds(site) {
-                files.push(File {
-                    path: url::feed(&feed.page),
-                    contents: made(&|| feed::atom(site, &feed)),
-                });
+                emit(url::feed(&feed.page), made(&|| feed::atom(site, &feed)))?;
             }
-            files.push(File {
-                path: url::SITEMAP.into(),
-                contents: made(&|| {
-                    let paths: Vec<String> = pages
-                        .iter()
-                        .filter(|page| **page != Page::NotFound)
-                        .map(|page| self.path(*page))
-                        .collect();
-                    feed::sitemap(&site.config.base_url, &paths)
-                }),
+            let sitemap = made(&|| {
+                let paths: Vec<String> = pages
+                    .iter()
+                    .filter(|page| **page != Page::NotFound)
+                    .map(|page| self.path(*page))
+                    .collect();
+                feed::sitemap(&site.config.base_url, &paths)
             });
+            emit(url::SITEMAP.into(), sitemap)?;
         }
-        files
+        Ok(count)
     }
 
     /// The site path of a page: its folder (the 404 page: its file).
