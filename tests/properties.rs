@@ -1426,10 +1426,8 @@ fn generated_postmortem(i: usize, (title, summary, services, causes): &Spec) -> 
 
 /// Each postmortem's list, as an incident page would show it.
 fn similar_lists(postmortems: &[pmsite::content::Postmortem]) -> Vec<Vec<String>> {
-    let everyone: Vec<(usize, Vec<usize>)> = (0..postmortems.len())
-        .map(|i| (i, (0..postmortems.len()).collect()))
-        .collect();
-    pmsite::search::rank(postmortems, &everyone, 5)
+    let everyone: Vec<usize> = (0..postmortems.len()).collect();
+    pmsite::search::rank(postmortems, &everyone, &|_, _| true, 5)
         .into_iter()
         .map(|list| list.into_iter().map(|j| postmortems[j].id.clone()).collect())
         .collect()

@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
 use super::{Step, at_field};
 use crate::content::{EventKind, Postmortem};
@@ -115,41 +116,42 @@ pub fn recurrences(
         links(&postmortems[i], &postmortems[j]) || links(&postmortems[j], &postmortems[i])
     };
     let shares = |a: &[String], b: &[String]| a.iter().any(|x| b.contains(x));
-    // (postmortem, earlier incidents sharing a service or a root cause with it)
-    let mut unlinked: Vec<(usize, Vec<usize>)> = Vec::new();
-    for (i, pm) in postmortems.iter().enumerate() {
-        // A day of slack for incidents dated "tomorrow" in another time zone.
-        let age = (today - pm.started_at.date()).num_days();
-        if !(-1..=i64::from(recent_days)).contains(&age)
-            || pm.root_causes.is_empty()
-            || pm.services.is_empty()
-        {
-            continue;
-        }
-        let earlier =
-            |j: usize| j != i && postmortems[j].started_at.compare(&pm.started_at) == Ordering::Less;
-        let same_cause = |j: usize| shares(&pm.root_causes, &postmortems[j].root_causes);
-        let same_service = |j: usize| shares(&pm.services, &postmortems[j].services);
-        let recurrences: Vec<usize> = (0..postmortems.len())
-            .filter(|&j| earlier(j) && same_cause(j) && same_service(j))
-            .collect();
-        if recurrences.is_empty() || recurrences.iter().any(|&j| linked(i, j)) {
-            continue;
-        }
-        let alike = (0..postmortems.len())
-            .filter(|&j| earlier(j) && (same_cause(j) || same_service(j)))
-            .collect();
-        unlinked.push((i, alike));
-    }
+    let earlier = |i: usize, j: usize| {
+        j != i && postmortems[j].started_at.compare(&postmortems[i].started_at) == Ordering::Less
+    };
+    let same_cause = |i: usize, j: usize| shares(&postmortems[i].root_causes, &postmortems[j].root_causes);
+    let same_service = |i: usize, j: usize| shares(&postmortems[i].services, &postmortems[j].services);
+    // Recent postmortems with an earlier incident of the same service and root cause, none
+    // of which they link to.
+    let unlinked: Vec<usize> = (0..postmortems.len())
+        .into_par_iter()
+        .filter(|&i| {
+            let pm = &postmortems[i];
+            // A day of slack for incidents dated "tomorrow" in another time zone.
+            let age = (today - pm.started_at.date()).num_days();
+            if !(-1..=i64::from(recent_days)).contains(&age)
+                || pm.root_causes.is_empty()
+                || pm.services.is_empty()
+            {
+                return false;
+            }
+            let mut recurrences =
+                (0..postmortems.len()).filter(|&j| earlier(i, j) && same_cause(i, j) && same_service(i, j));
+            recurrences
+                .next()
+                .is_some_and(|first| !linked(i, first) && !recurrences.any(|j| linked(i, j)))
+        })
+        .collect();
     if unlinked.is_empty() {
         return Vec::new();
     }
-    let ranked = crate::search::rank(postmortems, &unlinked, NAMED);
+    // The incidents to name: earlier ones sharing a service or a root cause.
+    let alike = |i: usize, j: usize| earlier(i, j) && (same_cause(i, j) || same_service(i, j));
+    let ranked = crate::search::rank(postmortems, &unlinked, &alike, NAMED);
     unlinked
-        .iter()
+        .into_iter()
         .zip(ranked)
-        .filter(|((i, _), best)| !best.first().is_some_and(|&j| linked(*i, j)))
-        .map(|((i, _), best)| (*i, best))
+        .filter(|(i, best)| !best.first().is_some_and(|&j| linked(*i, j)))
         .collect()
 }
 

@@ -88,23 +88,28 @@ pub fn similar_incidents(site: &Site<'_>) -> Vec<Vec<Similar>> {
     chunks.into_iter().flatten().collect()
 }
 
-/// For each `(i, candidates)` of `wanted`, up to `limit` of the `candidates` (indices into
-/// `postmortems`), ranked as the incident page ranks similar incidents, best first: the
-/// same scores, only the incidents outside `candidates` are passed over, and so are
-/// candidates that share nothing with `i`.
-pub fn rank(postmortems: &[Postmortem], wanted: &[(usize, Vec<usize>)], limit: usize) -> Vec<Vec<usize>> {
+/// For each `a` of `wanted` (an index into `postmortems`), up to `limit` of the incidents
+/// `b` for which `candidate(a, b)`, ranked as the incident page ranks similar incidents,
+/// best first: the same scores, only the other incidents are passed over, and so are
+/// candidates that share nothing with `a`. (A predicate, not lists: on a large archive the
+/// candidates of a few thousand incidents were a gigabyte.)
+pub fn rank(
+    postmortems: &[Postmortem],
+    wanted: &[usize],
+    candidate: &(dyn Fn(usize, usize) -> bool + Sync),
+    limit: usize,
+) -> Vec<Vec<usize>> {
     let all: Vec<&Postmortem> = postmortems.iter().collect();
     let archive = Archive::new(&all);
     wanted
         .par_iter()
         .map_init(
             || Scores::new(all.len()),
-            |scores, (a, candidates)| {
-                archive.collect(*a, scores);
-                let mut found: Vec<(u32, usize)> = candidates
-                    .iter()
-                    .filter(|&&b| b != *a && b < all.len())
-                    .map(|&b| (archive.score(*a, b, scores), b))
+            |scores, &a| {
+                archive.collect(a, scores);
+                let mut found: Vec<(u32, usize)> = (0..all.len())
+                    .filter(|&b| b != a && candidate(a, b))
+                    .map(|b| (archive.score(a, b, scores), b))
                     .filter(|&(score, _)| score > 0)
                     .collect();
                 scores.clear();
@@ -440,10 +445,8 @@ mod tests {
     }
 
     fn ranked(postmortems: &[Postmortem]) -> Vec<Vec<&str>> {
-        let everyone: Vec<(usize, Vec<usize>)> = (0..postmortems.len())
-            .map(|i| (i, (0..postmortems.len()).collect()))
-            .collect();
-        rank(postmortems, &everyone, LIMIT)
+        let everyone: Vec<usize> = (0..postmortems.len()).collect();
+        rank(postmortems, &everyone, &|_, _| true, LIMIT)
             .into_iter()
             .map(|list| list.into_iter().map(|j| postmortems[j].id.as_str()).collect())
             .collect()
