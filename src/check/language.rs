@@ -101,14 +101,14 @@ pub struct People<'a> {
 }
 
 impl<'a> People<'a> {
-    pub fn of(pm: &'a Postmortem, configured: &'a [String]) -> People<'a> {
+    pub fn of(pm: &'a Postmortem, body: &'a str, configured: &'a [String]) -> People<'a> {
         let mut handles: Vec<&str> = pm.authors.iter().map(String::as_str).collect();
         handles.extend(pm.owner.as_deref());
         handles.extend(pm.incident_commander.as_deref());
         handles.extend(pm.reviewers.iter().map(String::as_str));
         handles.extend(pm.action_items.iter().filter_map(|a| a.owner.as_deref()));
         handles.extend(configured.iter().map(String::as_str));
-        People::from_handles(handles, vec![pm.source.body.text(), pm.summary.as_str()])
+        People::from_handles(handles, vec![body, pm.summary.as_str()])
     }
 
     fn from_handles<'h>(handles: impl IntoIterator<Item = &'h str>, prose: Vec<&'a str>) -> People<'a> {
@@ -283,8 +283,7 @@ fn is_cause_heading(text: &str) -> bool {
 }
 
 /// The body's prose, block by block.
-fn body_prose(source: &Source, events: &[(Event<'_>, Range<usize>)]) -> Vec<Prose> {
-    let body = source.body.text();
+fn body_prose(source: &Source, body: &str, events: &[(Event<'_>, Range<usize>)]) -> Vec<Prose> {
     let mut blocks = Vec::new();
     let mut current = Prose::new(false);
     let mut in_code = false;
@@ -395,13 +394,14 @@ fn front_matter_prose(source: &Source) -> Vec<Prose> {
 
 pub fn scan(
     source: &Source,
+    body: &str,
     events: &[(Event<'_>, Range<usize>)],
     phrases: &Phrases,
     people: Option<&People>,
     tools: &Tools<'_>,
     found: &mut Vec<Diagnostic>,
 ) {
-    let body = body_prose(source, events);
+    let body = body_prose(source, body, events);
     let front = front_matter_prose(source);
     for prose in front.iter().chain(&body) {
         let mut phrase_ranges = Vec::new();

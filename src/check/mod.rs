@@ -102,10 +102,11 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate, mut memo: Opt
         .iter()
         .map(|source| {
             let mut found = Vec::new();
-            secrets::scan(source, &mut found);
+            let body = source.body.text();
+            secrets::scan(source, &body, &mut found);
             let tools = blame::Tools::new(&vocabulary);
-            language::scan(source, &events(source), &phrases, None, &tools, &mut found);
-            (&*source.path, allow::Allows::parse(source), found)
+            language::scan(source, &body, &events(&body), &phrases, None, &tools, &mut found);
+            (&*source.path, allow::Allows::parse(source, &body), found)
         })
         .collect();
     for (path, allows, found_here) in &unreadable {
@@ -191,16 +192,26 @@ fn check_file(
     text: u64,
 ) -> Checked {
     let mut found = Vec::new();
-    secrets::scan(&pm.source, &mut found);
-    let events = events(&pm.source);
-    let people = language::People::of(pm, &config.checks.people);
+    // Unpacked once, for every check that reads it.
+    let body = pm.source.body.text();
+    secrets::scan(&pm.source, &body, &mut found);
+    let events = events(&body);
+    let people = language::People::of(pm, &body, &config.checks.people);
     let tools = blame::Tools::new(vocabulary);
-    language::scan(&pm.source, &events, phrases, Some(&people), &tools, &mut found);
+    language::scan(
+        &pm.source,
+        &body,
+        &events,
+        phrases,
+        Some(&people),
+        &tools,
+        &mut found,
+    );
     action_items::check(pm, &config.checks, today, &mut found);
     sections::check(pm, &config.checks, &mut found);
     unfilled::check(pm, &events, &config.checks, &mut found);
     consistency::timeline(pm, &mut found);
-    let allows = allow::Allows::parse(&pm.source);
+    let allows = allow::Allows::parse(&pm.source, &body);
     let mut found = settle(found, &allows, config);
     // Sorted here, once: the archive's findings are then sorted runs (`diagnostic::sort_refs`).
     crate::diagnostic::sort(&mut found);
@@ -233,8 +244,8 @@ fn settle(
 
 /// A body's Markdown events with their byte ranges: parsed once for the checks that read
 /// the body (`language`, `unfilled`).
-fn events(source: &Source) -> Vec<(pulldown_cmark::Event<'_>, std::ops::Range<usize>)> {
-    pulldown_cmark::Parser::new_ext(source.body.text(), crate::content::markdown::options())
+fn events(body: &str) -> Vec<(pulldown_cmark::Event<'_>, std::ops::Range<usize>)> {
+    pulldown_cmark::Parser::new_ext(body, crate::content::markdown::options())
         .into_offset_iter()
         .collect()
 }

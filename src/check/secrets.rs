@@ -127,13 +127,10 @@ pub fn is_placeholder(value: &str) -> bool {
         || lower.starts_with("process.env")
 }
 
-pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
+pub fn scan(source: &Source, body: &str, found: &mut Vec<Diagnostic>) {
     // Front matter and body are scanned apart (no shape spans the `+++` line between them),
     // which spares a copy of every file.
-    let parts = [
-        (source.head.as_str(), 0),
-        (source.body.text(), source.body_offset),
-    ];
+    let parts = [(source.head.as_str(), 0), (body, source.body_offset)];
     let mut report = reporter(
         &source.path,
         "is in the postmortem",
@@ -142,7 +139,7 @@ pub fn scan(source: &Source, found: &mut Vec<Diagnostic>) {
     );
     scan_patterns(&parts, &mut report);
     for range in source.outline.code.iter().cloned() {
-        let code = &source.body.text()[range.start - source.body_offset..range.end - source.body_offset];
+        let code = &body[range.start - source.body_offset..range.end - source.body_offset];
         for token in random_tokens(code) {
             let token = token.start + range.start..token.end + range.start;
             report(

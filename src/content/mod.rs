@@ -245,15 +245,10 @@ impl Content {
 
     /// Takes the content apart again into each Markdown file's postmortem or orphaned
     /// body, by key. (Not its diagnostics: a preview keeps those of each parse itself.)
-    /// The files' line tables and front-matter trees go ([`Content::release_trees`]), and
-    /// their bodies are packed ([`Body::pack`]): a preview keeps these between builds.
+    /// The files' line tables and front-matter trees go ([`Content::release_trees`]): a
+    /// preview keeps these between builds.
     pub fn into_parsed(mut self) -> rustc_hash::FxHashMap<String, Parsed> {
         self.release_trees();
-        self.postmortems
-            .par_iter_mut()
-            .map(|pm| &mut pm.source)
-            .chain(self.unreadable_front_matter.par_iter_mut())
-            .for_each(|source| source.body.pack());
         let mut by_key = rustc_hash::FxHashMap::with_capacity_and_hasher(
             self.postmortems.len() + self.unreadable_front_matter.len(),
             Default::default(),
@@ -334,7 +329,7 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
     let source = Source {
         path: display.into(),
         key,
-        body: split.body.to_string().into(),
+        body: Body::new(split.body),
         digest: Source::digest_of(text),
         head_digest: Source::digest_of(&text[..split.body_offset]),
         head: text[..split.body_offset].to_string(),
@@ -378,7 +373,9 @@ fn id_span(root: &crate::tree::Node) -> Option<std::ops::Range<usize>> {
 pub fn body_location(source: &Source, span: std::ops::Range<usize>) -> Location {
     let start = span.start.saturating_sub(source.body_offset);
     let end = span.end.saturating_sub(source.body_offset);
-    let mut at = source.lines().1.locate(source.body.text(), start..end);
+    let body = source.body.text();
+    let lines = source.lines.body.get_or_init(|| Lines::new(&body));
+    let mut at = lines.locate(&body, start..end);
     at.line += source.body_line - 1;
     at.bytes = span;
     at
@@ -413,7 +410,8 @@ impl Source {
         if span.start >= self.body_offset {
             body_location(self, span)
         } else {
-            self.lines().0.locate(&self.head, span)
+            let lines = self.lines.head.get_or_init(|| Lines::new(&self.head));
+            lines.locate(&self.head, span)
         }
     }
 
@@ -429,11 +427,6 @@ impl Source {
                     span: 0..0,
                 })
         })
-    }
-
-    fn lines(&self) -> &(Lines, Lines) {
-        self.lines
-            .get_or_init(|| (Lines::new(&self.head), Lines::new(self.body.text())))
     }
 }
 

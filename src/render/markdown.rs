@@ -18,7 +18,7 @@ pub fn body_html(pm: &Postmortem, site: &Site<'_>, root: &str) -> String {
     let mut link_open_as_text: Vec<bool> = Vec::new();
     let mut has_raw_html = false;
     let body = pm.source.body.text();
-    let events = Parser::new_ext(body, options()).map(|event| match event {
+    let events = Parser::new_ext(&body, options()).map(|event| match event {
         Event::Start(Tag::Heading { level, .. }) => {
             let id = headings.next().map_or(String::new(), |h| h.id.clone());
             Event::Html(CowStr::from(format!(

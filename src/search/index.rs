@@ -478,7 +478,7 @@ pub fn facets(pm: &Postmortem) -> Vec<Facet> {
 }
 
 fn document(pm: &Postmortem, fields: &Fields, base_url: &str) -> TantivyDocument {
-    let sections = sections(pm.source.body.text(), &pm.source.outline);
+    let sections = sections(&pm.source.body.text(), &pm.source.outline);
     let t = texts(pm, &sections);
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &pm.id);

@@ -178,7 +178,7 @@ impl Dossier {
         let ranked: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
         let lessons = lessons_of_first(ranked, |i| {
             let pm = site.postmortems[i];
-            sections(pm.source.body.text(), &pm.source.outline)
+            sections(&pm.source.body.text(), &pm.source.outline)
         });
         Dossier {
             root_causes: causes.tallies(site, Some(TaxonomyKind::RootCause), 1),
