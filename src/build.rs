@@ -300,6 +300,13 @@ fn no_base_url_warning() -> Diagnostic {
 pub trait Sink: Sync {
     /// Writes `bytes` at `path` (`/`-separated, relative to the output folder).
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), OutputError>;
+    /// Writes at `path` what `write` makes. By default it is made into memory and written
+    /// like any other file; a sink that writes files streams it.
+    fn stream(&self, path: &str, write: &crate::render::Streamed<'_>) -> Result<(), OutputError> {
+        let mut bytes = Vec::new();
+        write(&mut bytes).map_err(|e| OutputError::Io(path.into(), e))?;
+        self.write(path, &bytes)
+    }
     /// Copies the file `from` (outside the output) to `path`. By default it is read and
     /// written like any other file, so that a sink that compares bytes sees them.
     fn copy(&self, from: &Path, path: &str) -> Result<(), OutputError> {
@@ -474,6 +481,10 @@ impl Sink for Staging {
 
     fn copy(&self, from: &Path, path: &str) -> Result<(), OutputError> {
         Staging::copy(self, from, path)
+    }
+
+    fn stream(&self, path: &str, write: &crate::render::Streamed<'_>) -> Result<(), OutputError> {
+        Staging::stream(self, path, write)
     }
 }
 
@@ -759,10 +770,11 @@ fn render_stage(
     }))
 }
 
-fn write_file(sink: &dyn Sink, file: crate::render::File) -> Result<(), OutputError> {
+fn write_file(sink: &dyn Sink, file: crate::render::File<'_>) -> Result<(), OutputError> {
     match &file.contents {
         Contents::Text(text) => sink.write(&file.path, text.as_bytes()),
         Contents::Embedded(bytes) => sink.write(&file.path, bytes),
+        Contents::Streamed(write) => sink.stream(&file.path, *write),
         Contents::Copy(from) => sink.copy(from, &file.path),
         Contents::Unchanged => {
             sink.keep(&file.path);

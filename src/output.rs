@@ -178,6 +178,22 @@ impl Staging {
         fs::write(&path, bytes).map_err(|e| OutputError::Io(path, e))
     }
 
+    /// Writes at `relative` what `write` makes, as it makes it.
+    pub fn stream(&self, relative: &str, write: &crate::render::Streamed<'_>) -> Result<(), OutputError> {
+        use std::io::Write;
+        let _writing = WRITING.read().unwrap_or_else(|e| e.into_inner());
+        let path = self.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| OutputError::Io(parent.to_path_buf(), e))?;
+        }
+        let written = fs::File::create(&path).and_then(|file| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            write(&mut out)?;
+            out.flush()
+        });
+        written.map_err(|e| OutputError::Io(path, e))
+    }
+
     pub fn copy(&self, from: &Path, relative: &str) -> Result<(), OutputError> {
         let _writing = WRITING.read().unwrap_or_else(|e| e.into_inner());
         let path = self.dir.join(relative);

@@ -21,7 +21,18 @@ struct Export<'a> {
     site: SiteInfo<'a>,
     /// The build date (`--today`): what "overdue" is relative to.
     built_on: String,
-    incidents: Vec<Incident<'a>>,
+    incidents: Incidents<'a>,
+}
+
+/// The site's postmortems, each made into an [`Incident`] as it is written: a list of them
+/// all, or the text of them all, would be hundreds of megabytes on a large archive.
+struct Incidents<'a>(&'a Site<'a>);
+
+impl Serialize for Incidents<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let site = self.0;
+        serializer.collect_seq(site.postmortems.iter().map(|pm| incident(site, pm)))
+    }
 }
 
 #[derive(Serialize)]
@@ -80,75 +91,75 @@ struct Action<'a> {
     days_overdue: i64,
 }
 
-pub fn incidents_json(site: &Site<'_>) -> String {
-    let base = (!site.config.base_url.is_empty()).then_some(site.config.base_url.as_str());
-    let today = site.selection.today;
-    let incidents = site
-        .postmortems
-        .iter()
-        .map(|pm| {
-            let path = url::incident(&pm.id);
-            Incident {
-                id: &pm.id,
-                url: base.map(|b| format!("{b}{path}")),
-                path,
-                title: &pm.title,
-                summary: &pm.summary,
-                severity: &pm.severity,
-                severity_rank: pm.severity_rank,
-                status: pm.status,
-                visibility: pm.visibility,
-                started_at: &pm.started_at,
-                detected_at: &pm.detected_at,
-                mitigated_at: &pm.mitigated_at,
-                resolved_at: &pm.resolved_at,
-                minutes_to_detect: duration(pm, insights::detected),
-                minutes_to_mitigate: duration(pm, |pm: &Postmortem| pm.mitigated_at),
-                minutes_to_resolve: duration(pm, insights::resolved),
-                authors: &pm.authors,
-                owner: &pm.owner,
-                incident_commander: &pm.incident_commander,
-                reviewers: &pm.reviewers,
-                services: &pm.services,
-                teams: &pm.teams,
-                tags: &pm.tags,
-                root_causes: &pm.root_causes,
-                trigger: &pm.trigger,
-                detection: &pm.detection,
-                contributing_factors: &pm.contributing_factors,
-                related: ids(site, &pm.related),
-                recurrence_of: ids(site, &pm.recurrence_of),
-                impact: &pm.impact,
-                action_items: pm
-                    .action_items
-                    .iter()
-                    .map(|item| Action {
-                        item,
-                        ledger_team: ledger::filed_team(pm, item),
-                        ledger_service: ledger::filed_service(pm, item),
-                        days_overdue: ledger::days_overdue(item, today),
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
+/// Writes `incidents.json` of the site into `out`.
+pub fn write_incidents_json(site: &Site<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let export = Export {
         format: FORMAT,
         version: VERSION,
         generator: super::GENERATOR,
         site: SiteInfo {
             title: &site.config.title,
-            base_url: base,
+            base_url: base_url(site),
             audience: site.selection.audience.as_str(),
         },
-        built_on: today.format("%Y-%m-%d").to_string(),
-        incidents,
+        built_on: site.selection.today.format("%Y-%m-%d").to_string(),
+        incidents: Incidents(site),
     };
     // Compact: for a 10,000-postmortem archive, pretty-printing would add a third to a
     // file that only programs read (`jq .` shows it indented).
-    let mut json = serde_json::to_string(&export).unwrap_or_default();
-    json.push('\n');
-    json
+    serde_json::to_writer(&mut *out, &export)?;
+    out.write_all(b"\n")
+}
+
+fn base_url<'a>(site: &Site<'a>) -> Option<&'a str> {
+    (!site.config.base_url.is_empty()).then_some(site.config.base_url.as_str())
+}
+
+fn incident<'a>(site: &Site<'a>, pm: &'a Postmortem) -> Incident<'a> {
+    let today = site.selection.today;
+    let path = url::incident(&pm.id);
+    Incident {
+        id: &pm.id,
+        url: base_url(site).map(|b| format!("{b}{path}")),
+        path,
+        title: &pm.title,
+        summary: &pm.summary,
+        severity: &pm.severity,
+        severity_rank: pm.severity_rank,
+        status: pm.status,
+        visibility: pm.visibility,
+        started_at: &pm.started_at,
+        detected_at: &pm.detected_at,
+        mitigated_at: &pm.mitigated_at,
+        resolved_at: &pm.resolved_at,
+        minutes_to_detect: duration(pm, insights::detected),
+        minutes_to_mitigate: duration(pm, |pm: &Postmortem| pm.mitigated_at),
+        minutes_to_resolve: duration(pm, insights::resolved),
+        authors: &pm.authors,
+        owner: &pm.owner,
+        incident_commander: &pm.incident_commander,
+        reviewers: &pm.reviewers,
+        services: &pm.services,
+        teams: &pm.teams,
+        tags: &pm.tags,
+        root_causes: &pm.root_causes,
+        trigger: &pm.trigger,
+        detection: &pm.detection,
+        contributing_factors: &pm.contributing_factors,
+        related: ids(site, &pm.related),
+        recurrence_of: ids(site, &pm.recurrence_of),
+        impact: &pm.impact,
+        action_items: pm
+            .action_items
+            .iter()
+            .map(|item| Action {
+                item,
+                ledger_team: ledger::filed_team(pm, item),
+                ledger_service: ledger::filed_service(pm, item),
+                days_overdue: ledger::days_overdue(item, today),
+            })
+            .collect(),
+    }
 }
 
 /// Ids of the named postmortems that this build publishes: never one it leaves out.

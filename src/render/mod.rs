@@ -94,15 +94,21 @@ pub struct Rendered {
 }
 
 /// An output file that is not a page.
-pub struct File {
+pub struct File<'a> {
     /// Relative to the output folder.
     pub path: String,
-    pub contents: Contents,
+    pub contents: Contents<'a>,
 }
 
-pub enum Contents {
+/// What writes a file's bytes as it makes them.
+pub type Streamed<'a> = dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()> + Sync + 'a;
+
+pub enum Contents<'a> {
     Text(String),
     Embedded(&'static [u8]),
+    /// Written as it is made, never held whole: `incidents.json` of 100,000 postmortems is
+    /// a quarter of a gigabyte, and its text was the largest thing a build ever allocated.
+    Streamed(&'a Streamed<'a>),
     /// Copied as it is from the site folder when the output is written.
     Copy(PathBuf),
     /// As a preview's last build wrote it: made from front matter that has not changed
@@ -279,7 +285,7 @@ impl<'m> Renderer<'m> {
         &self,
         pages: &[Page],
         same_front_matter: bool,
-        emit: &mut dyn FnMut(File) -> Result<(), E>,
+        emit: &mut dyn FnMut(File<'_>) -> Result<(), E>,
     ) -> Result<usize, E> {
         let mut count = 0;
         let mut emit = |path: String, contents: Contents| {
@@ -302,7 +308,12 @@ impl<'m> Renderer<'m> {
         for key in &site.files {
             emit(url::file_output(key), Contents::Copy(postmortems.join(key)))?;
         }
-        emit(export::FILE.into(), made(&|| export::incidents_json(site)))?;
+        let incidents = |out: &mut dyn std::io::Write| export::write_incidents_json(site, out);
+        let incidents = match same_front_matter {
+            true => Contents::Unchanged,
+            false => Contents::Streamed(&incidents),
+        };
+        emit(export::FILE.into(), incidents)?;
         // The front matter's JSON Schema, for editors pointed at the published site.
         emit(
             crate::content::schema::OUTPUT_PATH.into(),
