@@ -353,7 +353,7 @@ fn body_prose(source: &Source, body: &str, events: &[(Event<'_>, Range<usize>)])
 
 /// The front matter's prose fields, `contributing_factors` marked as being about causes.
 fn front_matter_prose(source: &Source) -> Vec<Prose> {
-    let root = source.front_matter();
+    let root = &*source.front_matter();
     let mut nodes: Vec<(&Node, bool)> = Vec::new();
     for key in ["summary", "trigger", "detection"] {
         nodes.extend(find(root, &[Step::Key(key)]).map(|n| (n, false)));

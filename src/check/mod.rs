@@ -106,6 +106,7 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate, mut memo: Opt
             secrets::scan(source, &body, &mut found);
             let tools = blame::Tools::new(&vocabulary);
             language::scan(source, &body, &events(&body), &phrases, None, &tools, &mut found);
+            source.forget_front_matter();
             (&*source.path, allow::Allows::parse(source, &body), found)
         })
         .collect();
@@ -212,6 +213,7 @@ fn check_file(
     unfilled::check(pm, &events, &config.checks, &mut found);
     consistency::timeline(pm, &mut found);
     let allows = allow::Allows::parse(&pm.source, &body);
+    pm.source.forget_front_matter();
     let mut found = settle(found, &allows, config);
     // Sorted here, once: the archive's findings are then sorted runs (`diagnostic::sort_refs`).
     crate::diagnostic::sort(&mut found);
@@ -273,9 +275,10 @@ pub fn find<'n>(root: &'n Node, path: &[Step<'_>]) -> Option<&'n Node> {
 /// Where the value at `path` is, or the nearest enclosing value that exists (the start of
 /// the front matter at worst), so that every finding has a line to point at.
 pub fn locate(source: &Source, path: &[Step<'_>]) -> Location {
+    let root = source.front_matter();
     let span = (0..=path.len())
         .rev()
-        .find_map(|n| find(source.front_matter(), &path[..n]))
+        .find_map(|n| find(&root, &path[..n]))
         .map_or(0..0, |node| node.span.clone());
     source.location(span)
 }

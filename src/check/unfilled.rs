@@ -161,7 +161,7 @@ pub fn check(
             ("authors", pm.authors.is_empty()),
             ("root_causes", pm.root_causes.is_empty()),
         ] {
-            if empty && find(pm.source.front_matter(), &[Step::Key(key)]).is_some() {
+            if empty && find(&pm.source.front_matter(), &[Step::Key(key)]).is_some() {
                 found.push(
                     at_field(
                         pm,
@@ -181,7 +181,7 @@ pub fn check(
 
 /// Placeholders left in the front matter's prose fields.
 fn front_matter(pm: &Postmortem, found: &mut Vec<Diagnostic>) {
-    let root = pm.source.front_matter();
+    let root = &*pm.source.front_matter();
     let mut paths: Vec<Vec<Step<'_>>> = ["summary", "trigger", "detection"]
         .iter()
         .map(|k| vec![Step::Key(k)])

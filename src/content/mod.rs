@@ -333,7 +333,7 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
         digest: Source::digest_of(text),
         head_digest: Source::digest_of(&text[..split.body_offset]),
         head: text[..split.body_offset].to_string(),
-        // Filled in after decoding, which only borrows the tree: no copy of it.
+        // Parsed again by the checks that need it, one file at a time (see the field).
         tree: Default::default(),
         body_offset: split.body_offset,
         body_line: text[..split.body_offset].matches('\n').count() + 1,
@@ -343,14 +343,8 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
     };
     let mut reader = Reader::new(display, text, Codes::FRONT_MATTER);
     let (postmortem, orphan) = match decode::decode(&mut reader, &root, config, source) {
-        Ok(pm) => {
-            let _ = pm.source.tree.set(root);
-            (Some(Box::new(pm)), None)
-        }
-        Err(source) => {
-            let _ = source.tree.set(root);
-            (None, Some(source))
-        }
+        Ok(pm) => (Some(Box::new(pm)), None),
+        Err(source) => (None, Some(source)),
     };
     Parsed {
         postmortem,
@@ -415,10 +409,10 @@ impl Source {
         }
     }
 
-    /// The parsed front matter (null once `head` was let go, see
-    /// `Content::release_front_matter`).
-    pub fn front_matter(&self) -> &crate::tree::Node {
-        self.tree.get_or_init(|| {
+    /// The parsed front matter, kept until [`Source::forget_front_matter`] (null once
+    /// `head` was let go, see `Content::release_front_matter`).
+    pub fn front_matter(&self) -> std::sync::Arc<crate::tree::Node> {
+        self.tree.get_or_parse(|| {
             front_matter::split(&self.head)
                 .ok()
                 .and_then(|split| front_matter::parse(&split).ok())
@@ -427,6 +421,10 @@ impl Source {
                     span: 0..0,
                 })
         })
+    }
+
+    pub fn forget_front_matter(&self) {
+        self.tree.forget();
     }
 }
 

@@ -63,10 +63,11 @@ pub struct Source {
     pub head_digest: u64,
     /// The file before the body: front matter and its delimiters. Scanned for secrets.
     pub head: String,
-    /// The parsed front matter, with spans, so that later checks can point at a field
-    /// (`Source::front_matter`). Parsed again from `head` when it was let go: a preview
-    /// keeps ten thousand files' parses, and their trees were a sixth of that.
-    pub tree: std::sync::OnceLock<crate::tree::Node>,
+    /// The parsed front matter, with spans, for the checks that point at a field: parsed
+    /// from `head` when they first ask (`Source::front_matter`) and let go when the file's
+    /// checks are done. Kept from load to the end of the checks, the trees of 100,000
+    /// postmortems were 429 MiB, a fifth of the build.
+    pub tree: FrontMatter,
     /// Byte offset of the body in the file, for line numbers of body diagnostics.
     pub body_offset: usize,
     /// 1-based line on which the body starts.
@@ -76,6 +77,38 @@ pub struct Source {
     pub id_location: Location,
     /// Line starts of `head` and of `body`, each made on the first finding in it.
     pub lines: FileLines,
+}
+
+/// A file's parsed front matter, while its checks read it.
+#[derive(Debug, Default)]
+pub struct FrontMatter(std::sync::Mutex<Option<std::sync::Arc<crate::tree::Node>>>);
+
+impl FrontMatter {
+    pub fn holding(tree: crate::tree::Node) -> FrontMatter {
+        FrontMatter(std::sync::Mutex::new(Some(tree.into())))
+    }
+
+    fn cell(&self) -> std::sync::MutexGuard<'_, Option<std::sync::Arc<crate::tree::Node>>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The tree, parsed by `parse` if it is not held.
+    pub fn get_or_parse(
+        &self,
+        parse: impl FnOnce() -> crate::tree::Node,
+    ) -> std::sync::Arc<crate::tree::Node> {
+        self.cell().get_or_insert_with(|| parse().into()).clone()
+    }
+
+    pub fn forget(&self) {
+        *self.cell() = None;
+    }
+}
+
+impl Clone for FrontMatter {
+    fn clone(&self) -> FrontMatter {
+        FrontMatter(std::sync::Mutex::new(self.cell().clone()))
+    }
 }
 
 /// A file's line tables, for locations of findings: most findings are in the front matter,
