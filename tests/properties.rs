@@ -380,6 +380,12 @@ fn check_parse_file(text: &str) -> Result<(), TestCaseError> {
     check_diagnostics(text, &parsed.diagnostics)?;
     if let Some(pm) = &parsed.postmortem {
         check_source(text, &pm.source)?;
+        // Load lets the tree go; the checks parse it again from the head alone, and a
+        // field's finding would point at line 1 if that parse failed.
+        prop_assert!(
+            matches!(pm.source.front_matter().value, pmsite::tree::Value::Table(_)),
+            "the front matter of a decoded postmortem parses again from its head"
+        );
         for r in pm.related.iter().chain(&pm.recurrence_of) {
             check_location(text, &r.location)?;
         }
