@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{Step, at_field};
 use crate::content::{EventKind, Postmortem};
@@ -115,44 +116,90 @@ pub fn recurrences(
     let linked = |i: usize, j: usize| {
         links(&postmortems[i], &postmortems[j]) || links(&postmortems[j], &postmortems[i])
     };
-    let shares = |a: &[String], b: &[String]| a.iter().any(|x| b.contains(x));
     let earlier = |i: usize, j: usize| {
         j != i && postmortems[j].started_at.compare(&postmortems[i].started_at) == Ordering::Less
     };
-    let same_cause = |i: usize, j: usize| shares(&postmortems[i].root_causes, &postmortems[j].root_causes);
-    let same_service = |i: usize, j: usize| shares(&postmortems[i].services, &postmortems[j].services);
     // Recent postmortems with an earlier incident of the same service and root cause, none
-    // of which they link to.
-    let unlinked: Vec<usize> = (0..postmortems.len())
-        .into_par_iter()
+    // of which they link to. An incident shares a service and a root cause with another
+    // exactly when they share a (service, root cause) pair: its earlier incidents are
+    // looked up by pair, not searched for in the whole archive (which, with a recent
+    // postmortem for every forty, grew as the square of the archive).
+    let recent: Vec<usize> = (0..postmortems.len())
         .filter(|&i| {
             let pm = &postmortems[i];
             // A day of slack for incidents dated "tomorrow" in another time zone.
             let age = (today - pm.started_at.date()).num_days();
-            if !(-1..=i64::from(recent_days)).contains(&age)
-                || pm.root_causes.is_empty()
-                || pm.services.is_empty()
-            {
-                return false;
-            }
-            let mut recurrences =
-                (0..postmortems.len()).filter(|&j| earlier(i, j) && same_cause(i, j) && same_service(i, j));
-            recurrences
-                .next()
-                .is_some_and(|first| !linked(i, first) && !recurrences.any(|j| linked(i, j)))
+            (-1..=i64::from(recent_days)).contains(&age)
+        })
+        .collect();
+    if recent.is_empty() {
+        return Vec::new();
+    }
+    let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
+    for (j, pm) in postmortems.iter().enumerate() {
+        for pair in pairs(pm) {
+            by_pair.entry(pair).or_default().push(j);
+        }
+    }
+    let unlinked: Vec<usize> = recent
+        .into_par_iter()
+        .filter(|&i| {
+            let mut recurrences: Vec<usize> = pairs(&postmortems[i])
+                .flat_map(|pair| by_pair.get(&pair).into_iter().flatten().copied())
+                .filter(|&j| earlier(i, j))
+                .collect();
+            recurrences.sort_unstable();
+            recurrences.dedup();
+            !recurrences.is_empty() && !recurrences.iter().any(|&j| linked(i, j))
         })
         .collect();
     if unlinked.is_empty() {
         return Vec::new();
     }
-    // The incidents to name: earlier ones sharing a service or a root cause.
-    let alike = |i: usize, j: usize| earlier(i, j) && (same_cause(i, j) || same_service(i, j));
+    // The incidents to name: earlier ones sharing a service or a root cause. Asked of every
+    // incident for each postmortem found above: labels compared as numbers.
+    let services = label_numbers(postmortems, |pm| &pm.services);
+    let causes = label_numbers(postmortems, |pm| &pm.root_causes);
+    let shares = |labels: &[Vec<u32>], i: usize, j: usize| {
+        labels[i]
+            .iter()
+            .any(|label| labels[j].binary_search(label).is_ok())
+    };
+    let alike = |i: usize, j: usize| (shares(&causes, i, j) || shares(&services, i, j)) && earlier(i, j);
     let ranked = crate::search::rank(postmortems, &unlinked, &alike, NAMED);
     unlinked
         .into_iter()
         .zip(ranked)
         .filter(|(i, best)| !best.first().is_some_and(|&j| linked(*i, j)))
         .collect()
+}
+
+/// Per postmortem, the labels `of` gives it as numbers (one per distinct label), sorted.
+fn label_numbers(postmortems: &[Postmortem], of: impl Fn(&Postmortem) -> &[String]) -> Vec<Vec<u32>> {
+    let mut numbers: HashMap<&str, u32> = HashMap::default();
+    postmortems
+        .iter()
+        .map(|pm| {
+            let mut labels: Vec<u32> = of(pm)
+                .iter()
+                .map(|label| {
+                    let next = numbers.len() as u32;
+                    *numbers.entry(label.as_str()).or_insert(next)
+                })
+                .collect();
+            labels.sort_unstable();
+            labels
+        })
+        .collect()
+}
+
+/// A postmortem's (service, root cause) pairs.
+fn pairs(pm: &Postmortem) -> impl Iterator<Item = (&str, &str)> {
+    pm.services.iter().flat_map(|service| {
+        pm.root_causes
+            .iter()
+            .map(move |cause| (service.as_str(), cause.as_str()))
+    })
 }
 
 /// The findings of what [`recurrences`] found: cheap, and made again at every build, as
