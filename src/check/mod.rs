@@ -106,8 +106,9 @@ pub fn check(content: &Content, config: &Config, today: NaiveDate, mut memo: Opt
             secrets::scan(source, &body, &mut found);
             let tools = blame::Tools::new(&vocabulary);
             language::scan(source, &body, &events(&body), &phrases, None, &tools, &mut found);
-            source.forget_front_matter();
-            (&*source.path, allow::Allows::parse(source, &body), found)
+            let allows = allow::Allows::parse(source, &body);
+            source.let_go();
+            (&*source.path, allows, found)
         })
         .collect();
     for (path, allows, found_here) in &unreadable {
@@ -213,7 +214,7 @@ fn check_file(
     unfilled::check(pm, &events, &config.checks, &mut found);
     consistency::timeline(pm, &mut found);
     let allows = allow::Allows::parse(&pm.source, &body);
-    pm.source.forget_front_matter();
+    pm.source.let_go();
     let mut found = settle(found, &allows, config);
     // Sorted here, once: the archive's findings are then sorted runs (`diagnostic::sort_refs`).
     crate::diagnostic::sort(&mut found);

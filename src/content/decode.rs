@@ -653,7 +653,7 @@ mod tests {
             digest: Source::digest_of(front),
             head_digest: Source::digest_of(front),
             head: front.to_string(),
-            tree: crate::content::FrontMatter::holding(node.clone()),
+            tree: crate::content::Held::holding(node.clone()),
             body_offset: 0,
             body_line: 1,
             outline: Default::default(),

@@ -367,9 +367,14 @@ fn id_span(root: &crate::tree::Node) -> Option<std::ops::Range<usize>> {
 pub fn body_location(source: &Source, span: std::ops::Range<usize>) -> Location {
     let start = span.start.saturating_sub(source.body_offset);
     let end = span.end.saturating_sub(source.body_offset);
-    let body = source.body.text();
-    let lines = source.lines.body.get_or_init(|| Lines::new(&body));
-    let mut at = lines.locate(&body, start..end);
+    let body = source.lines.body.get_or_make(|| {
+        let text = source.body.text();
+        UnpackedBody {
+            lines: Lines::new(&text),
+            text,
+        }
+    });
+    let mut at = body.lines.locate(&body.text, start..end);
     at.line += source.body_line - 1;
     at.bytes = span;
     at
@@ -409,10 +414,10 @@ impl Source {
         }
     }
 
-    /// The parsed front matter, kept until [`Source::forget_front_matter`] (null once
-    /// `head` was let go, see `Content::release_front_matter`).
+    /// The parsed front matter, kept until [`Source::let_go`] (null once `head` was let
+    /// go, see `Content::release_front_matter`).
     pub fn front_matter(&self) -> std::sync::Arc<crate::tree::Node> {
-        self.tree.get_or_parse(|| {
+        self.tree.get_or_make(|| {
             front_matter::split(&self.head)
                 .ok()
                 .and_then(|split| front_matter::parse(&split).ok())
@@ -423,8 +428,11 @@ impl Source {
         })
     }
 
-    pub fn forget_front_matter(&self) {
+    /// Lets go of what the file's checks made: its parsed front matter, and its body
+    /// unpacked for findings in it.
+    pub fn let_go(&self) {
         self.tree.forget();
+        self.lines.body.forget();
     }
 }
 

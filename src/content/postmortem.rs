@@ -67,7 +67,7 @@ pub struct Source {
     /// from `head` when they first ask (`Source::front_matter`) and let go when the file's
     /// checks are done. Kept from load to the end of the checks, the trees of 100,000
     /// postmortems were 429 MiB, a fifth of the build.
-    pub tree: FrontMatter,
+    pub tree: Held<crate::tree::Node>,
     /// Byte offset of the body in the file, for line numbers of body diagnostics.
     pub body_offset: usize,
     /// 1-based line on which the body starts.
@@ -79,25 +79,23 @@ pub struct Source {
     pub lines: FileLines,
 }
 
-/// A file's parsed front matter, while its checks read it.
-#[derive(Debug, Default)]
-pub struct FrontMatter(std::sync::Mutex<Option<std::sync::Arc<crate::tree::Node>>>);
+/// What a file's checks make and let go when they end (`Source::let_go`): behind a lock,
+/// as the checks share the archive between threads.
+#[derive(Debug)]
+pub struct Held<T>(std::sync::Mutex<Option<std::sync::Arc<T>>>);
 
-impl FrontMatter {
-    pub fn holding(tree: crate::tree::Node) -> FrontMatter {
-        FrontMatter(std::sync::Mutex::new(Some(tree.into())))
+impl<T> Held<T> {
+    pub fn holding(value: T) -> Held<T> {
+        Held(std::sync::Mutex::new(Some(value.into())))
     }
 
-    fn cell(&self) -> std::sync::MutexGuard<'_, Option<std::sync::Arc<crate::tree::Node>>> {
+    fn cell(&self) -> std::sync::MutexGuard<'_, Option<std::sync::Arc<T>>> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The tree, parsed by `parse` if it is not held.
-    pub fn get_or_parse(
-        &self,
-        parse: impl FnOnce() -> crate::tree::Node,
-    ) -> std::sync::Arc<crate::tree::Node> {
-        self.cell().get_or_insert_with(|| parse().into()).clone()
+    /// The value, made by `make` if it is not held.
+    pub fn get_or_make(&self, make: impl FnOnce() -> T) -> std::sync::Arc<T> {
+        self.cell().get_or_insert_with(|| make().into()).clone()
     }
 
     pub fn forget(&self) {
@@ -105,19 +103,32 @@ impl FrontMatter {
     }
 }
 
-impl Clone for FrontMatter {
-    fn clone(&self) -> FrontMatter {
-        FrontMatter(std::sync::Mutex::new(self.cell().clone()))
+impl<T> Default for Held<T> {
+    fn default() -> Held<T> {
+        Held(std::sync::Mutex::new(None))
     }
 }
 
+impl<T> Clone for Held<T> {
+    fn clone(&self) -> Held<T> {
+        Held(std::sync::Mutex::new(self.cell().clone()))
+    }
+}
+
+/// A body unpacked for the locations of findings in it, with its line table.
+#[derive(Debug)]
+pub struct UnpackedBody {
+    pub text: String,
+    pub lines: crate::diagnostic::Lines,
+}
+
 /// A file's line tables, for locations of findings: most findings are in the front matter,
-/// so the body's table (and the unpacking of the body it needs) is made only for a finding
-/// in the body.
+/// so the body is unpacked and its table made only for a finding in the body, and let go
+/// with the tree when the file's checks end.
 #[derive(Clone, Debug, Default)]
 pub struct FileLines {
     pub head: std::sync::OnceLock<crate::diagnostic::Lines>,
-    pub body: std::sync::OnceLock<crate::diagnostic::Lines>,
+    pub body: Held<UnpackedBody>,
 }
 
 /// A file's body, packed (LZ4: a third of the bytes). A build holds every body from load
