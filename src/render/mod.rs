@@ -144,6 +144,15 @@ impl Rows {
     }
 }
 
+/// A file made from front matter alone: [`Contents::Unchanged`] when the front matter is
+/// as the last build of a preview had it, else what `make` makes.
+fn unless_unchanged<'a>(same_front_matter: bool, make: impl FnOnce() -> Contents<'a>) -> Contents<'a> {
+    match same_front_matter {
+        true => Contents::Unchanged,
+        false => make(),
+    }
+}
+
 impl<'m> Renderer<'m> {
     pub fn new(model: &'m Model<'m>) -> Renderer<'m> {
         Renderer::with_rows(model, Arc::new(Rows::of(&model.site)))
@@ -292,10 +301,7 @@ impl<'m> Renderer<'m> {
             count += 1;
             emit(File { path, contents })
         };
-        let made = |make: &dyn Fn() -> String| match same_front_matter {
-            true => Contents::Unchanged,
-            false => Contents::Text(make()),
-        };
+        let made = |make: &dyn Fn() -> String| unless_unchanged(same_front_matter, || Contents::Text(make()));
         let (model, site) = (self.model, &self.model.site);
         for asset in &model.theme.assets {
             let contents = match &asset.source {
@@ -309,11 +315,10 @@ impl<'m> Renderer<'m> {
             emit(url::file_output(key), Contents::Copy(postmortems.join(key)))?;
         }
         let incidents = |out: &mut dyn std::io::Write| export::write_incidents_json(site, out);
-        let incidents = match same_front_matter {
-            true => Contents::Unchanged,
-            false => Contents::Streamed(&incidents),
-        };
-        emit(export::FILE.into(), incidents)?;
+        emit(
+            export::FILE.into(),
+            unless_unchanged(same_front_matter, || Contents::Streamed(&incidents)),
+        )?;
         // The front matter's JSON Schema, for editors pointed at the published site.
         emit(
             crate::content::schema::OUTPUT_PATH.into(),
