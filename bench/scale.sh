@@ -15,7 +15,8 @@ of N postmortems (../shared/bench/gen_corpus.py DIR N --seed S) and time one
 `pmsite build --verbose` of it under /usr/bin/time -v. Print the stage times, total and
 peak of each N, and the ratios of the largest N to the smallest against the targets
 (total <= 1.1x and each stage <= 1.2x the growth of N: 11x and 12x from 10k to 100k;
-peak <= 2 GiB).
+peak <= 2 GiB), and the output's size (target <= 300 MB at 10k, in proportion at
+other sizes) with the bytes of each top-level folder and file.
 
 Then the stable-output measure, at the smallest N: build an archive, build it again
 with one more postmortem dated after all others (generated like the others), and again
@@ -126,7 +127,9 @@ for n in "${SIZES[@]}"; do
     python3 "$GEN" "$DIR/site-$n" "$n" --seed "$SEED" >/dev/null || die "gen_corpus.py failed"
     note "building $n"
     build "$DIR/site-$n" "$DIR/out-$n" "$DIR/build-$n.log"
-    LOGS+=("$n=$DIR/build-$n.log")
+    # The output's bytes, whole and per top-level entry (apparent sizes, as a host stores them).
+    (cd "$DIR/out-$n" && du -sb . * | sort -rn) >"$DIR/size-$n.txt"
+    LOGS+=("$n=$DIR/build-$n.log=$DIR/size-$n.txt")
     rm -rf "$DIR/out-$n" "$DIR/site-$n"
 done
 
@@ -134,8 +137,10 @@ python3 - "${LOGS[@]}" <<'EOF'
 import re, sys
 
 runs = []
+sizes = {}
 for arg in sys.argv[1:]:
-    n, path = arg.split("=", 1)
+    n, path, size_path = arg.split("=", 2)
+    sizes[int(n)] = [line.split("\t") for line in open(size_path, encoding="utf-8").read().splitlines()]
     text = open(path, encoding="utf-8", errors="replace").read()
     stages = {m.group(1).strip(): float(m.group(2))
               for m in re.finditer(r"^\s*([a-z][a-z +]*): ([0-9.]+) s$", text, re.M)}
@@ -159,6 +164,14 @@ for n, total, stages, peak in runs:
     print(f"| {n:,} | {total:.2f} s | " + " | ".join(cells) + f" | {rest:.2f} | {peak / 2**30:.2f} GiB |")
 
 GIB2 = 2 * 2**30
+print()
+for n, entries in sizes.items():
+    total = int(next(b for b, name in entries if name == "."))
+    # The target is the issue's: <= 300 MB at 10,000 postmortems, and in proportion.
+    target = 300e6 * n / 10_000
+    largest = ", ".join(f"{name} {int(b) / 1e6:.0f}" for b, name in entries if name != ".")
+    print(f"output at {n:,}: {total / 1e6:.1f} MB (target <= {target / 1e6:.0f} MB): "
+          f"{'PASS' if total <= target else 'MISS'}; MB per entry: {largest}")
 print()
 for n, _, _, peak in runs:
     print(f"peak at {n:,}: {peak / 2**30:.2f} GiB (target <= 2 GiB): {'PASS' if peak <= GIB2 else 'MISS'}")

@@ -56,7 +56,7 @@ fn pages_work_without_javascript_and_navigate_by_link() {
         "page scripts still run: the test is not testing a no-JS browser"
     );
 
-    let first = "section[aria-labelledby=recent] .incident-list .incident-row-title a";
+    let first = "section[aria-labelledby=recent] .incident-list > li > h3 a";
     let href = eval(&tab, &format!("document.querySelector({first:?}).href"));
     let href = href.as_str().expect("link href").to_string();
     let expected = href
@@ -611,8 +611,8 @@ fn action_item_tables_become_cards_on_a_phone() {
             &tab,
             "(() => [...document.querySelectorAll('main table.fit tbody tr')].map(tr => {
                     const r = tr.getBoundingClientRect();
-                    const labels = [...tr.querySelectorAll('td[data-label]')].map(td => getComputedStyle(td, '::before').content);
-                    const ids = [...tr.querySelectorAll('.id')].map(e => e.getClientRects().length);
+                    const labels = [...tr.querySelectorAll('td')].map(td => getComputedStyle(td, '::before').content);
+                    const ids = [...tr.querySelectorAll('.id, .ledger-table td:not(.wide) > a, td:last-child')].map(e => e.getClientRects().length);
                     return { display: getComputedStyle(tr).display, width: r.width, labels, ids }; }))()",
         );
         let cards = cards.as_array().expect("rows");
@@ -985,7 +985,7 @@ fn search_page_finds_highlights_filters_and_links_to_the_section_over_http() {
     // section holding most of them.
     let first = &results[0];
     let page = format!("/incidents/{}/", first["id"].as_str().unwrap());
-    click(&tab, "#pm-results > li.incident-row .incident-row-title a");
+    click(&tab, "#pm-results > li > h2 a");
     wait_for(
         &tab,
         &format!("{page} to load and move to a section after clicking the first result"),
@@ -1084,7 +1084,7 @@ fn search_page_works_from_file_urls() {
         "the first result links to {href}, which does not exist"
     );
     // The incident page, from the file system too, marks the words and moves to a section.
-    click(&tab, "#pm-results > li.incident-row .incident-row-title a");
+    click(&tab, "#pm-results > li > h2 a");
     wait_for(
         &tab,
         "the first result's page to open at a section, with the word marked (from file://)",
@@ -1451,14 +1451,14 @@ The expired certificate was renewed <em>late</em>.
 
 /// The rendered results: the incident id (from the title link), title, summary, severity and
 /// date as shown, and the highlighted words.
-const RESULTS_JS: &str = "[...document.querySelectorAll('#pm-results > li.incident-row')].map(li => {
-    const a = li.querySelector('.incident-row-title a');
+const RESULTS_JS: &str = "[...document.querySelectorAll('#pm-results > li')].map(li => {
+    const a = li.querySelector(':scope > h2 a');
     const text = sel => { const e = li.querySelector(sel); return e ? e.textContent : null; };
     // The id is the folder after incidents/ (the link may end in index.html, from file://).
     const id = a && (s => s[s.lastIndexOf('incidents') + 1])(new URL(a.href).pathname.split('/'));
     return { id: id || null,
              href: a ? a.href : null, title: a ? a.textContent : null,
-             summary: text('.incident-row-summary'), severity: text('.sev'), date: text('time'),
+             summary: text(':scope > h2 + p'), severity: text('.sev'), date: text('time'),
              marks: [...li.querySelectorAll('mark')].map(m => m.textContent) }; })";
 
 /// `pmsite search QUERY --json` on the site, every hit, with `filters` as (facet kind, value).

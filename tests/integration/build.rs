@@ -110,7 +110,11 @@ fn values_differing_only_in_case_share_one_page() {
         page.contains("Tag: postgres"),
         "the most common spelling names the page"
     );
-    assert_eq!(page.matches("class=\"incident-row\"").count(), 3);
+    assert_eq!(
+        page.matches("<li><p><a class=\"sev").count(),
+        3,
+        "a row per incident"
+    );
 }
 
 #[test]

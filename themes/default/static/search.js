@@ -660,10 +660,10 @@
           const href = root + page + words;
           const chips = r.services.map((s) => '<span class="chip">' + escapeHtml(s) + '</span>').join(' ');
           return (
-            '<li class="incident-row"><div class="incident-row-head"><span class="sev sev-' + Math.min(Number(r.rank) || 0, 4) + '">' + escapeHtml(r.severity) +
-            '</span> <time datetime="' + escapeHtml(r.date) + '">' + escapeHtml(r.date) + '</time></div>' +
-            '<h2 class="incident-row-title"><a href="' + escapeHtml(href) + '">' + highlight(r.title, stems) + '</a></h2>' +
-            '<p class="incident-row-summary">' + highlight(r.summary, stems) + '</p>' +
+            '<li><p><span class="sev sev-' + Math.min(Number(r.rank) || 0, 4) + '">' + escapeHtml(r.severity) +
+            '</span> <time datetime="' + escapeHtml(r.date) + '">' + escapeHtml(r.date) + '</time></p>' +
+            '<h2><a href="' + escapeHtml(href) + '">' + highlight(r.title, stems) + '</a></h2>' +
+            '<p>' + highlight(r.summary, stems) + '</p>' +
             (chips ? '<p class="chips">' + chips + '</p>' : '') + '</li>'
           );
         })
@@ -744,7 +744,7 @@
       shown += PAGE;
       // The button may disappear: move focus to the first newly shown result instead.
       run().then(() => {
-        const rows = results.querySelectorAll('li.incident-row h2 a');
+        const rows = results.querySelectorAll(':scope > li h2 a');
         (rows[first] || (more.hidden ? input : more)).focus();
       });
     });
