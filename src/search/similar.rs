@@ -101,22 +101,158 @@ pub fn rank(
 ) -> Vec<Vec<usize>> {
     let all: Vec<&Postmortem> = postmortems.iter().collect();
     let archive = Archive::new(&all);
+    let labelled = ByLabel::new(&archive);
     wanted
         .par_iter()
         .map_init(
             || Scores::new(all.len()),
             |scores, &a| {
                 archive.collect(a, scores);
-                let mut found: Vec<(u32, usize)> = (0..all.len())
+                let mut found: Vec<(u32, usize)> = scores
+                    .touched
+                    .iter()
+                    .map(|&b| b as usize)
                     .filter(|&b| b != a && candidate(a, b))
                     .map(|b| (archive.score(a, b, scores), b))
                     .filter(|&(score, _)| score > 0)
                     .collect();
+                // Any other incident scores its bonus alone: nothing unless it shares a
+                // service or root cause. Those are read in id order, as ties are broken,
+                // only until no unread one can be among the best (reading the whole
+                // archive for each of a few thousand recent incidents of a large one took
+                // time in the square of its size).
+                let shared = labelled.of(&archive, a);
+                let mut tiers = Tiers::new(&archive, a, limit);
+                let mut best = tiers.threshold(&found);
+                for b in shared {
+                    if tiers.settled(best) {
+                        break;
+                    }
+                    let b = b as usize;
+                    if b == a || scores.seen[b] || !candidate(a, b) {
+                        continue;
+                    }
+                    if tiers.admit(archive.bonus(a, b), b) {
+                        best = tiers.threshold(&found);
+                    }
+                }
+                found.extend(tiers.admitted());
                 scores.clear();
                 archive.best(&mut found, limit)
             },
         )
         .collect()
+}
+
+/// Per label (service or root cause), every incident that has it, in id order: the order
+/// in which [`rank`] reads the incidents a bonus alone may list.
+struct ByLabel {
+    /// Per label, the ranks in id order of the incidents that have it, ascending.
+    lists: Vec<Vec<u32>>,
+    /// Per rank in id order, the incident.
+    incident: Vec<u32>,
+}
+
+impl ByLabel {
+    fn new(archive: &Archive<'_>) -> ByLabel {
+        let mut incident: Vec<u32> = (0..archive.ids.len() as u32).collect();
+        incident.sort_unstable_by_key(|&b| archive.ids[b as usize]);
+        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); archive.labelled.len()];
+        for (rank, &b) in incident.iter().enumerate() {
+            let b = b as usize;
+            for &label in archive.services[b].iter().chain(&archive.root_causes[b]) {
+                lists[label as usize].push(rank as u32);
+            }
+        }
+        ByLabel { lists, incident }
+    }
+
+    /// The incidents sharing a label with `a`, each once, in id order.
+    fn of<'s>(&'s self, archive: &Archive<'_>, a: usize) -> impl Iterator<Item = u32> + 's {
+        let mut lists: Vec<&[u32]> = archive.services[a]
+            .iter()
+            .chain(&archive.root_causes[a])
+            .map(|&label| self.lists[label as usize].as_slice())
+            .collect();
+        // A merge of a few sorted lists: the smallest head next, equal heads once.
+        std::iter::from_fn(move || {
+            let next = lists.iter().filter_map(|list| list.first()).min().copied()?;
+            for list in &mut lists {
+                if list.first() == Some(&next) {
+                    *list = &list[1..];
+                }
+            }
+            Some(self.incident[next as usize])
+        })
+    }
+}
+
+/// The incidents `a`'s bonus alone ranks, read in id order: per bonus they can have, the
+/// first `limit` of them (a later one with the same bonus loses the tie to each).
+struct Tiers {
+    limit: usize,
+    /// Per bonus an incident sharing a label with `a` can get, highest first: the
+    /// incidents admitted with it.
+    tiers: Vec<(u32, Vec<usize>)>,
+}
+
+impl Tiers {
+    fn new(archive: &Archive<'_>, a: usize, limit: usize) -> Tiers {
+        let (services, causes) = (
+            archive.services[a].len() as u32,
+            archive.root_causes[a].len() as u32,
+        );
+        let mut bonuses: Vec<u32> = (0..=services)
+            .flat_map(|s| (0..=causes).map(move |c| s * SERVICE_BONUS + c * ROOT_CAUSE_BONUS))
+            .filter(|&bonus| bonus > 0)
+            .collect();
+        bonuses.sort_unstable_by(|x, y| y.cmp(x));
+        bonuses.dedup();
+        Tiers {
+            limit,
+            tiers: bonuses.into_iter().map(|bonus| (bonus, Vec::new())).collect(),
+        }
+    }
+
+    /// Keeps `b` if its tier is not full; whether it did.
+    fn admit(&mut self, bonus: u32, b: usize) -> bool {
+        match self.tiers.iter_mut().find(|(tier, _)| *tier == bonus) {
+            Some((_, admitted)) if admitted.len() < self.limit => {
+                admitted.push(b);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The `limit`-th best score among `found` and the admitted incidents (0 while fewer).
+    fn threshold(&self, found: &[(u32, usize)]) -> u32 {
+        let mut scores: Vec<u32> = found
+            .iter()
+            .map(|&(score, _)| score)
+            .chain(
+                self.tiers
+                    .iter()
+                    .flat_map(|(bonus, admitted)| admitted.iter().map(|_| *bonus)),
+            )
+            .collect();
+        scores.sort_unstable_by(|x, y| y.cmp(x));
+        scores.get(self.limit - 1).copied().unwrap_or(0)
+    }
+
+    /// Whether no incident read from now on can be among the best: each tier with room is
+    /// below `threshold`, and in a full tier a later incident loses the tie.
+    fn settled(&self, threshold: u32) -> bool {
+        self.tiers
+            .iter()
+            .all(|(bonus, admitted)| admitted.len() >= self.limit || *bonus < threshold)
+    }
+
+    fn admitted(self) -> impl Iterator<Item = (u32, usize)> {
+        self.tiers
+            .into_iter()
+            .flat_map(|(bonus, admitted)| admitted.into_iter().map(move |b| (bonus, b)))
+    }
 }
 
 /// What the ranking reads of an archive: each incident's words and labels, interned, and
@@ -450,6 +586,72 @@ mod tests {
             .into_iter()
             .map(|list| list.into_iter().map(|j| postmortems[j].id.as_str()).collect())
             .collect()
+    }
+
+    /// What [`rank`] finds, the slow way: every incident of the archive scored.
+    fn ranked_reading_everything(
+        postmortems: &[Postmortem],
+        candidate: &dyn Fn(usize, usize) -> bool,
+        limit: usize,
+    ) -> Vec<Vec<usize>> {
+        let all: Vec<&Postmortem> = postmortems.iter().collect();
+        let archive = Archive::new(&all);
+        let mut scores = Scores::new(all.len());
+        (0..all.len())
+            .map(|a| {
+                archive.collect(a, &mut scores);
+                let mut found: Vec<(u32, usize)> = (0..all.len())
+                    .filter(|&b| b != a && candidate(a, b))
+                    .map(|b| (archive.score(a, b, &scores), b))
+                    .filter(|&(score, _)| score > 0)
+                    .collect();
+                scores.clear();
+                archive.best(&mut found, limit)
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// `rank` reads only the incidents sharing a label, and stops once no unread one can
+        /// be among the best: its lists are those of reading every incident.
+        #[test]
+        fn ranking_reads_part_of_the_archive_and_ranks_as_if_it_read_all(
+            incidents in proptest::collection::vec(
+                (0..100u32, 0..6usize, proptest::collection::vec(0..2usize, 0..3),
+                 proptest::collection::vec(0..2usize, 0..2)),
+                // Past COMMON incidents with a label, so that labels alone find no candidates.
+                1..900,
+            ),
+            seed in 0..u64::MAX,
+            limit in 1..6usize,
+        ) {
+            const WORDS: [&str; 6] = ["gateway", "timeouts", "ledger", "drift", "deploy", "cache"];
+            let postmortems: Vec<Postmortem> = incidents
+                .iter()
+                .enumerate()
+                .map(|(i, (prefix, word, services, causes))| {
+                    let services: Vec<String> = services.iter().map(|s| format!("service{s}")).collect();
+                    let causes: Vec<String> = causes.iter().map(|c| format!("cause{c}")).collect();
+                    let services: Vec<&str> = services.iter().map(String::as_str).collect();
+                    let causes: Vec<&str> = causes.iter().map(String::as_str).collect();
+                    // Ids in another order than the archive's: ties go by id.
+                    let title = format!("{} {} outage", WORDS[*word], WORDS[(word + i) % WORDS.len()]);
+                    postmortem(&format!("pm{prefix:02}-{i:03}"), &title, &services, &causes)
+                })
+                .collect();
+            let some = |a: usize, b: usize| {
+                let mixed = ((a as u64) << 32 | b as u64) ^ seed;
+                mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 62 != 0
+            };
+            let everyone: Vec<usize> = (0..postmortems.len()).collect();
+            for candidate in [&some as &(dyn Fn(usize, usize) -> bool + Sync), &|_, _| true] {
+                proptest::prop_assert_eq!(
+                    rank(&postmortems, &everyone, candidate, limit),
+                    ranked_reading_everything(&postmortems, candidate, limit)
+                );
+            }
+        }
     }
 
     #[test]
