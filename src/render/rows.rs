@@ -205,7 +205,7 @@ pub fn ledger_row<'i>(model: &Model<'_>, items: &'i [Item], index: usize) -> Led
         owner: group_link(entry.owner_group, &ledger.owners, url::ledger_owner),
         team: group_link(entry.team_group, &ledger.teams, url::ledger_team),
         service: entry.service.as_ref().map(|s| TermLink {
-            name: s.clone(),
+            name: s.to_string(),
             url: term_url(site, TaxonomyKind::Service, s),
         }),
     }

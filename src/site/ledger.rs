@@ -12,6 +12,8 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 use super::stats;
@@ -24,10 +26,14 @@ pub struct Entry {
     pub postmortem: usize,
     /// Index into that postmortem's `action_items`.
     pub item: usize,
+    /// The item's status.
+    pub status: ActionStatus,
+    /// The item's owner.
+    pub owner: Option<Arc<str>>,
     /// The item's team, or its postmortem's first team.
-    pub team: Option<String>,
+    pub team: Option<Arc<str>>,
     /// The item's service, or its postmortem's first service.
-    pub service: Option<String>,
+    pub service: Option<Arc<str>>,
     /// Days past `due` for a pending item; 0 when not overdue.
     pub days_overdue: i64,
     /// Days from the incident's start to `completed`, for done items.
@@ -61,7 +67,7 @@ pub struct Summary {
 }
 
 /// Entries that share an owner, a team or a service.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Group {
     pub name: String,
     pub slug: String,
@@ -102,11 +108,11 @@ impl LedgerView {
         }
     }
 
-    fn includes(self, entry: &Entry, item: &ActionItem) -> bool {
+    fn includes(self, entry: &Entry) -> bool {
         match self {
-            LedgerView::Open => item.status.is_pending(),
+            LedgerView::Open => entry.status.is_pending(),
             LedgerView::Overdue => entry.is_overdue(),
-            LedgerView::Done => !item.status.is_pending(),
+            LedgerView::Done => !entry.status.is_pending(),
         }
     }
 }
@@ -129,30 +135,37 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    pub fn build(site: &Site<'_>) -> Ledger {
+    pub fn build<'a>(site: &Site<'a>) -> Ledger {
         let today = site.selection.today;
-        let mut entries: Vec<Entry> = Vec::new();
+        // An entry holds what the ledger's order, views, groups and counts read of its
+        // item, and its key is made beside it: on a large archive, going back to the items
+        // for each of these was most of the model stage (cache misses grow with it).
+        let mut names: rustc_hash::FxHashMap<&'a str, Arc<str>> = Default::default();
+        let mut name =
+            |name: Option<&'a str>| name.map(|name| names.entry(name).or_insert_with(|| name.into()).clone());
+        let mut keyed: Vec<(LedgerKey, Entry)> = Vec::new();
         for (p, pm) in site.postmortems.iter().enumerate() {
             for (i, item) in pm.action_items.iter().enumerate() {
-                entries.push(Entry {
+                let entry = Entry {
                     postmortem: p,
                     item: i,
-                    team: filed_team(pm, item).map(str::to_string),
-                    service: filed_service(pm, item).map(str::to_string),
+                    status: item.status,
+                    owner: name(item.owner.as_deref()),
+                    team: name(filed_team(pm, item)),
+                    service: name(filed_service(pm, item)),
                     days_overdue: days_overdue(item, today),
                     days_to_close: days_to_close(pm, item),
                     owner_group: None,
                     team_group: None,
-                });
+                };
+                keyed.push((ledger_key(&entry, item), entry));
             }
         }
-        // Keys made once per entry: a comparison that looks up both items is most of the
-        // model stage on a large archive (cache misses grow with it).
-        entries.sort_by_cached_key(|e| ledger_key(e, &site.postmortems[e.postmortem].action_items[e.item]));
-        let item = |e: &Entry| &site.postmortems[e.postmortem].action_items[e.item];
-        let owners = group(site, &entries, |e| item(e).owner.as_deref());
-        let teams = group(site, &entries, |e| e.team.as_deref());
-        let services = group(site, &entries, |e| e.service.as_deref());
+        keyed.sort_unstable_by_key(|(key, _)| *key);
+        let mut entries: Vec<Entry> = keyed.into_iter().map(|(_, entry)| entry).collect();
+        let owners = group(&entries, |e| e.owner.as_deref());
+        let teams = group(&entries, |e| e.team.as_deref());
+        let services = group(&entries, |e| e.service.as_deref());
         for (g, owner) in owners.iter().enumerate() {
             for &e in &owner.entries {
                 entries[e].owner_group = Some(g);
@@ -165,12 +178,12 @@ impl Ledger {
         }
         let views: [Vec<usize>; 3] = LedgerView::ALL.map(|view| {
             (0..entries.len())
-                .filter(|&i| view.includes(&entries[i], item(&entries[i])))
+                .filter(|&i| view.includes(&entries[i]))
                 .collect()
         });
         let listed = views.clone().map(|view| list_order(&entries, view));
         Ledger {
-            overall: summary(site, &entries),
+            overall: summary(&entries),
             entries,
             views,
             listed,
@@ -210,13 +223,12 @@ impl Ledger {
 }
 
 /// Counts over some of the ledger's entries.
-fn summary<'e>(site: &Site<'_>, entries: impl IntoIterator<Item = &'e Entry>) -> Summary {
+fn summary<'e>(entries: impl IntoIterator<Item = &'e Entry>) -> Summary {
     let mut summary = Summary::default();
     let mut days = Vec::new();
     for entry in entries {
-        let item = &site.postmortems[entry.postmortem].action_items[entry.item];
         summary.total += 1;
-        match item.status {
+        match entry.status {
             ActionStatus::Done => summary.done += 1,
             ActionStatus::WontDo => summary.wont_do += 1,
             _ => summary.pending += 1,
@@ -271,7 +283,9 @@ fn days_to_close(pm: &Postmortem, item: &ActionItem) -> Option<i64> {
 /// Overdue items first (highest priority first, then most days overdue), then other
 /// pending items by due date (undated last), then closed items, most recently completed
 /// first. Ties keep site order (newest incident first) and the author's item order.
-fn ledger_key(e: &Entry, item: &ActionItem) -> (u8, i64, i64, i64, usize, usize) {
+type LedgerKey = (u8, i64, i64, i64, usize, usize);
+
+fn ledger_key(e: &Entry, item: &ActionItem) -> LedgerKey {
     // `None` priority sorts after P3.
     let priority = item.priority.map_or(i64::from(u8::MAX), |p| p as i64);
     let day = |date: NaiveDate| i64::from(chrono::Datelike::num_days_from_ce(&date));
@@ -302,37 +316,35 @@ fn list_order(entries: &[Entry], mut list: Vec<usize>) -> Vec<usize> {
 
 /// Groups by the slug of a name (so `Maya.Patel` and `maya.patel` are one person), named
 /// after the first spelling in ledger order; sorted by slug.
-fn group<'k>(
-    site: &Site<'_>,
-    entries: &'k [Entry],
-    key: impl Fn(&'k Entry) -> Option<&'k str>,
-) -> Vec<Group> {
-    // A slug per spelling, made once: there are a few dozen owners and hundreds of
+fn group<'k>(entries: &'k [Entry], key: impl Fn(&'k Entry) -> Option<&'k str>) -> Vec<Group> {
+    // Per spelling, its group, found once: there are a few dozen owners and hundreds of
     // thousands of items.
-    let mut slugs: rustc_hash::FxHashMap<&str, String> = Default::default();
-    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    let mut spellings: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    let mut by_slug: BTreeMap<String, usize> = BTreeMap::new();
+    let mut groups: Vec<Group> = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         let Some(name) = key(entry) else { continue };
-        let slug = slugs.entry(name).or_insert_with(|| term_slug(name));
-        match groups.get_mut(slug.as_str()) {
-            Some(group) => group.entries.push(i),
-            None => {
-                groups.insert(
-                    slug.clone(),
-                    Group {
-                        name: name.to_string(),
-                        slug: slug.clone(),
-                        entries: vec![i],
-                        listed: Vec::new(),
-                        summary: Summary::default(),
-                    },
-                );
-            }
-        }
+        let at = *spellings.entry(name).or_insert_with(|| {
+            let slug = term_slug(name);
+            *by_slug.entry(slug.clone()).or_insert_with(|| {
+                groups.push(Group {
+                    name: name.to_string(),
+                    slug,
+                    entries: Vec::new(),
+                    listed: Vec::new(),
+                    summary: Summary::default(),
+                });
+                groups.len() - 1
+            })
+        });
+        groups[at].entries.push(i);
     }
-    let mut groups: Vec<Group> = groups.into_values().collect();
+    let mut groups: Vec<Group> = by_slug
+        .into_values()
+        .map(|at| std::mem::take(&mut groups[at]))
+        .collect();
     for g in &mut groups {
-        g.summary = summary(site, g.entries.iter().map(|&i| &entries[i]));
+        g.summary = summary(g.entries.iter().map(|&i| &entries[i]));
         g.listed = list_order(entries, g.entries.clone());
     }
     groups
