@@ -160,7 +160,7 @@ impl Dossier {
                 .entries
                 .iter()
                 .copied()
-                .filter(|&i| ledger.item(site, &ledger.entries[i]).status.is_pending())
+                .filter(|&i| ledger.entries[i].status.is_pending())
                 .collect()
         });
         let distribution = |end| Distribution::of(service.name.clone(), &incidents, end);

@@ -135,7 +135,7 @@ impl Insights {
         let mut actions: BTreeMap<(i32, u32), Vec<usize>> = BTreeMap::new();
         for entry in &ledger.entries {
             let pm = pms[entry.postmortem];
-            let slot = match ledger.item(site, entry).status {
+            let slot = match entry.status {
                 ActionStatus::Done => ACTION_DONE,
                 ActionStatus::WontDo => ACTION_WONT_DO,
                 _ => ACTION_PENDING,
