@@ -11,7 +11,6 @@
 //!   rule of [`super::stats`].
 
 use std::collections::BTreeMap;
-
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -280,11 +279,12 @@ fn days_to_close(pm: &Postmortem, item: &ActionItem) -> Option<i64> {
     Some((item.completed? - pm.started_at.date()).num_days()).filter(|d| *d >= 0)
 }
 
+/// Where an entry goes in ledger order: see [`ledger_key`].
+type LedgerKey = (u8, i64, i64, i64, usize, usize);
+
 /// Overdue items first (highest priority first, then most days overdue), then other
 /// pending items by due date (undated last), then closed items, most recently completed
 /// first. Ties keep site order (newest incident first) and the author's item order.
-type LedgerKey = (u8, i64, i64, i64, usize, usize);
-
 fn ledger_key(e: &Entry, item: &ActionItem) -> LedgerKey {
     // `None` priority sorts after P3.
     let priority = item.priority.map_or(i64::from(u8::MAX), |p| p as i64);
