@@ -237,7 +237,11 @@ impl Tiers {
             )
             .collect();
         scores.sort_unstable_by(|x, y| y.cmp(x));
-        self.limit.checked_sub(1).and_then(|at| scores.get(at)).copied().unwrap_or(0)
+        self.limit
+            .checked_sub(1)
+            .and_then(|at| scores.get(at))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Whether no incident read from now on can be among the best: each tier with room is
