@@ -101,7 +101,7 @@ pub fn rank(
 ) -> Vec<Vec<usize>> {
     let all: Vec<&Postmortem> = postmortems.iter().collect();
     let archive = Archive::new(&all);
-    let labelled = ByLabel::new(&archive);
+    let by_label = ByLabel::new(&archive);
     wanted
         .par_iter()
         .map_init(
@@ -121,7 +121,7 @@ pub fn rank(
                 // only until no unread one can be among the best (reading the whole
                 // archive for each of a few thousand recent incidents of a large one took
                 // time in the square of its size).
-                let shared = labelled.of(&archive, a);
+                let shared = by_label.of(&archive, a);
                 let mut tiers = Tiers::new(&archive, a, limit);
                 let mut best = tiers.threshold(&found);
                 for b in shared {
