@@ -34,7 +34,8 @@ function gzSize(file) {
   return gz.get(file);
 }
 const clientBytes = gzSize(path.join(publicDir, 'assets/search.js'));
-const EAGER_FACETS = ['severity', 'year', 'root_cause'];
+// Filters start closed: the page loads no facet file until one is opened.
+const EAGER_FACETS = [];
 
 function engineWithLog() {
   const loaded = new Map();
@@ -54,7 +55,7 @@ function engineWithLog() {
   return { engine, loaded };
 }
 
-// Everything the page does for one query: search, facets for counts, the first ten rows.
+// Everything the page does for one query: search, facets it has open, the first ten rows.
 async function query(engine, text) {
   await engine.init();
   for (const kind of EAGER_FACETS) await engine.facet(kind);

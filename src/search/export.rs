@@ -13,7 +13,8 @@
 //! - `manifest.js`: version, document count, BM25 constants, per field its boost, average
 //!   length and whether it has norms, the fieldnorm table, the segments (first document,
 //!   number of documents, where each of its term chunks starts: the shortest prefix of its
-//!   first term that sorts after the previous chunk), where each word chunk starts, the
+//!   first term that sorts after the previous chunk, or, for a long list, where each page
+//!   of such starts begins), where each word chunk starts (the same way), the
 //!   size of document groups, the incident URL pattern, the severities in rank order.
 //! - `t/<start>/<name>.js`: a chunk of the terms of the segment whose first document is
 //!   `start`, in UTF-8 byte order, each `[term, docs, masks, tfs, norms]` (see
@@ -33,8 +34,12 @@
 //!   in hex) and length in characters: where a word is matched with one typo, which never
 //!   changes its first letter (`query::Vocabulary::resolve`).
 //! - `d/<g>.js`: what a result shows, for documents `g*GROUP .. (g+1)*GROUP`: id, title,
-//!   date, summary, services (the severity is in its facet file).
-//! - `f/<kind>.js`: a facet kind's values and which documents have them.
+//!   date, summary, services, severity.
+//! - `f/<kind>.js`: a facet kind's values and which documents have them, loaded only when
+//!   the reader opens that filter (at 100,000 postmortems severity and root cause alone
+//!   are 88 KB gzipped).
+//! - `w/i<name>.js`, `t/<start>/i<name>.js`: pages of a long list of chunk starts, which
+//!   the manifest then gives as `{"pages": [...]}` (see `Starts`).
 //!
 //! Numbers lists are strings of base-32 varints: each number is written most significant
 //! group first, every group but the last from `CONTINUE`, the last from `FINAL`.
@@ -55,7 +60,7 @@ use super::{Fields, TEXT_FIELDS};
 use crate::content::Postmortem;
 use crate::site::{Site, url};
 
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// Target size of a large segment's term chunks, in bytes of JSON. A term whose postings
 /// alone are half of this gets a chunk of its own, so a query for it does not also
 /// download its neighbours.
@@ -63,9 +68,19 @@ const CHUNK_BYTES: usize = 8 * 1024;
 /// Target size of a word chunk: a query loads one per word before it knows the stem, so
 /// these are small.
 const WORD_CHUNK_BYTES: usize = 1024;
+/// A list of chunk starts longer than this is paged (see [`Starts`]): inline, its starts
+/// cost every first query about 3 bytes each, gzipped; paged, each query reads one page of
+/// about [`PAGE_STARTS`] per word and per segment, a few hundred bytes.
+const INLINE_STARTS: usize = 2048;
+/// About this many starts to a page: a start begins a page when its hash says so, one time
+/// in this many (and a page holds at most four times as many).
+const PAGE_STARTS: usize = 64;
 /// Documents per metadata file. Ten results come from up to ten files, so small groups
 /// (but not one file per document: some hosts cap file counts).
 pub const GROUP: usize = 4;
+
+/// Where the word files are, `/` included.
+const WORDS_DIR: &str = "w/";
 
 const FINAL: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
 const CONTINUE: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&*";
@@ -88,7 +103,7 @@ struct Manifest {
     /// The segments, oldest documents first.
     segments: Vec<SegmentInfo>,
     /// Where each word chunk starts: a prefix of its first word.
-    words: Vec<String>,
+    words: Starts,
     group: usize,
     /// An incident page's path, `{id}` standing for the postmortem id.
     incident: String,
@@ -102,7 +117,86 @@ struct Manifest {
 struct SegmentInfo {
     start: u32,
     docs: u32,
-    terms: Vec<String>,
+    terms: Starts,
+}
+
+/// Where each chunk of a list starts (the [`boundary`] of its first key), as the manifest
+/// gives it: the list itself (a JSON array), or, once it is longer than an inline limit,
+/// `{"pages": [...]}`, the first start of each of its pages, every page a file of its own
+/// (`<dir>i<chunk_name of its first start>.js`, an array of starts) that a query reads only
+/// where its words fall. On a large archive the starts were most of the manifest, which
+/// every first query loads (72 KB of 300 at 100,000 postmortems).
+#[derive(Clone)]
+struct Starts {
+    all: Vec<String>,
+    /// The pages (ranges of `all`), when paged.
+    pages: Option<Vec<Range<usize>>>,
+}
+
+impl Starts {
+    fn new(all: Vec<String>, limits: Limits) -> Starts {
+        let pages = (all.len() > limits.inline_starts).then(|| pages(&all, limits.page_starts));
+        Starts { all, pages }
+    }
+
+    /// Each page's file (under `dir`, without `.js`) and its starts.
+    fn page_files<'s>(&'s self, dir: &'s str) -> impl Iterator<Item = (String, &'s [String])> + 's {
+        self.pages
+            .iter()
+            .flatten()
+            .map(move |page| (page_file(dir, &self.all[page.start]), &self.all[page.clone()]))
+    }
+
+    /// Writes the page files, if paged.
+    fn emit_pages<E>(
+        &self,
+        dir: &str,
+        emit: &(dyn Fn(File) -> Result<(), Error<E>> + Sync),
+    ) -> Result<(), Error<E>> {
+        for (name, starts) in self.page_files(dir) {
+            let json = serde_json::to_string(starts).unwrap_or_default();
+            emit(file(&format!("{name}.js"), &name, &json))?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Starts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.pages {
+            None => self.all.serialize(serializer),
+            Some(pages) => {
+                use serde::ser::SerializeMap;
+                let firsts: Vec<&str> = pages.iter().map(|page| self.all[page.start].as_str()).collect();
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("pages", &firsts)?;
+                map.end()
+            }
+        }
+    }
+}
+
+/// A page of starts' file, without `.js`: `i` and the chunk name of its first start (chunk
+/// files' names begin with `_`, so the two never meet).
+fn page_file(dir: &str, first: &str) -> String {
+    format!("{dir}i{}", chunk_name(first))
+}
+
+/// Cuts a list of starts into pages of about `size` where the starts alone say: one begins
+/// a page when its hash is 0 modulo `size`, or when the page already holds four times that.
+/// A chunk split or joined then changes its own page's file and the manifest, no other page.
+fn pages(starts: &[String], size: usize) -> Vec<Range<usize>> {
+    let size = size.max(1);
+    let mut pages: Vec<Range<usize>> = Vec::new();
+    for (i, start) in starts.iter().enumerate() {
+        match pages.last_mut() {
+            Some(page) if page.len() < 4 * size && !fnv1a(start.as_bytes()).is_multiple_of(size as u64) => {
+                page.end = i + 1
+            }
+            _ => pages.push(i..i + 1),
+        }
+    }
+    pages
 }
 
 #[derive(Serialize)]
@@ -483,16 +577,34 @@ pub fn export<E: Send>(
     out: Out<'_, E>,
     previous: Option<&Exported>,
 ) -> Result<Exported, Error<E>> {
-    export_in_batches(built, site, out, previous, BATCH_POSTINGS)
+    export_with(built, site, out, previous, LIMITS)
 }
 
-/// [`export`], reading a segment's terms in batches of about `batch_postings` postings.
-fn export_in_batches<E: Send>(
+/// How an export cuts its reading and its lists: the same in every build (tests shrink
+/// them to reach their other side on a small archive).
+#[derive(Clone, Copy)]
+struct Limits {
+    /// A segment's terms are read in batches of about this many postings.
+    batch_postings: u64,
+    /// Lists of chunk starts longer than this are paged ([`Starts`]).
+    inline_starts: usize,
+    /// About this many starts to a page.
+    page_starts: usize,
+}
+
+const LIMITS: Limits = Limits {
+    batch_postings: BATCH_POSTINGS,
+    inline_starts: INLINE_STARTS,
+    page_starts: PAGE_STARTS,
+};
+
+/// [`export`] with other [`Limits`].
+fn export_with<E: Send>(
     built: &super::Built,
     site: &Site<'_>,
     out: Out<'_, E>,
     previous: Option<&Exported>,
-    batch_postings: u64,
+    limits: Limits,
 ) -> Result<Exported, Error<E>> {
     let write = out.write;
     let (index, words) = (&built.index, &built.words);
@@ -518,7 +630,7 @@ fn export_in_batches<E: Send>(
         let digest = segment_digest(site, &range);
         let info = match previous.and_then(|p| p.0.get(&digest)) {
             Some(info) if segment_files(info, body).all(|path| (out.keep)(&path)) => info.clone(),
-            _ => export_segment(&parts, range, docs, &fields, &emit, out.stop, batch_postings)?,
+            _ => export_segment(&parts, range, docs, &fields, &emit, out.stop, limits)?,
         };
         exported.0.insert(digest, info.clone());
         segment_infos.push(info);
@@ -559,10 +671,11 @@ fn export_in_batches<E: Send>(
         })
         .collect();
     let ranges = chunk_ranges(entries.iter().map(|e| (e.0, e.1.len())), WORD_CHUNK_BYTES);
-    let word_starts = chunk_starts(&ranges, |i| entries[i].0);
-    for (range, boundary) in ranges.into_iter().zip(&word_starts) {
+    let word_starts = Starts::new(chunk_starts(&ranges, |i| entries[i].0), limits);
+    word_starts.emit_pages(WORDS_DIR, &emit)?;
+    for (range, boundary) in ranges.into_iter().zip(&word_starts.all) {
         let items: Vec<&str> = entries[range].iter().map(|e| e.1.as_str()).collect();
-        let name = format!("w/{}", chunk_name(boundary));
+        let name = format!("{WORDS_DIR}{}", chunk_name(boundary));
         emit(file(
             &format!("{name}.js"),
             &name,
@@ -586,14 +699,13 @@ fn export_in_batches<E: Send>(
         let rows: Vec<serde_json::Value> = group
             .iter()
             .map(|pm| {
-                // The severity comes from its facet file, which the search page has
-                // loaded anyway.
                 serde_json::json!([
                     pm.id,
                     pm.title,
                     pm.started_at.date().format("%Y-%m-%d").to_string(),
                     pm.summary,
                     pm.services,
+                    pm.severity,
                 ])
             })
             .collect();
@@ -646,7 +758,12 @@ fn body_position(fields: &Fields) -> usize {
 /// The files of a segment's terms: `t/` and `p/` chunk files, without `.js`.
 fn chunk_files(start: usize, boundary: &str) -> [String; 2] {
     let name = chunk_name(boundary);
-    [format!("t/{start}/{name}"), format!("p/{start}/{name}")]
+    [format!("{}{name}", terms_dir(start)), format!("p/{start}/{name}")]
+}
+
+/// Where a segment's term files are, `/` included: its term chunks and pages of starts.
+fn terms_dir(start: usize) -> String {
+    format!("t/{start}/")
 }
 
 /// The segment's body norms file, without `.js`.
@@ -657,10 +774,14 @@ fn norms_file(start: usize, body: usize) -> String {
 /// Every file an export segment writes.
 fn segment_files(info: &SegmentInfo, body: usize) -> impl Iterator<Item = String> + '_ {
     let start = info.start as usize;
+    let dir = terms_dir(start);
+    let pages: Vec<String> = info.terms.page_files(&dir).map(|(name, _)| name).collect();
     info.terms
+        .all
         .iter()
         .flat_map(move |boundary| chunk_files(start, boundary))
         .chain([norms_file(start, body)])
+        .chain(pages)
         .map(|name| format!("{name}.js"))
 }
 
@@ -690,7 +811,7 @@ fn export_segment<E: Send>(
     fields: &Fields,
     emit: &(dyn Fn(File) -> Result<(), Error<E>> + Sync),
     stop: &AtomicBool,
-    batch_postings: u64,
+    limits: Limits,
 ) -> Result<SegmentInfo, Error<E>> {
     // The index parts inside this segment: the build cuts its parts at segment bounds
     // (`index::parts`).
@@ -715,7 +836,7 @@ fn export_segment<E: Send>(
     let mut open: Vec<TermEntry> = Vec::new();
     let mut last_before_open: Option<String> = None;
     let mut starts = Vec::new();
-    let splits = term_batches(&inside, fields.body, range.len(), batch_postings)?;
+    let splits = term_batches(&inside, fields.body, range.len(), limits.batch_postings)?;
     for batch in 0..=splits.len() {
         let bounds = TermBounds {
             from: batch.checked_sub(1).map(|b| splits[b].as_slice()),
@@ -756,10 +877,12 @@ fn export_segment<E: Send>(
         &name,
         &format!("\"{}\"", varints(norms)),
     ))?;
+    let terms = Starts::new(starts, limits);
+    terms.emit_pages(&terms_dir(start), emit)?;
     Ok(SegmentInfo {
         start: start as u32,
         docs: range.len() as u32,
-        terms: starts,
+        terms,
     })
 }
 
@@ -1025,8 +1148,9 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_segment_read_in_batches_gives_the_files_of_one_read_whole() {
+    /// Runs `then` with a way to export a small archive (70 postmortems, words shared by
+    /// many and by few) with any [`Limits`]: the files, by path.
+    fn with_fixture_export(then: impl FnOnce(&dyn Fn(Limits) -> BTreeMap<String, String>)) {
         use crate::site::fixture::{content, selection};
         let config = crate::config::Config::default();
         let fronts: Vec<(String, String)> = (0..70)
@@ -1062,7 +1186,7 @@ mod tests {
             super::super::index::Reuse::Nothing,
         )
         .expect("indexed");
-        let export = |batch_postings| {
+        let export = |limits: Limits| {
             let files = std::sync::Mutex::new(BTreeMap::new());
             let write = |path: &str, text: &str| {
                 files.lock().unwrap().insert(path.to_string(), text.to_string());
@@ -1073,17 +1197,137 @@ mod tests {
                 keep: &|_: &str| false,
                 stop: &stop,
             };
-            export_in_batches(&built, &site, out, None, batch_postings).expect("exported");
+            export_with(&built, &site, out, None, limits).expect("exported");
             files.into_inner().unwrap()
         };
-        let whole = export(u64::MAX);
-        let batched = export(40);
-        assert!(
-            whole.keys().filter(|p| p.starts_with("t/")).count() > 3,
-            "{:?}",
-            whole.keys()
-        );
-        assert_eq!(whole, batched);
+        then(&export);
+    }
+
+    /// Limits that page every list of more than two starts, about two to a page.
+    const PAGED: Limits = Limits {
+        inline_starts: 2,
+        page_starts: 2,
+        ..LIMITS
+    };
+
+    /// The JSON of an export file.
+    fn json_of(files: &BTreeMap<String, String>, path: &str) -> serde_json::Value {
+        let text = files.get(path).unwrap_or_else(|| panic!("no {path}"));
+        let json = text[text.find(',').expect("a named file") + 1..text.len() - FILE_END.len()].to_string();
+        serde_json::from_str(&json).expect("JSON")
+    }
+
+    #[test]
+    fn a_segment_read_in_batches_gives_the_files_of_one_read_whole() {
+        with_fixture_export(|export| {
+            let whole = export(Limits {
+                batch_postings: u64::MAX,
+                ..LIMITS
+            });
+            let batched = export(Limits {
+                batch_postings: 40,
+                ..LIMITS
+            });
+            assert!(
+                whole.keys().filter(|p| p.starts_with("t/")).count() > 3,
+                "{:?}",
+                whole.keys()
+            );
+            assert_eq!(whole, batched);
+        });
+    }
+
+    #[test]
+    fn long_lists_of_starts_are_paged_and_the_pages_hold_the_list() {
+        with_fixture_export(|export| {
+            let inline = export(LIMITS);
+            let paged = export(PAGED);
+            let (inline_manifest, paged_manifest) =
+                (json_of(&inline, "manifest.js"), json_of(&paged, "manifest.js"));
+            // Each list, inline, against its pages, read back from their files.
+            let mut lists = vec![(
+                "w/".to_string(),
+                &inline_manifest["words"],
+                &paged_manifest["words"],
+            )];
+            for (i, segment) in inline_manifest["segments"].as_array().unwrap().iter().enumerate() {
+                let dir = format!("t/{}/", segment["start"]);
+                lists.push((dir, &segment["terms"], &paged_manifest["segments"][i]["terms"]));
+            }
+            let mut paged_lists = 0;
+            for (dir, whole, pages) in lists {
+                let whole: Vec<String> = serde_json::from_value(whole.clone()).expect("an inline list");
+                if whole.len() <= PAGED.inline_starts {
+                    assert_eq!(
+                        pages,
+                        &serde_json::json!(whole),
+                        "{dir}: a short list stays inline"
+                    );
+                    continue;
+                }
+                paged_lists += 1;
+                let firsts: Vec<String> = serde_json::from_value(pages["pages"].clone()).expect("pages");
+                assert!(firsts.len() > 1, "{dir}: {firsts:?}");
+                let mut read = Vec::new();
+                for first in &firsts {
+                    let page: Vec<String> =
+                        serde_json::from_value(json_of(&paged, &format!("{}.js", page_file(&dir, first))))
+                            .expect("a page of starts");
+                    assert_eq!(
+                        page.first(),
+                        Some(first),
+                        "{dir}: a page begins where the manifest says"
+                    );
+                    assert!(page.len() <= 4 * PAGED.page_starts, "{dir}: {page:?}");
+                    read.extend(page);
+                }
+                assert_eq!(read, whole, "{dir}: the pages, in order, are the list");
+            }
+            assert!(paged_lists > 1, "the fixture has long lists to page");
+            // Only the manifest and the pages differ.
+            let page_files = |files: &BTreeMap<String, String>| {
+                files
+                    .keys()
+                    .filter(|p| p.rsplit('/').next().is_some_and(|name| name.starts_with("i_")))
+                    .count()
+            };
+            assert_eq!(page_files(&inline), 0);
+            assert_eq!(paged.len(), inline.len() + page_files(&paged));
+            for (path, text) in &inline {
+                if path != "manifest.js" {
+                    assert_eq!(paged.get(path), Some(text), "{path}");
+                }
+            }
+        });
+    }
+
+    /// The browser client finds the same words and terms through pages of starts as through
+    /// inline lists: tests/js/paged.mjs on the two exports.
+    #[test]
+    #[ignore = "needs Node (apt-get install nodejs): cargo test -- --include-ignored"]
+    fn the_client_reads_paged_starts_as_it_reads_inline_ones() {
+        with_fixture_export(|export| {
+            let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+            for (dir, limits) in dirs.iter().zip([LIMITS, PAGED]) {
+                for (path, text) in export(limits) {
+                    let file = dir.path().join(path);
+                    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+                    std::fs::write(file, text).unwrap();
+                }
+            }
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/paged.mjs");
+            let out = std::process::Command::new("node")
+                .arg(script)
+                .args(dirs.iter().map(|d| d.path()))
+                .output()
+                .expect("node on PATH (apt-get install nodejs)");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success() && stdout.contains("# fail 0") && !stdout.contains("# pass 0"),
+                "paged.mjs failed:\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        });
     }
 
     #[test]

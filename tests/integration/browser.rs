@@ -947,6 +947,27 @@ fn search_page_finds_highlights_filters_and_links_to_the_section_over_http() {
         json!("?q=expired+certificate"),
         "the query is not in the address"
     );
+    // Filters start closed, their files not loaded: opening one loads its counts.
+    let closed = eval(
+        &tab,
+        "(() => ({ open: document.querySelectorAll('#pm-facets details[open]').length,
+                   loaded: performance.getEntriesByType('resource').filter(r => r.name.includes('/search/f/')).length }))()",
+    );
+    assert_eq!(
+        closed,
+        json!({ "open": 0, "loaded": 0 }),
+        "the filters should start closed, with no facet file loaded"
+    );
+    for kind in ["severity", "year", "root_cause"] {
+        click(&tab, &format!("#pm-facets details[data-kind={kind}] > summary"));
+        wait_for(
+            &tab,
+            &format!("the {kind} filter to open and show its values"),
+            &format!(
+                "document.querySelector('#pm-facets details[open][data-kind={kind}] input[data-value]') !== null"
+            ),
+        );
+    }
     check_facet_counts(&tab, &site, query, &[]);
 
     // Filter by severity: the results shrink to the SEV3 incident(s).
