@@ -142,8 +142,9 @@ impl Ledger {
         // item, and its key is made beside it: on a large archive, going back to the items
         // for each of these was most of the model stage (cache misses grow with it). The
         // entries are made, sorted and grouped on every core: at 100,000 postmortems the
-        // ledger is 400,000 entries, and the stage's only part on one core. Each thread
-        // shares the names it meets (`Arc<str>`), so a name is copied once per thread.
+        // ledger is 400,000 entries, and the stage's only part on one core. Each run of
+        // postmortems rayon hands a thread shares the names it meets (`Arc<str>`), so a
+        // name is copied once per run, not once per item.
         let mut keyed: Vec<(LedgerKey, Entry)> = site
             .postmortems
             .par_iter()
