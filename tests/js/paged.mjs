@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { loader, receive } from './export-files.mjs';
 
 const require = createRequire(import.meta.url);
 const { Engine } = require('../../themes/default/static/search.js');
@@ -14,15 +15,7 @@ const [inlineDir, pagedDir] = process.argv.slice(2);
 
 function engine(dir) {
   const loaded = [];
-  const load = (name, file) => {
-    const full = path.join(dir, file);
-    if (!fs.existsSync(full)) return Promise.reject(new Error('cannot load ' + file));
-    let data;
-    new Function('pmsiteSearch', fs.readFileSync(full, 'utf8'))({ receive: (n, d) => { assert.equal(n, name); data = d; } });
-    loaded.push(file);
-    return Promise.resolve(data);
-  };
-  return { engine: new Engine(load), loaded };
+  return { engine: new Engine(loader(dir, loaded)), loaded };
 }
 const inline = engine(inlineDir);
 const paged = engine(pagedDir);
@@ -32,9 +25,8 @@ function vocabulary() {
   const dir = path.join(inlineDir, 'w');
   const words = [];
   for (const file of fs.readdirSync(dir).sort()) {
-    let data;
-    new Function('pmsiteSearch', fs.readFileSync(path.join(dir, file), 'utf8'))({ receive: (_, d) => { data = d; } });
-    for (const entry of data) words.push(entry.split(' '));
+    if (file.startsWith('i_')) continue;
+    for (const entry of receive(dir, file).data) words.push(entry.split(' '));
   }
   return words;
 }

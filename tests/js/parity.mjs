@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { createRequire } from 'node:module';
+import { loader } from './export-files.mjs';
 
 const require = createRequire(import.meta.url);
 const { Engine, notes } = require('../../themes/default/static/search.js');
@@ -16,16 +16,7 @@ const { Engine, notes } = require('../../themes/default/static/search.js');
 const [dir, expectationsFile] = process.argv.slice(2);
 const expectations = JSON.parse(fs.readFileSync(expectationsFile, 'utf8'));
 
-// Loads an export file the way a <script> tag would: it calls pmsiteSearch.receive.
-function load(name, file) {
-  const text = fs.readFileSync(path.join(dir, file), 'utf8');
-  let data;
-  const pmsiteSearch = { receive: (n, d) => { assert.equal(n, name); data = d; } };
-  new Function('pmsiteSearch', text)(pmsiteSearch);
-  return Promise.resolve(data);
-}
-
-const engine = new Engine(load);
+const engine = new Engine(loader(dir));
 
 for (const { query, total, ids, scores, expanded } of expectations) {
   test(`same top results as pmsite search for "${query}"`, async () => {

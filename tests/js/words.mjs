@@ -4,24 +4,15 @@
 // Usage: node tests/js/words.mjs SEARCH_DIR. Run by tests/integration/search_client.rs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { createRequire } from 'node:module';
+import { loader } from './export-files.mjs';
 
 const require = createRequire(import.meta.url);
 const { Engine, parseQuery, oneTypo, notes } = require('../../themes/default/static/search.js');
 const [dir] = process.argv.slice(2);
 
 const loaded = [];
-function load(name, file) {
-  const full = path.join(dir, file);
-  if (!fs.existsSync(full)) return Promise.reject(new Error('cannot load ' + file));
-  let data;
-  new Function('pmsiteSearch', fs.readFileSync(full, 'utf8'))({ receive: (n, d) => { assert.equal(n, name); data = d; } });
-  loaded.push(file);
-  return Promise.resolve(data);
-}
-const engine = new Engine(load);
+const engine = new Engine(loader(dir, loaded));
 const resolve = async (word) => {
   await engine.init();
   return engine.resolve(word);
