@@ -5,6 +5,8 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
+
 use serde::Serialize;
 
 use crate::content::markdown::{Section, sections};
@@ -147,14 +149,10 @@ impl Dossier {
         for pm in &incidents {
             causes.add_once(&pm.root_causes, term_slug);
             factors.add_once(&pm.contributing_factors, normalise);
-            let others: Vec<String> = pm
-                .services
-                .iter()
-                .filter(|s| term_slug(s) != service.slug)
-                .cloned()
-                .collect();
-            related.add_once(&others, term_slug);
+            related.add_once(&pm.services, term_slug);
         }
+        // Every member has this service: the others are what is related.
+        related.forget(&service.slug);
         let open_actions = ledger.service(&service.slug).map_or_else(Vec::new, |group| {
             group
                 .entries
@@ -201,21 +199,39 @@ pub fn normalise(value: &str) -> String {
 #[derive(Default)]
 pub struct Counter {
     counts: BTreeMap<String, (String, usize)>,
+    /// Each spelling's key, made once: a dossier counts the causes, factors and services
+    /// of thousands of incidents, mostly a few dozen names written the same way.
+    keys: FxHashMap<String, String>,
 }
 
 impl Counter {
     /// Counts each value of one postmortem once (a factor listed twice is one mention).
     pub fn add_once(&mut self, values: &[String], key: impl Fn(&str) -> String) {
-        let mut seen = std::collections::BTreeSet::new();
         for value in values {
-            let key = key(value);
-            if seen.insert(key.clone()) {
-                self.counts
-                    .entry(key)
-                    .or_insert_with(|| (value.trim().to_string(), 0))
-                    .1 += 1;
+            if !self.keys.contains_key(value.as_str()) {
+                self.keys.insert(value.clone(), key(value));
             }
         }
+        let (keys, counts) = (&self.keys, &mut self.counts);
+        let mut seen: Vec<&str> = Vec::with_capacity(values.len());
+        for value in values {
+            let key = keys[value.as_str()].as_str();
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            match counts.get_mut(key) {
+                Some((_, count)) => *count += 1,
+                None => {
+                    counts.insert(key.to_string(), (value.trim().to_string(), 1));
+                }
+            }
+        }
+    }
+
+    /// Drops what was counted under `key`.
+    pub fn forget(&mut self, key: &str) {
+        self.counts.remove(key);
     }
 
     /// Most frequent first, then by name; only counts of at least `min`. With a taxonomy,
