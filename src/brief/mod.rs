@@ -257,10 +257,10 @@ pub fn make(archive: &Archive, request: &Request<'_>) -> Result<(Brief, Vec<Stri
             }
         })
         .collect();
-    let (mut causes, mut factors) = (Counter::default(), Counter::default());
+    let (mut causes, mut factors) = (Counter::new(term_slug), Counter::new(dossier::normalise));
     for incident in &incidents {
-        causes.add_once(&incident.root_causes, term_slug);
-        factors.add_once(&incident.contributing_factors, dossier::normalise);
+        causes.add_once(&incident.root_causes);
+        factors.add_once(&incident.contributing_factors);
     }
     let recurring = |counter: Counter| {
         let mut tallies = counter.tallies_named(2, |name| name);

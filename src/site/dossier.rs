@@ -143,13 +143,13 @@ pub struct Tally {
 impl Dossier {
     pub fn build(site: &Site<'_>, ledger: &Ledger, service: &Term) -> Dossier {
         let incidents: Vec<_> = service.members.iter().map(|&i| site.postmortems[i]).collect();
-        let mut causes = Counter::default();
-        let mut factors = Counter::default();
-        let mut related = Counter::default();
+        let mut causes = Counter::new(term_slug);
+        let mut factors = Counter::new(normalise);
+        let mut related = Counter::new(term_slug);
         for pm in &incidents {
-            causes.add_once(&pm.root_causes, term_slug);
-            factors.add_once(&pm.contributing_factors, normalise);
-            related.add_once(&pm.services, term_slug);
+            causes.add_once(&pm.root_causes);
+            factors.add_once(&pm.contributing_factors);
+            related.add_once(&pm.services);
         }
         // Every member has this service: the others are what is related.
         related.forget(&service.slug);
@@ -196,8 +196,9 @@ pub fn normalise(value: &str) -> String {
 }
 
 /// Counts by a normalised key, keeping the first spelling seen.
-#[derive(Default)]
 pub struct Counter {
+    /// How a value is normalised: one function per counter, as `keys` remembers its answers.
+    key: fn(&str) -> String,
     counts: BTreeMap<String, (String, usize)>,
     /// Each spelling's key, made once: a dossier counts the causes, factors and services
     /// of thousands of incidents, mostly a few dozen names written the same way.
@@ -205,11 +206,20 @@ pub struct Counter {
 }
 
 impl Counter {
+    /// A counter of values normalised by `key`.
+    pub fn new(key: fn(&str) -> String) -> Counter {
+        Counter {
+            key,
+            counts: BTreeMap::new(),
+            keys: FxHashMap::default(),
+        }
+    }
+
     /// Counts each value of one postmortem once (a factor listed twice is one mention).
-    pub fn add_once(&mut self, values: &[String], key: impl Fn(&str) -> String) {
+    pub fn add_once(&mut self, values: &[String]) {
         for value in values {
             if !self.keys.contains_key(value.as_str()) {
-                self.keys.insert(value.clone(), key(value));
+                self.keys.insert(value.clone(), (self.key)(value));
             }
         }
         let (keys, counts) = (&self.keys, &mut self.counts);
