@@ -88,6 +88,8 @@ pub fn run(settings: Settings, console: &dyn Console) -> Result<(), ServeError> 
     // site, unless --base-url says otherwise.
     options.base_url.get_or_insert_with(|| url.clone());
     let root = options.root.clone();
+    // A preview lives on between builds, each of which frees most of what it allocated.
+    crate::memory::return_freed_pages_soon();
     // Watching starts first: an edit made while the first build runs is not missed.
     let watcher = SiteWatcher::new(&root).map_err(|e| ServeError::Watch(root.clone(), e))?;
     let mut preview = Preview::new(options);
