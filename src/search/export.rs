@@ -658,23 +658,27 @@ fn export_with<E: Send>(
         });
     }
 
-    // The vocabulary, in byte order, then again by first letter and length for typos.
-    let entries: Vec<(&str, String)> = words
-        .entries()
-        .map(|(word, stem)| {
-            let entry = if word == stem {
-                word.to_string()
-            } else {
-                format!("{word} {stem}")
-            };
-            (word, serde_json::to_string(&entry).unwrap_or_default())
-        })
-        .collect();
-    let ranges = chunk_ranges(entries.iter().map(|e| (e.0, e.1.len())), WORD_CHUNK_BYTES);
-    let word_starts = Starts::new(chunk_starts(&ranges, |i| entries[i].0), limits);
+    // The vocabulary, in byte order, then again by first letter and length for typos. Each
+    // is made from `words` as it is read, pass by pass: held as entries, a large archive's
+    // vocabulary was most of a preview's search stage (20 MiB at 10,000 postmortems).
+    let ranges = chunk_ranges(
+        words
+            .entries()
+            .map(|(word, stem)| (word, word_entry(word, stem).len())),
+        WORD_CHUNK_BYTES,
+    );
+    let word_starts = Starts::new(
+        chunk_starts(&ranges, words.entries().map(|(word, _)| word)),
+        limits,
+    );
     word_starts.emit_pages(WORDS_DIR, &emit)?;
-    for (range, boundary) in ranges.into_iter().zip(&word_starts.all) {
-        let items: Vec<&str> = entries[range].iter().map(|e| e.1.as_str()).collect();
+    let mut entries = words.entries();
+    for (range, boundary) in ranges.iter().zip(&word_starts.all) {
+        let items: Vec<String> = entries
+            .by_ref()
+            .take(range.len())
+            .map(|(word, stem)| word_entry(word, stem))
+            .collect();
         let name = format!("{WORDS_DIR}{}", chunk_name(boundary));
         emit(file(
             &format!("{name}.js"),
@@ -682,17 +686,32 @@ fn export_with<E: Send>(
             &format!("[{}]", items.join(",")),
         ))?;
     }
-    let mut by_letter: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for (word, entry) in &entries {
-        by_letter.entry(typo_bucket(word)).or_default().push(entry);
+    // Words of one first letter are side by side in byte order: a letter's buckets are
+    // written when the next letter begins.
+    let mut letter = None;
+    let mut by_length: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let write_letter = |by_length: &mut BTreeMap<String, Vec<String>>| -> Result<(), Error<E>> {
+        for (bucket, items) in std::mem::take(by_length) {
+            emit(file(
+                &format!("y/{bucket}.js"),
+                &format!("y{bucket}"),
+                &format!("[{}]", items.join(",")),
+            ))?;
+        }
+        Ok(())
+    };
+    for (word, stem) in words.entries() {
+        let first = word.chars().next();
+        if first != letter {
+            write_letter(&mut by_length)?;
+            letter = first;
+        }
+        by_length
+            .entry(typo_bucket(word))
+            .or_default()
+            .push(word_entry(word, stem));
     }
-    for (bucket, items) in by_letter {
-        emit(file(
-            &format!("y/{bucket}.js"),
-            &format!("y{bucket}"),
-            &format!("[{}]", items.join(",")),
-        ))?;
-    }
+    write_letter(&mut by_length)?;
 
     let oldest_first: Vec<&Postmortem> = site.postmortems.iter().rev().copied().collect();
     for (g, group) in oldest_first.chunks(GROUP).enumerate() {
@@ -1076,13 +1095,28 @@ fn boundary(last_before: Option<&str>, first: &str) -> String {
         .to_string()
 }
 
-/// Where each chunk starts, for the manifest: the [`boundary`] of its first key (`key(i)`
-/// is entry `i`'s).
-fn chunk_starts<'a>(ranges: &[Range<usize>], key: impl Fn(usize) -> &'a str) -> Vec<String> {
-    ranges
-        .iter()
-        .map(|range| boundary(range.start.checked_sub(1).map(&key), key(range.start)))
-        .collect()
+/// Where each chunk starts, for the manifest: the [`boundary`] of its first key (`keys`:
+/// every entry's, in order).
+fn chunk_starts<'a>(ranges: &[Range<usize>], keys: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut starts = ranges.iter().map(|range| range.start).peekable();
+    let mut boundaries = Vec::with_capacity(ranges.len());
+    let mut previous = None;
+    for (i, key) in keys.enumerate() {
+        if starts.next_if_eq(&i).is_some() {
+            boundaries.push(boundary(previous, key));
+        }
+        previous = Some(key);
+    }
+    boundaries
+}
+
+/// A word as the `w/` and `y/` files list it: itself, or itself and its stem.
+fn word_entry(word: &str, stem: &str) -> String {
+    let entry = match word == stem {
+        true => word.to_string(),
+        false => format!("{word} {stem}"),
+    };
+    serde_json::to_string(&entry).unwrap_or_default()
 }
 
 /// Cuts entries (key, JSON size), in key order, into runs of about `target` bytes, where
