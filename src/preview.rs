@@ -219,7 +219,13 @@ impl Preview {
         let config = &kept.config;
         parsed.par_iter_mut().for_each(|(file, parse)| {
             if parse.is_none() {
-                *parse = Some(content::load_file(file, config));
+                let mut fresh = content::load_file(file, config);
+                // Each stage that needs a body reads it back from its file (`content::Body`):
+                // the preview holds none, during its builds or between them.
+                if let Some(postmortem) = &mut fresh.postmortem {
+                    postmortem.source.leave_body_in(&file.path);
+                }
+                *parse = Some(fresh);
             }
         });
         let stamps: HashMap<String, Option<Stamp>> =

@@ -472,4 +472,28 @@ mod tests {
         assert_eq!(pm.source.outline.headings[0].id, "root-cause");
         assert_eq!(&text[pm.source.outline.links[0].span.clone()], "[a](b.md)");
     }
+
+    #[test]
+    fn a_body_left_in_its_file_reads_as_parsed_until_the_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.md");
+        let text = "\u{feff}+++\ntitle = \"t\"\nseverity = \"SEV1\"\nstarted_at = 2020-01-01\nsummary = \"s\"\n+++\n## Root cause\nThe cache, é.\n";
+        std::fs::write(&path, text).unwrap();
+        let parsed = parse_file(
+            Path::new("postmortems/x.md"),
+            "x.md".into(),
+            text,
+            &Config::default(),
+        );
+        let mut source = parsed.postmortem.unwrap().source;
+        let packed = source.body.text();
+        assert_eq!(packed, "## Root cause\nThe cache, é.\n");
+        source.leave_body_in(&path);
+        assert_eq!(source.body.text(), packed);
+        // Changed since its parse: the body read back would not be the one parsed.
+        std::fs::write(&path, text.replace("cache", "queue")).unwrap();
+        assert_eq!(source.body.text(), "");
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(source.body.text(), "");
+    }
 }

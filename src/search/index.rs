@@ -180,12 +180,12 @@ pub fn build_index(
         Reuse::Remember(Some((from, previous))) => Linkable::new(from, previous),
         _ => Linkable::default(),
     };
-    let built: Vec<Result<(IndexedPart, Option<super::stem::Memo>), IndexError>> = parts
+    let built: Vec<Result<IndexedPart, IndexError>> = parts
         .par_iter()
         .map(|range| {
             let digest = part_digest(&site.postmortems[range.clone()], base_url);
             if let Some(part) = linkable.link(digest, dir) {
-                return Ok((part.clone(), None));
+                return Ok(part.clone());
             }
             // Each part has its own memo: the stemmer locks it once per text.
             let memo = super::stem::Memo::default();
@@ -209,25 +209,23 @@ pub fn build_index(
             }
             let max_doc = writer.max_doc();
             writer.finalize()?;
-            let indexed = IndexedPart {
+            // Packed as soon as the part is done, not once all are: a preview's parts are
+            // small and many, and their word maps held side by side added up.
+            let words = pack_words(&memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+            Ok(IndexedPart {
                 digest,
                 meta: segment.with_max_doc(max_doc).meta().clone(),
-                words: Arc::from(""),
-            };
-            Ok((indexed, Some(memo)))
+                words,
+            })
         })
         .collect();
     let mut segments = Vec::with_capacity(parts.len());
     let mut indexed = Vec::with_capacity(parts.len());
     for part in built {
-        let (mut part, memo) = part?;
+        let part = part?;
         // An empty part would be an empty segment, which tantivy does not list.
         if part.meta.max_doc() > 0 {
             segments.push(part.meta.clone());
-        }
-        // A part linked from the index in place has its words from the memory.
-        if let Some(memo) = memo {
-            part.words = pack_words(&memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
         }
         indexed.push(part);
     }
