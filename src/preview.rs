@@ -254,6 +254,7 @@ impl Preview {
         if stop() {
             let kept = self.kept.as_mut().expect("kept above");
             kept.parsed = content.into_parsed();
+            leave_heads_in_files(&mut kept.parsed, &walked);
             return Err(Fatal::Search(search::IndexError::Interrupted));
         }
         let options = &self.options;
@@ -291,6 +292,7 @@ impl Preview {
         };
         let kept = self.kept.as_mut().expect("kept above");
         kept.parsed = content.into_parsed();
+        leave_heads_in_files(&mut kept.parsed, &walked);
         match update {
             Ok(Some((changed, removed))) => Ok(Update {
                 report,
@@ -488,6 +490,16 @@ impl Preview {
 
 /// The output files a build changed and removed.
 type Written = (Vec<String>, Vec<String>);
+
+/// Between builds each kept parse's front matter text is in its file (`content::Head`):
+/// a check of an unchanged file that runs again reads it back.
+fn leave_heads_in_files(parsed: &mut HashMap<String, Parsed>, walked: &content::Walked) {
+    for file in &walked.files {
+        if let Some(postmortem) = parsed.get_mut(&file.key).and_then(|p| p.postmortem.as_mut()) {
+            postmortem.source.leave_head_in(&file.path);
+        }
+    }
+}
 
 fn stamp(path: &Path) -> Option<Stamp> {
     fs::metadata(path).ok().map(|m| Stamp::of(&m))

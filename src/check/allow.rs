@@ -33,10 +33,10 @@ impl Allows {
             problems: Vec::new(),
         };
         // Most files have no comment: spare them a regex search per line.
-        if !source.head.contains("pmsite-allow") && !body.contains("pmsite-allow") {
+        if !source.head().contains("pmsite-allow") && !body.contains("pmsite-allow") {
             return allows;
         }
-        let mut lines: Vec<(usize, &str)> = line_starts(&source.head, 0);
+        let mut lines: Vec<(usize, &str)> = line_starts(source.head(), 0);
         lines.extend(line_starts(body, source.body_offset));
         for (index, &(start, line)) in lines.iter().enumerate() {
             let Some(found) = ALLOW.captures(line) else {

@@ -376,7 +376,7 @@ fn front_matter_prose(source: &Source) -> Vec<Prose> {
         .into_iter()
         .filter(|(n, _)| matches!(n.value, Value::String(_)))
         .filter_map(|(node, in_cause)| {
-            let raw = source.head.get(node.span.clone())?;
+            let raw = source.head().get(node.span.clone())?;
             // The value's own quotes are syntax, not quotation marks.
             let inner = ["\"\"\"", "'''", "\"", "'"].iter().find_map(|q| {
                 raw.strip_prefix(q)

@@ -130,7 +130,7 @@ pub fn is_placeholder(value: &str) -> bool {
 pub fn scan(source: &Source, body: &str, found: &mut Vec<Diagnostic>) {
     // Front matter and body are scanned apart (no shape spans the `+++` line between them),
     // which spares a copy of every file.
-    let parts = [(source.head.as_str(), 0), (body, source.body_offset)];
+    let parts = [(source.head(), 0), (body, source.body_offset)];
     let mut report = reporter(
         &source.path,
         "is in the postmortem",

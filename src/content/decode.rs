@@ -652,7 +652,7 @@ mod tests {
             body: String::new().into(),
             digest: Source::digest_of(front),
             head_digest: Source::digest_of(front),
-            head: front.to_string(),
+            head: super::Head::new(front.to_string()),
             tree: crate::content::Held::holding(node.clone()),
             body_offset: 0,
             body_line: 1,

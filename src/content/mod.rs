@@ -51,7 +51,7 @@ impl Content {
         self.published_files = Vec::new();
         self.release_trees();
         for source in self.sources_mut() {
-            source.head = String::new();
+            source.head = Head::default();
         }
     }
 
@@ -332,7 +332,7 @@ pub fn parse_file(display: &Path, key: String, text: &str, config: &Config) -> P
         body: Body::new(split.body),
         digest: Source::digest_of(text),
         head_digest: Source::digest_of(&text[..split.body_offset]),
-        head: text[..split.body_offset].to_string(),
+        head: Head::new(text[..split.body_offset].to_string()),
         // Parsed again by the checks that need it, one file at a time (see the field).
         tree: Default::default(),
         body_offset: split.body_offset,
@@ -409,8 +409,8 @@ impl Source {
         if span.start >= self.body_offset {
             body_location(self, span)
         } else {
-            let lines = self.lines.head.get_or_init(|| Lines::new(&self.head));
-            lines.locate(&self.head, span)
+            let lines = self.lines.head.get_or_init(|| Lines::new(self.head()));
+            lines.locate(self.head(), span)
         }
     }
 
@@ -418,7 +418,7 @@ impl Source {
     /// go, see `Content::release_front_matter`).
     pub fn front_matter(&self) -> std::sync::Arc<crate::tree::Node> {
         self.tree.get_or_make(|| {
-            front_matter::split(&self.head)
+            front_matter::split(self.head())
                 .ok()
                 .and_then(|split| front_matter::parse(&split).ok())
                 .unwrap_or(crate::tree::Node {
@@ -474,7 +474,7 @@ mod tests {
     }
 
     #[test]
-    fn a_body_left_in_its_file_reads_as_parsed_until_the_file_changes() {
+    fn a_body_and_head_left_in_their_file_read_as_parsed_until_the_file_changes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.md");
         let text = "\u{feff}+++\ntitle = \"t\"\nseverity = \"SEV1\"\nstarted_at = 2020-01-01\nsummary = \"s\"\n+++\n## Root cause\nThe cache, é.\n";
@@ -486,13 +486,18 @@ mod tests {
             &Config::default(),
         );
         let mut source = parsed.postmortem.unwrap().source;
-        let packed = source.body.text();
-        assert_eq!(packed, "## Root cause\nThe cache, é.\n");
+        let (body, head) = (source.body.text(), source.head().to_string());
+        assert_eq!(body, "## Root cause\nThe cache, é.\n");
+        assert_eq!(format!("{head}{body}"), text);
         source.leave_body_in(&path);
-        assert_eq!(source.body.text(), packed);
-        // Changed since its parse: the body read back would not be the one parsed.
+        source.leave_head_in(&path);
+        assert_eq!(source.body.text(), body);
+        assert_eq!(source.head(), head);
+        // Changed since its parse: what would be read back is not what was parsed.
+        source.leave_head_in(&path);
         std::fs::write(&path, text.replace("cache", "queue")).unwrap();
         assert_eq!(source.body.text(), "");
+        assert_eq!(source.head(), "");
         std::fs::remove_file(&path).unwrap();
         assert_eq!(source.body.text(), "");
     }

@@ -61,8 +61,9 @@ pub struct Source {
     /// `Source::digest_of` the head: what [`front_matter_digest`](crate::content::front_matter_digest)
     /// is made of.
     pub head_digest: u64,
-    /// The file before the body: front matter and its delimiters. Scanned for secrets.
-    pub head: String,
+    /// The file before the body: front matter and its delimiters, read through
+    /// [`Source::head`]. Scanned for secrets.
+    pub head: Head,
     /// The parsed front matter, with spans, for the checks that point at a field: parsed
     /// from `head` when they first ask (`Source::front_matter`) and let go when the file's
     /// checks are done. Kept from load to the end of the checks, the trees of 100,000
@@ -176,13 +177,39 @@ impl Body {
             Where::InFile { path, offset, digest } => {
                 // A file changed since its parse is parsed again by the build its change
                 // sets off; until then (a build already under way) its body reads empty.
-                let mut text = std::fs::read_to_string(path).unwrap_or_default();
-                if Source::digest_of(&text) != *digest || !text.is_char_boundary(*offset) {
+                let Some(mut text) = read_back(path, *digest).filter(|t| t.is_char_boundary(*offset)) else {
                     return String::new();
-                }
+                };
                 text.replace_range(..*offset, "");
                 text
             }
+        }
+    }
+}
+
+/// The text of `path` while its digest is `digest` (`Source::digest_of`), the file as it
+/// was parsed.
+fn read_back(path: &Path, digest: u64) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    (Source::digest_of(&text) == digest).then_some(text)
+}
+
+/// A file's front matter text, with its delimiters. A build holds it until its checks are
+/// done (`Content::release_front_matter`); a preview leaves it in its file between builds
+/// ([`Source::leave_head_in`]: 11 MiB at 10,000 postmortems), and a check of a file that
+/// did not change reads it back when it runs again.
+#[derive(Clone, Debug, Default)]
+pub struct Head {
+    text: std::sync::OnceLock<String>,
+    /// The file to read it back from, and the file's digest as parsed.
+    file: Option<(std::sync::Arc<Path>, u64)>,
+}
+
+impl Head {
+    pub fn new(text: String) -> Head {
+        Head {
+            text: std::sync::OnceLock::from(text),
+            file: None,
         }
     }
 }
@@ -198,6 +225,31 @@ impl Source {
                 digest: self.digest,
             });
         }
+    }
+
+    /// Lets go of the front matter text: it is read back from `path`, this source's file,
+    /// when asked for ([`Source::head`]).
+    pub fn leave_head_in(&mut self, path: &Path) {
+        self.head = Head {
+            text: std::sync::OnceLock::new(),
+            file: Some((path.into(), self.digest)),
+        };
+    }
+
+    /// The front matter text: empty once a build let it go, read back from the file (and
+    /// kept until it is let go again) once a preview did; empty if the file changed since.
+    pub fn head(&self) -> &str {
+        self.head.text.get_or_init(|| {
+            let Some((path, digest)) = &self.head.file else {
+                return String::new();
+            };
+            let mut text = read_back(path, *digest).unwrap_or_default();
+            match text.is_char_boundary(self.body_offset) {
+                true => text.truncate(self.body_offset),
+                false => text.clear(),
+            }
+            text
+        })
     }
 }
 

@@ -57,7 +57,7 @@ pub fn fingerprint(r: &Renderer<'_>, path: &str, index: usize) -> u64 {
     struct Inputs<'a> {
         common: Common<'a>,
         key: &'a str,
-        front_matter: &'a str,
+        front_matter: u64,
         body: u64,
         today: chrono::NaiveDate,
         item: &'a Item,
@@ -80,7 +80,7 @@ pub fn fingerprint(r: &Renderer<'_>, path: &str, index: usize) -> u64 {
     let inputs = Inputs {
         common,
         key: &pm.source.key,
-        front_matter: &pm.source.head,
+        front_matter: pm.source.head_digest,
         body: markdown::body_inputs(pm, site, &url::root_from(path)),
         today: site.selection.today,
         item: &r.items()[index],
