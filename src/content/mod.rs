@@ -57,7 +57,7 @@ impl Content {
 
     /// Lets go of each file's parsed front matter and line tables, which the checks made
     /// and read (`Source::front_matter` and `Source::location` make them anew from the
-    /// text). A preview keeps the front matter's text for its fingerprints.
+    /// text). A preview leaves the text in the files instead (`Source::leave_head_in`).
     pub fn release_trees(&mut self) {
         for source in self.sources_mut() {
             source.lines = Default::default();
