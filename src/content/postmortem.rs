@@ -230,10 +230,14 @@ impl Source {
     /// Lets go of the front matter text: it is read back from `path`, this source's file,
     /// when asked for ([`Source::head`]).
     pub fn leave_head_in(&mut self, path: &Path) {
-        self.head = Head {
-            text: std::sync::OnceLock::new(),
-            file: Some((path.into(), self.digest)),
-        };
+        if self.head.file.is_none() {
+            let path = match &self.body.0 {
+                Where::InFile { path: shared, .. } if **shared == *path => shared.clone(),
+                _ => path.into(),
+            };
+            self.head.file = Some((path, self.digest));
+        }
+        self.head.text = std::sync::OnceLock::new();
     }
 
     /// The front matter text: empty once a build let it go, read back from the file (and
