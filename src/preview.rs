@@ -70,6 +70,20 @@ struct Kept {
     memory: Memory,
 }
 
+impl Kept {
+    /// Keeps a build's parses for the next; between builds each one's front matter text is
+    /// in its file (`content::Head`): a check of an unchanged file that runs again reads it
+    /// back.
+    fn keep_parses(&mut self, content: Content, walked: &content::Walked) {
+        self.parsed = content.into_parsed();
+        for file in &walked.files {
+            if let Some(postmortem) = self.parsed.get_mut(&file.key).and_then(|p| p.postmortem.as_mut()) {
+                postmortem.source.leave_head_in(&file.path);
+            }
+        }
+    }
+}
+
 struct Checked {
     files: usize,
     diagnostics: Vec<crate::diagnostic::Diagnostic>,
@@ -253,8 +267,7 @@ impl Preview {
 
         if stop() {
             let kept = self.kept.as_mut().expect("kept above");
-            kept.parsed = content.into_parsed();
-            leave_heads_in_files(&mut kept.parsed, &walked);
+            kept.keep_parses(content, &walked);
             return Err(Fatal::Search(search::IndexError::Interrupted));
         }
         let options = &self.options;
@@ -291,8 +304,7 @@ impl Preview {
             false => self.make(&content, full_search, sources, &mut report, progress),
         };
         let kept = self.kept.as_mut().expect("kept above");
-        kept.parsed = content.into_parsed();
-        leave_heads_in_files(&mut kept.parsed, &walked);
+        kept.keep_parses(content, &walked);
         match update {
             Ok(Some((changed, removed))) => Ok(Update {
                 report,
@@ -490,16 +502,6 @@ impl Preview {
 
 /// The output files a build changed and removed.
 type Written = (Vec<String>, Vec<String>);
-
-/// Between builds each kept parse's front matter text is in its file (`content::Head`):
-/// a check of an unchanged file that runs again reads it back.
-fn leave_heads_in_files(parsed: &mut HashMap<String, Parsed>, walked: &content::Walked) {
-    for file in &walked.files {
-        if let Some(postmortem) = parsed.get_mut(&file.key).and_then(|p| p.postmortem.as_mut()) {
-            postmortem.source.leave_head_in(&file.path);
-        }
-    }
-}
 
 fn stamp(path: &Path) -> Option<Stamp> {
     fs::metadata(path).ok().map(|m| Stamp::of(&m))
