@@ -190,7 +190,7 @@ impl Archive {
         let index = Index::open_in_dir(&index_dir).map_err(|e| unreadable(&index_dir, &e))?;
         let fields = Fields::from_schema(&index.schema()).map_err(|e| unreadable(&index_dir, &e))?;
         let searcher = index.reader().map_err(|e| unreadable(&index_dir, &e))?.searcher();
-        let bases = search::segment_bases(&searcher);
+        let bases = search::segment_bases(searcher.segment_readers().iter().map(|r| r.max_doc()));
         let stamp = stamp(&export_path, &index_dir);
         let cache = crate::output::sibling(output, CACHE);
         let (site, services, incidents) = match read_cache_head(&cache, &stamp) {

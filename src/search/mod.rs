@@ -32,16 +32,16 @@ pub use query::{
 };
 pub use similar::{rank, similar_incidents};
 
-/// Per segment of `searcher`, the site index of its first document: the build lists the
-/// segments in site order (see `index::build_index`), so document `d` of segment `s` is
-/// the site's postmortem `bases[s] + d`.
-pub fn segment_bases(searcher: &tantivy::Searcher) -> Vec<u32> {
-    searcher
-        .segment_readers()
-        .iter()
-        .scan(0, |base, segment| {
+/// Per segment of the index, given their sizes (`max_doc`) in the order the index lists
+/// them, the site index of its first document: the build lists the segments in site order
+/// (see `index::build_index`), so document `d` of segment `s` is the site's postmortem
+/// `bases[s] + d`.
+pub fn segment_bases(sizes: impl IntoIterator<Item = u32>) -> Vec<u32> {
+    sizes
+        .into_iter()
+        .scan(0, |base, size| {
             let start = *base;
-            *base += segment.max_doc();
+            *base += size;
             Some(start)
         })
         .collect()
