@@ -276,13 +276,13 @@ impl<'a> Linkable<'a> {
         }
     }
 
-    /// Links the files of the part made of `digest` into `dir`; `None` when there is no
-    /// such part or its files cannot be linked (then it is indexed again).
     /// No index in place has parts to link: every part is to be indexed.
     fn is_empty(&self) -> bool {
         self.by_digest.is_empty()
     }
 
+    /// Links the files of the part made of `digest` into `dir`; `None` when there is no
+    /// such part or its files cannot be linked (then it is indexed again).
     fn link(&self, digest: u64, dir: &Path) -> Option<&'a IndexedPart> {
         let part = self.by_digest.get(&digest)?;
         let from = self.from?;
