@@ -649,13 +649,16 @@ fn export_with<E: Send>(
         segment_infos.push(info);
     }
 
-    let mut infos = Vec::new();
-    for (&(field, boost), info) in text_fields.iter().zip(TEXT_FIELDS) {
-        let mut total_tokens = 0;
-        for part in &parts {
-            let reader = tantivy::SegmentReader::open(part.segment)?;
-            total_tokens += reader.inverted_index(field)?.total_num_tokens();
+    // Each field's tokens over the whole index, a part opened at a time.
+    let mut tokens = vec![0u64; text_fields.len()];
+    for part in &parts {
+        let reader = tantivy::SegmentReader::open(part.segment)?;
+        for (total, &(field, _)) in tokens.iter_mut().zip(&text_fields) {
+            *total += reader.inverted_index(field)?.total_num_tokens();
         }
+    }
+    let mut infos = Vec::new();
+    for ((&(_, boost), info), total_tokens) in text_fields.iter().zip(TEXT_FIELDS).zip(tokens) {
         let avg = if docs == 0 {
             0.0
         } else {
