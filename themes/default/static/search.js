@@ -682,7 +682,7 @@
           const chips = r.services.map((s) => '<span class="chip">' + escapeHtml(s) + '</span>').join(' ');
           return (
             '<li><p><span class="sev sev-' + Math.min(Number(r.rank) || 0, 4) + '">' + escapeHtml(r.severity) +
-            '</span> <time datetime="' + escapeHtml(r.date) + '">' + escapeHtml(r.date) + '</time></p>' +
+            '</span> <time>' + escapeHtml(r.date) + '</time></p>' +
             '<h2><a href="' + escapeHtml(href) + '">' + highlight(r.title, stems) + '</a></h2>' +
             '<p>' + highlight(r.summary, stems) + '</p>' +
             (chips ? '<p class="chips">' + chips + '</p>' : '') + '</li>'
