@@ -43,7 +43,7 @@ impl Theme {
         if let Some(dir) = DEFAULT.get_dir("templates") {
             for file in dir.files() {
                 let name = file.path().strip_prefix("templates").unwrap_or(file.path());
-                let text = file.contents_utf8().unwrap_or_default().to_string();
+                let text = without_indentation(file.contents_utf8().unwrap_or_default());
                 templates.push((
                     name.to_string_lossy().into_owned(),
                     text,
@@ -118,6 +118,19 @@ impl Theme {
             PathBuf::from("(theme)/templates").join(name)
         }
     }
+}
+
+/// The default theme's templates are indented for the people who change them; the
+/// indentation would be sent with every page (about 1% of a large site's HTML). Lines stay
+/// where they are, so a template error's line number still points at the file. The theme
+/// has no `<pre>` or `<textarea>`, whose leading spaces would be content (a test keeps it
+/// so). A site's own templates are written out as they are.
+fn without_indentation(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    for line in template.split_inclusive('\n') {
+        out.push_str(line.trim_start_matches([' ', '\t']));
+    }
+    out
 }
 
 /// The files under a site folder (none when it is missing), sorted, each with its
@@ -207,5 +220,28 @@ mod tests {
             .collect();
         assert_eq!(styles.len(), 1, "one source per output file");
         assert!(matches!(styles[0].source, Source::File(_)), "the site's own");
+    }
+
+    #[test]
+    fn indentation_is_dropped_and_lines_stay_where_they_are() {
+        let template = "<ul>\n  {%- for x in xs %}\n\t<li>{{ x }}</li>\n  {%- endfor %}\n</ul>\n";
+        let flat = without_indentation(template);
+        assert_eq!(
+            flat,
+            "<ul>\n{%- for x in xs %}\n<li>{{ x }}</li>\n{%- endfor %}\n</ul>\n"
+        );
+        assert_eq!(flat.lines().count(), template.lines().count());
+    }
+
+    /// `without_indentation` would change what a `<pre>` or `<textarea>` shows.
+    #[test]
+    fn the_default_theme_has_no_text_whose_indentation_is_content() {
+        let templates = DEFAULT.get_dir("templates").expect("templates");
+        for file in templates.files() {
+            let text = file.contents_utf8().expect("UTF-8").to_ascii_lowercase();
+            for tag in ["<pre", "<textarea"] {
+                assert!(!text.contains(tag), "{}: {tag}", file.path().display());
+            }
+        }
     }
 }
