@@ -1197,15 +1197,17 @@ mod tests {
                 .filter(|(path, _)| path.starts_with("incidents/") && path.ends_with("index.html"))
                 .map(|(path, html)| {
                     let html = String::from_utf8(html).unwrap();
-                    let listed = html
-                        .lines()
-                        .filter(|line| line.contains("class=\"why\""))
-                        .map(|line| {
+                    let list = html.split("<dl class=\"connected\">").nth(1).unwrap_or_default();
+                    let mut why = "";
+                    let mut listed = Vec::new();
+                    for line in list[..list.find("</dl>").unwrap_or_default()].lines() {
+                        if let Some(reasons) = line.strip_prefix("<dt>") {
+                            why = reasons;
+                        } else if line.starts_with("<dd>") {
                             let link = line.split('"').nth(1).unwrap_or_default();
-                            let why = line.split("class=\"why\">").nth(1).unwrap_or_default();
-                            format!("{link} {why}")
-                        })
-                        .collect();
+                            listed.push(format!("{link} {why}"));
+                        }
+                    }
                     (path, listed)
                 })
                 .collect()

@@ -1381,14 +1381,20 @@ fn similar_incidents_links_resolve() {
     let tab = new_tab(&browser);
     let page = server.url(CLEANUP_INCIDENT);
     open(&tab, &page);
-    // Similar incidents are among the connected ones, each saying why.
+    // Similar incidents are among the connected ones, each saying why: a chain entry after
+    // its date, the others in the <dt> above their run.
     let items = eval(
         &tab,
-        "[...document.querySelectorAll('#pm-related li')].map(li => {
-            const a = li.querySelector('a');
-            const why = (li.querySelector('.muted') || li).textContent.replace(/\\s+/g, ' ').trim();
+        "[...document.querySelectorAll('#pm-related li, #pm-related dd')].map(entry => {
+            const a = entry.querySelector('a');
+            let why = (entry.querySelector('.muted') || entry).textContent.split(' · ').pop();
+            if (entry.tagName === 'DD') {
+                let dt = entry.previousElementSibling;
+                while (dt.tagName !== 'DT') dt = dt.previousElementSibling;
+                why = dt.textContent;
+            }
             return { href: a && a.href, title: a && a.textContent.trim(),
-                     why: why.split(' · ').pop().split('; ').find(w => w.startsWith('similar')) }; })
+                     why: why.replace(/\\s+/g, ' ').trim().split('; ').find(w => w.startsWith('similar')) }; })
             .filter(i => i.why)",
     );
     let items = items.as_array().expect("list").clone();

@@ -81,19 +81,12 @@ fn a_malformed_date_keeps_its_format_hint() {
 /// connected incidents, those it says are similar).
 fn similar_on_page(site: &Site, id: &str) -> Vec<String> {
     let html = site.read(&format!("public/incidents/{id}/index.html"));
-    let list = html
-        .split("<section class=\"related\"")
-        .nth(1)
-        .and_then(|rest| rest.split("</section>").next())
-        .unwrap_or_else(|| panic!("{id}: no connected incidents"));
-    let similar: String = list
-        .split("<li>")
-        .filter(|li| li.contains("similar"))
-        .map(|li| li[..li.find("</a>").unwrap_or(li.len())].to_string())
-        .collect();
-    attribute_values(&similar, &["href"])
-        .iter()
-        .map(|href| {
+    let connected = connected_incidents(&html);
+    assert!(!connected.is_empty(), "{id}: no connected incidents");
+    connected
+        .into_iter()
+        .filter(|(_, why)| why.contains("similar"))
+        .map(|(href, _)| {
             href.trim_end_matches("/index.html")
                 .trim_end_matches('/')
                 .rsplit('/')

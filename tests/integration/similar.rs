@@ -121,15 +121,10 @@ fn similar_lists(site: &Site) -> BTreeMap<String, Vec<String>> {
         .map(|(path, bytes)| {
             let page = String::from_utf8(bytes).unwrap();
             // Connected incidents are one list; the similar ones say so in their reasons.
-            let list = page
-                .split("<ul class=\"link-list connected\">")
-                .nth(1)
-                .map(|rest| &rest[..rest.find("</ul>").unwrap()])
-                .unwrap_or("");
-            let links = list
-                .split("<li>")
-                .filter(|item| item.contains("similar"))
-                .flat_map(|item| crate::test::attribute_values(item, &["href"]))
+            let links = crate::test::connected_incidents(&page)
+                .into_iter()
+                .filter(|(_, why)| why.contains("similar"))
+                .map(|(href, _)| href)
                 .collect();
             (path.parent().unwrap().display().to_string(), links)
         })

@@ -285,3 +285,45 @@ pub fn attribute_values(html: &str, names: &[&str]) -> Vec<String> {
     }
     values
 }
+
+/// The incidents an incident page connects to it (its recurrence chain, then the others),
+/// each as its link and the reasons the page gives for it.
+pub fn connected_incidents(page: &str) -> Vec<(String, String)> {
+    let Some(section) = page.split("<section class=\"related\"").nth(1) else {
+        return Vec::new();
+    };
+    let section = &section[..section.find("</section>").expect("the section ends")];
+    let mut entries = Vec::new();
+    // The chain: an incident a line, its reasons after its severity and date.
+    if let Some(chain) = section.split("<ol class=\"chain\">").nth(1) {
+        for li in chain[..chain.find("</ol>").expect("the chain ends")].split("<li>") {
+            if let (Some(href), Some(muted)) = (
+                attribute_values(li, &["href"]).first(),
+                li.split("<span class=\"muted\">").nth(1),
+            ) {
+                let why = muted.split("</span>").next().unwrap_or("");
+                entries.push((
+                    href.clone(),
+                    why.splitn(3, " · ").nth(2).unwrap_or("").to_string(),
+                ));
+            }
+        }
+    }
+    // The others: each run's reasons once (<dt>), then its incidents (<dd>).
+    if let Some(list) = section.split("<dl class=\"connected\">").nth(1) {
+        for group in list[..list.find("</dl>").expect("the list ends")]
+            .split("<dt>")
+            .skip(1)
+        {
+            let (why, items) = group.split_once("</dt>").expect("a reason ends");
+            for dd in items.split("<dd>").skip(1) {
+                let href = attribute_values(dd, &["href"])
+                    .into_iter()
+                    .next()
+                    .expect("a link");
+                entries.push((href, why.to_string()));
+            }
+        }
+    }
+    entries
+}

@@ -70,7 +70,9 @@ pub fn fingerprint(r: &Renderer<'_>, path: &str, index: usize) -> u64 {
     let pm = site.postmortems[index];
     let mut common = Common::new(r, path, pm.title.clone());
     common.description = Some(&pm.summary);
-    let Connected { chain, others, more } = connected(model, index, r.items());
+    let Connected {
+        chain, others, more, ..
+    } = connected(model, index, r.items());
     let digests = r.item_digests();
     let hashed = |list: Vec<Connection<'_>>| -> Vec<Hashed> {
         list.into_iter()
@@ -345,7 +347,10 @@ pub struct Connected<'a> {
     /// The recurrence chain in order, this incident included; empty when there is none.
     pub chain: Vec<Connection<'a>>,
     /// The others: related, linking here, similar, same service or root cause.
+    #[serde(skip)]
     pub others: Vec<Connection<'a>>,
+    /// The others as the page lists them: see [`ReasonGroup`].
+    pub by_reason: Vec<ReasonGroup<'a>>,
     /// Where to find every incident of this one's services and root causes.
     pub more: Vec<TermMore>,
 }
@@ -360,6 +365,34 @@ pub struct Connection<'a> {
     pub current: bool,
     /// Why it is connected, most telling first ("named as related", "shares checkout-api").
     pub why: Vec<String>,
+}
+
+/// Connected incidents that share their reasons: the page says the reasons once for the
+/// run (a list of twelve says "similar: shares checkout-api" once, not twelve times).
+#[derive(Debug, Serialize)]
+pub struct ReasonGroup<'a> {
+    /// The reasons, most telling first, joined ("links to this review; similar wording").
+    pub why: String,
+    pub items: Vec<&'a Item>,
+}
+
+/// Runs of consecutive entries with the same reasons: grouping only neighbours keeps the
+/// order the list was ranked in (similar incidents most similar first).
+fn by_reason<'a>(others: &[Connection<'a>]) -> Vec<ReasonGroup<'a>> {
+    let mut groups: Vec<(&[String], ReasonGroup<'a>)> = Vec::new();
+    for c in others {
+        match groups.last_mut() {
+            Some((why, group)) if *why == c.why.as_slice() => group.items.push(c.item),
+            _ => groups.push((
+                &c.why,
+                ReasonGroup {
+                    why: c.why.join("; "),
+                    items: vec![c.item],
+                },
+            )),
+        }
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
 }
 
 /// "Every incident with the same root cause deploy". No count: it would change on every
@@ -475,9 +508,11 @@ fn connected<'a>(model: &'a Model<'_>, index: usize, items: &'a [Item]) -> Conne
             });
         }
     }
+    let others: Vec<Connection<'a>> = others.into_iter().map(|(_, c)| c).collect();
     Connected {
         chain,
-        others: others.into_iter().map(|(_, c)| c).collect(),
+        by_reason: by_reason(&others),
+        others,
         more,
     }
 }
