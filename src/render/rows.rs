@@ -166,25 +166,56 @@ pub struct LedgerRow<'a> {
 }
 
 /// Ledger entries (indices into `Ledger::entries`) as a page lists them. A template is
-/// given each row; a fingerprint, which serializes into a binary form (not
-/// human-readable), each row's digest (`Renderer::ledger_digests`): the same rows appear on
-/// several ledger views, team and owner pages and dossiers, and after a front-matter edit
-/// every one of those pages is fingerprinted again, so each row is made once, not once per
-/// page.
+/// given the rows as [`LedgerGroup`]s; a fingerprint, which serializes into a binary form
+/// (not human-readable), each row's digest (`Renderer::ledger_digests`): the same rows
+/// appear on several ledger views, team and owner pages and dossiers, and after a
+/// front-matter edit every one of those pages is fingerprinted again, so each row is made
+/// once, not once per page.
 pub struct LedgerRows<'a> {
     pub renderer: &'a crate::render::Renderer<'a>,
     pub entries: Vec<usize>,
+    /// The entries are in postmortem order (a list paged by postmortem): the page names
+    /// each postmortem once, above its items, instead of on each item's row.
+    pub by_postmortem: bool,
+}
+
+/// Rows a table shows together: one postmortem's items in a list by postmortem (its rows
+/// then leave the postmortem out), or the whole list (`incident` none, each row naming its
+/// postmortem).
+#[derive(Serialize)]
+pub struct LedgerGroup<'a> {
+    pub incident: Option<&'a Item>,
+    pub rows: Vec<LedgerRow<'a>>,
 }
 
 impl Serialize for LedgerRows<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let r = self.renderer;
-        if serializer.is_human_readable() {
-            serializer.collect_seq(self.entries.iter().map(|&i| ledger_row(r.model, r.items(), i)))
-        } else {
+        if !serializer.is_human_readable() {
             let digests = r.ledger_digests();
-            serializer.collect_seq(self.entries.iter().map(|&i| digests[i]))
+            return serializer.collect_seq(self.entries.iter().map(|&i| digests[i]));
         }
+        let rows = self.entries.iter().map(|&i| ledger_row(r.model, r.items(), i));
+        if !self.by_postmortem {
+            let whole = LedgerGroup {
+                incident: None,
+                rows: rows.collect(),
+            };
+            return serializer.collect_seq((!whole.rows.is_empty()).then_some(whole));
+        }
+        let mut groups: Vec<LedgerGroup<'_>> = Vec::new();
+        for row in rows {
+            match groups.last_mut() {
+                Some(group) if group.incident.is_some_and(|i| std::ptr::eq(i, row.incident)) => {
+                    group.rows.push(row)
+                }
+                _ => groups.push(LedgerGroup {
+                    incident: Some(row.incident),
+                    rows: vec![row],
+                }),
+            }
+        }
+        serializer.collect_seq(groups)
     }
 }
 

@@ -30,6 +30,8 @@ struct GroupContext<'a> {
     pager: Pager,
     group_name: &'a str,
     group_kind: &'static str,
+    /// The group's own page (its first): rows name the group there without linking to it.
+    group_url: String,
     today: String,
 }
 
@@ -163,6 +165,7 @@ pub fn render_group<E: Emit>(
                 .map(|t| url::term(TaxonomyKind::Team, &t.slug)),
         },
         pager: r.paginator.pager(&base, page, group.entries.len()),
+        group_url: base.clone(),
         group_name: &group.name,
         group_kind: if team { "team" } else { "owner" },
         today: today(r),
@@ -173,13 +176,12 @@ pub fn render_group<E: Emit>(
 /// Page `page` of a list (indices into the ledger; `urgent_first` in ledger order,
 /// `listed` in list order) as rows.
 fn rows<'a>(r: &'a Renderer<'a>, urgent_first: &[usize], listed: &[usize], page: usize) -> LedgerRows<'a> {
-    let list = match r.paginator.is_paged(urgent_first.len()) {
-        true => listed,
-        false => urgent_first,
-    };
+    let by_postmortem = r.paginator.is_paged(urgent_first.len());
+    let list = if by_postmortem { listed } else { urgent_first };
     LedgerRows {
         renderer: r,
         entries: r.paginator.slice(list, page).to_vec(),
+        by_postmortem,
     }
 }
 
@@ -199,5 +201,9 @@ fn urgent<'a>(r: &'a Renderer<'a>, urgent_first: &[usize], page: usize, closed: 
             .take(URGENT_SHOWN)
             .collect();
     }
-    LedgerRows { renderer: r, entries }
+    LedgerRows {
+        renderer: r,
+        entries,
+        by_postmortem: false,
+    }
 }

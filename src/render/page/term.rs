@@ -41,6 +41,8 @@ struct DossierView<'a> {
     related_services: Vec<TallyLink>,
     /// The most urgent open items (ledger order), at most [`DOSSIER_ACTIONS`].
     open_actions: LedgerRows<'a>,
+    /// How many of them `open_actions` shows.
+    open_shown: usize,
     open_total: usize,
     detect: DurationFacts,
     resolve: DurationFacts,
@@ -148,6 +150,7 @@ fn dossier<'a>(r: &'a Renderer<'_>, index: usize) -> DossierView<'a> {
         root_causes: links(&dossier.root_causes, Some(TaxonomyKind::RootCause)),
         recurring_factors: links(&dossier.recurring_factors, None),
         related_services: links(&dossier.related_services, Some(TaxonomyKind::Service)),
+        open_shown: dossier.open_actions.len().min(DOSSIER_ACTIONS),
         open_actions: LedgerRows {
             renderer: r,
             entries: dossier
@@ -156,6 +159,7 @@ fn dossier<'a>(r: &'a Renderer<'_>, index: usize) -> DossierView<'a> {
                 .copied()
                 .take(DOSSIER_ACTIONS)
                 .collect(),
+            by_postmortem: false,
         },
         open_total: dossier.open_actions.len(),
         detect: facts(&dossier.time_to_detect),
