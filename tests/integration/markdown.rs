@@ -128,3 +128,60 @@ fn the_table_of_contents_lists_h2_and_h3() {
     );
     assert!(!toc.contains("deep"));
 }
+
+const TWO_ITEMS: &str = "[[action_items]]\ntitle = \"Rotate certs & alert at < 30 days\"\nowner = \"ann\"\n[[action_items]]\ntitle = \"Add a canary\"\nowner = \"bo\"\n";
+
+/// The incident page's body, between its Action items heading and the next section.
+fn action_items_section(site: &Site) -> String {
+    let page = site.read("public/incidents/x/index.html");
+    let section = page
+        .split("<h2 id=\"action-items\">")
+        .nth(1)
+        .expect("the section");
+    section[..section.find("<h2 id=\"lessons\">").expect("the next section")].to_string()
+}
+
+#[test]
+fn a_body_table_of_the_front_matter_s_action_items_gives_way_to_the_tracker() {
+    let site = Site::new();
+    site.postmortem(
+        "x.md",
+        TWO_ITEMS,
+        "## Action items\n\nAgreed in the review:\n\n| Action | Owner | Due | Status |\n|---|---|---|---|\n| Rotate certs & alert at < 30 days | @ann | | open |\n| Add a canary | @bo | | open |\n\n## Lessons\n\nText.\n",
+    );
+    site.build().success();
+    let section = action_items_section(&site);
+    assert!(
+        section.contains("Agreed in the review:"),
+        "the author's words stay: {section}"
+    );
+    assert_eq!(
+        section.matches("<table").count(),
+        1,
+        "the items are listed once: {section}"
+    );
+    assert!(section.contains("actions-table"), "in the tracker: {section}");
+    assert_eq!(section.matches("Add a canary").count(), 1, "{section}");
+}
+
+#[test]
+fn a_body_table_that_says_more_than_the_tracker_stays() {
+    for table in [
+        // A column the tracker does not show.
+        "| Action | Notes |\n|---|---|\n| Add a canary | only on checkout |\n",
+        // An item the front matter does not have.
+        "| Action | Owner |\n|---|---|\n| Add a canary | bo |\n| Write a runbook | cy |\n",
+        // A title with formatting of its own.
+        "| Action |\n|---|\n| Add a **canary** |\n",
+    ] {
+        let site = Site::new();
+        site.postmortem(
+            "x.md",
+            TWO_ITEMS,
+            &format!("## Action items\n\n{table}\n## Lessons\n\nText.\n"),
+        );
+        site.build().success();
+        let section = action_items_section(&site);
+        assert_eq!(section.matches("<table").count(), 2, "{table}: {section}");
+    }
+}

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::Common;
 use crate::check::sections::is_section;
-use crate::content::Postmortem;
 use crate::content::moment::{Moment, human_duration};
+use crate::content::{ActionItem, Postmortem};
 use crate::model::Model;
 use crate::render::rows::{
     ActionRow, ActionSummary, Item, TermLink, action_rows, serde_plain, status_label, term_links, thousands,
@@ -271,11 +271,20 @@ fn body_headings<'h>(pm: &'h Postmortem, html: &str) -> Vec<BodyHeading<'h>> {
 fn body_with_blocks(pm: &Postmortem, html: &str) -> (Vec<BodyPart>, Vec<TocEntry>) {
     let headings = body_headings(pm, html);
     let mut cuts: Vec<(usize, Block)> = Vec::new();
+    let mut left_out = None;
     for topic in Topic::ALL.into_iter().filter(|t| t.has_data(pm)) {
         let own = headings.iter().position(|h| is_section(h.text, topic.section()));
         let cut = match own {
             Some(at) if topic.leads() => (headings[at].end, None),
-            Some(at) => (headings.get(at + 1).map_or(html.len(), |next| next.start), None),
+            Some(at) => {
+                let end = headings.get(at + 1).map_or(html.len(), |next| next.start);
+                if topic == Topic::ActionItems {
+                    let from = headings[at].end;
+                    left_out = tracked_table(&html[from..end], &pm.action_items)
+                        .map(|table| from + table.start..from + table.end);
+                }
+                (end, None)
+            }
             None => {
                 let rank = section_rank(topic.section());
                 let before = headings
@@ -319,8 +328,14 @@ fn body_with_blocks(pm: &Postmortem, html: &str) -> (Vec<BodyPart>, Vec<TocEntry
         if let Some(heading) = block.heading {
             toc.push(toc_entry(2, heading, block.id));
         }
+        let html = match &left_out {
+            Some(table) if from <= table.start && table.end <= at => {
+                [&html[from..table.start], &html[table.end..at]].concat()
+            }
+            _ => html[from..at].to_string(),
+        };
         parts.push(BodyPart {
-            html: html[from..at].to_string(),
+            html,
             block: Some(block),
         });
         from = at;
@@ -331,6 +346,65 @@ fn body_with_blocks(pm: &Postmortem, html: &str) -> (Vec<BodyPart>, Vec<TocEntry
         block: None,
     });
     (parts, toc)
+}
+
+/// Column headings of a body's table of action items that the tracker shows too.
+const TRACKED_COLUMNS: [&str; 13] = [
+    "action",
+    "action item",
+    "item",
+    "task",
+    "owner",
+    "assignee",
+    "due",
+    "due date",
+    "status",
+    "ticket",
+    "issue",
+    "priority",
+    "type",
+];
+
+/// Where, in the body's action-items section, a table lists the front matter's items
+/// again: the page shows the tracker there instead, since it says the same and more (an
+/// incident page says each thing once). Only a table the tracker loses nothing of: every
+/// column one the tracker shows, every row an item of the front matter by its title, as
+/// written (a row with formatting or another title keeps the table).
+fn tracked_table(section: &str, items: &[ActionItem]) -> Option<std::ops::Range<usize>> {
+    let start = section.find("<table>")?;
+    let end = start + section[start..].find("</table>")? + "</table>".len();
+    let (head, body) = section[start..end].split_once("</thead>")?;
+    // A cell's text is what follows the last tag before its end: a cell with markup of its
+    // own then reads as something else, and the table stays.
+    fn text(before_end: &str) -> &str {
+        before_end.rsplit_once('>').map_or("", |(_, text)| text).trim()
+    }
+    let mut columns: Vec<&str> = head.split("</th>").map(text).collect();
+    columns.pop(); // what follows the last heading
+    if columns.is_empty()
+        || !columns
+            .iter()
+            .all(|c| TRACKED_COLUMNS.contains(&c.to_lowercase().as_str()))
+    {
+        return None;
+    }
+    let mut titles = body
+        .split("<tr>")
+        .skip(1)
+        .map(|row| row.split_once("</td>").map_or("", |(first, _)| text(first)))
+        .peekable();
+    titles.peek()?;
+    // Markdown escapes these three in text.
+    let unescaped = |cell: &str| {
+        cell.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let listed = |cell: &str| {
+        let title = unescaped(cell);
+        items.iter().any(|a| a.title == title)
+    };
+    titles.all(listed).then_some(start..end)
 }
 
 fn toc_entry(level: u8, text: &str, id: &str) -> TocEntry {
