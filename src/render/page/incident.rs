@@ -698,6 +698,50 @@ mod tests {
     use super::*;
     use crate::config::Config;
 
+    fn item(title: &str) -> ActionItem {
+        ActionItem {
+            title: title.to_string(),
+            owner: None,
+            due: None,
+            status: crate::content::ActionStatus::Open,
+            priority: None,
+            kind: None,
+            ticket: None,
+            completed: None,
+            team: None,
+            service: None,
+        }
+    }
+
+    /// A section of Markdown as the body renderer writes it (tables on).
+    fn rendered(markdown: &str) -> String {
+        let mut out = String::new();
+        let events = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
+        pulldown_cmark::html::push_html(&mut out, events);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_table_of_the_items_titles_is_found_and_one_more_row_keeps_it(
+            titles in proptest::collection::vec("[A-Za-z0-9&>'\"]([A-Za-z0-9&>'\" ]{0,20}[A-Za-z0-9&>'\"])?", 1..5),
+        ) {
+            let items: Vec<ActionItem> = titles.iter().map(|t| item(t)).collect();
+            let rows: String = titles.iter().map(|t| format!("| {t} | ann |\n")).collect();
+            let section = rendered(&format!("Agreed:\n\n| Action | Owner |\n|---|---|\n{rows}"));
+            let found = tracked_table(&section, &items).expect("the table");
+            proptest::prop_assert!(section[found.clone()].starts_with("<table>"));
+            proptest::prop_assert!(section[found].ends_with("</table>"));
+            let more = rendered(&format!("| Action | Owner |\n|---|---|\n{rows}| Not an item | bo |\n"));
+            proptest::prop_assert!(tracked_table(&more, &items).is_none());
+        }
+
+        #[test]
+        fn any_section_is_read_without_panicking(section in "(?s)(<table>|</table>|<thead>|</thead>|<tr>|<th>|</th>|<td>|</td>|.){0,60}") {
+            let _ = tracked_table(&section, &[item("a")]);
+        }
+    }
+
     /// A postmortem with `front` matter and a body of these level-2 sections, and its body
     /// as HTML (a stand-in for the Markdown renderer's: the same heading markup).
     fn page(front: &str, sections: &[&str]) -> (Postmortem, String) {
