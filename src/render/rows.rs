@@ -193,28 +193,25 @@ impl Serialize for LedgerRows<'_> {
         let r = self.renderer;
         if !serializer.is_human_readable() {
             let digests = r.ledger_digests();
-            return serializer.collect_seq(self.entries.iter().map(|&i| digests[i]));
+            let rows: Vec<u64> = self.entries.iter().map(|&i| digests[i]).collect();
+            return (self.by_postmortem, rows).serialize(serializer);
         }
-        let rows = self.entries.iter().map(|&i| ledger_row(r.model, r.items(), i));
+        let row = |i: usize| ledger_row(r.model, r.items(), i);
         if !self.by_postmortem {
             let whole = LedgerGroup {
                 incident: None,
-                rows: rows.collect(),
+                rows: self.entries.iter().map(|&i| row(i)).collect(),
             };
             return serializer.collect_seq((!whole.rows.is_empty()).then_some(whole));
         }
-        let mut groups: Vec<LedgerGroup<'_>> = Vec::new();
-        for row in rows {
-            match groups.last_mut() {
-                Some(group) if group.incident.is_some_and(|i| std::ptr::eq(i, row.incident)) => {
-                    group.rows.push(row)
-                }
-                _ => groups.push(LedgerGroup {
-                    incident: Some(row.incident),
-                    rows: vec![row],
-                }),
-            }
-        }
+        let entries = &r.model.ledger.entries;
+        let groups = self
+            .entries
+            .chunk_by(|&a, &b| entries[a].postmortem == entries[b].postmortem)
+            .map(|run| LedgerGroup {
+                incident: Some(&r.items()[entries[run[0]].postmortem]),
+                rows: run.iter().map(|&i| row(i)).collect(),
+            });
         serializer.collect_seq(groups)
     }
 }
