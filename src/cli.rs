@@ -506,9 +506,8 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
     let searcher = match Searcher::open(&dir) {
         Ok(searcher) => {
             use crate::search::owner::{Standing, standing};
-            match standing(&dir, &output, root) {
+            match standing(&dir, &output, (!cli.quiet).then_some(root.as_path())) {
                 Standing::Current => {}
-                Standing::Stale if cli.quiet => {}
                 Standing::Stale => eprintln!(
                     "note: the postmortems changed since the search index was built; \
                      `pmsite build` (or a running `pmsite serve`) brings it up to date"

@@ -95,12 +95,19 @@ fn search_says_when_the_postmortems_changed_since_the_index() {
     let site = Site::new();
     site.postmortem("disk-full.md", "", "");
     site.build();
-    let quiet = site.pmsite(&["search", "disk"]).success();
-    assert!(!quiet.stderr.contains("changed since"), "{}", quiet.stderr);
+    let current = site.pmsite(&["search", "disk"]).success();
+    assert!(!current.stderr.contains("changed since"), "{}", current.stderr);
     site.postmortem("disk-full.md", "", "The disk filled up again.");
     site.pmsite(&["search", "disk"])
         .success()
         .stderr_has("the postmortems changed since the search index was built");
+    let quiet = site.pmsite(&["--quiet", "search", "disk"]).success();
+    assert!(
+        quiet.stdout.contains("disk-full"),
+        "still answers: {}",
+        quiet.stdout
+    );
+    assert!(quiet.stderr.is_empty(), "no note when quiet: {}", quiet.stderr);
     site.build();
     let refreshed = site.pmsite(&["search", "disk"]).success();
     assert!(
