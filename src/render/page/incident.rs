@@ -453,20 +453,13 @@ pub struct ReasonGroup<'a> {
 /// Runs of consecutive entries with the same reasons: grouping only neighbours keeps the
 /// order the list was ranked in (similar incidents most similar first).
 fn by_reason<'a>(others: &[Connection<'a>]) -> Vec<ReasonGroup<'a>> {
-    let mut groups: Vec<(&[String], ReasonGroup<'a>)> = Vec::new();
-    for c in others {
-        match groups.last_mut() {
-            Some((why, group)) if *why == c.why.as_slice() => group.items.push(c.item),
-            _ => groups.push((
-                &c.why,
-                ReasonGroup {
-                    why: c.why.join("; "),
-                    items: vec![c.item],
-                },
-            )),
-        }
-    }
-    groups.into_iter().map(|(_, group)| group).collect()
+    others
+        .chunk_by(|a, b| a.why == b.why)
+        .map(|run| ReasonGroup {
+            why: run[0].why.join("; "),
+            items: run.iter().map(|c| c.item).collect(),
+        })
+        .collect()
 }
 
 /// "Every incident with the same root cause deploy". No count: it would change on every
