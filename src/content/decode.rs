@@ -480,7 +480,7 @@ fn action_items(r: &mut Reader<'_>, node: &Node, config: &Config) -> Vec<ActionI
             let status = t
                 .get("status")
                 .and_then(|n| r.choice(n, &f("status"), ActionStatus::NAMES))
-                .unwrap_or(ActionStatus::Open);
+                .unwrap_or_default();
             let priority = t
                 .get("priority")
                 .and_then(|n| r.choice(n, &f("priority"), Priority::NAMES));

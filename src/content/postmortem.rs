@@ -371,7 +371,7 @@ impl EventKind {
     ];
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ActionItem {
     pub title: String,
     pub owner: Option<String>,
@@ -386,9 +386,11 @@ pub struct ActionItem {
     pub service: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
+    /// What an item without a `status` is.
+    #[default]
     Open,
     InProgress,
     Done,

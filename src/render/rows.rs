@@ -291,15 +291,9 @@ mod tests {
     fn overdue_is_relative_to_the_build_date() {
         let item = |status, due: &str| ActionItem {
             title: "t".into(),
-            owner: None,
             due: NaiveDate::parse_from_str(due, "%Y-%m-%d").ok(),
             status,
-            priority: None,
-            kind: None,
-            ticket: None,
-            completed: None,
-            team: None,
-            service: None,
+            ..ActionItem::default()
         };
         let today = NaiveDate::from_ymd_opt(2024, 5, 10).unwrap();
         let items = [

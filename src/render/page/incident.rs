@@ -694,15 +694,7 @@ mod tests {
     fn item(title: &str) -> ActionItem {
         ActionItem {
             title: title.to_string(),
-            owner: None,
-            due: None,
-            status: crate::content::ActionStatus::Open,
-            priority: None,
-            kind: None,
-            ticket: None,
-            completed: None,
-            team: None,
-            service: None,
+            ..ActionItem::default()
         }
     }
 
