@@ -597,26 +597,47 @@ fn no_page_scrolls_sideways_on_a_phone_or_a_laptop() {
 }
 
 /// At 390 px a table of action items is a stack of cards: each row a box as wide as the
-/// column, each value labelled; ticket ids are never broken.
+/// column, each value labelled with its column's heading; ticket ids are never broken.
+/// Also on a site paged every two items, whose ledger lists are by postmortem (a row
+/// naming each postmortem above its items, and no Postmortem column).
 #[test]
 #[ignore = "needs Chromium (apt-get install chromium, or CHROMIUM=path): cargo test -- --include-ignored"]
 fn action_item_tables_become_cards_on_a_phone() {
     let browser = browser();
     let (_site, server) = serve_example();
+    let paged = Site::copy_of(&example_dir());
+    let config = paged
+        .read("pmsite.toml")
+        .replace("paginate_by = 50", "paginate_by = 2");
+    paged.write("pmsite.toml", &config);
+    paged.build().success();
+    let paged_server = Server::start(paged.path().join("public"));
     let tab = new_tab(&browser);
     set_viewport(&tab, 390, 844);
-    for page in [CLEANUP_INCIDENT, "/action-items/"] {
+    for (server, page, by_postmortem) in [
+        (&server, CLEANUP_INCIDENT, false),
+        (&server, "/action-items/", false),
+        (&paged_server, "/action-items/", true),
+    ] {
         open(&tab, &server.url(page));
         let cards = eval(
             &tab,
             "(() => [...document.querySelectorAll('main table.fit tbody tr')].map(tr => {
                     const r = tr.getBoundingClientRect();
-                    const labels = [...tr.querySelectorAll('td')].map(td => getComputedStyle(td, '::before').content);
+                    const headings = [...tr.closest('table').querySelectorAll('thead th')].map(th => th.textContent.trim());
+                    const labels = [...tr.querySelectorAll('td')].map(td =>
+                        [getComputedStyle(td, '::before').content, headings[td.cellIndex]]);
                     const ids = [...tr.querySelectorAll('.id, .ledger-table td:not(.wide) > a, td:last-child')].map(e => e.getClientRects().length);
-                    return { display: getComputedStyle(tr).display, width: r.width, labels, ids }; }))()",
+                    return { display: getComputedStyle(tr).display, width: r.width, labels, ids,
+                             by_postmortem: tr.closest('table').classList.contains('by-postmortem') }; }))()",
         );
         let cards = cards.as_array().expect("rows");
         assert!(!cards.is_empty(), "{page}: no action-item rows");
+        assert_eq!(
+            cards.iter().any(|card| card["by_postmortem"] == true),
+            by_postmortem,
+            "{page}: a list by postmortem or not"
+        );
         for card in cards {
             assert_ne!(
                 card["display"], "table-row",
@@ -626,10 +647,14 @@ fn action_item_tables_become_cards_on_a_phone() {
                 card["width"].as_f64().unwrap_or(0.0) > 300.0,
                 "{page}: a narrow card: {card}"
             );
-            for label in card["labels"].as_array().unwrap() {
+            for pair in card["labels"].as_array().unwrap() {
+                let (label, heading) = (
+                    pair[0].as_str().unwrap_or_default(),
+                    pair[1].as_str().unwrap_or_default(),
+                );
                 assert!(
-                    label.as_str().is_some_and(|l| l.len() > 4),
-                    "{page}: a value without its label: {card}"
+                    !heading.is_empty() && label.contains(&format!("{heading}: ")),
+                    "{page}: a value labelled {label:?} in the column {heading:?}: {card}"
                 );
             }
             for lines in card["ids"].as_array().unwrap() {
