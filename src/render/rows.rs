@@ -7,6 +7,7 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
+use serde::ser::SerializeStruct;
 
 use crate::content::{ActionItem, ActionStatus, Postmortem};
 use crate::model::Model;
@@ -166,7 +167,7 @@ pub struct LedgerRow<'a> {
 }
 
 /// Ledger entries (indices into `Ledger::entries`) as a page lists them. A template is
-/// given the rows as [`LedgerGroup`]s; a fingerprint, which serializes into a binary form
+/// given `by_postmortem` and the rows as [`LedgerGroup`]s (`groups`); a fingerprint, which serializes into a binary form
 /// (not human-readable), each row's digest (`Renderer::ledger_digests`): the same rows
 /// appear on several ledger views, team and owner pages and dossiers, and after a
 /// front-matter edit every one of those pages is fingerprinted again, so each row is made
@@ -197,22 +198,27 @@ impl Serialize for LedgerRows<'_> {
             return (self.by_postmortem, rows).serialize(serializer);
         }
         let row = |i: usize| ledger_row(r.model, r.items(), i);
-        if !self.by_postmortem {
-            let whole = LedgerGroup {
+        let groups: Vec<LedgerGroup<'_>> = if self.by_postmortem {
+            let entries = &r.model.ledger.entries;
+            self.entries
+                .chunk_by(|&a, &b| entries[a].postmortem == entries[b].postmortem)
+                .map(|run| LedgerGroup {
+                    incident: Some(&r.items()[entries[run[0]].postmortem]),
+                    rows: run.iter().map(|&i| row(i)).collect(),
+                })
+                .collect()
+        } else if self.entries.is_empty() {
+            Vec::new()
+        } else {
+            vec![LedgerGroup {
                 incident: None,
                 rows: self.entries.iter().map(|&i| row(i)).collect(),
-            };
-            return serializer.collect_seq((!whole.rows.is_empty()).then_some(whole));
-        }
-        let entries = &r.model.ledger.entries;
-        let groups = self
-            .entries
-            .chunk_by(|&a, &b| entries[a].postmortem == entries[b].postmortem)
-            .map(|run| LedgerGroup {
-                incident: Some(&r.items()[entries[run[0]].postmortem]),
-                rows: run.iter().map(|&i| row(i)).collect(),
-            });
-        serializer.collect_seq(groups)
+            }]
+        };
+        let mut s = serializer.serialize_struct("LedgerRows", 2)?;
+        s.serialize_field("by_postmortem", &self.by_postmortem)?;
+        s.serialize_field("groups", &groups)?;
+        s.end()
     }
 }
 

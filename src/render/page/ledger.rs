@@ -41,10 +41,6 @@ struct LedgerPage<'a> {
     summary: Option<&'a Summary>,
     tabs: Vec<Tab>,
     rows: LedgerRows<'a>,
-    /// A list longer than a page is paged newest postmortem first (`Ledger::listed`), which
-    /// a new postmortem or a new day does not reorder; its first page then starts with its
-    /// most urgent items. A list of one page is in ledger order, most urgent first.
-    paged_by_postmortem: bool,
     urgent: LedgerRows<'a>,
     /// Owners and teams at a glance: only on the main view's first page.
     owners: Vec<GroupRow<'a>>,
@@ -107,7 +103,6 @@ pub fn render_view<'a, E: Emit>(
                 })
                 .collect(),
             rows: rows(r, entries, ledger.listed(view), page),
-            paged_by_postmortem: r.paginator.is_paged(entries.len()),
             urgent: urgent(r, entries, page, view == LedgerView::Done),
             owners: groups(&ledger.owners, url::ledger_owner),
             teams: groups(&ledger.teams, url::ledger_team),
@@ -155,7 +150,6 @@ pub fn render_group<E: Emit>(
             summary: (page == pager::FIRST).then_some(&group.summary),
             tabs: Vec::new(),
             rows: rows(r, &group.entries, &group.listed, page),
-            paged_by_postmortem: r.paginator.is_paged(group.entries.len()),
             urgent: urgent(r, &group.entries, page, false),
             owners: Vec::new(),
             teams: Vec::new(),
@@ -165,7 +159,7 @@ pub fn render_group<E: Emit>(
                 .map(|t| url::term(TaxonomyKind::Team, &t.slug)),
         },
         pager: r.paginator.pager(&base, page, group.entries.len()),
-        group_url: base.clone(),
+        group_url: base,
         group_name: &group.name,
         group_kind: if team { "team" } else { "owner" },
         today: today(r),
@@ -174,7 +168,10 @@ pub fn render_group<E: Emit>(
 }
 
 /// Page `page` of a list (indices into the ledger; `urgent_first` in ledger order,
-/// `listed` in list order) as rows.
+/// `listed` in list order) as rows. A list longer than a page is paged newest postmortem
+/// first (`Ledger::listed`), which a new postmortem or a new day does not reorder; its
+/// first page then starts with its most urgent items. A list of one page is in ledger
+/// order, most urgent first.
 fn rows<'a>(r: &'a Renderer<'a>, urgent_first: &[usize], listed: &[usize], page: usize) -> LedgerRows<'a> {
     let by_postmortem = r.paginator.is_paged(urgent_first.len());
     let list = if by_postmortem { listed } else { urgent_first };
