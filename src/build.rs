@@ -275,10 +275,11 @@ pub fn index_only(
         return Ok(Err(report));
     }
     let site = Site::build(&content, &config, selection.clone());
-    let built = search::replace_index(&site, output, sources).map_err(Fatal::Search)?;
-    search::Searcher::new(built.index)
+    search::replace_index(&site, output, sources).map_err(Fatal::Search)?;
+    let dir = search::index_dir(output);
+    search::Searcher::open(&dir)
         .map(Ok)
-        .map_err(|e| Fatal::Search(e.into()))
+        .map_err(|e| Fatal::Search(search::IndexError::Reopen(dir, Box::new(e))))
 }
 
 /// Atom feeds and sitemap.xml need absolute URLs; everything else works without them.

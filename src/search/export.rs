@@ -28,11 +28,11 @@
 //!   multiple of `stem::LINE_STRIDE`, so an edited sentence moves its own section's only.
 //! - `w/<name>.js`: every word of the corpus in UTF-8 byte order, `"word"` when the word is
 //!   its own stem, else `"word stem"`: the vocabulary a query word is looked up in (as
-//!   `pmsite search` looks it up in the index's `words` field), so the client needs no
+//!   `pmsite search` looks it up in the index folder's `vocabulary.txt`), so the client needs no
 //!   stemmer of its own. A word that is not there is matched as a prefix in the same files.
 //! - `y/<letter>-<length>.js`: the same entries, grouped by first letter (its code point,
 //!   in hex) and length in characters: where a word is matched with one typo, which never
-//!   changes its first letter (`query::Vocabulary::resolve`).
+//!   changes its first letter (`query::resolve`).
 //! - `d/<g>.js`: what a result shows, for documents `g*GROUP .. (g+1)*GROUP`: id, title,
 //!   date, summary, services, severity.
 //! - `f/<kind>.js`: a facet kind's values and which documents have them, loaded only when

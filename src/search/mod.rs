@@ -74,10 +74,6 @@ pub fn index_dir(output: &Path) -> PathBuf {
     crate::output::sibling(output, INDEX)
 }
 
-/// The analyzer of [`Fields::words`]: tantivy's `default` (split, drop long words,
-/// lowercase), which is [`stem::NAME`] without the stemmer.
-pub const WORDS_TOKENIZER: &str = "default";
-
 /// A text field a query searches.
 pub struct TextField {
     pub name: &'static str,
@@ -141,10 +137,6 @@ pub struct Fields {
     pub started: Field,
     /// JSON of what a result shows (title, severity, date, url, sections, ...).
     pub meta: Field,
-    /// Every word of the text fields as written (lowercased, not stemmed), documents
-    /// only: its term dictionary is the archive's vocabulary, what a query word is looked
-    /// up in before it is matched as a prefix or with a typo (`query::Vocabulary`).
-    pub words: Field,
 }
 
 impl Fields {
@@ -180,16 +172,6 @@ impl Fields {
             facets: b.add_facet_field("facets", FacetOptions::default()),
             started: b.add_i64_field("started", INDEXED | FAST),
             meta: b.add_text_field("meta", STORED),
-            // tantivy's "default" analyzer is `en_stem` without the stemmer.
-            words: b.add_text_field(
-                "words",
-                TextOptions::default().set_indexing_options(
-                    TextFieldIndexing::default()
-                        .set_tokenizer(WORDS_TOKENIZER)
-                        .set_index_option(IndexRecordOption::Basic)
-                        .set_fieldnorms(false),
-                ),
-            ),
         };
         (b.build(), fields)
     }
@@ -206,7 +188,6 @@ impl Fields {
             facets: get("facets")?,
             started: get("started")?,
             meta: get("meta")?,
-            words: get("words")?,
         })
     }
 

@@ -4,10 +4,9 @@
 //! (`themes/default/static/search.js`), which reads the same words from the export's word
 //! files: the parity tests (tests/js/parity.mjs) hold the two to the same results.
 
-use std::cell::RefCell;
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
@@ -17,19 +16,18 @@ use tantivy::query::{
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{
-    DocAddress, Index, IndexReader, InvertedIndexReader, Order as TantivyOrder, TantivyDocument, Term,
-};
+use tantivy::{DocAddress, Index, IndexReader, Order as TantivyOrder, TantivyDocument, Term};
 
 use super::Fields;
-use super::index::Meta;
+use super::index::{Meta, Vocabulary};
 use crate::diagnostic::did_you_mean;
 use crate::site::{TaxonomyKind, term_slug};
 
 #[derive(Debug)]
 pub enum SearchError {
     NoIndex,
+    /// An index from before [`Vocabulary::FILE`].
+    OlderIndex,
     Tantivy(tantivy::TantivyError),
     /// A filter value no published incident has: a typo would otherwise read as "no
     /// history here".
@@ -70,6 +68,11 @@ impl std::fmt::Display for SearchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SearchError::NoIndex => write!(f, "no search index"),
+            SearchError::OlderIndex => write!(
+                f,
+                "it was made by an older pmsite (it has no {}): `pmsite build` makes it again",
+                Vocabulary::FILE
+            ),
             SearchError::Tantivy(e) => write!(f, "search index: {e}"),
             SearchError::UnknownFilter(u) => write!(
                 f,
@@ -153,9 +156,9 @@ pub struct Found {
 }
 
 pub struct Searcher {
-    index: Index,
     reader: IndexReader,
     fields: Fields,
+    vocabulary: Vocabulary,
 }
 
 impl Searcher {
@@ -163,17 +166,17 @@ impl Searcher {
         if !dir.join("meta.json").is_file() {
             return Err(SearchError::NoIndex);
         }
+        let vocabulary = Vocabulary::read_in(dir).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => SearchError::OlderIndex,
+            _ => SearchError::from(e),
+        })?;
         let index = Index::open_in_dir(dir)?;
-        Ok(Searcher::new(index)?)
-    }
-
-    pub fn new(index: Index) -> tantivy::Result<Searcher> {
         let fields = Fields::from_schema(&index.schema())?;
         let reader = index.reader()?;
         Ok(Searcher {
-            index,
             reader,
             fields,
+            vocabulary,
         })
     }
 
@@ -186,9 +189,7 @@ impl Searcher {
     /// stems [`Vocabulary::resolve`] finds, a document scoring with the best of them;
     /// `"quoted phrases"` match as phrases of words of the archive.
     pub fn parse(&self, text: &str) -> Result<(Box<dyn Query>, Vec<Expansion>), SearchError> {
-        let searcher = self.reader.searcher();
-        let stemmer = self.index.tokenizer_for_field(self.fields.title)?;
-        let vocabulary = Vocabulary::new(&searcher, self.fields.words, stemmer)?;
+        let vocabulary = &self.vocabulary;
         let fields = self.fields.text_fields();
         // One query per field, boosted, any of which may match: what tantivy's query
         // parser makes of a word or phrase over several default fields.
@@ -215,7 +216,7 @@ impl Searcher {
         for clause in parse_query(text) {
             let query: Box<dyn Query> = match clause {
                 Clause::Word(word) => {
-                    let resolved = vocabulary.resolve(&word)?;
+                    let resolved = resolve(vocabulary, &word);
                     let mut stems: Vec<Box<dyn Query>> =
                         resolved.stems.iter().map(|s| word_query(s)).collect();
                     if resolved.how != Match::Exact {
@@ -235,7 +236,7 @@ impl Searcher {
                     let mut stems = Vec::with_capacity(words.len());
                     let mut missing = false;
                     for (offset, word) in words {
-                        match vocabulary.exact(&word)? {
+                        match vocabulary.stem(&word) {
                             Some(stem) => stems.push((offset, stem)),
                             None => {
                                 missing = true;
@@ -443,103 +444,50 @@ struct Resolved {
     stems: Vec<String>,
 }
 
-/// The archive's words (the term dictionaries of [`Fields::words`]) and the stemmer: to
-/// read query words as the browser client reads them from the export's word files.
-struct Vocabulary {
-    segments: Vec<Arc<InvertedIndexReader>>,
-    stemmer: RefCell<TextAnalyzer>,
+/// What a query word stands for in the archive's `vocabulary`, as the browser client reads
+/// it from the export's word files: its stem if it is a word of the archive; else the words
+/// it starts; else, for a word of [`MIN_TYPO_CHARS`] or more, the words one typo away that
+/// start with the same letter; else nothing. Prefix and typo matches take the words in
+/// byte order up to [`MAX_STEMS`] stems.
+fn resolve(vocabulary: &Vocabulary, word: &str) -> Resolved {
+    if let Some(stem) = vocabulary.stem(word) {
+        return Resolved {
+            how: Match::Exact,
+            words: vec![word.to_string()],
+            stems: vec![stem.to_string()],
+        };
+    }
+    let mut how = Match::Prefix;
+    let mut found: Vec<(&str, &str)> = vocabulary.starting_with(word).collect();
+    if found.is_empty() && word.chars().count() >= MIN_TYPO_CHARS {
+        how = Match::Typo;
+        let first = word.chars().next().map_or(0, char::len_utf8);
+        found = vocabulary
+            .starting_with(&word[..first])
+            .filter(|(w, _)| one_typo(word, w))
+            .collect();
+    }
+    if found.is_empty() {
+        how = Match::None;
+    }
+    let (words, stems) = first_stems(found);
+    Resolved { how, words, stems }
 }
 
-impl Vocabulary {
-    fn new(searcher: &tantivy::Searcher, words: Field, stemmer: TextAnalyzer) -> tantivy::Result<Vocabulary> {
-        let segments = searcher
-            .segment_readers()
-            .iter()
-            .map(|s| s.inverted_index(words))
-            .collect::<tantivy::Result<_>>()?;
-        Ok(Vocabulary {
-            segments,
-            stemmer: RefCell::new(stemmer),
-        })
-    }
-
-    fn stem(&self, word: &str) -> String {
-        let mut stemmer = self.stemmer.borrow_mut();
-        let mut stream = stemmer.token_stream(word);
-        if stream.advance() {
-            stream.token().text.clone()
-        } else {
-            word.to_string()
-        }
-    }
-
-    /// The stem of `word` if it is a word of the archive.
-    fn exact(&self, word: &str) -> std::io::Result<Option<String>> {
-        for segment in &self.segments {
-            if segment.terms().get(word)?.is_some() {
-                return Ok(Some(self.stem(word)));
+/// The first of `entries` up to [`MAX_STEMS`] distinct stems, and those stems in order of
+/// first appearance.
+fn first_stems(entries: Vec<(&str, &str)>) -> (Vec<String>, Vec<String>) {
+    let (mut kept, mut stems) = (Vec::new(), Vec::<String>::new());
+    for (word, stem) in entries {
+        if !stems.iter().any(|s| s == stem) {
+            if stems.len() == MAX_STEMS {
+                break;
             }
+            stems.push(stem.to_string());
         }
-        Ok(None)
+        kept.push(word.to_string());
     }
-
-    /// What a query word stands for: its stem if it is a word of the archive; else the
-    /// words it starts; else, for a word of [`MIN_TYPO_CHARS`] or more, the words one
-    /// typo away that start with the same letter; else nothing. Prefix and typo matches
-    /// take the words in byte order up to [`MAX_STEMS`] stems.
-    fn resolve(&self, word: &str) -> std::io::Result<Resolved> {
-        if let Some(stem) = self.exact(word)? {
-            return Ok(Resolved {
-                how: Match::Exact,
-                words: vec![word.to_string()],
-                stems: vec![stem],
-            });
-        }
-        let mut how = Match::Prefix;
-        let mut found = self.words_from(word)?;
-        if found.is_empty() && word.chars().count() >= MIN_TYPO_CHARS {
-            how = Match::Typo;
-            let first = word.chars().next().map_or(0, char::len_utf8);
-            found = self.words_from(&word[..first])?;
-            found.retain(|w| one_typo(word, w));
-        }
-        if found.is_empty() {
-            how = Match::None;
-        }
-        let (words, stems) = self.first_stems(found);
-        Ok(Resolved { how, words, stems })
-    }
-
-    /// The words that start with `prefix`, in byte order, across segments.
-    fn words_from(&self, prefix: &str) -> std::io::Result<Vec<String>> {
-        let mut words = Vec::new();
-        for segment in &self.segments {
-            let mut stream = segment.terms().range().ge(prefix).into_stream()?;
-            while stream.advance() && stream.key().starts_with(prefix.as_bytes()) {
-                words.push(String::from_utf8_lossy(stream.key()).into_owned());
-            }
-        }
-        words.sort_unstable();
-        words.dedup();
-        Ok(words)
-    }
-
-    /// The first of `words` up to [`MAX_STEMS`] distinct stems, and those stems in order
-    /// of first appearance.
-    fn first_stems(&self, words: Vec<String>) -> (Vec<String>, Vec<String>) {
-        let (mut kept, mut stems) = (Vec::new(), Vec::<String>::new());
-        for word in words {
-            let stem = self.stem(&word);
-            if !stems.contains(&stem) {
-                if stems.len() == MAX_STEMS {
-                    break;
-                }
-                stems.push(stem);
-            }
-            kept.push(word);
-        }
-        (kept, stems)
-    }
+    (kept, stems)
 }
 
 /// Whether `word` is one typo from `typed`: a letter added, dropped or changed, or two
@@ -703,28 +651,23 @@ mod tests {
         assert!(!one_typo("lokc", "lack"));
     }
 
-    /// An index of a few texts, and its vocabulary.
+    /// The vocabulary the index of a few texts would have.
     fn vocabulary_of(texts: &[&str]) -> Vocabulary {
-        let (schema, fields) = Fields::schema();
-        let index = Index::create_in_ram(schema);
-        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let memo = super::super::stem::Memo::default();
+        let mut analyzer = super::super::stem::analyzer(memo.clone());
         for text in texts {
-            let mut doc = TantivyDocument::default();
-            doc.add_text(fields.title, text);
-            doc.add_text(fields.words, text);
-            writer.add_document(doc).unwrap();
+            let mut tokens = analyzer.token_stream(text);
+            while tokens.advance() {}
         }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
-        let stemmer = index.tokenizer_for_field(fields.title).unwrap();
-        Vocabulary::new(&searcher, fields.words, stemmer).unwrap()
+        let packed = super::super::index::pack_words(&memo.lock().unwrap());
+        Vocabulary::merge([&*packed])
     }
 
     #[test]
     fn a_word_is_read_exactly_then_as_a_prefix_then_with_one_typo() {
         let v = vocabulary_of(&["certificate certificates certified expired lock look", "cart"]);
         let read = |w: &str| {
-            let r = v.resolve(w).unwrap();
+            let r = resolve(&v, w);
             (r.how, r.words, r.stems)
         };
         let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -764,7 +707,7 @@ mod tests {
             .map(|i| format!("pre{}word", (b'a' + i) as char))
             .collect();
         let v = vocabulary_of(&[&many.join(" ")]);
-        let r = v.resolve("pre").unwrap();
+        let r = resolve(&v, "pre");
         assert_eq!(r.how, Match::Prefix);
         assert_eq!(r.stems.len(), MAX_STEMS);
         assert_eq!(r.words, many[..MAX_STEMS]);

@@ -215,6 +215,22 @@ fn the_index_lives_beside_the_output_not_in_it() {
 }
 
 #[test]
+fn an_index_from_an_older_pmsite_is_named_with_the_command_that_makes_it_again() {
+    let site = archive();
+    site.build();
+    // What an index of the format before the vocabulary file looks like to a search.
+    std::fs::remove_file(site.path().join(".public.search-index/vocabulary.txt")).unwrap();
+    site.pmsite(&["search", "certificate"])
+        .status(2)
+        .stderr_has(".public.search-index")
+        .stderr_has("made by an older pmsite")
+        .stderr_has("`pmsite build` makes it again");
+    site.build();
+    let run = site.pmsite(&["search", "certificate", "--json"]).success();
+    assert_eq!(run.json()["total"], 2);
+}
+
+#[test]
 fn incident_pages_list_similar_incidents_with_reasons() {
     let site = archive();
     site.build();
