@@ -263,7 +263,7 @@ fn sample_searcher() -> Searcher {
     let never = std::sync::atomic::AtomicBool::new(false);
     let built = pmsite::search::build_index(&site, &dir, owner, &never, pmsite::search::Reuse::Nothing)
         .expect("a sample index");
-    let searcher = Searcher::new(built.index).expect("a searcher");
+    let searcher = Searcher::new(built.index, built.words).expect("a searcher");
     // The searcher has opened (mapped) every file it reads: the folder can go, so that no
     // run leaves one behind.
     let _ = std::fs::remove_dir_all(&dir);

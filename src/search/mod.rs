@@ -24,7 +24,7 @@ use tantivy::schema::{
     TextOptions,
 };
 
-pub use index::{Built, IndexError, Parts, Reuse, build_index, replace_index};
+pub use index::{Built, IndexError, Parts, Reuse, Vocabulary, build_index, replace_index};
 pub use owner::Owner;
 pub use print::{notes, print_human, print_json, print_json_error};
 pub use query::{

@@ -314,13 +314,16 @@ fn body_with_blocks(pm: &Postmortem, html: &str) -> (Vec<BodyPart>, Vec<TocEntry
         .peekable();
     let mut parts = Vec::new();
     let mut from = 0;
+    // Headings are in page order: each is looked for after the one before it.
+    let mut searched_to = 0;
     for (at, block) in cuts {
         // Body headings before this cut come first in the contents.
         while let Some(h) = outline.peek() {
             let open = format!("<h{} id=\"{}\">", h.level, crate::render::escape_html(&h.id));
-            match html.find(&open) {
+            match html[searched_to..].find(&open).map(|i| searched_to + i) {
                 Some(i) if i >= at => break,
-                _ => {}
+                Some(i) => searched_to = i + open.len(),
+                None => {}
             }
             toc.push(toc_entry(h.level, &h.text, &h.id));
             outline.next();
