@@ -190,7 +190,7 @@ impl Searcher {
 
     /// The query as tantivy runs it, and how its words were read: every clause must match
     /// (in any field, fields boosted as in [`super::TEXT_FIELDS`]); a word stands for the
-    /// stems [`Vocabulary::resolve`] finds, a document scoring with the best of them;
+    /// stems [`resolve`] finds, a document scoring with the best of them;
     /// `"quoted phrases"` match as phrases of words of the archive.
     pub fn parse(&self, text: &str) -> Result<(Box<dyn Query>, Vec<Expansion>), SearchError> {
         let vocabulary = &self.vocabulary;
