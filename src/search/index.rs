@@ -140,16 +140,10 @@ fn unpack_line(line: &str) -> (&str, &str) {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Vocabulary(OwnedBytes);
 
-impl Default for Vocabulary {
-    fn default() -> Self {
-        Vocabulary(OwnedBytes::empty())
-    }
-}
-
 impl Vocabulary {
     pub const FILE: &str = "vocabulary.txt";
 
-    pub(super) fn merge<'a>(packed: impl IntoIterator<Item = &'a str>) -> Vocabulary {
+    fn merge<'a>(packed: impl IntoIterator<Item = &'a str>) -> Vocabulary {
         let mut lines: Vec<&str> = packed.into_iter().flat_map(str::lines).collect();
         lines.sort_unstable_by(|a, b| unpack_line(a).0.cmp(unpack_line(b).0));
         lines.dedup_by(|a, b| unpack_line(a).0 == unpack_line(b).0);
