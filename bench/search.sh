@@ -46,17 +46,26 @@ echo "  whole build peak RSS: $((peak / 1024)) MB"
 echo "== browser: bytes per query and compute time"
 node "$repo/bench/search.mjs" "$work/out" | sed 's/^/  /'
 
-echo "== pmsite search, whole process (20 runs)"
+echo "== pmsite search: time to the answer and to the process's end (20 runs)"
+# The answer is printed before the note saying the postmortems changed since the index was
+# made, whose check stats every postmortem: both times are reported.
 python3 - "$bin" "$work" <<'PY'
 import subprocess, sys, time
 binary, work = sys.argv[1], sys.argv[2]
-runs = []
+answered, ended = [], []
 for _ in range(20):
     t = time.perf_counter()
-    subprocess.run([binary, "search", "certificate expired", "--root", work + "/site",
-                    "--output", work + "/out", "--json"], stdout=subprocess.DEVNULL, check=True)
-    runs.append((time.perf_counter() - t) * 1000)
-runs.sort()
-verdict = "PASS" if runs[-1] < 50 else "MISS"
-print(f"  median {runs[10]:.1f} ms, max {runs[-1]:.1f} ms   target < 50 ms: {verdict}")
+    run = subprocess.Popen([binary, "search", "certificate expired", "--root", work + "/site",
+                            "--output", work + "/out", "--json"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    run.stdout.read(1)
+    answered.append((time.perf_counter() - t) * 1000)
+    run.stdout.read()
+    if run.wait() != 0:
+        sys.exit("pmsite search failed")
+    ended.append((time.perf_counter() - t) * 1000)
+for name, runs in (("answer", answered), ("process end", ended)):
+    runs.sort()
+    verdict = "PASS" if runs[-1] < 50 else "MISS"
+    print(f"  {name}: median {runs[10]:.1f} ms, max {runs[-1]:.1f} ms   target < 50 ms: {verdict}")
 PY

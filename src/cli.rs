@@ -499,33 +499,25 @@ impl crate::serve::Console for ServeConsole<'_> {
 }
 
 fn search(cli: &Cli, args: &SearchArgs) -> i32 {
-    use crate::search::{self, Filters, Searcher};
+    use crate::search::{self, Searcher};
     let root = &args.site.root;
     let output = args.output.clone().unwrap_or_else(|| root.join("public"));
     let dir = search::index_dir(&output);
-    let searcher = match Searcher::open(&dir) {
-        Ok(searcher) => {
-            use crate::search::owner::{Standing, standing};
-            match standing(&dir, &output, (!cli.quiet).then_some(root.as_path())) {
-                Standing::Current => {}
-                Standing::Stale => eprintln!(
-                    "note: the postmortems changed since the search index was built; \
-                     `pmsite build` (or a running `pmsite serve`) brings it up to date"
-                ),
-                Standing::Foreign => {
-                    eprintln!(
-                        "{}: the search index at {} does not belong to the site at {} \
-                         (a build stopped part way, or the output was replaced): \
-                         run `pmsite build` to make both again",
-                        error_word(),
-                        dir.display(),
-                        output.display()
-                    );
-                    return 2;
-                }
+    let (searcher, owner) = match Searcher::open(&dir) {
+        Ok(searcher) => match search::Owner::of_index(&dir).filter(|owner| owner.belongs_to(&output)) {
+            Some(owner) => (searcher, Some(owner)),
+            None => {
+                eprintln!(
+                    "{}: the search index at {} does not belong to the site at {} \
+                     (a build stopped part way, or the output was replaced): \
+                     run `pmsite build` to make both again",
+                    error_word(),
+                    dir.display(),
+                    output.display()
+                );
+                return 2;
             }
-            searcher
-        }
+        },
         Err(search::SearchError::NoIndex) => {
             if !cli.quiet {
                 eprintln!(
@@ -535,7 +527,7 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
                 );
             }
             match build::index_only(root, &selection(&args.site), &output) {
-                Ok(Ok(searcher)) => searcher,
+                Ok(Ok(searcher)) => (searcher, None),
                 Ok(Err(report)) => {
                     print_human(cli, &report, root, !cli.verbose);
                     eprintln!("{}: {}", error_word(), summary_of(&report));
@@ -553,6 +545,27 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
             return 2;
         }
     };
+    std::thread::scope(|scope| {
+        // Whether the postmortems changed since the index was made: stamping every source
+        // costs more than the query on a large archive, so it runs beside it, and its note
+        // follows the answer.
+        let stale = owner
+            .filter(|_| !cli.quiet)
+            .map(|owner| scope.spawn(move || owner.is_stale(root)));
+        let code = answer(args, &searcher);
+        if code == 0 && stale.is_some_and(|stale| stale.join().unwrap_or(false)) {
+            eprintln!(
+                "note: the postmortems changed since the search index was built; \
+                 `pmsite build` (or a running `pmsite serve`) brings it up to date"
+            );
+        }
+        code
+    })
+}
+
+/// Runs the query and prints what it found: exit 0, or 2 when the query is wrong.
+fn answer(args: &SearchArgs, searcher: &crate::search::Searcher) -> i32 {
+    use crate::search::{self, Filters};
     let filters = Filters {
         services: args.services.clone(),
         teams: args.teams.clone(),
@@ -591,6 +604,8 @@ fn search(cli: &Cli, args: &SearchArgs) -> i32 {
         let styled = stdout_is_styled();
         search::print_human(&mut out, &query, &found, searcher.num_docs(), styled)
     };
+    // Out before the staleness note, which waits for its own thread.
+    let written = written.and_then(|()| std::io::Write::flush(&mut out));
     match written {
         // `pmsite search ... | head` closes the pipe early: that is not an error.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

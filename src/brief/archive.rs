@@ -182,8 +182,7 @@ impl Archive {
         // the sources changed since: that walks every file, and a brief answers for the
         // build it reads.
         if let Some(owner) = search::Owner::of_index(&index_dir)
-            && owner.output.is_some()
-            && owner.output != search::owner::identity(output)
+            && !owner.belongs_to(output)
         {
             return Err(ArchiveError::Foreign(output.to_path_buf()));
         }

@@ -32,33 +32,20 @@ impl Owner {
             serde_json::from_slice(&std::fs::read(dir.join("meta.json")).ok()?).ok()?;
         serde_json::from_str(meta.get("payload")?.as_str()?).ok()
     }
-}
 
-/// What a search index at `dir` says about the output at `output` and the site at `root`.
-/// Without `root`, the sources are not compared (never `Stale`): the comparison walks every
-/// postmortem's metadata, most of what a search does on a large archive, and a quiet
-/// search has no note to print with it.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Standing {
-    Current,
-    /// Built from postmortems that changed since (still the published site's index).
-    Stale,
-    /// Built for another output than the one there now (a build stopped part way, or the
-    /// output replaced by hand): its answers would not match the published site.
-    Foreign,
-}
+    /// Whether the index was made for the output at `output` (or on its own, before any
+    /// build). Another output's index (a build stopped part way, or the output replaced by
+    /// hand) would give answers that do not match the published site.
+    pub fn belongs_to(&self, output: &Path) -> bool {
+        self.output.is_none() || self.output == identity(output)
+    }
 
-pub fn standing(dir: &Path, output: &Path, root: Option<&Path>) -> Standing {
-    let Some(owner) = Owner::of_index(dir) else {
-        return Standing::Foreign;
-    };
-    if owner.output.is_some() && owner.output != identity(output) {
-        return Standing::Foreign;
+    /// Whether the postmortems changed since the index was made. This walks every source's
+    /// metadata: on a large archive, most of what a search does (so `pmsite search` runs it
+    /// beside the query, and a quiet search not at all).
+    pub fn is_stale(&self, root: &Path) -> bool {
+        self.sources != sources(root)
     }
-    if root.is_some_and(|root| owner.sources != sources(root)) {
-        return Standing::Stale;
-    }
-    Standing::Current
 }
 
 /// A folder's identity on its filesystem.
@@ -158,15 +145,12 @@ mod tests {
         };
         let meta = serde_json::json!({ "payload": owner.payload() });
         std::fs::write(index.join("meta.json"), meta.to_string()).unwrap();
-        assert_eq!(standing(&index, &output, Some(&root)), Standing::Current);
+        let recorded = Owner::of_index(&index).unwrap();
+        assert!(recorded.belongs_to(&output));
+        assert!(!recorded.is_stale(&root));
 
         std::fs::write(root.join("postmortems/a.md"), "one more").unwrap();
-        assert_eq!(standing(&index, &output, Some(&root)), Standing::Stale);
-        assert_eq!(
-            standing(&index, &output, None),
-            Standing::Current,
-            "without the site, the sources are not compared"
-        );
+        assert!(recorded.is_stale(&root));
 
         let stamps = |root: &Path| sources(root);
         let before = stamps(&root);
@@ -189,12 +173,13 @@ mod tests {
         };
         let meta = serde_json::json!({ "payload": elsewhere.payload() });
         std::fs::write(index.join("meta.json"), meta.to_string()).unwrap();
-        assert_eq!(standing(&index, &output, Some(&root)), Standing::Foreign);
+        assert!(!Owner::of_index(&index).unwrap().belongs_to(&output));
+        let on_its_own = Owner {
+            output: None,
+            ..owner
+        };
+        assert!(on_its_own.belongs_to(&output), "an index made before any build");
         std::fs::write(index.join("meta.json"), "{}").unwrap();
-        assert_eq!(
-            standing(&index, &output, Some(&root)),
-            Standing::Foreign,
-            "an index of no one"
-        );
+        assert_eq!(Owner::of_index(&index), None, "an index of no one");
     }
 }
