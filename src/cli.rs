@@ -496,6 +496,12 @@ impl crate::serve::Console for ServeConsole<'_> {
     fn quiet(&self) -> bool {
         self.cli.quiet
     }
+
+    fn timings(&self, report: &Report, took: std::time::Duration) {
+        if self.cli.verbose {
+            print_timings(report, took);
+        }
+    }
 }
 
 fn search(cli: &Cli, args: &SearchArgs) -> i32 {
@@ -974,16 +980,23 @@ fn summary_of(report: &Report) -> String {
 /// Each stage's time, then the whole run's and what no stage accounts for (which should
 /// stay near zero: a slow step outside every stage hides from this list).
 fn print_timings(report: &Report, total: std::time::Duration) {
+    let width = report
+        .timings
+        .iter()
+        .map(|(stage, _)| stage.len())
+        .chain([18])
+        .max()
+        .unwrap_or_default();
     for (stage, took) in &report.timings {
-        eprintln!("{stage:>18}: {:.3} s", took.as_secs_f64());
+        eprintln!("{stage:>width$}: {:.3} s", took.as_secs_f64());
     }
     let staged: std::time::Duration = report.timings.iter().map(|(_, took)| *took).sum();
     eprintln!(
-        "{:>18}: {:.3} s",
+        "{:>width$}: {:.3} s",
         "in no stage",
         total.saturating_sub(staged).as_secs_f64()
     );
-    eprintln!("{:>18}: {:.3} s", "total", total.as_secs_f64());
+    eprintln!("{:>width$}: {:.3} s", "total", total.as_secs_f64());
 }
 
 fn fatal_error(fatal: &Fatal, root: &std::path::Path) -> i32 {

@@ -50,6 +50,9 @@ pub trait Console {
     /// An error line (`error: ...`).
     fn error(&self, message: &str);
     fn quiet(&self) -> bool;
+    /// Each stage's time of a build that changed the site (`--verbose` prints them, as
+    /// `pmsite build` does).
+    fn timings(&self, report: &Report, took: Duration);
 }
 
 /// Why `pmsite serve` could not run.
@@ -170,6 +173,7 @@ fn tell(console: &dyn Console, live: &Live, result: Result<Update, Fatal>, took:
             if !console.quiet() {
                 println!("Built in {:.2} s", took.as_secs_f64());
             }
+            console.timings(&update.report, took);
         }
         Ok(update) if update.changed.is_empty() && update.removed.is_empty() => {}
         Ok(update) => {
@@ -187,6 +191,7 @@ fn tell(console: &dyn Console, live: &Live, result: Result<Update, Fatal>, took:
                     }
                 );
             }
+            console.timings(&update.report, took);
         }
         Err(fatal) => console.fatal(fatal),
     }

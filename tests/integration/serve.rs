@@ -250,6 +250,18 @@ fn an_edit_reloads_the_open_page_with_the_change() {
 }
 
 #[test]
+fn verbose_serve_prints_the_time_of_each_stage_of_a_rebuild() {
+    let site = Site::new();
+    site.postmortem("disk-full.md", "", "The disk filled up.");
+    let server = Server::start_with(&site, &["--verbose"]);
+    site.postmortem("disk-full.md", "", "The log volume filled up at noon.");
+    server.wait_for("Rebuilt in ");
+    let line = server.wait_for("render and write: ");
+    assert!(line.trim_end().ends_with(" s"), "{line}");
+    server.wait_for("in no stage: ");
+}
+
+#[test]
 fn adding_deleting_and_renaming_files_tell_open_pages() {
     let (site, server) = serving("", "The disk filled up.");
     let page = server.events();
