@@ -10,7 +10,7 @@ use chrono::{Days, NaiveDate};
 
 use crate::config::{self, Config};
 use crate::content::POSTMORTEMS_DIR;
-use crate::content::markdown::slugify;
+use crate::content::decode::id_slug;
 use crate::diagnostic::did_you_mean;
 use crate::theme::error_chain;
 
@@ -114,7 +114,11 @@ pub fn new_postmortem(root: &Path, new: &NewPostmortem<'_>) -> Result<PathBuf, S
     };
     let severity = severity(&config, new.severity)?;
     check_services(&config, new.services)?;
-    let slug = short_slug(new.title);
+    let mut slug = short_slug(new.title);
+    if slug.is_empty() && new.title.chars().any(char::is_alphanumeric) {
+        // A title in a script an id cannot hold (ids stay ASCII): the title is kept whole.
+        slug = "incident".to_string();
+    }
     if slug.is_empty() {
         return Err(ScaffoldError::Invalid {
             message: format!(
@@ -190,9 +194,10 @@ fn check_services(config: &Config, services: &[String]) -> Result<(), ScaffoldEr
     Ok(())
 }
 
-/// The title as an id: at most 60 characters, cut between words.
+/// The title as the part of an id after its date: ASCII (see `id_slug`), at most 60
+/// characters, cut between words; empty when the title has no ASCII letter or digit.
 pub(crate) fn short_slug(title: &str) -> String {
-    let slug = slugify(title);
+    let slug = id_slug(title);
     if slug.len() <= 60 {
         return slug;
     }

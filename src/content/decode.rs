@@ -54,6 +54,12 @@ pub fn is_valid_id(id: &str) -> bool {
         && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
 }
 
+/// Whether `id` can name an incident's page: valid, not one of the site's own names, and
+/// short enough for a folder name. Only such an id ever becomes a file or folder name.
+pub fn is_usable_id(id: &str) -> bool {
+    is_valid_id(id) && !RESERVED_IDS.contains(&id) && id.len() <= MAX_NAME_BYTES
+}
+
 /// The postmortem read from front matter, or its source back when a required part is
 /// missing or invalid (the reader holds the diagnostics saying why), so that its body can
 /// still be checked.
@@ -260,7 +266,7 @@ fn id(r: &mut Reader<'_>, t: &mut Table<'_>, source: &Source) -> Option<String> 
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if is_valid_id(&stem) && !RESERVED_IDS.contains(&stem.as_str()) && stem.len() <= MAX_NAME_BYTES {
+    if is_usable_id(&stem) {
         return Some(stem);
     }
     let span = t.span.start..t.span.start;
@@ -280,9 +286,22 @@ fn id(r: &mut Reader<'_>, t: &mut Table<'_>, source: &Source) -> Option<String> 
     None
 }
 
-/// An id like `text` that [`is_valid_id`] accepts: lowercase ASCII letters and digits,
-/// accents dropped (`Café` -> `cafe`), other characters as dashes.
+/// An id like `text` that [`is_valid_id`] accepts (see [`id_slug`]), `incident` when `text`
+/// gives none.
 fn id_suggestion(text: &str) -> String {
+    let slug = id_slug(text);
+    if slug.is_empty() {
+        "incident".to_string()
+    } else {
+        slug
+    }
+}
+
+/// What `text` gives of an id: lowercase ASCII letters and digits, accents dropped (`Café`
+/// -> `cafe`), other characters as dashes; empty when it has no such letter or digit
+/// (`データベース障害`). Ids name folders and files of every static host, so they stay ASCII
+/// while titles need not.
+pub fn id_slug(text: &str) -> String {
     let ascii: String = text
         .chars()
         .map(|c| match c {
@@ -298,12 +317,7 @@ fn id_suggestion(text: &str) -> String {
             _ => ' ',
         })
         .collect();
-    let slug = super::markdown::slugify(&ascii);
-    if slug.is_empty() {
-        "incident".to_string()
-    } else {
-        slug
-    }
+    super::markdown::slugify(&ascii)
 }
 
 /// `id` cut to [`MAX_NAME_BYTES`] (ids are ASCII) without a trailing separator.

@@ -214,9 +214,15 @@ pub fn convert(
     Ok((relative, id, text))
 }
 
-/// The id: the source's own, else the date and title as `pmsite new` makes it.
+/// The id, which names the new file: the source's own when pmsite can use it, else the
+/// date and title as `pmsite new` makes them. A source's id that is not usable (`../x`,
+/// `/etc/x`, `My Post`) never names a file: it is moved to `[extra]` with a note when
+/// the file is verified.
 fn id(postmortem: &fields::Postmortem, stem: &str) -> Result<String, String> {
-    let id = match postmortem.text("id") {
+    let id = match postmortem
+        .text("id")
+        .filter(|id| content::decode::is_usable_id(id))
+    {
         Some(id) => id.to_string(),
         None => {
             let date = postmortem.start().0.ok_or("it has no incident date")?;

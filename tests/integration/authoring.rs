@@ -245,3 +245,20 @@ fn the_schema_rejects_what_pmsite_check_rejects() {
         site.pmsite(&["check"]).status(1);
     }
 }
+
+#[test]
+fn new_gives_a_title_in_any_script_an_id_the_checker_accepts() {
+    let site = Site::new();
+    for title in ["Café crash", "Ошибка базы данных"] {
+        site.pmsite(&["new", title, "--date", "2024-05-05"]).status(0);
+    }
+    let cafe = site.read("postmortems/2024/2024-05-05-cafe-crash.md");
+    assert!(cafe.contains("title = \"Café crash\""), "{cafe}");
+    let cyrillic = site.read("postmortems/2024/2024-05-05-incident.md");
+    assert!(
+        cyrillic.contains("title = \"Ошибка базы данных\""),
+        "the title is kept whole:\n{cyrillic}"
+    );
+    let run = site.pmsite(&["check", "--drafts"]);
+    assert!(!run.stderr.contains("PM005"), "{}", run.stderr);
+}

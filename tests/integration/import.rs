@@ -302,3 +302,51 @@ fn without_a_site_import_exits_2() {
         .status(2);
     assert!(run.stderr.contains("no pmsite.toml"), "{}", run.stderr);
 }
+
+#[test]
+fn a_source_id_that_is_a_path_never_names_the_file() {
+    let site = Site::new();
+    let absolute = site.path().join("absolute");
+    site.write(
+        "old/a.md",
+        "---\ntitle: Escape\nslug: ../../escaped\ndate: 2024-06-05\n---\n\nBody.\n",
+    );
+    site.write(
+        "old/b.md",
+        &format!(
+            "---\ntitle: Absolute\nslug: {}\ndate: 2024-06-05\n---\n\nBody.\n",
+            absolute.display()
+        ),
+    );
+    let run = site.pmsite(&["import", "old"]).status(0);
+    assert!(
+        !site.exists("escaped.md") && !site.exists("absolute.md"),
+        "a file was written outside postmortems/:\n{}",
+        run.stdout
+    );
+    for (file, id) in [
+        ("2024-06-05-escape.md", "../../escaped".to_string()),
+        ("2024-06-05-absolute.md", absolute.display().to_string()),
+    ] {
+        let text = site.read(&format!("postmortems/2024/{file}"));
+        assert!(
+            text.contains(&id),
+            "the source's id is kept under [extra]:\n{text}"
+        );
+    }
+    assert!(run.stdout.contains("not a valid id"), "{}", run.stdout);
+}
+
+#[test]
+fn a_title_without_ascii_letters_takes_its_id_from_the_file_name() {
+    let site = Site::new();
+    site.write(
+        "old/db-outage.md",
+        "# データベース障害\n\nDate: 2024-06-01\n\n## Summary\n\nThe database failed over.\n",
+    );
+    site.pmsite(&["import", "old"]).status(0);
+    let text = site.read("postmortems/2024/2024-06-01-db-outage.md");
+    assert!(text.contains("データベース障害"), "{text}");
+    let run = site.pmsite(&["check"]);
+    assert!(!run.stderr.contains("PM005"), "{}", run.stderr);
+}
