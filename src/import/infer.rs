@@ -112,6 +112,20 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
             Some(t) if *level == 1 && normalize(t) == normalize(text) => removed[i] = true,
             _ => {}
         }
+        // A document that gives its title twice (Google Docs' Title style, then a Heading 1
+        // of the same words): the second is the title too.
+        let title_text = title.as_deref().or(known.title);
+        if removed[i]
+            && let Some(title_text) = title_text
+            && let Some(next) = headings[i + 1..]
+                .iter()
+                .position(Option::is_some)
+                .map(|n| i + 1 + n)
+            && let Some((1, text)) = &headings[next]
+            && normalize(text) == normalize(title_text)
+        {
+            removed[next] = true;
+        }
     }
 
     let date = known.date.or_else(|| {
