@@ -261,6 +261,23 @@ pub fn apply(source: Table, mapping: &Mapping) -> Mapped {
     if let Some((_, Value::Table(extra))) = remaining.remove("extra") {
         mapped.extra.extend(extra);
     }
+    // Jekyll's and Hugo's way of keeping a post unpublished: a draft must stay one.
+    if !mapped.fields.contains_key("status") {
+        let unpublished = [("draft", true), ("published", false)]
+            .into_iter()
+            .find(|(key, means_draft)| {
+                matches!(remaining.get(*key), Some((_, Value::Boolean(value))) if value == means_draft)
+            });
+        if let Some((key, value)) = unpublished {
+            let original = &remaining[key].0;
+            mapped
+                .notes
+                .push(format!("status = \"draft\" from {original} = {value}"));
+            mapped
+                .fields
+                .insert("status".into(), Value::String("draft".into()));
+        }
+    }
     for (original, value) in remaining.into_values() {
         mapped.notes.push(format!("extra.{original} (no pmsite field)"));
         mapped.extra.insert(original, value);
@@ -286,6 +303,31 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_draft_or_unpublished_post_stays_a_draft() {
+        for source in ["draft = true", "published = false", "Draft = true"] {
+            let mapped = apply(toml::from_str(source).unwrap(), &Mapping::default());
+            assert_eq!(mapped.fields["status"].as_str(), Some("draft"), "{source}");
+            assert!(
+                mapped.notes.iter().any(|n| n.starts_with("status = \"draft\"")),
+                "{source}"
+            );
+            assert_eq!(mapped.extra.len(), 1, "the source's key is kept: {source}");
+        }
+        for source in [
+            "draft = false",
+            "published = true",
+            "draft = true\nstatus = \"published\"",
+        ] {
+            let mapped = apply(toml::from_str(source).unwrap(), &Mapping::default());
+            assert_ne!(
+                mapped.fields.get("status").and_then(Value::as_str),
+                Some("draft"),
+                "{source}"
+            );
+        }
+    }
 
     #[test]
     fn a_misspelt_field_is_refused_with_did_you_mean() {

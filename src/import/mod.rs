@@ -76,7 +76,8 @@ pub fn run(options: &Options) -> Result<Report, ImportError> {
         Some(path) => Mapping::load(path).map_err(ImportError::Mapping)?,
         None => Mapping::default(),
     };
-    let files = sources::collect(&options.sources).map_err(|(path, e)| ImportError::Source(path, e))?;
+    let files = sources::collect(&options.sources, &options.root)
+        .map_err(|(path, e)| ImportError::Source(path, e))?;
     if files.is_empty() {
         return Err(ImportError::NoFiles);
     }

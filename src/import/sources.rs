@@ -15,9 +15,23 @@ pub enum Kind {
     Html,
 }
 
+/// The folders of a site that are never sources when a folder holding the site is walked:
+/// its postmortems (already imported), its built pages (`public/`: thousands of `.html`
+/// files), its theme.
+const SITE_OWN: &[&str] = &[crate::content::POSTMORTEMS_DIR, "public", "templates", "static"];
+
 /// Every importable file under `sources`, sorted and without repeats. A source named
-/// directly is taken whatever its extension; folders are walked for the known extensions.
-pub fn collect(sources: &[PathBuf]) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+/// directly is taken whatever its extension; folders are walked for the known extensions,
+/// leaving out hidden folders (`.git`) and the site's own folders (`site`, see
+/// [`SITE_OWN`]).
+pub fn collect(sources: &[PathBuf], site: &Path) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+    let site_own: Vec<PathBuf> = SITE_OWN
+        .iter()
+        .filter_map(|folder| std::fs::canonicalize(site.join(folder)).ok())
+        .collect();
+    let is_site_own = |path: &Path| {
+        !site_own.is_empty() && std::fs::canonicalize(path).is_ok_and(|path| site_own.contains(&path))
+    };
     let mut files = Vec::new();
     for source in sources {
         let meta = std::fs::metadata(source).map_err(|e| (source.clone(), e))?;
@@ -25,7 +39,15 @@ pub fn collect(sources: &[PathBuf]) -> Result<Vec<PathBuf>, (PathBuf, std::io::E
             files.push(source.clone());
             continue;
         }
-        for entry in walkdir::WalkDir::new(source).sort_by_file_name() {
+        let walk = walkdir::WalkDir::new(source)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| {
+                entry.depth() == 0
+                    || !entry.file_type().is_dir()
+                    || !(entry.file_name().to_string_lossy().starts_with('.') || is_site_own(entry.path()))
+            });
+        for entry in walk {
             let entry = entry.map_err(|e| {
                 let path = e.path().unwrap_or(source).to_path_buf();
                 (path, std::io::Error::other(e.to_string()))

@@ -350,3 +350,41 @@ fn a_title_without_ascii_letters_takes_its_id_from_the_file_name() {
     let run = site.pmsite(&["check"]);
     assert!(!run.stderr.contains("PM005"), "{}", run.stderr);
 }
+
+#[test]
+fn importing_a_folder_that_holds_the_site_leaves_out_the_sites_own_files() {
+    let site = Site::new();
+    site.postmortem("2024/a.md", "", "Already here.\n");
+    site.build();
+    site.write(
+        "old-retros/2023-02-01-queue-backlog.md",
+        "# Queue backlog\n\n## Summary\n\nThe queue backed up.\n",
+    );
+    site.write(".git/notes.md", "# Not a retro 2023-01-01\n");
+    let root = site.path().to_str().unwrap();
+    let run = site.pmsite(&["import", root]).status(0);
+    assert!(
+        run.stdout.contains("Imported 1 file, skipped 0"),
+        "only the old retro is a source:\n{}",
+        run.stdout
+    );
+    assert!(site.exists("postmortems/2023/2023-02-01-queue-backlog.md"));
+}
+
+#[test]
+fn a_draft_stays_a_draft_and_is_not_published() {
+    let site = Site::new();
+    site.write(
+        "old/drafty.md",
+        "---\ntitle: Drafty\ndate: 2024-07-01\ndraft: true\n---\n\nNot ready to share.\n",
+    );
+    site.pmsite(&["import", "old"])
+        .status(0)
+        .stdout_has("status = \"draft\" from draft = true");
+    assert!(
+        site.read("postmortems/2024/2024-07-01-drafty.md")
+            .contains("status = \"draft\"")
+    );
+    site.build();
+    assert!(!site.exists("public/incidents/2024-07-01-drafty"));
+}
