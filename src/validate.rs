@@ -18,6 +18,22 @@ pub fn validate(content: &Content) -> Vec<Diagnostic> {
         .map(|pm| (pm.source.key.as_str(), pm))
         .collect();
     let files: HashSet<&str> = content.files.iter().map(String::as_str).collect();
+    // A postmortem that failed to load still exists: a reference to it is not also an
+    // unknown one (its problems are reported on it). Its id is taken to be its file name.
+    let failed: HashSet<String> = content
+        .files
+        .iter()
+        .filter(|key| key.ends_with(".md") && !by_key.contains_key(key.as_str()))
+        .map(|key| decode::file_stem(key.as_ref()))
+        .collect();
+    // Postmortems whose id is not their file name: a reference by the file name is a
+    // likely mistake, and the hint can say so.
+    let renamed: HashMap<String, &Postmortem> = content
+        .postmortems
+        .iter()
+        .map(|pm| (decode::file_stem(pm.source.key.as_ref()), pm))
+        .filter(|(stem, pm)| *stem != pm.id)
+        .collect();
     let archive = Archive {
         content,
         by_key,
@@ -29,7 +45,7 @@ pub fn validate(content: &Content) -> Vec<Diagnostic> {
         .par_iter()
         .map(|pm| {
             let mut found = Vec::new();
-            check_references(pm, content, &by_id, &mut found);
+            check_references(pm, &failed, &renamed, &by_id, &mut found);
             check_body_links(&pm.source, &archive, &mut found);
             found
         })
@@ -78,14 +94,13 @@ fn unique_ids<'a>(
 
 fn check_references(
     pm: &Postmortem,
-    content: &Content,
+    failed: &HashSet<String>,
+    renamed: &HashMap<String, &Postmortem>,
     by_id: &HashMap<&str, &Postmortem>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for reference in pm.related.iter().chain(&pm.recurrence_of) {
-        let known = by_id.contains_key(reference.id.as_str())
-            // A file that failed to parse still exists: its problems are reported on it.
-            || content.files.iter().any(|key| decode::file_stem(key.as_ref()) == reference.id);
+        let known = by_id.contains_key(reference.id.as_str()) || failed.contains(&reference.id);
         let message = if reference.id == pm.id {
             format!("`{}` refers to this postmortem itself", reference.field)
         } else if known {
@@ -93,8 +108,17 @@ fn check_references(
         } else {
             format!("no postmortem has the id `{}`", reference.id)
         };
-        let hint = match did_you_mean(&reference.id, by_id.keys().copied()) {
-            Some(near) if near != pm.id => format!("did you mean `{near}`?"),
+        let hint = match (
+            renamed.get(&reference.id),
+            did_you_mean(&reference.id, by_id.keys().copied()),
+        ) {
+            (Some(named), _) if named.id != pm.id => format!(
+                "`{}` is the file name of {}, whose id is `{}`: refer to it by its id",
+                reference.id,
+                named.source.path.display(),
+                named.id
+            ),
+            (_, Some(near)) if near != pm.id => format!("did you mean `{near}`?"),
             _ => "ids are file names without `.md`, unless the postmortem sets `id`".to_string(),
         };
         diagnostics.push(

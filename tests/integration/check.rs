@@ -369,3 +369,37 @@ fn unreadable_files_are_reported_not_fatal() {
         ("PM011", "postmortems/bin.md", 2)
     );
 }
+
+#[test]
+fn a_reference_to_a_file_name_instead_of_its_id_is_unknown() {
+    let site = Site::new();
+    site.postmortem("cache.md", "id = \"cache-outage\"", "")
+        .postmortem("notes.md", "", "");
+    site.write("postmortems/graph.png", "not a postmortem");
+    // A file that fails to load is still known by its name: its own errors say why.
+    site.write("postmortems/broken.md", "+++\ntitle = \n");
+    site.postmortem(
+        "db.md",
+        "related = [\"cache\", \"graph\", \"broken\", \"cache-outage\"]",
+        "",
+    );
+    let unknown: Vec<(String, String)> = diagnostics(&site)
+        .into_iter()
+        .filter(|d| d.0 == "PM008")
+        .map(|d| (d.3, d.4))
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            (
+                "related[0]".to_string(),
+                "`cache` is the file name of postmortems/cache.md, whose id is `cache-outage`: refer to it by its id"
+                    .to_string()
+            ),
+            (
+                "related[1]".to_string(),
+                "ids are file names without `.md`, unless the postmortem sets `id`".to_string()
+            ),
+        ]
+    );
+}
