@@ -804,7 +804,12 @@ fn init(cli: &Cli, args: &InitArgs) -> i32 {
             if !cli.quiet {
                 println!("Created a pmsite site in {}:", args.dir.display());
                 for file in files {
-                    println!("  {}", file.display());
+                    match file {
+                        crate::scaffold::Scaffolded::Created(path) => println!("  {}", path.display()),
+                        crate::scaffold::Scaffolded::Extended(path) => {
+                            println!("  {} (pmsite's lines added at its end)", path.display())
+                        }
+                    }
                 }
                 println!(
                     "Next: `cd {}`, `pmsite new \"Title\"` for a postmortem, `pmsite serve` to preview.",

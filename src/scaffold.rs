@@ -55,7 +55,8 @@ const INSTALL: &[&str] = &[
     r#"curl -fsSLO "$PMSITE_RELEASES/v${PMSITE_VERSION}/$archive.sha256""#,
     r#"sha256sum --check "$archive.sha256""#,
 ];
-const INIT_GITIGNORE: &str = "# pmsite build output, its search index and the cache of `pmsite brief`\n/public/\n/.public.search-index/\n/.public.brief-cache/\n";
+const INIT_GITIGNORE: &str = "# pmsite build output, its search index, its lock and the cache of `pmsite brief`\n/public/\n/.public.search-index/\n/.public.pmsite-lock\n/.public.brief-cache/\n";
+const GITIGNORE: &str = ".gitignore";
 
 /// Why a scaffolding command did nothing. Nothing is written when one of these comes back.
 #[derive(Debug)]
@@ -259,7 +260,7 @@ pub fn init_files() -> Vec<(&'static str, String)> {
             "code-repository/.github/pmsite-services.toml",
             INIT_SERVICE_PATHS.to_string(),
         ),
-        (".gitignore", INIT_GITIGNORE.to_string()),
+        (GITIGNORE, INIT_GITIGNORE.to_string()),
     ]
 }
 
@@ -288,27 +289,89 @@ fn workflow(template: &str) -> String {
         .replace("{{MARKER}}", crate::brief::MARKER)
 }
 
+/// What `pmsite init` did to a file.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Scaffolded {
+    Created(PathBuf),
+    /// The repository's own `.gitignore`, with the lines pmsite needs added at its end.
+    Extended(PathBuf),
+}
+
 /// Creates a new site in `dir` (which may exist, but must not hold a site or any of the
-/// files). Returns the files written.
-pub fn init(dir: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
+/// files but a `.gitignore`: most repositories have one, and the lines pmsite needs are
+/// added to it, as `cargo init` does). Returns what it wrote.
+pub fn init(dir: &Path) -> Result<Vec<Scaffolded>, ScaffoldError> {
     let files = init_files();
+    let gitignore = dir.join(GITIGNORE);
+    let existing_gitignore = match std::fs::read_to_string(&gitignore) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(ScaffoldError::Io(gitignore, e)),
+    };
     for (relative, _) in &files {
         let path = dir.join(relative);
-        if path.exists() {
+        if path.exists() && *relative != GITIGNORE {
             return Err(ScaffoldError::Exists(path));
         }
     }
     let mut written = Vec::new();
     for (relative, text) in files {
-        write_new(dir, Path::new(relative), &text)?;
-        written.push(PathBuf::from(relative));
+        match (&existing_gitignore, relative == GITIGNORE) {
+            (Some(existing), true) => {
+                if let Some(added) = gitignore_additions(existing, &text) {
+                    let mut file = std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(&gitignore)
+                        .map_err(|e| ScaffoldError::Io(gitignore.clone(), e))?;
+                    file.write_all(added.as_bytes())
+                        .map_err(|e| ScaffoldError::Io(gitignore.clone(), e))?;
+                    written.push(Scaffolded::Extended(PathBuf::from(relative)));
+                }
+            }
+            _ => {
+                write_new(dir, Path::new(relative), &text)?;
+                written.push(Scaffolded::Created(PathBuf::from(relative)));
+            }
+        }
     }
     Ok(written)
+}
+
+/// What to append to an existing `.gitignore` for pmsite's lines (`ours`, a comment then
+/// patterns): the patterns it lacks under the comment, or `None` when it has them all.
+fn gitignore_additions(existing: &str, ours: &str) -> Option<String> {
+    let has: std::collections::HashSet<&str> = existing.lines().map(str::trim).collect();
+    let missing: Vec<&str> = ours
+        .lines()
+        .filter(|line| !line.starts_with('#') && !has.contains(line))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let comment = ours
+        .lines()
+        .find(|line| line.starts_with('#'))
+        .unwrap_or_default();
+    let separator = if existing.is_empty() || existing.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    Some(format!("{separator}\n{comment}\n{}\n", missing.join("\n")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_existing_gitignore_gets_only_the_lines_it_lacks() {
+        let added = gitignore_additions("node_modules/\n/public/", INIT_GITIGNORE).unwrap();
+        assert!(added.starts_with("\n\n# pmsite"), "{added:?}");
+        assert!(!added.contains("/public/"), "{added:?}");
+        assert!(added.ends_with("/.public.search-index/\n/.public.pmsite-lock\n/.public.brief-cache/\n"));
+        assert_eq!(gitignore_additions(INIT_GITIGNORE, INIT_GITIGNORE), None);
+    }
 
     #[test]
     fn slugs_are_cut_between_words() {

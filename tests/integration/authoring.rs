@@ -262,3 +262,25 @@ fn new_gives_a_title_in_any_script_an_id_the_checker_accepts() {
     let run = site.pmsite(&["check", "--drafts"]);
     assert!(!run.stderr.contains("PM005"), "{}", run.stderr);
 }
+
+#[test]
+fn init_in_a_repository_adds_its_lines_to_the_existing_gitignore() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(repo.path().join(".gitignore"), "node_modules/\n/public/").unwrap();
+    run_in(repo.path(), &["init", "."])
+        .success()
+        .stdout_has(".gitignore (pmsite's lines added at its end)");
+    let gitignore = std::fs::read_to_string(repo.path().join(".gitignore")).unwrap();
+    assert!(gitignore.starts_with("node_modules/\n/public/\n"), "{gitignore}");
+    assert_eq!(gitignore.matches("/public/").count(), 1, "{gitignore}");
+    assert!(gitignore.contains("/.public.pmsite-lock\n"), "{gitignore}");
+    run_in(repo.path(), &["build"]).success();
+    // A second init still refuses: the site is there.
+    run_in(repo.path(), &["init", "."])
+        .status(2)
+        .stderr_has("pmsite.toml already exists");
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join(".gitignore")).unwrap(),
+        gitignore
+    );
+}
