@@ -217,6 +217,15 @@ impl<'a> Reader<'a> {
                 None
             }
             Value::String(s) => Some(s.trim().to_string()),
+            Value::Array(_) => {
+                self.wrong_type(
+                    node,
+                    field,
+                    "a string",
+                    &format!("`{field}` takes one value, not a list: keep one, e.g. {field} = \"...\""),
+                );
+                None
+            }
             _ => {
                 self.wrong_type(node, field, "a string", "put the text in double quotes");
                 None
@@ -327,21 +336,33 @@ impl<'a> Reader<'a> {
         Some(value)
     }
 
+    /// A datetime with its offset, or a day.
     pub fn moment(&mut self, node: &Node, field: &str) -> Option<Moment> {
+        self.moment_taking(node, field, Takes::Moment)
+    }
+
+    fn moment_taking(&mut self, node: &Node, field: &str, takes: Takes) -> Option<Moment> {
         let text = match &node.value {
             Value::String(s) | Value::Datetime(s) => s,
             _ => {
-                self.wrong_type(
-                    node,
-                    field,
-                    "a datetime or a date",
-                    "write e.g. 2024-03-08T15:42:00Z, or 2024-03-08 when the time is unknown",
-                );
+                self.wrong_type(node, field, takes.expected(), takes.example());
                 return None;
             }
         };
         match Moment::parse(text) {
             Ok(m) => Some(m),
+            Err(MomentError::MissingOffset) if takes == Takes::Day => {
+                self.invalid(
+                    node,
+                    field,
+                    format!("`{field}` must be a date, found a time: `{text}`"),
+                    format!(
+                        "write just the day: {}",
+                        text.trim().get(..10).unwrap_or("2024-03-08")
+                    ),
+                );
+                None
+            }
             Err(MomentError::MissingOffset) => {
                 self.invalid(
                     node,
@@ -377,16 +398,17 @@ impl<'a> Reader<'a> {
                 self.invalid(
                     node,
                     field,
-                    format!("`{field}` is not a valid datetime or date: `{text}`"),
-                    "write e.g. 2024-03-08T15:42:00Z, or 2024-03-08 when the time is unknown",
+                    format!("`{field}` is not a valid {}: `{text}`", takes.noun()),
+                    takes.example(),
                 );
                 None
             }
         }
     }
 
+    /// A day, without a time.
     pub fn date(&mut self, node: &Node, field: &str) -> Option<NaiveDate> {
-        match self.moment(node, field)? {
+        match self.moment_taking(node, field, Takes::Day)? {
             Moment::Day(day) => Some(day),
             Moment::At(at) => {
                 self.invalid(
@@ -413,6 +435,38 @@ impl<'a> Reader<'a> {
         };
         self.invalid(node, field, format!("`{field}` cannot be `{text}`"), hint);
         None
+    }
+}
+
+/// What a date field takes, for what its messages ask for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Takes {
+    /// A datetime, or a day when the time is unknown (`started_at`, timeline entries).
+    Moment,
+    /// A day only (`due`, `completed`).
+    Day,
+}
+
+impl Takes {
+    fn expected(self) -> &'static str {
+        match self {
+            Takes::Moment => "a datetime or a date",
+            Takes::Day => "a date",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Takes::Moment => "datetime or date",
+            Takes::Day => "date",
+        }
+    }
+
+    fn example(self) -> &'static str {
+        match self {
+            Takes::Moment => "write e.g. 2024-03-08T15:42:00Z, or 2024-03-08 when the time is unknown",
+            Takes::Day => "write the day, e.g. 2024-03-08",
+        }
     }
 }
 

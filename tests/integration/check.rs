@@ -403,3 +403,31 @@ fn a_reference_to_a_file_name_instead_of_its_id_is_unknown() {
         ]
     );
 }
+
+#[test]
+fn hints_for_a_day_or_a_single_value_ask_for_what_the_field_takes() {
+    let site = Site::new();
+    site.postmortem(
+        "a.md",
+        "owner = [\"alice\", \"bob\"]\n[[action_items]]\ntitle = \"Alert on lag\"\nowner = \"kim\"\ndue = \"next week\"\n[[action_items]]\ntitle = \"Runbook\"\nowner = \"kim\"\ndue = \"2024-03-20T10:00\"\n",
+        "",
+    );
+    let found: Vec<(String, String)> = diagnostics(&site).into_iter().map(|d| (d.3, d.4)).collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "owner".to_string(),
+                "`owner` takes one value, not a list: keep one, e.g. owner = \"...\"".to_string()
+            ),
+            (
+                "action_items[0].due".to_string(),
+                "write the day, e.g. 2024-03-08".to_string()
+            ),
+            (
+                "action_items[1].due".to_string(),
+                "write just the day: 2024-03-20".to_string()
+            ),
+        ]
+    );
+}
