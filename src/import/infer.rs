@@ -238,7 +238,7 @@ pub fn infer(body: &str, known: &Known<'_>, notes: &mut Notes) -> Inferred {
     while kept.first().is_some_and(|l| l.trim().is_empty()) {
         kept.remove(0);
     }
-    let body = unlink_local(&collapse_blank_lines(&kept), notes);
+    let body = unlink_missing_anchors(&unlink_local(&collapse_blank_lines(&kept), notes), notes);
     Inferred {
         title,
         date,
@@ -286,6 +286,58 @@ fn unlink_local(body: &str, notes: &mut Notes) -> String {
             format!("{} ({target})", &c[1])
         })
         .into_owned()
+}
+
+/// Links to a place on the page that no heading of the imported body is (Google Docs'
+/// comment marks `#cmnt1`, Confluence's own heading ids) would each be a broken-link error
+/// that stops the build: they become their text.
+fn unlink_missing_anchors(body: &str, notes: &mut Notes) -> String {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let outline = crate::content::markdown::scan(body, 0);
+    let missing = |destination: &str| {
+        destination.strip_prefix('#').is_some_and(|fragment| {
+            !outline.has_anchor(fragment) && !crate::content::markdown::RESERVED_IDS.contains(&fragment)
+        })
+    };
+    // (link's bytes, its text), in order; links inside a dropped link are its text too.
+    let mut dropped: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut open: Option<(std::ops::Range<usize>, String, usize)> = None;
+    for (event, range) in Parser::new_ext(body, crate::content::markdown::options()).into_offset_iter() {
+        match (&mut open, event) {
+            (None, Event::Start(Tag::Link { dest_url, .. })) if missing(&dest_url) => {
+                notes.left_as_text.push(format!(
+                    "the link to {dest_url} (no heading here has that name) as its text"
+                ));
+                open = Some((range, String::new(), 0));
+            }
+            (Some((_, _, depth)), Event::Start(Tag::Link { .. })) => *depth += 1,
+            (Some((_, _, depth)), Event::End(TagEnd::Link)) if *depth > 0 => *depth -= 1,
+            (Some(_), Event::End(TagEnd::Link)) => {
+                let (range, text, _) = open.take().expect("matched Some");
+                dropped.push((range, text));
+            }
+            (Some((_, text, _)), Event::Text(t)) => {
+                // Read as Markdown again: what was literal stays literal.
+                for c in t.chars() {
+                    if matches!(c, '\\' | '*' | '_' | '[' | ']' | '`' | '<') {
+                        text.push('\\');
+                    }
+                    text.push(c);
+                }
+            }
+            (Some((_, text, _)), Event::Code(t)) => text.push_str(&format!("`{t}`")),
+            _ => {}
+        }
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut at = 0;
+    for (range, text) in dropped {
+        out.push_str(&body[at..range.start]);
+        out.push_str(&text);
+        at = range.end;
+    }
+    out.push_str(&body[at..]);
+    out
 }
 
 /// Which lines are inside fenced code blocks (fences included): never read for data.
@@ -811,5 +863,20 @@ mod tests {
         assert_eq!(date_in("on March 8th, 2024"), NaiveDate::from_ymd_opt(2024, 3, 8));
         assert_eq!(date_in("8 March 2024"), NaiveDate::from_ymd_opt(2024, 3, 8));
         assert_eq!(date_in("no date"), None);
+    }
+
+    #[test]
+    fn links_to_no_heading_of_the_page_become_their_text() {
+        let mut notes = Notes::default();
+        let body = "## Details\n\nSee [the details](#details) and [the plan](#plan).\
+                    Queue *hot*[\\[a\\]](#cmnt1) and [`x`](#gone).\n";
+        let out = unlink_missing_anchors(body, &mut notes);
+        assert_eq!(
+            out,
+            "## Details\n\nSee [the details](#details) and the plan.Queue *hot*\\[a\\] and `x`.\n"
+        );
+        assert_eq!(notes.left_as_text.len(), 3, "{:?}", notes.left_as_text);
+        let outline = crate::content::markdown::scan(&out, 0);
+        assert_eq!(outline.links.len(), 1);
     }
 }
