@@ -53,6 +53,8 @@ static WORDY_DATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static TASK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\[([ xX])\]\s+(.*)$").unwrap());
 static LINK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[([^\]]*)\]\((https?://[^)\s]+)\)").unwrap());
+/// A Markdown link to anything (a person's page: `[Jane Doe](/display/~jdoe)`).
+static LINK_ANY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[([^\]]*)\]\(([^)\s]+)\)").unwrap());
 static BARE_URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<?(https?://[^\s>)]+)>?").unwrap());
 static OWNER_BRACKET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\[([^\]]+)\]\s*(?:[-:–—]\s*)?([^(].*)$").unwrap());
@@ -60,8 +62,9 @@ static OWNER_AT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|\s)@([A-Za-z0-9][A-Za-z0-9._-]*)").unwrap());
 static OWNER_WORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\(?\bowner:\s*([A-Za-z0-9._@ -]+?)\s*(?:\)|,|;|$)").unwrap());
-static DUE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\(?\b(?:due|by)[: ]\s*(\d{4}-\d{2}-\d{2})\)?").unwrap());
+static DUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\(?\b(?:due|by)[: ]\s*(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})\)?").unwrap()
+});
 
 /// A Markdown body read for data.
 pub struct Inferred {
@@ -649,11 +652,22 @@ fn list_item(content: &str) -> Option<Table> {
             "owner".into(),
             Value::String(c[1].trim_end_matches('.').to_string()),
         );
-        text = text.replacen(&format!("@{}", &c[1]), &c[1], 1);
+        // `@carol Fix it` names its owner first: the title is the rest. Inside a sentence
+        // (`ask @carol to ...`) the name is one of its words.
+        let mention = format!("@{}", &c[1]);
+        text = match text.trim_start().strip_prefix(&mention) {
+            Some(rest) => rest.to_string(),
+            None => text.replacen(&mention, &c[1], 1),
+        };
     }
-    if let Some(c) = DUE.captures(&text.clone()) {
-        item.insert("due".into(), datetime(&c[1]));
-        text = text.replace(&c[0], " ");
+    if let Some(c) = DUE.captures(&text.clone())
+        && c[2] == c[4]
+    {
+        let day = format!("{}-{:0>2}-{:0>2}", &c[1], &c[3], &c[5]);
+        if NaiveDate::parse_from_str(&day, "%Y-%m-%d").is_ok() {
+            item.insert("due".into(), datetime(&day));
+            text = text.replace(&c[0], " ");
+        }
     }
     if let Some(c) = LINK.captures(&text.clone()) {
         item.insert("ticket".into(), Value::String(c[2].to_string()));
@@ -670,14 +684,26 @@ fn list_item(content: &str) -> Option<Table> {
     Some(item)
 }
 
+/// The words left of an item once its owner, due date and ticket are taken out: without
+/// the separators and empty brackets those leave at its ends. A bracket that closes one
+/// opened in the title (`Retry (with backoff)`, `[a link](https://...)`) stays.
 fn tidy_title(text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
-    words
-        .join(" ")
-        .trim_matches(|c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—' | ',' | ';' | '(' | ')'))
-        .replace("()", "")
-        .trim()
-        .to_string()
+    let mut title = words.join(" ").replace("()", "");
+    loop {
+        let trimmed =
+            title.trim_matches(|c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—' | ',' | ';'));
+        let trimmed = trimmed
+            .strip_suffix('(')
+            .or_else(|| trimmed.strip_prefix(')'))
+            .or_else(|| trimmed.strip_prefix('(').filter(|rest| !rest.contains(')')))
+            .or_else(|| trimmed.strip_suffix(')').filter(|rest| !rest.contains('(')))
+            .unwrap_or(trimmed);
+        if trimmed.len() == title.len() {
+            return title;
+        }
+        title = trimmed.to_string();
+    }
 }
 
 /// Which action-item key a table column feeds.
@@ -762,9 +788,14 @@ fn table_items(rows: &[&str]) -> Result<Vec<Table>, String> {
                     None => extra_words.push(format!("status: {value}")),
                 },
                 "owner" => {
+                    // A mention exported as a link to the person's page: the name.
+                    let name = LINK_ANY
+                        .captures(value)
+                        .filter(|c| c[0].len() == value.len())
+                        .map_or(value.as_str(), |c| c.get(1).map_or("", |m| m.as_str()));
                     item.insert(
                         "owner".into(),
-                        Value::String(value.trim_start_matches('@').to_string()),
+                        Value::String(name.trim_start_matches('@').to_string()),
                     );
                 }
                 other => {
@@ -878,5 +909,32 @@ mod tests {
         assert_eq!(notes.left_as_text.len(), 3, "{:?}", notes.left_as_text);
         let outline = crate::content::markdown::scan(&out, 0);
         assert_eq!(outline.links.len(), 1);
+    }
+
+    #[test]
+    fn an_items_title_keeps_its_own_brackets_and_loses_its_owner_and_due() {
+        let item = list_item("[x] [alice] Done thing (due 2024/03/09)").unwrap();
+        assert_eq!(item["title"].as_str(), Some("Done thing"));
+        assert_eq!(item["due"].to_string(), "2024-03-09");
+        let item = list_item(
+            "[ ] @carol Retry with [link one](https://a.example/1) and [link two](https://b.example/2)",
+        )
+        .unwrap();
+        assert_eq!(item["owner"].as_str(), Some("carol"));
+        assert_eq!(
+            item["title"].as_str(),
+            Some("Retry with link one and [link two](https://b.example/2)")
+        );
+        let item = list_item("ask @carol to page (the right team)").unwrap();
+        assert_eq!(item["title"].as_str(), Some("ask carol to page (the right team)"));
+        assert_eq!(tidy_title(" - (Add an alert ; "), "Add an alert");
+        assert_eq!(tidy_title("Add an alert ( "), "Add an alert");
+        let items = table_items(&[
+            "| Action | Owner |",
+            "|---|---|",
+            "| Fix it | [Jane Doe](/display/~jdoe) |",
+        ])
+        .unwrap();
+        assert_eq!(items[0]["owner"].as_str(), Some("Jane Doe"));
     }
 }
