@@ -174,7 +174,7 @@ fn check_body_links(source: &Source, archive: &Archive<'_>, diagnostics: &mut Ve
                 None => diagnostics.push(broken(
                     Code::BrokenLink,
                     format!("link to `{}`, which does not exist", link.destination),
-                    missing_file_hint(&key, content),
+                    missing_file_hint(&source.key, &key, content),
                 )),
             },
             Target::File { key } => {
@@ -186,7 +186,7 @@ fn check_body_links(source: &Source, archive: &Archive<'_>, diagnostics: &mut Ve
                             if link.is_image { "image" } else { "link to" },
                             link.destination
                         ),
-                        missing_file_hint(&key, content),
+                        missing_file_hint(&source.key, &key, content),
                     ));
                 }
             }
@@ -218,20 +218,53 @@ fn anchors_hint(source: &Source) -> String {
     }
 }
 
-fn missing_file_hint(key: &str, content: &Content) -> String {
+/// What the link from the file `from` (a key) to the missing `key` could have been: a file
+/// of that name elsewhere, or a file of a near name, written as the link would be (relative
+/// to the linking file's folder). Never the linking file itself.
+fn missing_file_hint(from: &str, key: &str, content: &Content) -> String {
+    let others = || content.files.iter().map(String::as_str).filter(|k| *k != from);
     let name = key.rsplit('/').next().unwrap_or(key);
-    let same_name: Vec<&String> = content
-        .files
-        .iter()
-        .filter(|k| k.rsplit('/').next() == Some(name))
-        .collect();
-    if let Some(found) = same_name.first() {
+    if let Some(found) = others().find(|k| k.rsplit('/').next() == Some(name)) {
         return format!(
-            "a file of that name is at postmortems/{found}; paths are relative to the linking file"
+            "a file of that name is at postmortems/{found}: from this file, link to `{}`",
+            relative_link(from, found)
         );
     }
-    match did_you_mean(key, content.files.iter().map(String::as_str)) {
-        Some(near) => format!("did you mean postmortems/{near}?"),
+    match did_you_mean(key, others()) {
+        Some(near) => format!("did you mean `{}`?", relative_link(from, near)),
         None => "paths are relative to the linking file's folder".into(),
+    }
+}
+
+/// The link from the file `from` to the file `to` (both keys under postmortems/).
+fn relative_link(from: &str, to: &str) -> String {
+    let folder: Vec<&str> = from
+        .split('/')
+        .collect::<Vec<_>>()
+        .split_last()
+        .map_or(vec![], |(_, f)| f.to_vec());
+    let target: Vec<&str> = to.split('/').collect();
+    let shared = folder
+        .iter()
+        .zip(&target)
+        .take_while(|(a, b)| a == b)
+        .count()
+        .min(target.len().saturating_sub(1));
+    let mut link = "../".repeat(folder.len() - shared);
+    link.push_str(&target[shared..].join("/"));
+    link
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_link;
+
+    #[test]
+    fn links_are_written_from_the_linking_files_folder() {
+        assert_eq!(relative_link("2024/a.md", "2024/b.md"), "b.md");
+        assert_eq!(relative_link("2024/a.md", "2023/b.md"), "../2023/b.md");
+        assert_eq!(relative_link("a.md", "2023/img/b.png"), "2023/img/b.png");
+        assert_eq!(relative_link("2024/q1/a.md", "b.md"), "../../b.md");
+        assert_eq!(relative_link("2024/a.md", "2024/img/g.png"), "img/g.png");
     }
 }

@@ -431,3 +431,28 @@ fn hints_for_a_day_or_a_single_value_ask_for_what_the_field_takes() {
         ]
     );
 }
+
+#[test]
+fn a_broken_links_hint_is_a_link_that_works_from_the_linking_file() {
+    let site = Site::new();
+    site.postmortem("2024/2024-04-01-cache-outage.md", "", "")
+        .postmortem("2023/dns.md", "", "")
+        .postmortem(
+            "2024/linker.md",
+            "",
+            "See [cache](2024-04-01-cache-outag.md), [dns](dns.md) and [gone](missing.md).\n",
+        );
+    let hints: Vec<String> = diagnostics(&site)
+        .into_iter()
+        .filter(|d| d.0 == "PM009")
+        .map(|d| d.4)
+        .collect();
+    assert_eq!(
+        hints,
+        [
+            "did you mean `2024-04-01-cache-outage.md`?",
+            "a file of that name is at postmortems/2023/dns.md: from this file, link to `../2023/dns.md`",
+            "paths are relative to the linking file's folder",
+        ]
+    );
+}
