@@ -890,12 +890,21 @@ fn check(cli: &Cli, args: &CheckArgs) -> i32 {
         base_url: None,
     };
     let started = Instant::now();
-    let report = match build::run(&options, &build::NoProgress) {
-        Ok(report) => report,
-        Err(fatal) => return fatal_error(&fatal, root),
-    };
     let paths = Paths { root: root.clone() };
     let stdout = std::io::stdout();
+    let report = match build::run(&options, &build::NoProgress) {
+        Ok(report) => report,
+        Err(fatal) => {
+            // A bot reading --format json or github sees an invalid pmsite.toml's findings
+            // too, not an empty report.
+            let _ = match args.format {
+                Format::Human => Ok(()),
+                Format::Json => report::json(&mut stdout.lock(), fatal.diagnostics(), &paths, 0),
+                Format::Github => report::github(&mut stdout.lock(), fatal.diagnostics(), &paths),
+            };
+            return fatal_error(&fatal, root);
+        }
+    };
     let result = match args.format {
         Format::Human => {
             print_human(cli, &report, root, false);

@@ -274,7 +274,11 @@ pub fn load(root: &Path) -> Result<(Config, String), ConfigError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ConfigError::Missing),
         Err(e) => return Err(ConfigError::Unreadable(e)),
     };
-    let config = parse(&text).map_err(ConfigError::Invalid)?;
+    let config = parse(&text).map_err(|mut found| {
+        // Top to bottom, as every other file's findings are shown.
+        crate::diagnostic::sort(&mut found);
+        ConfigError::Invalid(found)
+    })?;
     Ok((config, text))
 }
 

@@ -312,6 +312,19 @@ fn a_bad_config_exits_2_with_its_problems() {
         .stderr_has("pmsite.toml:1:1")
         .stderr_has("did you mean `title`?")
         .stderr_has("error: pmsite.toml is invalid");
+    // What a CI bot reads: the same findings, top to bottom, on stdout.
+    let run = site.pmsite(&["check", "--format", "json"]).status(2);
+    let lines: Vec<u64> = run.json()["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert!(lines.len() >= 2 && lines[0] == 1, "{lines:?}");
+    assert!(lines.is_sorted(), "{lines:?}");
+    site.pmsite(&["check", "--format", "github"])
+        .status(2)
+        .stdout_has("::error file=pmsite.toml,line=1");
 }
 
 #[test]
