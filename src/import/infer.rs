@@ -396,8 +396,24 @@ fn first_paragraph(lines: &[&str], range: std::ops::Range<usize>, code: &[bool])
         }
         paragraph.push(line);
     }
-    let text = paragraph.join(" ");
+    let text = plain_text(&paragraph.join(" "));
     (!text.trim().is_empty()).then_some(text)
+}
+
+/// What a reader sees of a line of Markdown: the words of its links, emphasis and code
+/// without their marks (a summary is shown as plain text on every list; the paragraph it
+/// came from stays in the body, links included).
+fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Parser};
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, crate::content::markdown::options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A date written in `text`: 2024-03-08, 20240308, March 8, 2024 or 8 March 2024.
@@ -936,5 +952,15 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(items[0]["owner"].as_str(), Some("Jane Doe"));
+    }
+
+    #[test]
+    fn a_summary_is_what_a_reader_sees_of_its_paragraph() {
+        assert_eq!(
+            plain_text(
+                "Latency rose to **12 s**; see [the graph](javascript:alert(1)) and `p99`. ![x](data:x)"
+            ),
+            "Latency rose to 12 s; see the graph and p99. x"
+        );
     }
 }
