@@ -241,7 +241,22 @@ fn id(postmortem: &fields::Postmortem, stem: &str) -> Result<String, String> {
 /// The source's front matter as a table (empty when it has none) and its body.
 fn split(text: &str) -> Result<(Table, &str), String> {
     let Ok(split) = front_matter::split(text) else {
-        return Ok((Table::new(), text.strip_prefix('\u{feff}').unwrap_or(text)));
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut lines = text.lines();
+        if let (Some(delimiter @ ("---" | "+++")), Some(next)) =
+            (lines.next().map(str::trim_end), lines.next())
+            && next.split_once([':', '=']).is_some_and(|(key, _)| {
+                let key = key.trim();
+                !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            })
+        {
+            // Keys under an opening line and no closing one: imported as text, they would
+            // become the body and the summary.
+            return Err(format!(
+                "its front matter opens with `{delimiter}` on line 1 and never closes: add a `{delimiter}` line after its last key"
+            ));
+        }
+        return Ok((Table::new(), text));
     };
     let root = front_matter::parse(&split).map_err(|errors| {
         let first = &errors[0];

@@ -250,12 +250,18 @@ fn bad_sources_are_skipped_with_their_reason_and_exit_1() {
         "# Something broke\n\nNo day is named.\n",
     )
     .unwrap();
+    fs::write(
+        bad.path().join("2024-01-05-unclosed.md"),
+        "---\ntitle: Only front matter\ndate: 2024-01-05\n",
+    )
+    .unwrap();
     let run = site.pmsite(&["import", bad.path().to_str().unwrap()]).status(1);
     for (file, reason) in [
         ("binary.md", "binary file"),
         ("latin1.md", "not UTF-8"),
         ("huge.md", "more than the"),
         ("no-date.md", "no started_at found"),
+        ("unclosed.md", "never closes: add a `---` line after its last key"),
     ] {
         let line = run
             .stdout
