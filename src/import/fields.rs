@@ -268,6 +268,36 @@ impl Postmortem {
     }
 }
 
+/// The mapping's `[defaults]` that could never be used (a severity the site does not
+/// configure, a date that is not one): found before any file, as the mapping's mistake.
+pub fn check_defaults(mapping: &Mapping, path: &Path, config: &Config) -> Result<(), super::MappingError> {
+    for field in REQUIRED {
+        let Some(default) = mapping.defaults.get(*field) else {
+            continue;
+        };
+        if normalise_value(kind_of(field), default.clone(), config, &mut Notes::default()).is_some() {
+            continue;
+        }
+        let hint = match *field {
+            "severity" => {
+                let levels: Vec<&str> = config.severities.iter().map(|s| s.name.as_str()).collect();
+                format!("the levels configured in pmsite.toml are {}", levels.join(", "))
+            }
+            "started_at" => "write the day, e.g. started_at = 2024-03-08".to_string(),
+            _ => format!("give {field} as text, e.g. {field} = \"...\""),
+        };
+        return Err(super::MappingError {
+            file: path.to_path_buf(),
+            line: std::fs::read_to_string(path)
+                .ok()
+                .and_then(|text| super::mapping::line_of(&text, field)),
+            message: format!("[defaults] {field} = {default} is not a valid {field}"),
+            hint: Some(hint),
+        });
+    }
+    Ok(())
+}
+
 fn kind_of(field: &str) -> Kind {
     FRONT_MATTER
         .iter()

@@ -286,7 +286,7 @@ pub fn apply(source: Table, mapping: &Mapping) -> Mapped {
 }
 
 /// The 1-based line where `key` is set or opens a table.
-fn line_of(text: &str, key: &str) -> Option<usize> {
+pub(super) fn line_of(text: &str, key: &str) -> Option<usize> {
     text.lines()
         .position(|line| {
             let line = line

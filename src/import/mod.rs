@@ -73,7 +73,11 @@ pub fn run(options: &Options) -> Result<Report, ImportError> {
         Err(e) => return Err(ImportError::Config(e)),
     };
     let mapping = match &options.mapping {
-        Some(path) => Mapping::load(path).map_err(ImportError::Mapping)?,
+        Some(path) => {
+            let mapping = Mapping::load(path).map_err(ImportError::Mapping)?;
+            fields::check_defaults(&mapping, path, &config).map_err(ImportError::Mapping)?;
+            mapping
+        }
         None => Mapping::default(),
     };
     let files = sources::collect(&options.sources, &options.root)

@@ -292,6 +292,17 @@ fn a_mapping_with_a_misspelt_field_stops_with_did_you_mean_and_exit_2() {
         "{}",
         run.stderr
     );
+    site.write("mapping.toml", "[defaults]\n\nseverity = \"SEV9\"\n");
+    let run = site
+        .pmsite(&["import", "old", "--mapping", "mapping.toml"])
+        .status(2);
+    assert!(
+        run.stderr
+            .contains("mapping.toml:3: [defaults] severity = \"SEV9\" is not a valid severity"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("SEV1, SEV2"), "{}", run.stderr);
     site.write("mapping.toml", "[field]\nid = \"uuid\"\n");
     let run = site
         .pmsite(&["import", "old", "--mapping", "mapping.toml"])
