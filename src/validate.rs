@@ -112,6 +112,7 @@ fn check_references(
             renamed.get(&reference.id),
             did_you_mean(&reference.id, by_id.keys().copied()),
         ) {
+            _ if reference.id == pm.id => "remove it: a postmortem is not connected to itself".to_string(),
             (Some(named), _) if named.id != pm.id => format!(
                 "`{}` is the file name of {}, whose id is `{}`: refer to it by its id",
                 reference.id,

@@ -289,11 +289,11 @@ fn id(r: &mut Reader<'_>, t: &mut Table<'_>, source: &Source) -> Option<String> 
 /// An id like `text` that [`is_valid_id`] accepts (see [`id_slug`]), `incident` when `text`
 /// gives none.
 fn id_suggestion(text: &str) -> String {
-    let slug = id_slug(text);
-    if slug.is_empty() {
-        "incident".to_string()
-    } else {
-        slug
+    match id_slug(text) {
+        slug if slug.is_empty() => "incident".to_string(),
+        // `Page` -> `page` would be refused in turn.
+        slug if RESERVED_IDS.contains(&slug.as_str()) => format!("{slug}-1"),
+        slug => slug,
     }
 }
 

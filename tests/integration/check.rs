@@ -159,6 +159,11 @@ fn invalid_ids_and_file_names() {
     let (code, _, _, field, hint) = one(&site);
     assert_eq!((code.as_str(), field.as_str()), ("PM005", "id"));
     assert!(hint.contains("my-outage"), "{hint}");
+    // The suggestion is one the checker takes: `page` names the list's own pages.
+    let site = Site::new();
+    site.postmortem("a.md", "id = \"Page\"", "");
+    let (_, _, _, _, hint) = one(&site);
+    assert!(hint.ends_with("e.g. `page-1`"), "{hint}");
 }
 
 #[test]
@@ -177,6 +182,7 @@ fn references_must_name_existing_postmortems() {
     assert_eq!(got[0], ("PM008", "related[1]", "did you mean `2023-dns`?"));
     assert_eq!(got[1].0, "PM008");
     assert_eq!(got[1].1, "recurrence_of");
+    assert_eq!(got[1].2, "remove it: a postmortem is not connected to itself");
     assert_eq!(d.len(), 2);
 }
 
