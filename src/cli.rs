@@ -701,9 +701,15 @@ fn brief(cli: &Cli, args: &BriefArgs) -> i32 {
     }
     let today = args.today.unwrap_or_else(today);
     let archive = match Archive::open(&output) {
-        Err(ArchiveError::Missing(_)) => {
+        Err(missing @ (ArchiveError::Missing(_) | ArchiveError::Preview(..))) => {
             if !cli.quiet {
-                eprintln!("No build at {} yet: building the site first", output.display());
+                match missing {
+                    ArchiveError::Preview(_, url) => eprintln!(
+                        "The site at {} is a preview's (its pages are at {url}): building the site first",
+                        output.display()
+                    ),
+                    _ => eprintln!("No build at {} yet: building the site first", output.display()),
+                }
             }
             let options = Options {
                 root: root.clone(),

@@ -35,6 +35,9 @@ pub enum ArchiveError {
     Mismatch(PathBuf),
     /// The index was built for another output than the one there now.
     Foreign(PathBuf),
+    /// The output is a preview's (`pmsite serve`): its pages' addresses are the preview's,
+    /// which a pull request must not link to.
+    Preview(PathBuf, String),
 }
 
 impl std::fmt::Display for ArchiveError {
@@ -46,6 +49,11 @@ impl std::fmt::Display for ArchiveError {
                 f,
                 "the search index beside {} does not belong to it (a build stopped part way, \
                  or the output was replaced): run `pmsite build` to make both again",
+                output.display()
+            ),
+            ArchiveError::Preview(output, url) => write!(
+                f,
+                "the site at {} is a preview's (pmsite serve): its pages are at {url}; run `pmsite build`",
                 output.display()
             ),
             ArchiveError::Mismatch(output) => write!(
@@ -218,6 +226,9 @@ impl Archive {
                 (head.site, head.services, Incidents::Read(incidents))
             }
         };
+        if let Some(url) = site.base_url.as_deref().filter(|url| is_preview_address(url)) {
+            return Err(ArchiveError::Preview(output.to_path_buf(), url.to_string()));
+        }
         Ok(Archive {
             output: output.to_path_buf(),
             site,
@@ -337,6 +348,18 @@ impl Archive {
 }
 
 /// Services as the archive's incidents name them, by slug (the first spelling met).
+/// Whether a site's address is this computer's (`pmsite serve` builds with its own address,
+/// `http://127.0.0.1:PORT/`, unless told another with --base-url).
+fn is_preview_address(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = rest.split('/').next().unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.starts_with("127.") || host == "::1"
+}
+
 fn service_names(incidents: &[Incident]) -> BTreeMap<String, String> {
     let mut names = BTreeMap::new();
     for incident in incidents {
@@ -429,4 +452,27 @@ fn write_cache(cache: &Path, head: &CacheHead, incidents: &[Incident]) -> std::i
         let _ = std::fs::remove_dir_all(&staging);
     }
     written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_preview_address;
+
+    #[test]
+    fn a_preview_is_at_this_computers_address() {
+        for url in [
+            "http://127.0.0.1:39799/",
+            "http://localhost:1111/kb/",
+            "http://[::1]:8080/",
+        ] {
+            assert!(is_preview_address(url), "{url}");
+        }
+        for url in [
+            "https://incidents.example.com/",
+            "http://10.0.0.1/",
+            "https://127example.com/",
+        ] {
+            assert!(!is_preview_address(url), "{url}");
+        }
+    }
 }

@@ -257,6 +257,20 @@ fn a_brief_without_a_build_builds_the_site_first() {
 }
 
 #[test]
+fn a_preview_s_site_is_built_again_before_a_brief_links_to_it() {
+    let site = Site::copy_of(&fixture().join("site"));
+    // What `pmsite serve` leaves in the output: pages at the preview's address.
+    site.pmsite(&["build", "--base-url", "http://127.0.0.1:39799/"])
+        .success();
+    let run = site
+        .pmsite(&["brief", "--paths", "services/checkout/a.go", "--today", TODAY])
+        .success()
+        .stderr_has("is a preview's (its pages are at http://127.0.0.1:39799/): building the site first");
+    assert!(!run.stdout.contains("127.0.0.1"), "{}", run.stdout);
+    assert!(run.stdout.contains("- **checkout-api**: 2 published incidents"));
+}
+
+#[test]
 fn a_diff_on_stdin_and_a_service_paths_file_that_wins() {
     let site = built_archive();
     site.write("code/services.toml", "search = [\"services/checkout/\"]\n");
