@@ -355,7 +355,8 @@ fn body_prose(source: &Source, body: &str, events: &[(Event<'_>, Range<usize>)])
 fn front_matter_prose(source: &Source) -> Vec<Prose> {
     let root = &*source.front_matter();
     let mut nodes: Vec<(&Node, bool)> = Vec::new();
-    for key in ["summary", "trigger", "detection"] {
+    // The title too: it is what every list and feed shows of the review.
+    for key in ["title", "summary", "trigger", "detection"] {
         nodes.extend(find(root, &[Step::Key(key)]).map(|n| (n, false)));
     }
     nodes.extend(find(root, &[Step::Key("impact"), Step::Key("description")]).map(|n| (n, false)));

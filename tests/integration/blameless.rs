@@ -184,3 +184,28 @@ fn the_labelled_set_meets_the_recall_and_false_positive_targets() {
         false_positive_rate * 100.0
     );
 }
+
+#[test]
+fn a_blaming_title_is_found_like_a_blaming_summary() {
+    let site = Site::new();
+    site.postmortem(
+        "a.md",
+        "title = \"Human error: careless DBA dropped the table\"",
+        "",
+    );
+    let title_line = site
+        .read("postmortems/a.md")
+        .lines()
+        .position(|l| l.starts_with("title = "))
+        .unwrap() as u64
+        + 1;
+    let run = site.pmsite(&["check", "--format", "json"]);
+    let lines: Vec<u64> = run.json()["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "PM101")
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [title_line, title_line], "`Human error` and `careless`");
+}
