@@ -254,6 +254,16 @@ impl Postmortem {
                 _ => None,
             };
             let Some(fallback) = fallback else {
+                if *field == "started_at"
+                    && let Some(unread) = self.extra.get(*field)
+                {
+                    // The source gave one, which could not be used: say that, not "none found".
+                    return Err(format!(
+                        "its {field} = {unread} is not one pmsite can read (e.g. 2024-03-08 or \
+                         2024-03-08T14:20:00Z): correct it in the source, or give [defaults] {field} \
+                         in a --mapping file"
+                    ));
+                }
                 return Err(format!(
                     "no {field} found (no front matter for it, none in the file name, title or first lines); \
                      give it with [defaults] {field} in a --mapping file"

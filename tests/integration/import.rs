@@ -251,6 +251,11 @@ fn bad_sources_are_skipped_with_their_reason_and_exit_1() {
     )
     .unwrap();
     fs::write(
+        bad.path().join("bad-date.md"),
+        "---\ntitle: Bad date\ndate: 03/08/2024\n---\n\nBody.\n",
+    )
+    .unwrap();
+    fs::write(
         bad.path().join("2024-01-05-unclosed.md"),
         "---\ntitle: Only front matter\ndate: 2024-01-05\n",
     )
@@ -261,6 +266,10 @@ fn bad_sources_are_skipped_with_their_reason_and_exit_1() {
         ("latin1.md", "not UTF-8"),
         ("huge.md", "more than the"),
         ("no-date.md", "no started_at found"),
+        (
+            "bad-date.md",
+            "its started_at = \"03/08/2024\" is not one pmsite can read",
+        ),
         ("unclosed.md", "never closes: add a `---` line after its last key"),
     ] {
         let line = run
