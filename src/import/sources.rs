@@ -34,12 +34,19 @@ pub fn collect(sources: &[PathBuf], site: &Path) -> Result<Vec<PathBuf>, (PathBu
     };
     let mut files = Vec::new();
     for source in sources {
-        let meta = std::fs::metadata(source).map_err(|e| (source.clone(), e))?;
+        let meta = std::fs::metadata(source).map_err(|e| match symlink_to_nothing(source) {
+            Some(why) => (source.clone(), std::io::Error::other(why)),
+            None => (source.clone(), e),
+        })?;
         if meta.is_file() {
             files.push(source.clone());
             continue;
         }
+        // Links are followed (a folder of retros is often a link to a share); one that leads
+        // nowhere or back to a folder above it is a source that is reported, not skipped
+        // silently.
         let walk = walkdir::WalkDir::new(source)
+            .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|entry| {
@@ -48,6 +55,13 @@ pub fn collect(sources: &[PathBuf], site: &Path) -> Result<Vec<PathBuf>, (PathBu
                     || !(entry.file_name().to_string_lossy().starts_with('.') || is_site_own(entry.path()))
             });
         for entry in walk {
+            if let Err(e) = &entry
+                && let Some(path) = e.path()
+                && (e.loop_ancestor().is_some() || symlink_to_nothing(path).is_some())
+            {
+                files.push(path.to_path_buf());
+                continue;
+            }
             let entry = entry.map_err(|e| {
                 let path = e.path().unwrap_or(source).to_path_buf();
                 (path, std::io::Error::other(e.to_string()))
@@ -75,9 +89,21 @@ pub fn kind(path: &Path) -> Option<Kind> {
     })
 }
 
+/// Why `path` cannot be read when it is a symlink to nothing.
+fn symlink_to_nothing(path: &Path) -> Option<String> {
+    let target = std::fs::read_link(path).ok()?;
+    (!path.exists()).then(|| format!("it is a symlink to {}, which does not exist", target.display()))
+}
+
 /// The text of `path`, or why it cannot be imported.
 pub fn read(path: &Path) -> Result<String, String> {
+    if let Some(why) = symlink_to_nothing(path) {
+        return Err(why);
+    }
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
+    if meta.is_dir() {
+        return Err("it is a link back to a folder above it (a loop): not followed".into());
+    }
     if meta.len() > MAX_BYTES {
         return Err(format!(
             "it is {} bytes, more than the {} a postmortem can be; split it or trim attachments",

@@ -414,3 +414,29 @@ fn a_draft_stays_a_draft_and_is_not_published() {
     site.build();
     assert!(!site.exists("public/incidents/2024-07-01-drafty"));
 }
+
+#[test]
+fn linked_sources_are_followed_and_broken_links_reported() {
+    let site = Site::new();
+    site.write(
+        "share/2023-02-01-queue-backlog.md",
+        "# Queue backlog\n\n## Summary\n\nThe queue backed up.\n",
+    );
+    fs::create_dir_all(site.path().join("old")).unwrap();
+    std::os::unix::fs::symlink(site.path().join("share"), site.path().join("old/share")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/retro.md", site.path().join("old/gone.md")).unwrap();
+    std::os::unix::fs::symlink(site.path().join("old"), site.path().join("old/again")).unwrap();
+    let run = site.pmsite(&["import", "old"]).status(1);
+    assert!(
+        site.exists("postmortems/2023/2023-02-01-queue-backlog.md"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("it is a symlink to /nonexistent/retro.md, which does not exist"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("(a loop): not followed"), "{}", run.stdout);
+}
