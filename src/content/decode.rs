@@ -150,6 +150,23 @@ pub fn decode(
     ] {
         if let Some(node) = t.get(key) {
             check_name_lengths(r, node, key, values);
+            // `tags = "dns, cache"` is one tag, `dns-cache`, unless it is said to be a list.
+            if let (Value::String(text), true) = (&node.value, key != "owner")
+                && text.contains(',')
+            {
+                let items: Vec<String> = text
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(|item| format!("\"{item}\""))
+                    .collect();
+                r.invalid(
+                    node,
+                    key,
+                    format!("`{key}` is one text with commas in it: `{}`", shorten(text, 40)),
+                    format!("write a list: {key} = [{}]", items.join(", ")),
+                );
+            }
         }
     }
     let incident_commander = text(r, &mut t, "incident_commander");

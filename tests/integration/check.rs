@@ -475,3 +475,12 @@ fn a_broken_links_hint_is_a_link_that_works_from_the_linking_file() {
         ]
     );
 }
+
+#[test]
+fn a_list_written_as_one_text_with_commas_is_refused_with_the_list() {
+    let site = Site::new();
+    site.postmortem("a.md", "tags = \"dns, cache\"\nservices = \"api\"", "");
+    let (code, _, _, field, hint) = one(&site);
+    assert_eq!((code.as_str(), field.as_str()), ("PM005", "tags"));
+    assert_eq!(hint, "write a list: tags = [\"dns\", \"cache\"]");
+}
