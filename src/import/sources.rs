@@ -57,10 +57,16 @@ pub fn collect(sources: &[PathBuf], site: &Path) -> Result<Vec<PathBuf>, (PathBu
         for entry in walk {
             if let Err(e) = &entry
                 && let Some(path) = e.path()
-                && (e.loop_ancestor().is_some() || symlink_to_nothing(path).is_some())
             {
-                files.push(path.to_path_buf());
-                continue;
+                let broken = symlink_to_nothing(path).is_some();
+                if e.loop_ancestor().is_some() || (broken && kind(path).is_some()) {
+                    files.push(path.to_path_buf());
+                    continue;
+                }
+                if broken {
+                    // A broken link to what would not be imported anyway.
+                    continue;
+                }
             }
             let entry = entry.map_err(|e| {
                 let path = e.path().unwrap_or(source).to_path_buf();

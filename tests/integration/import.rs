@@ -425,6 +425,8 @@ fn linked_sources_are_followed_and_broken_links_reported() {
     fs::create_dir_all(site.path().join("old")).unwrap();
     std::os::unix::fs::symlink(site.path().join("share"), site.path().join("old/share")).unwrap();
     std::os::unix::fs::symlink("/nonexistent/retro.md", site.path().join("old/gone.md")).unwrap();
+    // Not a source, broken or not.
+    std::os::unix::fs::symlink("/nonexistent/graph.png", site.path().join("old/graph.png")).unwrap();
     std::os::unix::fs::symlink(site.path().join("old"), site.path().join("old/again")).unwrap();
     let run = site.pmsite(&["import", "old"]).status(1);
     assert!(
@@ -439,4 +441,5 @@ fn linked_sources_are_followed_and_broken_links_reported() {
         run.stdout
     );
     assert!(run.stdout.contains("(a loop): not followed"), "{}", run.stdout);
+    assert!(!run.stdout.contains("graph.png"), "{}", run.stdout);
 }
