@@ -290,7 +290,11 @@ impl From<AudienceArg> for Audience {
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date like 2024-03-08"))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| match crate::content::moment::impossible(text) {
+        // Written right but not a day of the calendar: say which part, as `check` does.
+        Some(why) => format!("`{text}` is not a date that exists: {why}"),
+        None => format!("`{text}` is not a date like 2024-03-08"),
+    })
 }
 
 /// The most results `pmsite search` shows at once: more than a terminal holds, and few

@@ -178,6 +178,12 @@ fn severity(config: &Config, wanted: Option<&str>) -> Result<String, ScaffoldErr
 }
 
 fn check_services(config: &Config, services: &[String]) -> Result<(), ScaffoldError> {
+    if services.iter().any(|service| service.trim().is_empty()) {
+        return Err(ScaffoldError::Invalid {
+            message: "a --service is empty".into(),
+            hint: "name the service, e.g. --service checkout-api, or leave the option out".into(),
+        });
+    }
     let Some(allowed) = &config.services else {
         return Ok(());
     };

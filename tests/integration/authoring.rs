@@ -90,6 +90,13 @@ fn new_checks_its_arguments_against_the_site() {
     site.pmsite(&["new", "!!!"])
         .status(2)
         .stderr_has("no letters or digits");
+    site.pmsite(&["new", "x", "--service", " "])
+        .status(2)
+        .stderr_has("a --service is empty");
+    site.pmsite(&["new", "x", "--date", "2024-02-30"])
+        .status(2)
+        .stderr_has("`2024-02-30` is not a date that exists: February has 29 days");
+    assert!(site.snapshot("postmortems").is_empty());
     let elsewhere = tempfile::tempdir().unwrap();
     run_in(elsewhere.path(), &["new", "x"])
         .status(2)
