@@ -55,6 +55,11 @@ fn table(handlers: &dyn htmd::element_handler::Handlers, element: htmd::Element)
                 continue;
             }
             let Some(cell) = cells.next() else { break };
+            if line.len() + cell.colspan > MAX_COLUMNS {
+                // No table a postmortem means: its words are kept as text instead of a grid
+                // that could take more memory than the machine has.
+                return handlers.fallback(element);
+            }
             let text = cell_text(handlers, &cell.node);
             for span in 0..cell.colspan {
                 let text = if span == 0 { text.clone() } else { String::new() };
@@ -99,6 +104,8 @@ type HandlerResult = htmd::element_handler::HandlerResult;
 /// No span is taken wider or longer than this: a `colspan="100000"` is a mistake, and
 /// would make a table of that many columns.
 const MAX_SPAN: usize = 64;
+/// Columns a table may have, spans included, before it is kept as text.
+const MAX_COLUMNS: usize = 256;
 
 struct Row {
     header: bool,
@@ -329,6 +336,14 @@ mod tests {
     fn an_absurd_span_is_cut_short() {
         let md = to_markdown("<table><tr><td colspan=\"100000\">x</td></tr></table>").unwrap();
         assert_eq!(md.lines().next().unwrap().matches('|').count(), MAX_SPAN + 1);
+    }
+
+    #[test]
+    fn a_table_too_wide_to_mean_anything_is_kept_as_text() {
+        let row = "<td colspan=\"64\">x</td>".repeat(300);
+        let md = to_markdown(&format!("<table><tr><td>first</td>{row}</tr></table>")).unwrap();
+        assert!(!md.contains('|'), "{}", &md[..md.len().min(200)]);
+        assert!(md.contains("first") && md.matches('x').count() == 300);
     }
 
     #[test]
